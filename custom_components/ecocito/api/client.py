@@ -1,0 +1,462 @@
+"""The asyncio client of the Ecocito portal."""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+from email.utils import parsedate_to_datetime
+from functools import partial
+import json
+import logging
+import re
+import time
+from typing import TYPE_CHECKING, Any
+
+import aiohttp
+from yarl import URL
+
+from . import portal
+from .errors import (
+    AuthenticationError,
+    InvalidKeyError,
+    InvalidPortalError,
+    KeyAlreadyUsedError,
+    KeyOtherCommuneError,
+    LinkError,
+    PortalChangedError,
+    PortalConnectionError,
+    RateLimitedError,
+    UnknownAccountError,
+    UnknownCommuneError,
+)
+from .html import Element, parse_html
+from .models import Account, AccountData, AccountList, Commune, Pickup, Visit, WasteType
+from .parsing import (
+    error_messages,
+    fold,
+    has_success_alert,
+    is_login_page,
+    parse_accounts,
+    parse_communes,
+    parse_pickup,
+    parse_rows,
+    parse_token,
+    parse_visit,
+    parse_waste_types,
+)
+
+if TYPE_CHECKING:
+    from collections.abc import Awaitable, Callable, Mapping
+    from datetime import date
+
+_LOGGER = logging.getLogger(__name__)
+
+DEFAULT_TIMEOUT = 30.0
+"""Seconds allowed for one request."""
+DEFAULT_PAGE_SIZE = 100
+"""Rows asked for per DevExtreme page (a year of weekly pickups fits in one)."""
+DEFAULT_RETRY_AFTER = 60.0
+"""Back-off when a 429 answer carries no usable Retry-After."""
+
+_SUBDOMAIN = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$")
+_HOSTNAME = re.compile(r"^(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z0-9-]{2,63}$")
+
+
+def normalize_portal(value: str) -> str:
+    """Return the base URL of a portal given as subdomain, host or URL.
+
+    ``https://`` is required unless the host is loopback (the simulator, the demo).
+    """
+    text = value.strip()
+    if _SUBDOMAIN.match(text.lower()) and text.lower() not in portal.LOOPBACK_HOSTS:
+        text = f"https://{text.lower()}.{portal.PORTAL_DOMAIN}"
+    try:
+        if "://" not in text:
+            loopback = URL(f"//{text}").host in portal.LOOPBACK_HOSTS
+            text = f"{'http' if loopback else 'https'}://{text}"
+        url = URL(text)
+        host = (url.host or "").lower()
+        port = url.explicit_port
+    except ValueError as err:
+        raise InvalidPortalError(f"Not a valid address: {value!r}") from err
+    if (
+        url.scheme not in ("http", "https")
+        or url.user is not None
+        or not (host in portal.LOOPBACK_HOSTS or _HOSTNAME.match(host))
+    ):
+        raise InvalidPortalError(f"Not a valid portal address: {value!r}")
+    if url.scheme == "http" and host not in portal.LOOPBACK_HOSTS:
+        raise InvalidPortalError(f"The portal must be reached over https: {value!r}")
+    return str(URL.build(scheme=url.scheme, host=host, port=port))
+
+
+class _SessionExpiredError(Exception):
+    """The portal answered with its login page: the session is gone."""
+
+
+@dataclass(frozen=True, slots=True)
+class _Answer:
+    status: int
+    body: str
+    content_type: str
+    location: str
+
+
+class EcocitoClient:
+    """A session with one Ecocito portal for one login.
+
+    The portal keeps the active account in the session, so every call that reads an
+    account's data switches to it first; a lock makes "switch then fetch" atomic.
+    """
+
+    def __init__(
+        self,
+        session: aiohttp.ClientSession,
+        portal_address: str,
+        username: str,
+        password: str,
+        *,
+        request_timeout: float = DEFAULT_TIMEOUT,
+        page_size: int = DEFAULT_PAGE_SIZE,
+    ) -> None:
+        """Prepare a client; ``session`` should have a cookie jar of its own."""
+        self._session = session
+        self._base = URL(normalize_portal(portal_address))
+        self._username = username
+        self._password = password
+        self._timeout = aiohttp.ClientTimeout(total=request_timeout)
+        self._page_size = page_size
+        self._lock = asyncio.Lock()
+        self._logged_in = False
+        self._token: str | None = None
+        self._blocked_until = 0.0
+
+    @property
+    def base_url(self) -> str:
+        """Return the portal's normalised base URL."""
+        return str(self._base)
+
+    @property
+    def portal_id(self) -> str:
+        """Return the portal's host (with its port, if any): a stable identity."""
+        return self._base.raw_authority.lower()
+
+    # --- Session ------------------------------------------------------------
+
+    async def login(self) -> AccountList:
+        """Log in and return the linked accounts."""
+        async with self._lock:
+            return await self._login()
+
+    async def logout(self) -> None:
+        """End the portal session."""
+        async with self._lock:
+            self._logged_in = False
+            await self._request("GET", portal.PATH_LOGOUT)
+
+    async def get_accounts(self) -> AccountList:
+        """Return the linked accounts (the account drop-down)."""
+        async with self._lock:
+            if not self._logged_in:
+                return await self._login()
+            page = await self._with_session(lambda: self._get_page(portal.PATH_HOME))
+            return parse_accounts(page)
+
+    # --- Account data -------------------------------------------------------
+
+    async def get_account_data(self, account_id: int, start: date, end: date) -> AccountData:
+        """Return an account's waste types, pickups and visits between two dates."""
+        async with self._lock:
+            account, page = await self._switch(account_id)
+            waste_types = parse_waste_types(page)
+            pickups: list[Pickup] = []
+            for waste_type in waste_types:
+                pickups.extend(await self._pickups(account_id, waste_type.id, start, end))
+            visits = await self._visits(account_id, start, end)
+        return AccountData(
+            account=account,
+            waste_types=waste_types,
+            pickups=tuple(sorted(pickups, key=lambda pickup: pickup.date)),
+            visits=visits,
+        )
+
+    async def get_waste_types(self, account_id: int) -> tuple[WasteType, ...]:
+        """Return an account's waste streams."""
+        async with self._lock:
+            _account, page = await self._switch(account_id)
+            return parse_waste_types(page)
+
+    async def get_pickups(
+        self, account_id: int, waste_type_id: int, start: date, end: date
+    ) -> tuple[Pickup, ...]:
+        """Return an account's pickups of one waste type between two dates."""
+        async with self._lock:
+            await self._switch(account_id)
+            return await self._pickups(account_id, waste_type_id, start, end)
+
+    async def get_visits(self, account_id: int, start: date, end: date) -> tuple[Visit, ...]:
+        """Return an account's recycling-centre visits between two dates."""
+        async with self._lock:
+            await self._switch(account_id)
+            return await self._visits(account_id, start, end)
+
+    # --- Association wizard -------------------------------------------------
+
+    async def search_communes(self, term: str) -> tuple[Commune, ...]:
+        """Return the communes matching a postal-code prefix or a name."""
+        term = " ".join(term.split())
+        if len(term) < portal.SEARCH_MIN_LENGTH:
+            return ()
+        async with self._lock:
+            payload = await self._with_session(
+                lambda: self._get_json(portal.PATH_SEARCH_COMMUNES, {portal.QUERY_TERM: term})
+            )
+        return parse_communes(payload)
+
+    async def link_account(self, commune_id: int, activation_key: str) -> Account:
+        """Link another production point with its commune and activation key.
+
+        Returns the newly linked account. Raises a :class:`LinkError` subclass carrying
+        the portal's message when the portal refuses the commune or the key.
+        """
+        async with self._lock:
+            return await self._with_session(lambda: self._link(commune_id, activation_key.strip()))
+
+    async def _link(self, commune_id: int, activation_key: str) -> Account:
+        start = await self._get_page(portal.PATH_LINK_START)
+        before = {account.id for account in parse_accounts(start).accounts}
+        key_step = await self._post_page(
+            portal.PATH_LINK_COMMUNE,
+            {portal.FIELD_TOKEN: parse_token(start), portal.FIELD_COMMUNE_ID: str(commune_id)},
+        )
+        if messages := error_messages(key_step):
+            raise UnknownCommuneError(" ".join(messages))
+        if key_step.find("input", name=portal.FIELD_ACTIVATION_KEY) is None:
+            raise PortalChangedError(
+                f"activation key field ({portal.FIELD_ACTIVATION_KEY}) is missing"
+            )
+        done = await self._post_page(
+            portal.PATH_LINK_KEY,
+            {
+                portal.FIELD_TOKEN: parse_token(key_step),
+                portal.FIELD_ACTIVATION_KEY: activation_key,
+            },
+        )
+        if messages := error_messages(done):
+            raise _key_error(" ".join(messages))
+        if not has_success_alert(done):
+            raise PortalChangedError("the activation key step ended without a confirmation")
+        accounts = parse_accounts(done)
+        new = [account for account in accounts.accounts if account.id not in before]
+        if len(new) != 1:
+            raise PortalChangedError("the newly linked account is not in the account drop-down")
+        return new[0]
+
+    # --- Internals: session handling -----------------------------------------
+
+    async def _with_session[T](
+        self, fetch: Callable[[], Awaitable[T]], account_id: int | None = None
+    ) -> T:
+        """Run ``fetch`` in a live session on ``account_id`` (if given).
+
+        When the portal answers with its login page, log in (and switch) again once
+        and retry once; a second login page is an authentication error.
+        """
+        for _attempt in range(2):
+            try:
+                if not self._logged_in:
+                    await self._login()
+                    if account_id is not None:
+                        await self._post_switch(account_id)
+                return await fetch()
+            except _SessionExpiredError:
+                _LOGGER.debug("The portal session has expired")
+                self._logged_in = False
+        raise AuthenticationError("The portal ended the session right after logging in")
+
+    async def _login(self) -> AccountList:
+        self._logged_in = False
+        answer = await self._request(
+            "POST",
+            portal.PATH_LOGIN,
+            data={
+                portal.FIELD_LOGIN: self._username,
+                portal.FIELD_PASSWORD: self._password,
+                **portal.LOGIN_FIXED_FIELDS,
+            },
+        )
+        page = parse_html(answer.body)
+        if messages := error_messages(page):
+            raise AuthenticationError(" ".join(messages))
+        if is_login_page(page):
+            raise AuthenticationError(None)  # the portal kept us on its login page
+        self._logged_in = True
+        self._remember_token(page)
+        if page.find("select", id=portal.ACCOUNT_SELECT_ID) is None:
+            page = await self._get_page(portal.PATH_HOME)
+        return parse_accounts(page)
+
+    async def _switch(self, account_id: int) -> tuple[Account, Element]:
+        """Make ``account_id`` the active account; return it and its collection page."""
+        return await self._with_session(partial(self._switch_and_read, account_id))
+
+    async def _switch_and_read(self, account_id: int) -> tuple[Account, Element]:
+        await self._post_switch(account_id)
+        page = await self._get_page(portal.PATH_COLLECTION_PAGE)
+        accounts = parse_accounts(page)
+        if accounts.active_id != account_id:
+            raise UnknownAccountError(account_id)
+        return next(a for a in accounts.accounts if a.id == account_id), page
+
+    async def _post_switch(self, account_id: int) -> None:
+        """Ask the portal to switch the active account (its redirect is not followed)."""
+        answer = await self._request(
+            "POST",
+            portal.PATH_SWITCH_ACCOUNT,
+            data={portal.FIELD_TOKEN: self._token or "", portal.FIELD_ACCOUNT: str(account_id)},
+            allow_redirects=False,
+        )
+        if answer.location:
+            if portal.PATH_LOGIN.lower() in answer.location.lower():
+                raise _SessionExpiredError
+        elif messages := error_messages(self._check_page(answer)):
+            raise UnknownAccountError(account_id, " ".join(messages))
+
+    # --- Internals: data ------------------------------------------------------
+
+    async def _pickups(
+        self, account_id: int, waste_type_id: int, start: date, end: date
+    ) -> tuple[Pickup, ...]:
+        rows = await self._rows(portal.PATH_PICKUPS, account_id, waste_type_id, start, end)
+        return tuple(parse_pickup(row, waste_type_id) for row in rows)
+
+    async def _visits(self, account_id: int, start: date, end: date) -> tuple[Visit, ...]:
+        rows = await self._rows(portal.PATH_VISITS, account_id, portal.ALL_WASTE_TYPES, start, end)
+        return tuple(parse_visit(row) for row in rows)
+
+    async def _rows(
+        self, path: str, account_id: int, waste_type_id: int, start: date, end: date
+    ) -> list[Mapping[str, Any]]:
+        """Read every DevExtreme page of a data endpoint."""
+        query = {
+            **portal.QUERY_FIXED,
+            portal.QUERY_WASTE_TYPE: str(waste_type_id),
+            portal.QUERY_START: start.strftime(portal.QUERY_START_FORMAT),
+            portal.QUERY_END: end.strftime(portal.QUERY_END_FORMAT),
+        }
+        rows: list[Mapping[str, Any]] = []
+        while True:
+            page_query = {**query, "skip": str(len(rows)), "take": str(self._page_size)}
+            payload = await self._with_session(
+                partial(self._get_json, path, page_query), account_id
+            )
+            page_rows, total = parse_rows(payload, path)
+            rows.extend(page_rows)
+            more = len(rows) < total if total is not None else len(page_rows) >= self._page_size
+            if not page_rows or not more:
+                return rows
+
+    # --- Internals: HTTP -----------------------------------------------------
+
+    async def _get_page(self, path: str) -> Element:
+        return self._check_page(await self._request("GET", path))
+
+    async def _post_page(self, path: str, data: Mapping[str, str]) -> Element:
+        return self._check_page(await self._request("POST", path, data=data))
+
+    def _check_page(self, answer: _Answer) -> Element:
+        """Parse an HTML answer, noticing an expired session and keeping the token."""
+        page = parse_html(answer.body)
+        if is_login_page(page):
+            raise _SessionExpiredError
+        self._remember_token(page)
+        return page
+
+    def _remember_token(self, page: Element) -> None:
+        field = page.find("input", name=portal.FIELD_TOKEN)
+        if field is not None and field.attrs.get("value"):
+            self._token = field.attrs["value"]
+
+    async def _get_json(self, path: str, query: Mapping[str, str]) -> Any:
+        answer = await self._request("GET", path, params=query)
+        if "json" not in answer.content_type:
+            if is_login_page(parse_html(answer.body)):
+                raise _SessionExpiredError
+            raise PortalChangedError(
+                f"{path} answered {answer.content_type or 'no content type'}, not JSON"
+            )
+        try:
+            return json.loads(answer.body)
+        except ValueError:
+            raise PortalChangedError(f"{path} answered malformed JSON") from None
+
+    async def _request(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: Mapping[str, str] | None = None,
+        data: Mapping[str, str] | None = None,
+        allow_redirects: bool = True,
+    ) -> _Answer:
+        """Send one request; map network errors, 5xx and 429 to library errors."""
+        if (wait := self._blocked_until - time.monotonic()) > 0:
+            raise RateLimitedError(wait)
+        try:
+            async with self._session.request(
+                method,
+                self._base.with_path(path),
+                params=params,
+                data=data,
+                allow_redirects=allow_redirects,
+                timeout=self._timeout,
+            ) as response:
+                answer = _Answer(
+                    status=response.status,
+                    body=await response.text(),
+                    content_type=response.content_type,
+                    location=response.headers.get("Location", "")
+                    if 300 <= response.status < 400
+                    else "",
+                )
+                retry_after = response.headers.get("Retry-After")
+        except TimeoutError as err:
+            raise PortalConnectionError(
+                f"{method} {path}: no answer in {self._timeout.total:.0f} s"
+            ) from err
+        except aiohttp.ClientError as err:
+            raise PortalConnectionError(f"{method} {path}: {type(err).__name__}") from err
+        _LOGGER.debug("%s %s -> %s", method, path, answer.status)
+        if answer.status == 429:
+            delay = _retry_after_seconds(retry_after)
+            self._blocked_until = time.monotonic() + delay
+            raise RateLimitedError(delay)
+        if answer.status >= 500:
+            raise PortalConnectionError(f"{method} {path}: HTTP {answer.status}")
+        if answer.status >= 400:
+            raise PortalChangedError(f"{method} {path} answered HTTP {answer.status}")
+        return answer
+
+
+def _retry_after_seconds(value: str | None) -> float:
+    """Read a Retry-After header: seconds or an HTTP date."""
+    if not value:
+        return DEFAULT_RETRY_AFTER
+    try:
+        return max(float(value), 0.0)
+    except ValueError:
+        pass
+    try:
+        return max(parsedate_to_datetime(value).timestamp() - time.time(), 0.0)
+    except (TypeError, ValueError):
+        return DEFAULT_RETRY_AFTER
+
+
+def _key_error(message: str) -> LinkError:
+    """Classify the portal's refusal of an activation key by its words."""
+    folded = fold(message)
+    if all(word in folded for word in portal.KEY_ALREADY_USED_WORDS):
+        return KeyAlreadyUsedError(message)
+    if all(word in folded for word in portal.KEY_OTHER_COMMUNE_WORDS):
+        return KeyOtherCommuneError(message)
+    return InvalidKeyError(message)

@@ -1,0 +1,80 @@
+"""Typed, frozen views of what the portal returns."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from datetime import datetime
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Account:
+    """A production point linked to the login (an option of the account drop-down)."""
+
+    id: int
+    label: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class AccountList:
+    """The linked accounts and the one the session is currently on."""
+
+    accounts: tuple[Account, ...]
+    active_id: int | None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class WasteType:
+    """A waste stream (matière) of an account."""
+
+    id: int
+    label: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Pickup:
+    """A bin pickup (levée)."""
+
+    date: datetime
+    waste_type_id: int
+    weight: float | None = None
+    """Net weight in kg; None when the portal gives none."""
+    address: str | None = None
+    bin_number: str | None = None
+    chip_number: str | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Visit:
+    """A recycling-centre visit (apport)."""
+
+    date: datetime
+    site: str | None = None
+    material: str | None = None
+    quantity: float | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Commune:
+    """A commune the association wizard offers."""
+
+    id: int
+    name: str
+    postal_code: str
+
+    @property
+    def display_name(self) -> str:
+        """Return the name as the portal lists it: ``NAME (postal code)``."""
+        return f"{self.name} ({self.postal_code})"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class AccountData:
+    """Everything fetched for one account over one date range."""
+
+    account: Account
+    waste_types: tuple[WasteType, ...]
+    pickups: tuple[Pickup, ...]
+    visits: tuple[Visit, ...]

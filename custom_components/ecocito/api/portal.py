@@ -1,0 +1,91 @@
+"""Every path, form field, selector and message of the Ecocito portal, in one place.
+
+Two kinds of facts live here (see the project's portal SPEC):
+
+* KNOWN: observed on the live portal by existing public clients. Ground truth.
+* MODELLED: taken from the portal's user guide (the account drop-down and the
+  production-point association wizard); the names were chosen by us in ASP.NET MVC
+  style and are still to be confirmed against the live portal. If the live portal
+  differs, this module and the parsers' tolerance are the only places to change.
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+# --- Addresses (KNOWN) -------------------------------------------------------
+PORTAL_DOMAIN: Final = "ecocito.com"
+"""Each collectivité has its own host: ``https://<subdomain>.ecocito.com``."""
+PUBLIC_SUBDOMAINS: Final = (
+    "pilatrhodanien",
+    "ccac",
+    "univalom",
+    "ouanalaoenvironement",
+    "69",
+)
+"""Subdomains seen in public clients; offered as suggestions, never a limit."""
+LOOPBACK_HOSTS: Final = frozenset({"localhost", "127.0.0.1", "::1"})
+"""Hosts for which plain ``http://`` is accepted (the simulator, the demo)."""
+
+# --- Session (KNOWN) ---------------------------------------------------------
+PATH_LOGIN: Final = "/Usager/Profil/Connexion"
+PATH_LOGOUT: Final = "/Usager/Profil/Deconnexion"
+PATH_HOME: Final = "/Usager/Accueil"
+PATH_SIGN_UP: Final = "/Usager/Profil/Inscription"  # MODELLED: only linked to, never called
+FIELD_LOGIN: Final = "Identifiant"
+FIELD_PASSWORD: Final = "MotDePasse"  # noqa: S105 - a field name
+LOGIN_FIXED_FIELDS: Final = {"MaintenirConnexion": "false", "FranceConnectActif": "False"}
+ERROR_SUMMARY_CLASS: Final = "validation-summary-errors"
+"""The ``<div>`` whose ``<li>`` items carry the portal's error messages."""
+
+# --- Waste types, pickups, visits (KNOWN) -----------------------------------
+PATH_COLLECTION_PAGE: Final = "/Usager/Collecte"
+WASTE_TYPE_SELECT_ID: Final = "Filtres_IdMatiere"
+ALL_WASTE_TYPES: Final = -1
+"""Option value meaning "all types"; not a waste stream."""
+PATH_PICKUPS: Final = "/Usager/Collecte/GetCollecte"
+PATH_VISITS: Final = "/Usager/Apport/GetApport"
+QUERY_WASTE_TYPE: Final = "idMatiere"
+QUERY_START: Final = "dateDebut"
+QUERY_END: Final = "dateFin"
+QUERY_START_FORMAT: Final = "%Y-%m-%dT00:00:00.000Z"
+QUERY_END_FORMAT: Final = "%Y-%m-%dT23:59:59.999Z"
+QUERY_SORT: Final = '[{"selector":"DATE_DONNEE","desc":false}]'
+QUERY_FIXED: Final = {"charger": "true", "requireTotalCount": "true", "sort": QUERY_SORT}
+JSON_ROWS: Final = "data"
+JSON_TOTAL: Final = "totalCount"
+ROW_DATE: Final = "DATE_DONNEE"
+"""Naive local (Europe/Paris) ISO 8601 time; the only field a row must have."""
+ROW_WEIGHT: Final = "QUANTITE_NETTE"
+ROW_ADDRESS: Final = "LIBELLE_ADRESSE"
+ROW_BIN: Final = "NumeroCuve"
+ROW_CHIP: Final = "NumeroPuce"
+PORTAL_TIMEZONE: Final = "Europe/Paris"
+
+# --- Visits: optional fields (MODELLED) --------------------------------------
+ROW_VISIT_SITE: Final = "LIBELLE_DECHETERIE"
+ROW_VISIT_MATERIAL: Final = "LIBELLE_MATIERE"
+ROW_VISIT_QUANTITY: Final = "QUANTITE"
+
+# --- Account drop-down (MODELLED) --------------------------------------------
+ACCOUNT_SELECT_ID: Final = "IdCompte"
+PATH_SWITCH_ACCOUNT: Final = "/Usager/Profil/ChangerCompte"
+FIELD_ACCOUNT: Final = "IdCompte"
+FIELD_TOKEN: Final = "__RequestVerificationToken"  # noqa: S105 - a field name
+
+# --- Association wizard (MODELLED) -------------------------------------------
+PATH_LINK_START: Final = "/Usager/Profil/AssocierCompte"
+PATH_SEARCH_COMMUNES: Final = "/Usager/Profil/RechercherCommunes"
+QUERY_TERM: Final = "term"
+SEARCH_MIN_LENGTH: Final = 2
+PATH_LINK_COMMUNE: Final = "/Usager/Profil/AssocierCompte/Commune"
+FIELD_COMMUNE_ID: Final = "IdCommune"
+PATH_LINK_KEY: Final = "/Usager/Profil/AssocierCompte/Cle"
+FIELD_ACTIVATION_KEY: Final = "CleActivation"
+COMMUNE_ID: Final = "Id"
+COMMUNE_NAME: Final = "Libelle"
+COMMUNE_POSTAL_CODE: Final = "CodePostal"
+LINK_SUCCESS_CLASS: Final = "alert-success"
+# Words of the portal's wizard messages, compared without case or accents.
+KEY_ALREADY_USED_WORDS: Final = ("deja", "utilisee")
+KEY_OTHER_COMMUNE_WORDS: Final = ("ne correspond pas", "commune")

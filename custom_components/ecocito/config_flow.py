@@ -1,0 +1,461 @@
+"""Config flow of the Ecocito integration: credentials, then the portal's association wizard.
+
+The wizard ("Associer un autre compte": commune, then activation key) runs in the
+config flow right after the credentials and, later, in the `production_point`
+subentry flow; both use the one `_LinkWizardFlow` below.
+"""
+
+from __future__ import annotations
+
+from abc import abstractmethod
+from functools import cached_property
+from typing import TYPE_CHECKING, Any, Final
+
+import aiohttp
+from homeassistant.config_entries import (
+    SOURCE_RECONFIGURE,
+    ConfigEntry,
+    ConfigEntryState,
+    ConfigFlow,
+    ConfigFlowContext,
+    ConfigFlowResult,
+    ConfigSubentryFlow,
+    OptionsFlow,
+    SubentryFlowContext,
+    SubentryFlowResult,
+)
+from homeassistant.const import CONF_PASSWORD, CONF_USERNAME
+from homeassistant.core import callback
+from homeassistant.data_entry_flow import FlowContext, FlowHandler, FlowResult
+from homeassistant.helpers.aiohttp_client import async_create_clientsession
+from homeassistant.helpers.selector import (
+    NumberSelector,
+    NumberSelectorConfig,
+    NumberSelectorMode,
+    SelectOptionDict,
+    SelectSelector,
+    SelectSelectorConfig,
+    SelectSelectorMode,
+    TextSelector,
+    TextSelectorConfig,
+    TextSelectorType,
+)
+import voluptuous as vol
+
+from .api import (
+    Account,
+    Commune,
+    EcocitoClient,
+    EcocitoError,
+    InvalidPortalError,
+    UnknownCommuneError,
+    normalize_portal,
+)
+from .api.portal import PATH_SIGN_UP, PORTAL_DOMAIN, PUBLIC_SUBDOMAINS
+from .const import (
+    CONF_ACTIVATION_KEY,
+    CONF_COMMUNE,
+    CONF_COMMUNE_ID,
+    CONF_HISTORY_YEARS,
+    CONF_PORTAL,
+    DEFAULT_HISTORY_YEARS,
+    DOMAIN,
+    LOGGER,
+    MAX_HISTORY_YEARS,
+    SUBENTRY_PRODUCTION_POINT,
+)
+from .errors import translation_key
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from .coordinator import EcocitoConfigEntry
+
+GENERIC_SIGN_UP_URL: Final = f"https://{PORTAL_DOMAIN}{PATH_SIGN_UP}"
+"""Shown until the user has typed a valid portal address."""
+
+_PASSWORD_SELECTOR: Final = TextSelector(
+    TextSelectorConfig(type=TextSelectorType.PASSWORD, autocomplete="current-password")
+)
+CREDENTIALS_SCHEMA: Final = vol.Schema(
+    {
+        vol.Required(CONF_PORTAL): SelectSelector(
+            SelectSelectorConfig(options=list(PUBLIC_SUBDOMAINS), custom_value=True)
+        ),
+        vol.Required(CONF_USERNAME): TextSelector(
+            TextSelectorConfig(type=TextSelectorType.EMAIL, autocomplete="username")
+        ),
+        vol.Required(CONF_PASSWORD): _PASSWORD_SELECTOR,
+    }
+)
+REAUTH_SCHEMA: Final = vol.Schema({vol.Required(CONF_PASSWORD): _PASSWORD_SELECTOR})
+COMMUNE_SCHEMA: Final = vol.Schema({vol.Required(CONF_COMMUNE): TextSelector()})
+KEY_SCHEMA: Final = vol.Schema({vol.Required(CONF_ACTIVATION_KEY): TextSelector()})
+OPTIONS_SCHEMA: Final = vol.Schema(
+    {
+        vol.Required(CONF_HISTORY_YEARS, default=DEFAULT_HISTORY_YEARS): NumberSelector(
+            NumberSelectorConfig(min=0, max=MAX_HISTORY_YEARS, step=1, mode=NumberSelectorMode.BOX)
+        ),
+    }
+)
+
+_ERROR_FIELDS: Final = {
+    "invalid_portal": CONF_PORTAL,
+    "cannot_connect": CONF_PORTAL,
+    "portal_changed": CONF_PORTAL,
+    "invalid_auth": CONF_PASSWORD,
+    "unknown_commune": CONF_COMMUNE,
+    "invalid_key": CONF_ACTIVATION_KEY,
+    "key_already_used": CONF_ACTIVATION_KEY,
+    "key_other_commune": CONF_ACTIVATION_KEY,
+}
+"""The form field an error concerns; forms without that field show it on top."""
+
+
+def _sign_up_url(portal_address: str | None) -> str:
+    """Return the sign-up page of the typed portal, or of the national entry."""
+    try:
+        return f"{normalize_portal(portal_address or '')}{PATH_SIGN_UP}"
+    except InvalidPortalError:
+        return GENERIC_SIGN_UP_URL
+
+
+class _LinkWizardFlow[ContextT: FlowContext, ResultT: FlowResult[Any, Any], HandlerT](
+    FlowHandler[ContextT, ResultT, HandlerT]
+):
+    """The portal's association wizard: commune, choice among several, activation key.
+
+    The activation key only ever lives in the key step's `user_input`: it is never
+    kept on the flow, suggested back in a form, or logged.
+    """
+
+    _portal_message = ""
+    _commune_text = ""
+    _communes: dict[str, Commune]
+    _commune: Commune
+
+    @abstractmethod
+    def _wizard_client(self) -> EcocitoClient:
+        """Return the logged-in client the wizard talks through."""
+
+    @abstractmethod
+    async def _async_link(self, commune_id: int, activation_key: str) -> Account:
+        """Ask the portal to link the production point; return the new account."""
+
+    @abstractmethod
+    async def _async_account_linked(self, account: Account) -> ResultT:
+        """Go on once the portal has linked ``account``."""
+
+    def _flow_errors(self, err: Exception, *fields: str) -> dict[str, str]:
+        """Return the form errors for ``err``, on its field when the form has it.
+
+        Call from an ``except`` block: unexpected errors are logged with their trace.
+        """
+        if not isinstance(err, EcocitoError):
+            LOGGER.exception("Unexpected error while talking to the Ecocito portal")
+            return {"base": "unknown"}
+        LOGGER.debug("The portal refused a step: %s", err)
+        self._portal_message = str(err)
+        key = translation_key(err)
+        field = _ERROR_FIELDS.get(key, "base")
+        return {field if field in fields else "base": key}
+
+    async def async_step_commune(self, user_input: dict[str, Any] | None = None) -> ResultT:
+        """Ask for the commune where the waste is produced; search it on the portal."""
+        errors: dict[str, str] = {}
+        if user_input is not None:
+            self._commune_text = user_input[CONF_COMMUNE].strip()
+            try:
+                communes = await self._wizard_client().search_communes(self._commune_text)
+            except Exception as err:  # noqa: BLE001 - mapped to form errors
+                errors = self._flow_errors(err, CONF_COMMUNE)
+            else:
+                if len(communes) == 1:
+                    self._commune = communes[0]
+                    return await self.async_step_key()
+                if communes:
+                    self._communes = {str(commune.id): commune for commune in communes}
+                    return await self.async_step_select()
+                errors = {CONF_COMMUNE: "no_commune"}
+        return self._show_commune_form(errors)
+
+    def _show_commune_form(self, errors: dict[str, str]) -> ResultT:
+        return self.async_show_form(
+            step_id="commune",
+            data_schema=self.add_suggested_values_to_schema(
+                COMMUNE_SCHEMA, {CONF_COMMUNE: self._commune_text}
+            ),
+            errors=errors,
+            description_placeholders={
+                CONF_COMMUNE: self._commune_text,
+                "portal_message": self._portal_message,
+            },
+        )
+
+    async def async_step_select(self, user_input: dict[str, Any] | None = None) -> ResultT:
+        """Let the user pick the commune among several matches."""
+        if user_input is not None:
+            self._commune = self._communes[user_input[CONF_COMMUNE_ID]]
+            return await self.async_step_key()
+        options = [
+            SelectOptionDict(value=value, label=commune.display_name)
+            for value, commune in self._communes.items()
+        ]
+        return self.async_show_form(
+            step_id="select",
+            data_schema=vol.Schema(
+                {
+                    vol.Required(CONF_COMMUNE_ID): SelectSelector(
+                        SelectSelectorConfig(options=options, mode=SelectSelectorMode.DROPDOWN)
+                    )
+                }
+            ),
+            description_placeholders={CONF_COMMUNE: self._commune_text},
+        )
+
+    async def async_step_key(self, user_input: dict[str, Any] | None = None) -> ResultT:
+        """Ask for the activation key and link the production point."""
+        errors: dict[str, str] = {}
+        if user_input is not None:
+            try:
+                account = await self._async_link(self._commune.id, user_input[CONF_ACTIVATION_KEY])
+            except UnknownCommuneError as err:
+                return self._show_commune_form(self._flow_errors(err, CONF_COMMUNE))
+            except Exception as err:  # noqa: BLE001 - mapped to form errors
+                errors = self._flow_errors(err, CONF_ACTIVATION_KEY)
+            else:
+                return await self._async_account_linked(account)
+        return self.async_show_form(
+            step_id="key",
+            data_schema=KEY_SCHEMA,
+            errors=errors,
+            description_placeholders={
+                CONF_COMMUNE: self._commune.display_name,
+                "portal_message": self._portal_message,
+            },
+        )
+
+
+class EcocitoConfigFlow(
+    _LinkWizardFlow[ConfigFlowContext, ConfigFlowResult, str], ConfigFlow, domain=DOMAIN
+):
+    """Set up an Ecocito login: portal, credentials, linked production points."""
+
+    VERSION = 1
+
+    _client: EcocitoClient
+    _credentials: dict[str, str]
+    _accounts: list[Account]
+
+    @staticmethod
+    @callback
+    def async_get_options_flow(config_entry: ConfigEntry) -> EcocitoOptionsFlow:
+        """Return the options flow."""
+        return EcocitoOptionsFlow()
+
+    @classmethod
+    @callback
+    def async_get_supported_subentry_types(
+        cls, config_entry: ConfigEntry
+    ) -> dict[str, type[ConfigSubentryFlow]]:
+        """Offer to link production points from the integration's page."""
+        return {SUBENTRY_PRODUCTION_POINT: ProductionPointFlow}
+
+    @cached_property
+    def _session(self) -> aiohttp.ClientSession:
+        """One session (and cookie jar) for the whole flow; unsafe allows IP hosts."""
+        return async_create_clientsession(self.hass, cookie_jar=aiohttp.CookieJar(unsafe=True))
+
+    async def _async_log_in(
+        self, portal_address: str, username: str, password: str, *fields: str
+    ) -> dict[str, str]:
+        """Log in to the portal; keep the client and credentials, or return form errors."""
+        try:
+            client = EcocitoClient(self._session, portal_address, username, password)
+            login = await client.login()
+        except Exception as err:  # noqa: BLE001 - mapped to form errors
+            return self._flow_errors(err, *fields)
+        self._client = client
+        self._accounts = list(login.accounts)
+        self._credentials = {
+            CONF_PORTAL: client.base_url,
+            CONF_USERNAME: username,
+            CONF_PASSWORD: password,
+        }
+        return {}
+
+    async def _async_log_in_with(self, user_input: dict[str, Any]) -> dict[str, str]:
+        """Log in with the credentials form; on success, set the unique ID."""
+        username = user_input[CONF_USERNAME].strip()
+        errors = await self._async_log_in(
+            user_input[CONF_PORTAL],
+            username,
+            user_input[CONF_PASSWORD],
+            CONF_PORTAL,
+            CONF_PASSWORD,
+        )
+        if not errors:
+            await self.async_set_unique_id(
+                f"{self._client.portal_id}_{username.lower()}",
+                raise_on_progress=self.source != SOURCE_RECONFIGURE,
+            )
+        return errors
+
+    def _show_credentials_form(
+        self, step_id: str, suggestions: Mapping[str, Any], errors: dict[str, str]
+    ) -> ConfigFlowResult:
+        return self.async_show_form(
+            step_id=step_id,
+            data_schema=self.add_suggested_values_to_schema(
+                CREDENTIALS_SCHEMA,
+                {key: value for key, value in suggestions.items() if key != CONF_PASSWORD},
+            ),
+            errors=errors,
+            description_placeholders={
+                "sign_up_url": _sign_up_url(suggestions.get(CONF_PORTAL)),
+                "portal_message": self._portal_message,
+            },
+        )
+
+    async def async_step_user(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
+        """Ask for the portal and the credentials, and log in."""
+        errors: dict[str, str] = {}
+        if user_input is not None:
+            errors = await self._async_log_in_with(user_input)
+            if not errors:
+                self._abort_if_unique_id_configured()
+                return await self.async_step_accounts()
+        return self._show_credentials_form("user", user_input or {}, errors)
+
+    async def async_step_accounts(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """List the production points linked to the login; link another or finish."""
+        return self.async_show_menu(
+            step_id="accounts",
+            menu_options=["link", "finish"],
+            description_placeholders={
+                CONF_USERNAME: self._credentials[CONF_USERNAME],
+                "accounts": "\n".join(f"- {account.label}" for account in self._accounts),
+            },
+        )
+
+    async def async_step_link(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
+        """Start the association wizard."""
+        return await self.async_step_commune()
+
+    async def async_step_finish(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
+        """Create the entry."""
+        return self.async_create_entry(
+            title=self._credentials[CONF_USERNAME],
+            data=self._credentials,
+            options={CONF_HISTORY_YEARS: DEFAULT_HISTORY_YEARS},
+        )
+
+    def _wizard_client(self) -> EcocitoClient:
+        return self._client
+
+    async def _async_link(self, commune_id: int, activation_key: str) -> Account:
+        return await self._client.link_account(commune_id, activation_key)
+
+    async def _async_account_linked(self, account: Account) -> ConfigFlowResult:
+        self._accounts.append(account)
+        return await self.async_step_accounts()
+
+    async def async_step_reauth(self, entry_data: Mapping[str, Any]) -> ConfigFlowResult:
+        """Start reauthentication when the portal refuses the stored password."""
+        return await self.async_step_reauth_confirm()
+
+    async def async_step_reauth_confirm(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Ask for the new password of the same login."""
+        entry = self._get_reauth_entry()
+        errors: dict[str, str] = {}
+        if user_input is not None:
+            errors = await self._async_log_in(
+                entry.data[CONF_PORTAL],
+                entry.data[CONF_USERNAME],
+                user_input[CONF_PASSWORD],
+                CONF_PASSWORD,
+            )
+            if not errors:
+                return self.async_update_reload_and_abort(
+                    entry, data_updates={CONF_PASSWORD: user_input[CONF_PASSWORD]}
+                )
+        return self.async_show_form(
+            step_id="reauth_confirm",
+            data_schema=REAUTH_SCHEMA,
+            errors=errors,
+            description_placeholders={
+                CONF_USERNAME: entry.data[CONF_USERNAME],
+                CONF_PORTAL: entry.data[CONF_PORTAL],
+                "portal_message": self._portal_message,
+            },
+        )
+
+    async def async_step_reconfigure(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Change the portal address, the login's spelling or the password."""
+        entry = self._get_reconfigure_entry()
+        errors: dict[str, str] = {}
+        if user_input is not None:
+            errors = await self._async_log_in_with(user_input)
+            if not errors:
+                self._abort_if_unique_id_mismatch(reason="wrong_account")
+                return self.async_update_reload_and_abort(entry, data_updates=self._credentials)
+        return self._show_credentials_form("reconfigure", user_input or entry.data, errors)
+
+
+class ProductionPointFlow(
+    _LinkWizardFlow[SubentryFlowContext, SubentryFlowResult, tuple[str, str]],
+    ConfigSubentryFlow,
+):
+    """Link another production point to a loaded entry's login.
+
+    It ends with an abort that confirms the link instead of creating a subentry:
+    accounts are the portal's, and those linked on the portal itself have no
+    subentry either; the entry's devices follow the portal's account list.
+    """
+
+    def _entry(self) -> EcocitoConfigEntry:
+        return self._get_entry()
+
+    async def async_step_user(self, user_input: dict[str, Any] | None = None) -> SubentryFlowResult:
+        """Start the wizard, through the entry's logged-in client."""
+        if self._entry().state is not ConfigEntryState.LOADED:
+            return self.async_abort(reason="entry_not_loaded")
+        return await self.async_step_commune()
+
+    def _wizard_client(self) -> EcocitoClient:
+        return self._entry().runtime_data.client
+
+    async def _async_link(self, commune_id: int, activation_key: str) -> Account:
+        return await self._entry().runtime_data.async_link(commune_id, activation_key)
+
+    async def _async_account_linked(self, account: Account) -> SubentryFlowResult:
+        return self.async_abort(
+            reason="account_linked", description_placeholders={"account": account.label}
+        )
+
+
+class EcocitoOptionsFlow(OptionsFlow):
+    """Options: how much history to keep.
+
+    Saving only stores the options: the coordinator reads them at each refresh, so a
+    change needs no reload.
+    """
+
+    async def async_step_init(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
+        """Ask how many past years of history to keep."""
+        if user_input is not None:
+            return self.async_create_entry(
+                data={CONF_HISTORY_YEARS: int(user_input[CONF_HISTORY_YEARS])}
+            )
+        return self.async_show_form(
+            step_id="init",
+            data_schema=self.add_suggested_values_to_schema(
+                OPTIONS_SCHEMA, self.config_entry.options
+            ),
+        )

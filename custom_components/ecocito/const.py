@@ -1,0 +1,39 @@
+"""Constants of the Ecocito integration."""
+
+from __future__ import annotations
+
+import logging
+from typing import Final
+
+DOMAIN: Final = "ecocito"
+LOGGER = logging.getLogger(__package__)
+
+CONF_PORTAL: Final = "portal"
+"""Entry data: the portal's normalised base URL."""
+CONF_HISTORY_YEARS: Final = "history_years"
+"""Option: how many past years of history to keep."""
+DEFAULT_HISTORY_YEARS: Final = 2
+MAX_HISTORY_YEARS: Final = 5
+
+CONF_COMMUNE: Final = "commune"
+"""Wizard and action field: postal code or name of the commune of the production point."""
+CONF_COMMUNE_ID: Final = "commune_id"
+"""Wizard field: the commune picked among several matches."""
+CONF_ACTIVATION_KEY: Final = "activation_key"
+"""Wizard and action field; never stored, never logged."""
+
+SUBENTRY_PRODUCTION_POINT: Final = "production_point"
+SERVICE_LINK_PRODUCTION_POINT: Final = "link_production_point"
+ATTR_CONFIG_ENTRY_ID: Final = "config_entry_id"
+
+MANUFACTURER: Final = "Ecocito"
+
+EVENT_ACCOUNT_LINKED: Final = f"{DOMAIN}_account_linked"
+"""Event bus: an account was linked to a login (data: config_entry_id, account_id, label)."""
+EVENT_ACCOUNT_UNLINKED: Final = f"{DOMAIN}_account_unlinked"
+"""Event bus: an account disappeared from a login's list (same data)."""
+EVENT_PICKUP: Final = f"{DOMAIN}_pickup"
+"""Event bus: a new pickup (data: config_entry_id, account_id, waste_type_id, waste_type, date, weight)."""
+EVENT_TYPE_ACCOUNT_LINKED: Final = "account_linked"
+EVENT_TYPE_ACCOUNT_UNLINKED: Final = "account_unlinked"
+EVENT_TYPE_PICKUP: Final = "pickup"

@@ -1,0 +1,105 @@
+"""Event entities: accounts linked or unlinked, and each new pickup of an account."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from homeassistant.components.event import EventEntity, EventEntityDescription
+from homeassistant.core import HomeAssistant, callback
+from homeassistant.helpers.update_coordinator import CoordinatorEntity
+
+from .const import EVENT_TYPE_ACCOUNT_LINKED, EVENT_TYPE_ACCOUNT_UNLINKED, EVENT_TYPE_PICKUP
+from .coordinator import (
+    EcocitoConfigEntry,
+    EcocitoCoordinator,
+    Happenings,
+    account_event_data,
+    pickup_event_data,
+)
+from .entity import EcocitoAccountEntity, EcocitoEntity
+
+if TYPE_CHECKING:
+    from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
+
+PARALLEL_UPDATES = 0
+
+ACCOUNTS = EventEntityDescription(
+    key="accounts",
+    translation_key="accounts",
+    event_types=[EVENT_TYPE_ACCOUNT_LINKED, EVENT_TYPE_ACCOUNT_UNLINKED],
+)
+PICKUP = EventEntityDescription(
+    key="pickup", translation_key="pickup", event_types=[EVENT_TYPE_PICKUP]
+)
+
+
+async def async_setup_entry(
+    hass: HomeAssistant,
+    entry: EcocitoConfigEntry,
+    async_add_entities: AddConfigEntryEntitiesCallback,
+) -> None:
+    """Add the login's accounts event, then a pickup event per account as they appear."""
+    coordinator = entry.runtime_data
+    async_add_entities([EcocitoAccountsEvent(coordinator, ACCOUNTS)])
+    known: set[int] = set()
+
+    @callback
+    def add_new_entities() -> None:
+        current = set(coordinator.data.accounts)
+        new = sorted(current - known)
+        known.intersection_update(current)
+        known.update(current)
+        async_add_entities(
+            EcocitoPickupEvent(coordinator, account_id, PICKUP) for account_id in new
+        )
+
+    add_new_entities()
+    entry.async_on_unload(coordinator.async_add_listener(add_new_entities))
+
+
+class _OncePerPoll(CoordinatorEntity[EcocitoCoordinator], EventEntity):
+    """An event entity that fires what each poll brought, once.
+
+    The coordinator's listeners also run when the select changes the active account:
+    the poll number tells a new poll from that.
+    """
+
+    _last_poll: int
+
+    async def async_added_to_hass(self) -> None:
+        """Never fire what happened before the entity existed."""
+        await super().async_added_to_hass()
+        self._last_poll = self.coordinator.happenings.poll
+
+    @callback
+    def _handle_coordinator_update(self) -> None:
+        happenings = self.coordinator.happenings
+        if happenings.poll != self._last_poll:
+            self._last_poll = happenings.poll
+            self._fire(happenings)
+        super()._handle_coordinator_update()
+
+    def _fire(self, happenings: Happenings) -> None:
+        raise NotImplementedError
+
+
+class EcocitoAccountsEvent(EcocitoEntity, _OncePerPoll):
+    """Fires when an account is linked to the login or unlinked from it."""
+
+    def _fire(self, happenings: Happenings) -> None:
+        entry_id = self.coordinator.config_entry.entry_id
+        for account in happenings.linked:
+            self._trigger_event(EVENT_TYPE_ACCOUNT_LINKED, account_event_data(entry_id, account))
+        for account in happenings.unlinked:
+            self._trigger_event(EVENT_TYPE_ACCOUNT_UNLINKED, account_event_data(entry_id, account))
+
+
+class EcocitoPickupEvent(EcocitoAccountEntity, _OncePerPoll):
+    """Fires for each pickup of the account that is new since the previous poll."""
+
+    def _fire(self, happenings: Happenings) -> None:
+        entry_id = self.coordinator.config_entry.entry_id
+        for pickup in happenings.new_pickups.get(self.account_id, []):
+            self._trigger_event(
+                EVENT_TYPE_PICKUP, pickup_event_data(entry_id, self.account_state, pickup)
+            )

@@ -1,0 +1,248 @@
+"""Sensors: per account and waste type this year, and the active account's totals."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from homeassistant.components.sensor import (
+    SensorDeviceClass,
+    SensorEntity,
+    SensorEntityDescription,
+    SensorStateClass,
+)
+from homeassistant.const import UnitOfMass
+from homeassistant.core import HomeAssistant, callback
+
+from .api import Pickup, Visit
+from .api.parsing import PORTAL_TZ
+from .entity import EcocitoAccountEntity, EcocitoEntity
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Iterable
+
+    from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
+    from homeassistant.helpers.typing import StateType
+
+    from .coordinator import AccountState, EcocitoConfigEntry, EcocitoCoordinator
+
+PARALLEL_UPDATES = 0
+
+
+def _weight(pickups: Iterable[Pickup]) -> float:
+    return round(sum(p.weight or 0.0 for p in pickups), 3)
+
+
+def _per_year[T: (Pickup, Visit)](
+    items: Iterable[T], figure: Callable[[list[T]], Any]
+) -> dict[str, Any]:
+    """Return a figure for each year of ``items``, most recent year first."""
+    years: defaultdict[int, list[T]] = defaultdict(list)
+    for item in items:
+        years[item.date.year].append(item)
+    return {str(year): figure(years[year]) for year in sorted(years, reverse=True)}
+
+
+@dataclass(frozen=True, kw_only=True)
+class EcocitoSensorDescription(SensorEntityDescription):
+    """A figure of an account's year, for one waste type or all (``None``)."""
+
+    value_fn: Callable[[AccountState, int | None], StateType | datetime]
+    previous_years_fn: Callable[[AccountState, int | None], dict[str, Any]] | None = None
+    """The same figure for each past year kept by the options, as an attribute."""
+
+
+PICKUPS = EcocitoSensorDescription(
+    key="pickups",
+    state_class=SensorStateClass.TOTAL,
+    value_fn=lambda state, waste_type: len(state.pickups_of(waste_type)),
+    previous_years_fn=lambda state, waste_type: _per_year(state.past_pickups_of(waste_type), len),
+)
+WEIGHT = EcocitoSensorDescription(
+    key="weight",
+    device_class=SensorDeviceClass.WEIGHT,
+    native_unit_of_measurement=UnitOfMass.KILOGRAMS,
+    state_class=SensorStateClass.TOTAL,
+    suggested_display_precision=1,
+    value_fn=lambda state, waste_type: _weight(state.pickups_of(waste_type)),
+    previous_years_fn=lambda state, waste_type: _per_year(
+        state.past_pickups_of(waste_type), _weight
+    ),
+)
+LAST_PICKUP = EcocitoSensorDescription(
+    key="last_pickup",
+    device_class=SensorDeviceClass.TIMESTAMP,
+    value_fn=lambda state, waste_type: (
+        pickups[-1].date if (pickups := state.pickups_of(waste_type)) else None
+    ),
+)
+LAST_PICKUP_WEIGHT = EcocitoSensorDescription(
+    key="last_pickup_weight",
+    device_class=SensorDeviceClass.WEIGHT,
+    native_unit_of_measurement=UnitOfMass.KILOGRAMS,
+    suggested_display_precision=1,
+    value_fn=lambda state, waste_type: (
+        pickups[-1].weight if (pickups := state.pickups_of(waste_type)) else None
+    ),
+)
+VISITS = EcocitoSensorDescription(
+    key="visits",
+    state_class=SensorStateClass.TOTAL,
+    value_fn=lambda state, _: len(state.visits),
+    previous_years_fn=lambda state, _: _per_year(state.past_visits, len),
+)
+LAST_VISIT = EcocitoSensorDescription(
+    key="last_visit",
+    device_class=SensorDeviceClass.TIMESTAMP,
+    value_fn=lambda state, _: state.visits[-1].date if state.visits else None,
+)
+
+WASTE_TYPE_SENSORS = (PICKUPS, WEIGHT, LAST_PICKUP, LAST_PICKUP_WEIGHT)
+"""Per account and waste type."""
+ACCOUNT_SENSORS = (VISITS, LAST_VISIT)
+"""Per account."""
+ACTIVE_ACCOUNT_SENSORS = (PICKUPS, WEIGHT, LAST_PICKUP, VISITS)
+"""On the login's device, every waste type together, for the account chosen with the select."""
+LINKED_ACCOUNTS = SensorEntityDescription(
+    key="linked_accounts", state_class=SensorStateClass.MEASUREMENT
+)
+
+
+async def async_setup_entry(
+    hass: HomeAssistant,
+    entry: EcocitoConfigEntry,
+    async_add_entities: AddConfigEntryEntitiesCallback,
+) -> None:
+    """Add the login's sensors, then each account's as accounts and waste types appear."""
+    coordinator = entry.runtime_data
+    async_add_entities(
+        [
+            EcocitoLinkedAccountsSensor(coordinator, LINKED_ACCOUNTS),
+            *(EcocitoActiveAccountSensor(coordinator, d) for d in ACTIVE_ACCOUNT_SENSORS),
+        ]
+    )
+    known: set[tuple[int, int | None]] = set()
+
+    @callback
+    def add_new_entities() -> None:
+        current = {
+            (account_id, waste_type)
+            for account_id, state in coordinator.data.accounts.items()
+            for waste_type in (None, *(t.id for t in state.waste_types))
+        }
+        new = sorted(current - known, key=lambda item: (item[0], item[1] or 0))
+        known.intersection_update(current)  # an account linked again gets new entities
+        known.update(current)
+        async_add_entities(
+            EcocitoAccountSensor(coordinator, account_id, waste_type, description)
+            for account_id, waste_type in new
+            for description in (ACCOUNT_SENSORS if waste_type is None else WASTE_TYPE_SENSORS)
+        )
+
+    add_new_entities()
+    entry.async_on_unload(coordinator.async_add_listener(add_new_entities))
+
+
+class _YearlySensor(SensorEntity):
+    """A sensor whose yearly totals start again on 1 January, portal time."""
+
+    entity_description: EcocitoSensorDescription
+    coordinator: EcocitoCoordinator
+
+    @property
+    def last_reset(self) -> datetime | None:
+        """Return when the yearly total started."""
+        if self.entity_description.state_class is not SensorStateClass.TOTAL:
+            return None
+        return datetime(self.coordinator.data.year, 1, 1, tzinfo=PORTAL_TZ)
+
+
+class EcocitoAccountSensor(EcocitoAccountEntity, _YearlySensor):
+    """A figure of one account's year, for one of its waste types or for its visits."""
+
+    def __init__(
+        self,
+        coordinator: EcocitoCoordinator,
+        account_id: int,
+        waste_type_id: int | None,
+        description: EcocitoSensorDescription,
+    ) -> None:
+        """Name the sensor, after its waste type where it has one."""
+        suffix = "" if waste_type_id is None else f"_{waste_type_id}"
+        super().__init__(coordinator, account_id, description, suffix)
+        self.waste_type_id = waste_type_id
+        if waste_type_id is None:
+            self._attr_translation_key = description.key
+        else:
+            self._attr_translation_key = f"waste_type_{description.key}"
+            labels = {t.id: t.label for t in self.account_state.waste_types}
+            self._attr_translation_placeholders = {"waste_type": labels[waste_type_id]}
+
+    @property
+    def available(self) -> bool:
+        """Return whether the account (and its waste type) is still there."""
+        return super().available and (
+            self.waste_type_id is None
+            or any(t.id == self.waste_type_id for t in self.account_state.waste_types)
+        )
+
+    @property
+    def native_value(self) -> StateType | datetime:
+        """Return the figure for this year."""
+        return self.entity_description.value_fn(self.account_state, self.waste_type_id)
+
+    @property
+    def extra_state_attributes(self) -> dict[str, Any] | None:
+        """Return the same figure for the past years kept by the options."""
+        if (previous := self.entity_description.previous_years_fn) is None:
+            return None
+        return {"previous_years": previous(self.account_state, self.waste_type_id)}
+
+
+class EcocitoLinkedAccountsSensor(EcocitoEntity, SensorEntity):
+    """How many accounts are linked to the login."""
+
+    _attr_translation_key = "linked_accounts"
+
+    @property
+    def native_value(self) -> int:
+        """Return the number of linked accounts."""
+        return len(self.coordinator.data.accounts)
+
+
+class EcocitoActiveAccountSensor(EcocitoEntity, _YearlySensor):
+    """A figure of the account chosen with the select, every waste type together."""
+
+    def __init__(
+        self, coordinator: EcocitoCoordinator, description: EcocitoSensorDescription
+    ) -> None:
+        """Name the sensor from its key."""
+        super().__init__(coordinator, description)
+        self._attr_unique_id = f"{self._attr_unique_id}_active"
+        self._attr_translation_key = f"active_{description.key}"
+
+    @property
+    def active_state(self) -> AccountState | None:
+        """Return the chosen account's data, if it is still linked."""
+        chosen = self.coordinator.active_account_id
+        return None if chosen is None else self.coordinator.data.accounts.get(chosen)
+
+    @property
+    def available(self) -> bool:
+        """Return whether an account is chosen and was polled."""
+        return super().available and self.active_state is not None
+
+    @property
+    def native_value(self) -> StateType | datetime:
+        """Return the chosen account's figure for this year."""
+        state = self.active_state
+        return None if state is None else self.entity_description.value_fn(state, None)
+
+    @property
+    def extra_state_attributes(self) -> dict[str, Any] | None:
+        """Return which account the figure is of."""
+        if (state := self.active_state) is None:
+            return None
+        return {"account_id": state.account.id, "account": state.account.label}

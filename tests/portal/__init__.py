@@ -1,0 +1,66 @@
+"""Simulator of the Ecocito portal (see /work/shared/portal/SPEC.md).
+
+An independent implementation of the SPEC: it never imports the integration.
+"""
+
+from __future__ import annotations
+
+from .app import Fault, FaultKind, PortalSimulator, RequestRecord
+from .scenarios import (
+    DEMO_ACCOUNT_IDS,
+    DEMO_LINKABLE_ACCOUNT_ID,
+    DEMO_LINKABLE_COMMUNE,
+    DEMO_LINKABLE_COMMUNE_ID,
+    DEMO_LINKABLE_KEY,
+    DEMO_LOGIN,
+    DEMO_MAIN_ACCOUNT_ID,
+    DEMO_PASSWORD,
+    DEMO_SECOND_ACCOUNT_ID,
+    EMPTY_ACCOUNT_ID,
+    EMPTY_LOGIN,
+    EMPTY_PASSWORD,
+    LARGE_ACCOUNT_IDS,
+    LARGE_LOGIN,
+    LARGE_PASSWORD,
+    OTHER_COMMUNE_KEY,
+    OTHER_LOGIN,
+    OTHER_PASSWORD,
+    UNSERVED_COMMUNE_ID,
+    USED_KEY,
+    build_scenario,
+)
+from .state import Account, Commune, Login, Pickup, PortalState, Visit
+
+__all__ = [
+    "DEMO_ACCOUNT_IDS",
+    "DEMO_LINKABLE_ACCOUNT_ID",
+    "DEMO_LINKABLE_COMMUNE",
+    "DEMO_LINKABLE_COMMUNE_ID",
+    "DEMO_LINKABLE_KEY",
+    "DEMO_LOGIN",
+    "DEMO_MAIN_ACCOUNT_ID",
+    "DEMO_PASSWORD",
+    "DEMO_SECOND_ACCOUNT_ID",
+    "EMPTY_ACCOUNT_ID",
+    "EMPTY_LOGIN",
+    "EMPTY_PASSWORD",
+    "LARGE_ACCOUNT_IDS",
+    "LARGE_LOGIN",
+    "LARGE_PASSWORD",
+    "OTHER_COMMUNE_KEY",
+    "OTHER_LOGIN",
+    "OTHER_PASSWORD",
+    "UNSERVED_COMMUNE_ID",
+    "USED_KEY",
+    "Account",
+    "Commune",
+    "Fault",
+    "FaultKind",
+    "Login",
+    "Pickup",
+    "PortalSimulator",
+    "PortalState",
+    "RequestRecord",
+    "Visit",
+    "build_scenario",
+]

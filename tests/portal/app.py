@@ -1,0 +1,873 @@
+"""The simulated Ecocito portal: an aiohttp application over a `PortalState`.
+
+See /work/shared/portal/SPEC.md. Besides the portal's own pages and JSON endpoints,
+the simulator injects faults, latency and session expiry, keeps a request log, and
+serves admin endpoints under `/_sim/` (never logged, never faulted, never delayed).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections import Counter
+from collections.abc import Awaitable, Callable
+from dataclasses import asdict, dataclass, field
+from datetime import date, datetime
+from enum import StrEnum
+import json
+import random
+import secrets
+import time
+from typing import TYPE_CHECKING, Any, Literal, NoReturn
+from urllib.parse import quote
+
+from aiohttp import web
+
+from . import pages
+from .data import (
+    QueryError,
+    monthly_counts,
+    page,
+    parse_query,
+    pickup_row,
+    visit_row,
+)
+from .pages import LayoutContext
+from .scenarios import build_scenario
+
+if TYPE_CHECKING:
+    from .state import Account, PortalState
+
+SESSION_COOKIE = "ASP.NET_SessionId"
+ADMIN_PREFIX = "/_sim/"
+HOME_PATH = "/Usager/Accueil"
+
+COLLECTE_JSON = "/Usager/Collecte/GetCollecte"
+APPORT_JSON = "/Usager/Apport/GetApport"
+STATS_PICKUPS = "/Usager/Json/ObtenirStatistiqueLeveesMensuel"
+STATS_VISITS = "/Usager/Json/ObtenirStatistiqueApportPAVMensuel"
+SEARCH_COMMUNES = "/Usager/Profil/RechercherCommunes"
+JSON_PATHS = frozenset({COLLECTE_JSON, APPORT_JSON, STATS_PICKUPS, STATS_VISITS, SEARCH_COMMUNES})
+
+ERROR_BAD_LOGIN = "Identifiant ou mot de passe incorrect."
+ERROR_NOT_LINKED = "Ce compte n'est pas associé à votre identifiant."
+ERROR_BAD_COMMUNE = "La commune sélectionnée est inconnue ou n'est pas desservie par ce portail."
+ERROR_BAD_KEY = "La clé d'activation est invalide."
+ERROR_KEY_OTHER_COMMUNE = "Cette clé d'activation ne correspond pas à la commune sélectionnée."
+ERROR_KEY_USED = "Cette clé d'activation a déjà été utilisée."
+
+GARBAGE_JSON = '{"data": [{"DATE_DONNEE": "2026-03-04T06:4'
+
+_MARKUP_CHANGED = "ecocito_sim_markup_changed"
+_ACCOUNT = "ecocito_sim_account_id"
+
+ExpiredSessionMode = Literal["page", "redirect"]
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+
+class FaultKind(StrEnum):
+    """Failure shapes from the SPEC's table (wrong password etc. are state changes)."""
+
+    SERVER_ERROR = "server_error"
+    SLOW = "slow"
+    GARBAGE = "garbage"
+    HTML_INSTEAD_OF_JSON = "html_instead_of_json"
+    MARKUP_CHANGED = "markup_changed"
+    RATE_LIMITED = "rate_limited"
+    DISCONNECT = "disconnect"
+    SESSION_EXPIRED = "session_expired"
+
+
+@dataclass
+class Fault:
+    """A fault injected into matching requests.
+
+    `path`: exact request path (None: every non-admin path). `count`: how many
+    requests it hits before removing itself (None: until cleared).
+    """
+
+    kind: FaultKind
+    path: str | None = None
+    count: int | None = None
+    status: int = 500
+    retry_after: int = 60
+    delay: float = 10.0
+
+
+@dataclass
+class RequestRecord:
+    """One non-admin request. `status` 0: no answer (connection dropped/cancelled).
+
+    `account_id`: the session's active account when answering (None: no session).
+    `at`: `PortalSimulator.clock()` when the request arrived (monotonic seconds).
+    """
+
+    method: str
+    path: str
+    query: dict[str, str]
+    status: int
+    account_id: int | None
+    at: float
+
+
+@dataclass
+class Session:
+    """Server-side session behind the `ASP.NET_SessionId` cookie."""
+
+    id: str
+    email: str
+    generation: int
+    active_id: int | None
+    token: str
+    last_used: float
+    commune_id: int | None = None  # wizard: commune chosen in step 1
+
+
+@dataclass
+class _RandomFaults:
+    rate: float = 0.0
+    rng: random.Random = field(default_factory=random.Random)
+    kinds: tuple[FaultKind, ...] = tuple(FaultKind)
+    slow_delay: float = 10.0
+    retry_after: int = 60
+
+
+def _html(text: str, status: int = 200) -> web.Response:
+    return web.Response(text=text, status=status, content_type="text/html", charset="utf-8")
+
+
+def _json(request: web.Request, payload: Any) -> web.Response:
+    """JSON answer; with MARKUP_CHANGED the `data` key (or the bare list) is renamed."""
+    if request.get(_MARKUP_CHANGED):
+        if isinstance(payload, dict) and "data" in payload:
+            payload = {("items" if k == "data" else k): v for k, v in payload.items()}
+        elif isinstance(payload, list):
+            payload = {"items": payload}
+    return web.Response(
+        text=json.dumps(payload, ensure_ascii=False),
+        content_type="application/json",
+        charset="utf-8",
+    )
+
+
+def _retry_key(request: web.Request) -> tuple[str, str, str]:
+    return (request.method, request.path_qs, request.cookies.get(SESSION_COOKIE, ""))
+
+
+def _redirect(location: str) -> web.Response:
+    return web.Response(status=302, headers={"Location": location})
+
+
+def _form_text(form: Any, name: str) -> str:
+    value = form.get(name, "")
+    return value if isinstance(value, str) else ""
+
+
+def _parse_int(text: str) -> int | None:
+    try:
+        return int(text.strip())
+    except ValueError:
+        return None
+
+
+class PortalSimulator:
+    """The simulated portal: state, aiohttp app, sessions, faults and request log."""
+
+    def __init__(self, state: PortalState) -> None:
+        self.state = state
+        self.latency: float = 0.0
+        self.session_lifetime: float | None = 1200.0  # ASP.NET's default 20 minutes
+        self.expired_session_mode: ExpiredSessionMode = "page"
+        self.max_take: int | None = None
+        self.clock: Callable[[], float] = time.monotonic
+        self.requests: list[RequestRecord] = []
+        self.faults: list[Fault] = []
+        self._random = _RandomFaults()
+        self._sessions: dict[str, Session] = {}
+        # aiohttp clients silently retry an idempotent request once when the server
+        # drops the connection; a DISCONNECT hit drops that retry too, so that one
+        # hit is one connection error seen by the client. Key -> deadline.
+        self._dropped: dict[tuple[str, str, str], float] = {}
+        self._runner: web.AppRunner | None = None
+        self._base_url: str | None = None
+        self.app = self._build_app()
+
+    @classmethod
+    def from_scenario(cls, name: str, today: date | None = None) -> PortalSimulator:
+        return cls(build_scenario(name, today))
+
+    # -- lifecycle ------------------------------------------------------------
+
+    async def start(self, host: str = "127.0.0.1", port: int = 0) -> str:
+        """Serve on host:port (0: any free port) and return the base URL."""
+        if self._runner is not None:
+            raise RuntimeError("simulator already started")
+        runner = web.AppRunner(self.app, access_log=None, shutdown_timeout=1.0)
+        await runner.setup()
+        site = web.TCPSite(runner, host, port)
+        await site.start()
+        self._runner = runner
+        bound_host, bound_port = runner.addresses[0][:2]
+        self._base_url = f"http://{bound_host}:{bound_port}"
+        return self._base_url
+
+    async def stop(self) -> None:
+        if self._runner is not None:
+            await self._runner.cleanup()
+            self._runner = None
+            self._base_url = None
+
+    @property
+    def base_url(self) -> str:
+        if self._base_url is None:
+            raise RuntimeError("simulator not started")
+        return self._base_url
+
+    # -- test controls --------------------------------------------------------
+
+    def add_fault(self, fault: Fault) -> None:
+        self.faults.append(fault)
+
+    def clear_faults(self) -> None:
+        """Remove every fault, random faults included."""
+        self.faults.clear()
+        self._random.rate = 0.0
+
+    def set_random_faults(
+        self,
+        rate: float,
+        seed: int | None = None,
+        kinds: list[FaultKind] | None = None,
+        *,
+        slow_delay: float = 10.0,
+        retry_after: int = 60,
+    ) -> None:
+        """Give each non-admin request a random fault with probability `rate`."""
+        if not 0.0 <= rate <= 1.0:
+            raise ValueError("rate must be between 0 and 1")
+        self._random = _RandomFaults(
+            rate=rate,
+            rng=random.Random(seed),  # noqa: S311 - reproducible faults, not crypto
+            kinds=tuple(kinds) if kinds else tuple(FaultKind),
+            slow_delay=slow_delay,
+            retry_after=retry_after,
+        )
+
+    def expire_sessions(self) -> None:
+        self._sessions.clear()
+
+    def count(self, path: str | None = None, method: str | None = None) -> int:
+        return sum(
+            1
+            for record in self.requests
+            if (path is None or record.path == path)
+            and (method is None or record.method == method.upper())
+        )
+
+    def reset_requests(self) -> None:
+        self.requests.clear()
+
+    # -- application ----------------------------------------------------------
+
+    def _build_app(self) -> web.Application:
+        app = web.Application(middlewares=[self._middleware])
+        get, post = web.get, web.post
+        app.add_routes(
+            [
+                get("/", self._login_form),
+                get(pages.LOGIN_PATH, self._login_form),
+                post(pages.LOGIN_PATH, self._login),
+                get("/Usager/Profil/Deconnexion", self._logout),
+                get(pages.SIGNUP_PATH, self._signup),
+                get(HOME_PATH, self._home),
+                get("/Usager/Profil", self._profile),
+                post(pages.SWITCH_PATH, self._switch_account),
+                get("/Usager/Collecte", self._collecte_page),
+                get(COLLECTE_JSON, self._get_collecte),
+                get("/Usager/Apport", self._apport_page),
+                get(APPORT_JSON, self._get_apport),
+                get(STATS_PICKUPS, self._stats_pickups),
+                get(STATS_VISITS, self._stats_visits),
+                get(pages.WIZARD_PATH, self._wizard_start),
+                get(SEARCH_COMMUNES, self._search_communes),
+                post(pages.WIZARD_COMMUNE_PATH, self._wizard_commune),
+                post(pages.WIZARD_KEY_PATH, self._wizard_key),
+                *self._admin_routes(),
+            ]
+        )
+        return app
+
+    @web.middleware
+    async def _middleware(self, request: web.Request, handler: Handler) -> web.StreamResponse:
+        if request.path.startswith(ADMIN_PREFIX):
+            return await handler(request)
+        peek = self._sessions.get(request.cookies.get(SESSION_COOKIE, ""))
+        record = RequestRecord(
+            method=request.method,
+            path=request.path,
+            query=dict(request.query),
+            status=0,
+            account_id=peek.active_id if peek else None,
+            at=self.clock(),
+        )
+        self.requests.append(record)
+        try:
+            response = await self._serve(request, handler)
+        except web.HTTPException as exc:  # e.g. the router's 404/405
+            record.status = exc.status
+            raise
+        record.status = response.status
+        record.account_id = request.get(_ACCOUNT, record.account_id)
+        return response
+
+    async def _serve(self, request: web.Request, handler: Handler) -> web.StreamResponse:
+        if self.latency > 0:
+            await asyncio.sleep(self.latency)
+        if self._dropped.pop(_retry_key(request), 0.0) > self.clock():
+            self._disconnect(request)
+        fault = self._next_fault(request.path)
+        if fault is not None:
+            early = await self._apply_fault(request, fault)
+            if early is not None:
+                return early
+        return await handler(request)
+
+    def _next_fault(self, path: str) -> Fault | None:
+        for fault in self.faults:
+            if fault.path is None or fault.path == path:
+                if fault.count is not None:
+                    fault.count -= 1
+                    if fault.count <= 0:
+                        self.faults.remove(fault)
+                return fault
+        rnd = self._random
+        if rnd.rate > 0 and rnd.rng.random() < rnd.rate:
+            kind = rnd.rng.choice(rnd.kinds)
+            return Fault(
+                kind=kind,
+                status=rnd.rng.choice((500, 503)),
+                retry_after=rnd.retry_after,
+                delay=rnd.slow_delay,
+            )
+        return None
+
+    async def _apply_fault(self, request: web.Request, fault: Fault) -> web.Response | None:
+        """Answer in place of the portal, or prepare the request and return None."""
+        wants_json = request.path in JSON_PATHS
+        match fault.kind:
+            case FaultKind.SERVER_ERROR:
+                return _html(pages.error_page(fault.status), status=fault.status)
+            case FaultKind.RATE_LIMITED:
+                response = _html(pages.TOO_MANY_REQUESTS, status=429)
+                response.headers["Retry-After"] = str(fault.retry_after)
+                return response
+            case FaultKind.GARBAGE:
+                if wants_json:
+                    return web.Response(
+                        text=GARBAGE_JSON, content_type="application/json", charset="utf-8"
+                    )
+                return _html(pages.GARBAGE_HTML)
+            case FaultKind.HTML_INSTEAD_OF_JSON:
+                return _html(pages.HTML_ERROR_PAGE)
+            case FaultKind.DISCONNECT:
+                self._dropped[_retry_key(request)] = self.clock() + 5.0
+                self._disconnect(request)
+            case FaultKind.SLOW:
+                await asyncio.sleep(fault.delay)
+            case FaultKind.SESSION_EXPIRED:
+                self._sessions.pop(request.cookies.get(SESSION_COOKIE, ""), None)
+            case FaultKind.MARKUP_CHANGED:
+                request[_MARKUP_CHANGED] = True
+        return None
+
+    @staticmethod
+    def _disconnect(request: web.Request) -> NoReturn:
+        """Close the connection without answering."""
+        if request.transport is not None:
+            request.transport.close()
+        raise asyncio.CancelledError  # aiohttp then drops the request silently
+
+    # -- sessions -------------------------------------------------------------
+
+    def _session(self, request: web.Request) -> Session | None:
+        """The live session of this request (touching it), or None."""
+        session_id = request.cookies.get(SESSION_COOKIE, "")
+        session = self._sessions.get(session_id)
+        if session is None:
+            return None
+        now = self.clock()
+        login = self.state.find_login(session.email)
+        expired = (
+            self.session_lifetime is not None and now - session.last_used > self.session_lifetime
+        )
+        if expired or login is None or login.generation != session.generation:
+            del self._sessions[session_id]
+            return None
+        session.last_used = now
+        if session.active_id not in login.account_ids:  # unlinked behind our back
+            session.active_id = login.account_ids[0] if login.account_ids else None
+        request[_ACCOUNT] = session.active_id
+        return session
+
+    def _login_required(self, request: web.Request) -> web.Response:
+        if self.expired_session_mode == "redirect":
+            return_url = quote(request.path_qs, safe="")
+            return _redirect(f"{pages.LOGIN_PATH}?ReturnUrl={return_url}")
+        return _html(pages.login_page())
+
+    def _context(self, request: web.Request, session: Session) -> LayoutContext:
+        return LayoutContext(
+            email=session.email,
+            accounts=self.state.linked_accounts(session.email),
+            active_id=session.active_id,
+            token=session.token,
+            markup_changed=bool(request.get(_MARKUP_CHANGED)),
+        )
+
+    def _active_account(self, session: Session) -> Account | None:
+        if session.active_id is None:
+            return None
+        return self.state.accounts.get(session.active_id)
+
+    # -- login ----------------------------------------------------------------
+
+    async def _login_form(self, request: web.Request) -> web.Response:
+        return _html(pages.login_page())
+
+    async def _signup(self, request: web.Request) -> web.Response:
+        return _html(pages.signup_page())
+
+    async def _login(self, request: web.Request) -> web.Response:
+        form = await request.post()
+        login = self.state.find_login(_form_text(form, "Identifiant"))
+        if login is None or login.password != _form_text(form, "MotDePasse"):
+            return _html(pages.login_page([ERROR_BAD_LOGIN]))
+        self._sessions.pop(request.cookies.get(SESSION_COOKIE, ""), None)
+        session = Session(
+            id=secrets.token_hex(12),
+            email=login.email,
+            generation=login.generation,
+            active_id=login.account_ids[0] if login.account_ids else None,
+            token=secrets.token_urlsafe(32),
+            last_used=self.clock(),
+        )
+        self._sessions[session.id] = session
+        request[_ACCOUNT] = session.active_id
+        response = _redirect(HOME_PATH)
+        response.set_cookie(SESSION_COOKIE, session.id, path="/", httponly=True, samesite="Lax")
+        return response
+
+    async def _logout(self, request: web.Request) -> web.Response:
+        self._sessions.pop(request.cookies.get(SESSION_COOKIE, ""), None)
+        return _redirect(pages.LOGIN_PATH)
+
+    # -- pages ----------------------------------------------------------------
+
+    async def _home(self, request: web.Request) -> web.Response:
+        session = self._session(request)
+        if session is None:
+            return self._login_required(request)
+        return _html(pages.home_page(self._context(request, session)))
+
+    async def _profile(self, request: web.Request) -> web.Response:
+        session = self._session(request)
+        if session is None:
+            return self._login_required(request)
+        return _html(pages.profile_page(self._context(request, session)))
+
+    async def _collecte_page(self, request: web.Request) -> web.Response:
+        session = self._session(request)
+        if session is None:
+            return self._login_required(request)
+        account = self._active_account(session)
+        waste_types = account.waste_types if account else {}
+        return _html(pages.collecte_page(self._context(request, session), waste_types))
+
+    async def _apport_page(self, request: web.Request) -> web.Response:
+        session = self._session(request)
+        if session is None:
+            return self._login_required(request)
+        return _html(pages.apport_page(self._context(request, session)))
+
+    async def _switch_account(self, request: web.Request) -> web.Response:
+        session = self._session(request)
+        if session is None:
+            return self._login_required(request)
+        form = await request.post()
+        if _form_text(form, "__RequestVerificationToken") != session.token:
+            return _html(pages.error_page(400), status=400)
+        login = self.state.get_login(session.email)
+        account_id = _parse_int(_form_text(form, "IdCompte"))
+        if account_id is None or account_id not in login.account_ids:
+            context = self._context(request, session)
+            return _html(pages.home_page(context, errors=[ERROR_NOT_LINKED]))
+        session.active_id = account_id
+        request[_ACCOUNT] = account_id
+        return _redirect(HOME_PATH)
+
+    # -- JSON data ------------------------------------------------------------
+
+    async def _get_collecte(self, request: web.Request) -> web.Response:
+        session = self._session(request)
+        if session is None:
+            return self._login_required(request)
+        try:
+            query = parse_query(request.query, self.max_take)
+        except QueryError as err:
+            return _html(pages.error_page(400) + f"<!-- {err} -->", status=400)
+        account = self._active_account(session)
+        rows = (
+            [
+                pickup_row(account, pickup)
+                for pickup in account.pickups
+                if query.type_id in (-1, pickup.type_id) and query.keeps(pickup.when)
+            ]
+            if account
+            else []
+        )
+        return _json(request, page(rows, query))
+
+    async def _get_apport(self, request: web.Request) -> web.Response:
+        # Visits are not typed by waste-type id: `idMatiere` does not filter them.
+        session = self._session(request)
+        if session is None:
+            return self._login_required(request)
+        try:
+            query = parse_query(request.query, self.max_take)
+        except QueryError as err:
+            return _html(pages.error_page(400) + f"<!-- {err} -->", status=400)
+        account = self._active_account(session)
+        rows = (
+            [visit_row(account, visit) for visit in account.visits if query.keeps(visit.when)]
+            if account
+            else []
+        )
+        return _json(request, page(rows, query))
+
+    async def _stats(self, request: web.Request, pickups: bool) -> web.Response:
+        session = self._session(request)
+        if session is None:
+            return self._login_required(request)
+        try:
+            query = parse_query(request.query)
+        except QueryError as err:
+            return _html(pages.error_page(400) + f"<!-- {err} -->", status=400)
+        account = self._active_account(session)
+        moments: list[datetime] = []
+        if account and pickups:
+            moments = [p.when for p in account.pickups if query.type_id in (-1, p.type_id)]
+        elif account:
+            moments = [v.when for v in account.visits]
+        return _json(request, monthly_counts(moments, query.start, query.end))
+
+    async def _stats_pickups(self, request: web.Request) -> web.Response:
+        return await self._stats(request, pickups=True)
+
+    async def _stats_visits(self, request: web.Request) -> web.Response:
+        return await self._stats(request, pickups=False)
+
+    # -- association wizard (modelled) ----------------------------------------
+
+    async def _wizard_start(self, request: web.Request) -> web.Response:
+        session = self._session(request)
+        if session is None:
+            return self._login_required(request)
+        return _html(pages.wizard_commune_page(self._context(request, session)))
+
+    async def _search_communes(self, request: web.Request) -> web.Response:
+        session = self._session(request)
+        if session is None:
+            return self._login_required(request)
+        found = self.state.search_communes(request.query.get("term", ""))
+        return _json(
+            request,
+            [{"Id": c.id, "Libelle": c.name, "CodePostal": c.postal_code} for c in found],
+        )
+
+    async def _wizard_commune(self, request: web.Request) -> web.Response:
+        session = self._session(request)
+        if session is None:
+            return self._login_required(request)
+        form = await request.post()
+        if _form_text(form, "__RequestVerificationToken") != session.token:
+            return _html(pages.error_page(400), status=400)
+        commune_id = _parse_int(_form_text(form, "IdCommune"))
+        commune = self.state.communes.get(commune_id) if commune_id is not None else None
+        context = self._context(request, session)
+        if commune is None or not commune.served:
+            session.commune_id = None
+            return _html(pages.wizard_commune_page(context, errors=[ERROR_BAD_COMMUNE]))
+        session.commune_id = commune.id
+        return _html(pages.wizard_key_page(context, commune))
+
+    async def _wizard_key(self, request: web.Request) -> web.Response:
+        session = self._session(request)
+        if session is None:
+            return self._login_required(request)
+        form = await request.post()
+        if _form_text(form, "__RequestVerificationToken") != session.token:
+            return _html(pages.error_page(400), status=400)
+        commune = (
+            self.state.communes.get(session.commune_id) if session.commune_id is not None else None
+        )
+        if commune is None:
+            return _html(pages.wizard_commune_page(self._context(request, session)))
+        account = self.state.account_by_key(_form_text(form, "CleActivation"))
+        error = None
+        if account is None:
+            error = ERROR_BAD_KEY
+        elif account.commune_id != commune.id:
+            error = ERROR_KEY_OTHER_COMMUNE
+        elif self.state.is_linked(account.id):
+            error = ERROR_KEY_USED
+        if error is not None or account is None:
+            context = self._context(request, session)
+            return _html(pages.wizard_key_page(context, commune, errors=[error or ERROR_BAD_KEY]))
+        self.state.link(session.email, account.id)
+        session.active_id = account.id
+        session.commune_id = None
+        request[_ACCOUNT] = account.id
+        return _html(pages.wizard_done_page(self._context(request, session)))
+
+    # -- admin (/_sim/) -------------------------------------------------------
+
+    def _admin_routes(self) -> list[web.RouteDef]:
+        return [
+            web.get("/_sim/state", self._admin_state),
+            web.get("/_sim/requests", self._admin_requests),
+            web.post("/_sim/requests/reset", self._admin_reset_requests),
+            web.post("/_sim/faults", self._admin_add_fault),
+            web.delete("/_sim/faults", self._admin_clear_faults),
+            web.post("/_sim/random_faults", self._admin_random_faults),
+            web.post("/_sim/latency", self._admin_latency),
+            web.post("/_sim/session_lifetime", self._admin_session_lifetime),
+            web.post("/_sim/sessions/expire", self._admin_expire_sessions),
+            web.post("/_sim/expired_session_mode", self._admin_expired_mode),
+            web.post("/_sim/max_take", self._admin_max_take),
+            web.post("/_sim/logins/{email}/password", self._admin_password),
+            web.post("/_sim/accounts/{id}/link", self._admin_link),
+            web.post("/_sim/accounts/{id}/unlink", self._admin_unlink),
+            web.post("/_sim/accounts/{id}/pickups", self._admin_add_pickup),
+            web.post("/_sim/accounts/{id}/visits", self._admin_add_visit),
+        ]
+
+    async def _admin_state(self, request: web.Request) -> web.Response:
+        state = self.state
+        return web.json_response(
+            {
+                "logins": [
+                    {
+                        "email": login.email,
+                        "accounts": [
+                            {"id": a.id, "label": a.label}
+                            for a in state.linked_accounts(login.email)
+                        ],
+                        "account_ids": list(login.account_ids),
+                    }
+                    for login in state.logins.values()
+                ],
+                "accounts": [
+                    {
+                        "id": a.id,
+                        "label": a.label,
+                        "commune_id": a.commune_id,
+                        "commune": state.communes[a.commune_id].name,
+                        "key_used": state.is_linked(a.id),
+                        "linked_to": [login.email for login in state.logins_of_account(a.id)],
+                        "waste_types": {str(k): v for k, v in a.waste_types.items()},
+                        "pickups": len(a.pickups),
+                        "visits": len(a.visits),
+                    }
+                    for a in state.accounts.values()
+                ],
+                "communes": len(state.communes),
+                "sessions": len(self._sessions),
+                "faults": [asdict(fault) for fault in self.faults],
+                "random_fault_rate": self._random.rate,
+                "latency": self.latency,
+                "session_lifetime": self.session_lifetime,
+                "expired_session_mode": self.expired_session_mode,
+                "max_take": self.max_take,
+            }
+        )
+
+    async def _admin_requests(self, request: web.Request) -> web.Response:
+        by_path = Counter(record.path for record in self.requests)
+        return web.json_response({"total": len(self.requests), "by_path": dict(by_path)})
+
+    async def _admin_reset_requests(self, request: web.Request) -> web.Response:
+        self.reset_requests()
+        return web.json_response({"ok": True})
+
+    async def _admin_add_fault(self, request: web.Request) -> web.Response:
+        body = await _admin_body(request)
+        try:
+            fault = Fault(
+                kind=FaultKind(body["kind"]),
+                path=body.get("path"),
+                count=body.get("count"),
+                status=int(body.get("status", 500)),
+                retry_after=int(body.get("retry_after", 60)),
+                delay=float(body.get("delay", 10.0)),
+            )
+        except (KeyError, ValueError, TypeError) as err:
+            raise _bad_request(f"bad fault: {err}") from err
+        self.add_fault(fault)
+        return web.json_response({"faults": [asdict(f) for f in self.faults]})
+
+    async def _admin_clear_faults(self, request: web.Request) -> web.Response:
+        self.clear_faults()
+        return web.json_response({"faults": []})
+
+    async def _admin_random_faults(self, request: web.Request) -> web.Response:
+        body = await _admin_body(request)
+        try:
+            kinds = [FaultKind(kind) for kind in body["kinds"]] if body.get("kinds") else None
+            self.set_random_faults(
+                float(body.get("rate", 0.0)),
+                seed=body.get("seed"),
+                kinds=kinds,
+                slow_delay=float(body.get("slow_delay", 10.0)),
+                retry_after=int(body.get("retry_after", 60)),
+            )
+        except (ValueError, TypeError) as err:
+            raise _bad_request(str(err)) from err
+        return web.json_response({"rate": self._random.rate})
+
+    async def _admin_latency(self, request: web.Request) -> web.Response:
+        self.latency = _number(await _admin_body(request), "seconds") or 0.0
+        return web.json_response({"latency": self.latency})
+
+    async def _admin_session_lifetime(self, request: web.Request) -> web.Response:
+        self.session_lifetime = _number(await _admin_body(request), "seconds")
+        return web.json_response({"session_lifetime": self.session_lifetime})
+
+    async def _admin_expire_sessions(self, request: web.Request) -> web.Response:
+        self.expire_sessions()
+        return web.json_response({"ok": True})
+
+    async def _admin_expired_mode(self, request: web.Request) -> web.Response:
+        mode = (await _admin_body(request)).get("mode")
+        if mode not in ("page", "redirect"):
+            raise _bad_request("mode must be 'page' or 'redirect'")
+        self.expired_session_mode = mode
+        return web.json_response({"expired_session_mode": mode})
+
+    async def _admin_max_take(self, request: web.Request) -> web.Response:
+        value = _number(await _admin_body(request), "take")
+        self.max_take = None if value is None else int(value)
+        return web.json_response({"max_take": self.max_take})
+
+    async def _admin_password(self, request: web.Request) -> web.Response:
+        body = await _admin_body(request)
+        password = body.get("password")
+        if not isinstance(password, str):
+            raise _bad_request("password must be a string")
+        try:
+            self.state.set_password(request.match_info["email"], password)
+        except KeyError as err:
+            raise _not_found(str(err)) from err
+        return web.json_response({"ok": True})
+
+    async def _admin_link(self, request: web.Request) -> web.Response:
+        return await self._admin_link_change(request, link=True)
+
+    async def _admin_unlink(self, request: web.Request) -> web.Response:
+        return await self._admin_link_change(request, link=False)
+
+    async def _admin_link_change(self, request: web.Request, link: bool) -> web.Response:
+        account_id = _path_id(request)
+        email = (await _admin_body(request)).get("login")
+        if not isinstance(email, str):
+            raise _bad_request("login must be an e-mail address")
+        try:
+            if link:
+                self.state.link(email, account_id)
+            else:
+                self.state.unlink(email, account_id)
+            account_ids = self.state.get_login(email).account_ids
+        except KeyError as err:
+            raise _not_found(str(err)) from err
+        return web.json_response({"login": email, "account_ids": list(account_ids)})
+
+    async def _admin_add_pickup(self, request: web.Request) -> web.Response:
+        account_id = _path_id(request)
+        body = await _admin_body(request)
+        try:
+            type_id = int(body["type_id"])
+            when = datetime.fromisoformat(body["date"])
+            weight = None if body.get("weight") is None else float(body["weight"])
+        except (KeyError, ValueError, TypeError) as err:
+            raise _bad_request(f"bad pickup: {err!r}") from err
+        try:
+            pickup = self.state.add_pickup(
+                account_id,
+                type_id,
+                when,
+                weight,
+                weight_text=bool(body.get("weight_text", False)),
+            )
+        except KeyError as err:
+            raise _not_found(str(err)) from err
+        except ValueError as err:
+            raise _bad_request(str(err)) from err
+        return web.json_response({"id": pickup.id})
+
+    async def _admin_add_visit(self, request: web.Request) -> web.Response:
+        account_id = _path_id(request)
+        body = await _admin_body(request)
+        try:
+            when = datetime.fromisoformat(body["date"])
+            quantity = None if body.get("quantity") is None else float(body["quantity"])
+        except (KeyError, ValueError, TypeError) as err:
+            raise _bad_request(f"bad visit: {err!r}") from err
+        material = body.get("material")
+        try:
+            visit = self.state.add_visit(
+                account_id,
+                when,
+                str(body.get("site", "Déchèterie")),
+                None if material is None else str(material),
+                quantity,
+            )
+        except KeyError as err:
+            raise _not_found(str(err)) from err
+        return web.json_response({"id": visit.id})
+
+
+# -- admin helpers ----------------------------------------------------------------
+
+
+def _bad_request(message: str) -> web.HTTPBadRequest:
+    return web.HTTPBadRequest(text=json.dumps({"error": message}), content_type="application/json")
+
+
+def _not_found(message: str) -> web.HTTPNotFound:
+    return web.HTTPNotFound(text=json.dumps({"error": message}), content_type="application/json")
+
+
+async def _admin_body(request: web.Request) -> dict[str, Any]:
+    if not request.can_read_body:
+        return {}
+    try:
+        body = await request.json()
+    except ValueError as err:
+        raise _bad_request("body is not JSON") from err
+    if not isinstance(body, dict):
+        raise _bad_request("body must be a JSON object")
+    return body
+
+
+def _number(body: dict[str, Any], name: str) -> float | None:
+    value = body.get(name)
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise _bad_request(f"{name} must be a number or null")
+    return float(value)
+
+
+def _path_id(request: web.Request) -> int:
+    account_id = _parse_int(request.match_info["id"])
+    if account_id is None:
+        raise _not_found(f"bad account id {request.match_info['id']!r}")
+    return account_id

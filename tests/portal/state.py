@@ -1,0 +1,264 @@
+"""In-memory state of the simulated Ecocito portal.
+
+Plain dataclasses plus the few helpers tests use to change the portal "behind the
+integration's back" (link/unlink an account, change a password, add pickups...).
+Dates are naive local (Europe/Paris) datetimes, as the portal serves them.
+"""
+
+from __future__ import annotations
+
+import bisect
+from dataclasses import dataclass, field
+import re
+from typing import TYPE_CHECKING
+import unicodedata
+from zoneinfo import ZoneInfo
+
+if TYPE_CHECKING:
+    from datetime import datetime
+
+PARIS = ZoneInfo("Europe/Paris")
+
+
+def fold(text: str) -> str:
+    """Case- and accent-insensitive form; hyphens/apostrophes become spaces."""
+    decomposed = unicodedata.normalize("NFKD", text)
+    bare = "".join(char for char in decomposed if not unicodedata.combining(char))
+    bare = re.sub("[-'\u2019_]", " ", bare.casefold())
+    return " ".join(bare.split())
+
+
+def normalize_key(key: str) -> str:
+    """Activation keys compare case-insensitively, ignoring spaces and dashes."""
+    return re.sub(r"[\s\-]", "", key).upper()
+
+
+def to_local_naive(when: datetime) -> datetime:
+    """Aware datetimes are converted to Paris time; naive ones are taken as local."""
+    if when.tzinfo is not None:
+        return when.astimezone(PARIS).replace(tzinfo=None)
+    return when
+
+
+@dataclass
+class Commune:
+    """A commune the portal knows; only `served` ones can receive an association."""
+
+    id: int
+    name: str
+    postal_code: str
+    served: bool = True
+
+
+@dataclass
+class Pickup:
+    """One bin pickup (levée).
+
+    `weight_text` makes the portal serve the weight as a string with a decimal comma
+    ("12,5") instead of a JSON number. A non-zero microsecond part makes
+    `DATE_DONNEE` carry fractional seconds (milliseconds).
+    """
+
+    when: datetime
+    type_id: int
+    weight: float | None
+    weight_text: bool = False
+    id: int = 0
+
+
+@dataclass
+class Visit:
+    """One recycling-centre visit (apport en déchèterie)."""
+
+    when: datetime
+    site: str
+    material: str | None = None
+    quantity: float | None = None
+    id: int = 0
+
+
+@dataclass
+class Account:
+    """A production point (compte): what the account drop-down lists."""
+
+    id: int
+    label: str
+    commune_id: int
+    activation_key: str
+    waste_types: dict[int, str]
+    pickups: list[Pickup] = field(default_factory=list)
+    visits: list[Visit] = field(default_factory=list)
+    address: str = ""
+
+    def __post_init__(self) -> None:
+        if not self.address:
+            # "N° 104233 - 12 RUE DES LILAS 23000 GUERET" -> the part after " - ".
+            self.address = self.label.split(" - ", 1)[-1]
+
+    def bin_number(self, type_id: int) -> str:
+        """Stable bin number (NumeroCuve) of this account's bin of `type_id`."""
+        return f"{self.id % 1_000_000:06d}{type_id:02d}"
+
+    def chip_number(self, type_id: int) -> str:
+        """Stable chip number (NumeroPuce) of this account's bin of `type_id`."""
+        return f"{(self.id * 7919 + type_id * 104729) % 16**8:08X}"
+
+
+@dataclass
+class Login:
+    """A portal identity (an e-mail address) and the accounts linked to it.
+
+    `generation` changes with the password: sessions opened before are invalid.
+    """
+
+    email: str
+    password: str
+    account_ids: list[int] = field(default_factory=list)
+    generation: int = 0
+
+
+@dataclass
+class PortalState:
+    """Everything the simulated portal knows."""
+
+    communes: dict[int, Commune] = field(default_factory=dict)
+    accounts: dict[int, Account] = field(default_factory=dict)
+    logins: dict[str, Login] = field(default_factory=dict)  # key: folded e-mail
+    _next_row_id: int = 1_000_001
+
+    # -- building -------------------------------------------------------------
+
+    def add_commune(self, commune: Commune) -> Commune:
+        self.communes[commune.id] = commune
+        return commune
+
+    def add_account(self, account: Account) -> Account:
+        if account.commune_id not in self.communes:
+            raise KeyError(f"unknown commune {account.commune_id}")
+        self.accounts[account.id] = account
+        return account
+
+    def add_login(self, email: str, password: str, account_ids: list[int] | None = None) -> Login:
+        login = Login(email=email, password=password)
+        self.logins[email.casefold()] = login
+        for account_id in account_ids or []:
+            self.link(email, account_id)
+        return login
+
+    # -- lookups --------------------------------------------------------------
+
+    def find_login(self, email: str) -> Login | None:
+        return self.logins.get(email.strip().casefold())
+
+    def get_login(self, email: str) -> Login:
+        login = self.find_login(email)
+        if login is None:
+            raise KeyError(f"unknown login {email}")
+        return login
+
+    def get_account(self, account_id: int) -> Account:
+        try:
+            return self.accounts[account_id]
+        except KeyError:
+            raise KeyError(f"unknown account {account_id}") from None
+
+    def account_by_key(self, key: str) -> Account | None:
+        wanted = normalize_key(key)
+        if not wanted:
+            return None
+        for account in self.accounts.values():
+            if normalize_key(account.activation_key) == wanted:
+                return account
+        return None
+
+    def logins_of_account(self, account_id: int) -> list[Login]:
+        return [login for login in self.logins.values() if account_id in login.account_ids]
+
+    def is_linked(self, account_id: int) -> bool:
+        return bool(self.logins_of_account(account_id))
+
+    def linked_accounts(self, email: str) -> list[Account]:
+        login = self.get_login(email)
+        return [self.accounts[i] for i in login.account_ids if i in self.accounts]
+
+    def search_communes(self, term: str, limit: int = 20) -> list[Commune]:
+        """Served communes matching a postal-code prefix or (part of) the name."""
+        wanted = fold(term)
+        if len(wanted) < 2:
+            return []
+        digits = term.strip()
+        found = [
+            commune
+            for commune in self.communes.values()
+            if commune.served
+            and (
+                (digits.isdigit() and commune.postal_code.startswith(digits))
+                or wanted in fold(commune.name)
+            )
+        ]
+        found.sort(key=lambda c: (not fold(c.name).startswith(wanted), c.name, c.postal_code))
+        return found[:limit]
+
+    # -- changes --------------------------------------------------------------
+
+    def link(self, email: str, account_id: int) -> None:
+        login = self.get_login(email)
+        self.get_account(account_id)
+        if account_id not in login.account_ids:
+            login.account_ids.append(account_id)
+
+    def unlink(self, email: str, account_id: int) -> None:
+        login = self.get_login(email)
+        if account_id in login.account_ids:
+            login.account_ids.remove(account_id)
+
+    def set_password(self, email: str, password: str) -> None:
+        login = self.get_login(email)
+        login.password = password
+        login.generation += 1
+
+    def _row_id(self) -> int:
+        row_id = self._next_row_id
+        self._next_row_id += 1
+        return row_id
+
+    def add_pickup(
+        self,
+        account_id: int,
+        type_id: int,
+        when: datetime,
+        weight: float | None,
+        *,
+        weight_text: bool = False,
+    ) -> Pickup:
+        account = self.get_account(account_id)
+        if type_id not in account.waste_types:
+            raise ValueError(f"account {account_id} has no waste type {type_id}")
+        pickup = Pickup(
+            when=to_local_naive(when),
+            type_id=type_id,
+            weight=weight,
+            weight_text=weight_text,
+            id=self._row_id(),
+        )
+        bisect.insort(account.pickups, pickup, key=lambda p: p.when)
+        return pickup
+
+    def add_visit(
+        self,
+        account_id: int,
+        when: datetime,
+        site: str,
+        material: str | None = None,
+        quantity: float | None = None,
+    ) -> Visit:
+        account = self.get_account(account_id)
+        visit = Visit(
+            when=to_local_naive(when),
+            site=site,
+            material=material,
+            quantity=quantity,
+            id=self._row_id(),
+        )
+        bisect.insort(account.visits, visit, key=lambda v: v.when)
+        return visit

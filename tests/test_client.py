@@ -1,0 +1,583 @@
+"""The portal library against the portal simulator, over real loopback HTTP."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+from email.utils import format_datetime
+import time
+
+import aiohttp
+import pytest
+
+from custom_components.ecocito.api import (
+    Account,
+    AuthenticationError,
+    EcocitoClient,
+    InvalidKeyError,
+    InvalidPortalError,
+    KeyAlreadyUsedError,
+    KeyOtherCommuneError,
+    PortalChangedError,
+    PortalConnectionError,
+    RateLimitedError,
+    UnknownAccountError,
+    UnknownCommuneError,
+    normalize_portal,
+)
+from custom_components.ecocito.api.client import DEFAULT_RETRY_AFTER, _retry_after_seconds
+from custom_components.ecocito.api.parsing import PORTAL_TZ
+
+from .portal import Fault, FaultKind, PortalSimulator
+from .portal.scenarios import (
+    DEMO_ACCOUNT_IDS,
+    DEMO_LINKABLE_ACCOUNT_ID,
+    DEMO_LINKABLE_COMMUNE_ID,
+    DEMO_LINKABLE_KEY,
+    DEMO_LINKABLE_LABEL,
+    DEMO_LOGIN,
+    DEMO_MAIN_ACCOUNT_ID,
+    DEMO_MAIN_LABEL,
+    DEMO_SECOND_ACCOUNT_ID,
+    DEMO_SECOND_LABEL,
+    OTHER_COMMUNE_KEY,
+    UNSERVED_COMMUNE_ID,
+    USED_KEY,
+)
+
+LOGIN = "/Usager/Profil/Connexion"
+HOME = "/Usager/Accueil"
+SWITCH = "/Usager/Profil/ChangerCompte"
+COLLECTION = "/Usager/Collecte"
+PICKUPS = "/Usager/Collecte/GetCollecte"
+VISITS = "/Usager/Apport/GetApport"
+DEMO_ACCOUNTS = (
+    Account(id=DEMO_MAIN_ACCOUNT_ID, label=DEMO_MAIN_LABEL),
+    Account(id=DEMO_SECOND_ACCOUNT_ID, label=DEMO_SECOND_LABEL),
+)
+
+
+def this_year() -> tuple[date, date]:
+    today = datetime.now(PORTAL_TZ).date()
+    return date(today.year, 1, 1), today
+
+
+def portal_pickups(
+    sim: PortalSimulator, account_id: int, start: date, end: date
+) -> list[tuple[datetime, int, float | None]]:
+    """What the simulator holds for an account: (local time, type, weight), by time."""
+    return sorted(
+        (pickup.when, pickup.type_id, pickup.weight)
+        for pickup in sim.state.get_account(account_id).pickups
+        if start <= pickup.when.date() <= end
+    )
+
+
+def portal_visit_times(
+    sim: PortalSimulator, account_id: int, start: date, end: date
+) -> list[datetime]:
+    return sorted(
+        visit.when
+        for visit in sim.state.get_account(account_id).visits
+        if start <= visit.when.date() <= end
+    )
+
+
+# --- Addresses ----------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("pilatrhodanien", "https://pilatrhodanien.ecocito.com"),
+        (" 69 ", "https://69.ecocito.com"),
+        ("CCAC.ecocito.com", "https://ccac.ecocito.com"),
+        ("https://univalom.ecocito.com/Usager/Accueil?x=1#top", "https://univalom.ecocito.com"),
+        ("https://ecocito.com/Usager/Profil/Connexion", "https://ecocito.com"),
+        ("http://127.0.0.1:8099/", "http://127.0.0.1:8099"),
+        ("localhost:8099", "http://localhost:8099"),
+        ("localhost", "http://localhost"),
+        ("https://portail.example.org:8443", "https://portail.example.org:8443"),
+    ],
+)
+def test_normalize_portal(value: str, expected: str) -> None:
+    assert normalize_portal(value) == expected
+
+
+@pytest.mark.parametrize(
+    ("value", "reason"),
+    [
+        ("", "Not a valid portal address"),
+        ("pilat rhodanien", "Not a valid portal address"),
+        ("ftp://ccac.ecocito.com", "Not a valid portal address"),
+        ("https://jeanne:secret@ccac.ecocito.com", "Not a valid portal address"),
+        ("http://ccac.ecocito.com", "must be reached over https"),
+        ("https://ccac.ecocito.com:99999", "Not a valid address"),
+    ],
+)
+def test_normalize_portal_rejects(value: str, reason: str) -> None:
+    with pytest.raises(InvalidPortalError, match=reason):
+        normalize_portal(value)
+
+
+def test_portal_identity(http_session: aiohttp.ClientSession) -> None:
+    client = EcocitoClient(http_session, "CCAC", "a@b.fr", "pw")
+    local = EcocitoClient(http_session, "http://127.0.0.1:8099", "a@b.fr", "pw")
+
+    assert client.base_url == "https://ccac.ecocito.com"
+    assert client.portal_id == "ccac.ecocito.com"
+    assert local.portal_id == "127.0.0.1:8099"
+
+
+# --- Session ------------------------------------------------------------------
+
+
+async def test_login_returns_linked_accounts(
+    client: EcocitoClient, simulator: PortalSimulator
+) -> None:
+    accounts = await client.login()
+
+    assert accounts.accounts == DEMO_ACCOUNTS
+    assert accounts.active_id == DEMO_MAIN_ACCOUNT_ID
+    # The log-in post and its redirect to the home page, which lists the accounts.
+    assert (simulator.count(LOGIN, "POST"), simulator.count(HOME), simulator.count()) == (1, 1, 2)
+
+
+async def test_login_case_of_email_does_not_matter(
+    http_session: aiohttp.ClientSession, simulator: PortalSimulator
+) -> None:
+    client = EcocitoClient(
+        http_session, simulator.base_url, DEMO_LOGIN.upper(), "Ecocito-Demo-2026"
+    )
+
+    assert (await client.login()).accounts == DEMO_ACCOUNTS
+
+
+async def test_wrong_password_carries_portal_message(
+    http_session: aiohttp.ClientSession, simulator: PortalSimulator
+) -> None:
+    client = EcocitoClient(http_session, simulator.base_url, DEMO_LOGIN, "wrong")
+
+    with pytest.raises(AuthenticationError) as err:
+        await client.login()
+
+    assert err.value.message == "Identifiant ou mot de passe incorrect."
+    assert "wrong" not in str(err.value)
+
+
+async def test_get_accounts_logs_in_once_then_reads_home(
+    client: EcocitoClient, simulator: PortalSimulator
+) -> None:
+    first = await client.get_accounts()
+    simulator.reset_requests()
+    simulator.state.unlink(DEMO_LOGIN, DEMO_SECOND_ACCOUNT_ID)
+
+    second = await client.get_accounts()
+
+    assert first.accounts == DEMO_ACCOUNTS
+    assert second.accounts == DEMO_ACCOUNTS[:1]
+    assert simulator.count() == 1  # only the home page: the session is still valid
+
+
+async def test_logout_ends_the_session(client: EcocitoClient, simulator: PortalSimulator) -> None:
+    await client.login()
+
+    await client.logout()
+    await client.get_accounts()
+
+    assert simulator.count("/Usager/Profil/Deconnexion") == 1
+    assert simulator.count(LOGIN, "POST") == 2
+
+
+@pytest.mark.parametrize("mode", ["page", "redirect"])
+async def test_expired_session_logs_in_again_and_retries(
+    client: EcocitoClient, simulator: PortalSimulator, mode: str
+) -> None:
+    simulator.expired_session_mode = mode
+    await client.login()
+    simulator.expire_sessions()
+
+    accounts = await client.get_accounts()
+
+    assert accounts.accounts == DEMO_ACCOUNTS
+    assert simulator.count(LOGIN, "POST") == 2
+
+
+async def test_expiry_mid_fetch_switches_back_to_the_right_account(
+    client: EcocitoClient, simulator: PortalSimulator
+) -> None:
+    """After a new login the portal is on the first account: the retry must switch again."""
+    start, end = this_year()
+    await client.get_account_data(DEMO_MAIN_ACCOUNT_ID, start, end)
+    # The second account's first pickup request meets an expired session.
+    simulator.add_fault(Fault(kind=FaultKind.SESSION_EXPIRED, path=PICKUPS, count=1))
+
+    second = await client.get_account_data(DEMO_SECOND_ACCOUNT_ID, start, end)
+
+    assert [(p.date.replace(tzinfo=None), p.waste_type_id, p.weight) for p in second.pickups] == (
+        portal_pickups(simulator, DEMO_SECOND_ACCOUNT_ID, start, end)
+    )
+    assert simulator.count(LOGIN, "POST") == 2
+
+
+@pytest.mark.parametrize("mode", ["page", "redirect"])
+async def test_expiry_at_switch_and_in_wizard_is_survived(
+    client: EcocitoClient, simulator: PortalSimulator, mode: str
+) -> None:
+    simulator.expired_session_mode = mode
+    await client.login()
+    simulator.add_fault(Fault(kind=FaultKind.SESSION_EXPIRED, path=SWITCH, count=1))
+    types = await client.get_waste_types(DEMO_SECOND_ACCOUNT_ID)
+    simulator.add_fault(
+        Fault(kind=FaultKind.SESSION_EXPIRED, path="/Usager/Profil/AssocierCompte/Cle", count=1)
+    )
+
+    linked = await client.link_account(DEMO_LINKABLE_COMMUNE_ID, DEMO_LINKABLE_KEY)
+
+    assert [t.id for t in types] == [15, 16]
+    assert linked == Account(id=DEMO_LINKABLE_ACCOUNT_ID, label=DEMO_LINKABLE_LABEL)
+    assert simulator.count(LOGIN, "POST") == 3
+
+
+async def test_login_page_after_new_login_is_an_authentication_error(
+    client: EcocitoClient, simulator: PortalSimulator
+) -> None:
+    await client.login()
+    simulator.add_fault(Fault(kind=FaultKind.SESSION_EXPIRED, path=COLLECTION))
+
+    with pytest.raises(AuthenticationError, match="right after logging in"):
+        await client.get_waste_types(DEMO_MAIN_ACCOUNT_ID)
+    assert simulator.count(LOGIN, "POST") == 2
+
+
+async def test_session_not_kept_after_login(
+    client: EcocitoClient, simulator: PortalSimulator
+) -> None:
+    """The log-in is accepted but the next page is the login page again."""
+    simulator.add_fault(Fault(kind=FaultKind.SESSION_EXPIRED, path=HOME))
+
+    with pytest.raises(AuthenticationError) as err:
+        await client.login()
+
+    assert err.value.message is None
+
+
+async def test_password_changed_on_the_portal(
+    client: EcocitoClient, simulator: PortalSimulator
+) -> None:
+    await client.login()
+    simulator.state.set_password(DEMO_LOGIN, "Nouveau-Mot-De-Passe")
+
+    with pytest.raises(AuthenticationError) as err:
+        await client.get_account_data(DEMO_MAIN_ACCOUNT_ID, *this_year())
+
+    assert err.value.message == "Identifiant ou mot de passe incorrect."
+
+
+# --- Account data ---------------------------------------------------------------
+
+
+async def test_full_fetch_of_every_account(
+    client: EcocitoClient, simulator: PortalSimulator
+) -> None:
+    start, end = this_year()
+
+    accounts = await client.login()
+    fetched = [await client.get_account_data(a.id, start, end) for a in accounts.accounts]
+
+    for data, account in zip(fetched, DEMO_ACCOUNTS, strict=True):
+        assert data.account == account
+        portal = simulator.state.get_account(account.id)
+        assert [(t.id, t.label) for t in data.waste_types] == list(portal.waste_types.items())
+        assert [(p.date.replace(tzinfo=None), p.waste_type_id, p.weight) for p in data.pickups] == (
+            portal_pickups(simulator, account.id, start, end)
+        )
+        assert all(p.date.tzinfo is PORTAL_TZ for p in data.pickups)
+        assert [v.date.replace(tzinfo=None) for v in data.visits] == portal_visit_times(
+            simulator, account.id, start, end
+        )
+    main = fetched[0]
+    assert {p.bin_number for p in main.pickups if p.waste_type_id == 15} == {
+        simulator.state.get_account(DEMO_MAIN_ACCOUNT_ID).bin_number(15)
+    }
+    assert {p.address for p in main.pickups} == {"12 RUE DES LILAS 23000 GUERET"}
+    # Log-in + account list, then per account: switch, collection page, one request
+    # per waste type, one for the visits.
+    assert simulator.count() == 2 + (3 + 3) + (2 + 3)
+    assert simulator.count(PICKUPS) == 5
+    assert simulator.count(SWITCH) == 2
+
+
+async def test_weights_null_zero_and_decimal_comma(
+    client: EcocitoClient, simulator: PortalSimulator
+) -> None:
+    day = datetime.now(PORTAL_TZ).date() - timedelta(days=1)
+    for hour, weight, as_text in ((1, None, False), (2, 0.0, False), (3, 12.5, True)):
+        simulator.state.add_pickup(
+            DEMO_MAIN_ACCOUNT_ID,
+            16,
+            datetime(day.year, day.month, day.day, hour),
+            weight,
+            weight_text=as_text,
+        )
+
+    pickups = await client.get_pickups(DEMO_MAIN_ACCOUNT_ID, 16, day, day)
+
+    assert [(p.date.hour, p.weight) for p in pickups if p.date.hour in (1, 2, 3)] == [
+        (1, None),
+        (2, 0.0),
+        (3, 12.5),
+    ]
+
+
+async def test_pagination(http_session: aiohttp.ClientSession, simulator: PortalSimulator) -> None:
+    client = EcocitoClient(
+        http_session, simulator.base_url, DEMO_LOGIN, "Ecocito-Demo-2026", page_size=50
+    )
+    simulator.max_take = 20
+    start = date(datetime.now(PORTAL_TZ).year - 2, 1, 1)
+    end = datetime.now(PORTAL_TZ).date()
+    expected = [
+        p for p in portal_pickups(simulator, DEMO_MAIN_ACCOUNT_ID, start, end) if p[1] == 15
+    ]
+    await client.login()
+    simulator.reset_requests()
+
+    pickups = await client.get_pickups(DEMO_MAIN_ACCOUNT_ID, 15, start, end)
+
+    assert [(p.date.replace(tzinfo=None), p.waste_type_id, p.weight) for p in pickups] == expected
+    assert len(expected) > 100
+    assert simulator.count(PICKUPS) == -(-len(expected) // 20)
+    skips = [int(r.query["skip"]) for r in simulator.requests if r.path == PICKUPS]
+    assert skips == list(range(0, len(expected), 20))
+
+
+async def test_visits(client: EcocitoClient, simulator: PortalSimulator) -> None:
+    start = date(datetime.now(PORTAL_TZ).year - 1, 1, 1)
+    end = datetime.now(PORTAL_TZ).date()
+
+    visits = await client.get_visits(DEMO_MAIN_ACCOUNT_ID, start, end)
+
+    assert [v.date.replace(tzinfo=None) for v in visits] == portal_visit_times(
+        simulator, DEMO_MAIN_ACCOUNT_ID, start, end
+    )
+    assert all(v.site for v in visits)
+
+
+async def test_unlinked_account(client: EcocitoClient, simulator: PortalSimulator) -> None:
+    await client.login()
+    simulator.state.unlink(DEMO_LOGIN, DEMO_SECOND_ACCOUNT_ID)
+
+    with pytest.raises(UnknownAccountError) as err:
+        await client.get_account_data(DEMO_SECOND_ACCOUNT_ID, *this_year())
+
+    assert err.value.account_id == DEMO_SECOND_ACCOUNT_ID
+    assert err.value.message == "Ce compte n'est pas associé à votre identifiant."
+    assert (await client.get_accounts()).accounts == DEMO_ACCOUNTS[:1]
+
+
+# --- Faults ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("status", [500, 503])
+async def test_server_error(client: EcocitoClient, simulator: PortalSimulator, status: int) -> None:
+    await client.login()
+    simulator.add_fault(Fault(kind=FaultKind.SERVER_ERROR, status=status, path=PICKUPS, count=1))
+
+    with pytest.raises(PortalConnectionError, match=f"HTTP {status}"):
+        await client.get_account_data(DEMO_MAIN_ACCOUNT_ID, *this_year())
+    data = await client.get_account_data(DEMO_MAIN_ACCOUNT_ID, *this_year())
+
+    assert data.pickups
+
+
+async def test_slow_portal_times_out(
+    http_session: aiohttp.ClientSession, simulator: PortalSimulator
+) -> None:
+    client = EcocitoClient(
+        http_session, simulator.base_url, DEMO_LOGIN, "Ecocito-Demo-2026", request_timeout=0.2
+    )
+    simulator.add_fault(Fault(kind=FaultKind.SLOW, delay=1.0, count=1))
+
+    with pytest.raises(PortalConnectionError, match="no answer in 0 s"):
+        await client.login()
+    assert (await client.login()).accounts == DEMO_ACCOUNTS
+
+
+async def test_disconnect(client: EcocitoClient, simulator: PortalSimulator) -> None:
+    simulator.add_fault(Fault(kind=FaultKind.DISCONNECT, count=1))
+
+    with pytest.raises(PortalConnectionError, match="POST /Usager/Profil/Connexion"):
+        await client.login()
+
+
+async def test_portal_down(http_session: aiohttp.ClientSession, simulator: PortalSimulator) -> None:
+    base_url = simulator.base_url
+    await simulator.stop()
+    client = EcocitoClient(http_session, base_url, DEMO_LOGIN, "Ecocito-Demo-2026")
+
+    with pytest.raises(PortalConnectionError):
+        await client.login()
+
+
+@pytest.mark.parametrize(
+    ("kind", "what"),
+    [
+        (FaultKind.GARBAGE, "/Usager/Collecte/GetCollecte answered malformed JSON"),
+        (
+            FaultKind.HTML_INSTEAD_OF_JSON,
+            "/Usager/Collecte/GetCollecte answered text/html, not JSON",
+        ),
+        (FaultKind.MARKUP_CHANGED, "/Usager/Collecte/GetCollecte: no 'data' list in the answer"),
+    ],
+)
+async def test_unexpected_json(
+    client: EcocitoClient, simulator: PortalSimulator, kind: FaultKind, what: str
+) -> None:
+    await client.login()
+    simulator.add_fault(Fault(kind=kind, path=PICKUPS, count=1))
+
+    with pytest.raises(PortalChangedError) as err:
+        await client.get_account_data(DEMO_MAIN_ACCOUNT_ID, *this_year())
+
+    assert err.value.what == what
+
+
+@pytest.mark.parametrize(
+    ("path", "what"),
+    [
+        (HOME, "account drop-down (select #IdCompte) is missing"),
+        (COLLECTION, "account drop-down (select #IdCompte) is missing"),
+    ],
+)
+async def test_markup_changed(
+    client: EcocitoClient, simulator: PortalSimulator, path: str, what: str
+) -> None:
+    simulator.add_fault(Fault(kind=FaultKind.MARKUP_CHANGED, path=path))
+
+    with pytest.raises(PortalChangedError) as err:
+        await client.get_account_data(DEMO_SECOND_ACCOUNT_ID, *this_year())
+
+    assert err.value.what == what
+
+
+async def test_waste_type_select_missing(client: EcocitoClient, simulator: PortalSimulator) -> None:
+    """The drop-down is there but the collection page lost its type list."""
+    await client.login()
+    simulator.add_fault(Fault(kind=FaultKind.GARBAGE, path=COLLECTION))
+
+    with pytest.raises(PortalChangedError, match="account drop-down"):
+        await client.get_waste_types(DEMO_MAIN_ACCOUNT_ID)
+
+
+async def test_stale_form_token(client: EcocitoClient, simulator: PortalSimulator) -> None:
+    await client.login()
+    client._token = "stale"
+
+    with pytest.raises(PortalChangedError) as err:
+        await client.get_waste_types(DEMO_SECOND_ACCOUNT_ID)
+
+    assert err.value.what == "POST /Usager/Profil/ChangerCompte answered HTTP 400"
+
+
+async def test_rate_limited_honours_retry_after(
+    client: EcocitoClient, simulator: PortalSimulator
+) -> None:
+    simulator.add_fault(Fault(kind=FaultKind.RATE_LIMITED, retry_after=120, count=1))
+
+    with pytest.raises(RateLimitedError) as first:
+        await client.login()
+    with pytest.raises(RateLimitedError) as second:
+        await client.login()
+
+    assert first.value.retry_after == 120
+    assert 119 < second.value.retry_after <= 120
+    assert simulator.count() == 1  # the second call never reached the portal
+
+
+def test_retry_after_header_forms() -> None:
+    in_a_minute = format_datetime(
+        datetime.fromtimestamp(time.time() + 60).astimezone(), usegmt=False
+    )
+
+    assert _retry_after_seconds("30") == 30
+    assert _retry_after_seconds("-5") == 0
+    assert 55 <= _retry_after_seconds(in_a_minute) <= 60
+    assert _retry_after_seconds(None) == DEFAULT_RETRY_AFTER
+    assert _retry_after_seconds("soon") == DEFAULT_RETRY_AFTER
+
+
+# --- The association wizard -----------------------------------------------------
+
+
+async def test_search_communes(client: EcocitoClient, simulator: PortalSimulator) -> None:
+    by_postal_code = await client.search_communes("23000")
+    by_name = await client.search_communes("  la   souterraine ")
+    accents_ignored = await client.search_communes("gueret")
+    too_short = await client.search_communes("g")
+
+    assert {c.postal_code for c in by_postal_code} == {"23000"}
+    assert len(by_postal_code) > 1
+    assert [(c.id, c.display_name) for c in by_name] == [
+        (DEMO_LINKABLE_COMMUNE_ID, "LA SOUTERRAINE (23300)")
+    ]
+    assert "GUÉRET" in {c.name for c in accents_ignored}
+    assert too_short == ()
+    assert simulator.count("/Usager/Profil/RechercherCommunes") == 3
+
+
+async def test_link_account(client: EcocitoClient, simulator: PortalSimulator) -> None:
+    linked = await client.link_account(DEMO_LINKABLE_COMMUNE_ID, f" {DEMO_LINKABLE_KEY.lower()} ")
+
+    assert linked == Account(id=DEMO_LINKABLE_ACCOUNT_ID, label=DEMO_LINKABLE_LABEL)
+    assert [a.id for a in (await client.get_accounts()).accounts] == [
+        *DEMO_ACCOUNT_IDS,
+        DEMO_LINKABLE_ACCOUNT_ID,
+    ]
+    assert DEMO_LINKABLE_ACCOUNT_ID in simulator.state.get_login(DEMO_LOGIN).account_ids
+    # The key is used now.
+    with pytest.raises(KeyAlreadyUsedError):
+        await client.link_account(DEMO_LINKABLE_COMMUNE_ID, DEMO_LINKABLE_KEY)
+
+
+@pytest.mark.parametrize(
+    ("commune_id", "key", "error", "message"),
+    [
+        (99999, DEMO_LINKABLE_KEY, UnknownCommuneError, "La commune sélectionnée est inconnue"),
+        (UNSERVED_COMMUNE_ID, DEMO_LINKABLE_KEY, UnknownCommuneError, "pas desservie"),
+        (
+            DEMO_LINKABLE_COMMUNE_ID,
+            "ABCD-0000-ZZ",
+            InvalidKeyError,
+            "La clé d'activation est invalide.",
+        ),
+        (DEMO_LINKABLE_COMMUNE_ID, OTHER_COMMUNE_KEY, KeyOtherCommuneError, "ne correspond pas"),
+        (3, USED_KEY, KeyAlreadyUsedError, "a déjà été utilisée"),
+    ],
+)
+async def test_link_rejections_carry_portal_message(
+    client: EcocitoClient,
+    simulator: PortalSimulator,
+    commune_id: int,
+    key: str,
+    error: type[Exception],
+    message: str,
+) -> None:
+    with pytest.raises(error) as err:
+        await client.link_account(commune_id, key)
+
+    assert message in str(err.value)
+    assert len((await client.get_accounts()).accounts) == 2
+
+
+async def test_link_confirmation_missing(client: EcocitoClient, simulator: PortalSimulator) -> None:
+    simulator.add_fault(Fault(kind=FaultKind.GARBAGE, path="/Usager/Profil/AssocierCompte/Cle"))
+
+    with pytest.raises(PortalChangedError, match="without a confirmation"):
+        await client.link_account(DEMO_LINKABLE_COMMUNE_ID, DEMO_LINKABLE_KEY)
+
+
+async def test_link_key_step_missing(client: EcocitoClient, simulator: PortalSimulator) -> None:
+    simulator.add_fault(Fault(kind=FaultKind.GARBAGE, path="/Usager/Profil/AssocierCompte/Commune"))
+
+    with pytest.raises(PortalChangedError, match="CleActivation"):
+        await client.link_account(DEMO_LINKABLE_COMMUNE_ID, DEMO_LINKABLE_KEY)

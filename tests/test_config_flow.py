@@ -1,0 +1,556 @@
+"""Config flow, subentry flow and options flow, against the portal simulator."""
+
+from __future__ import annotations
+
+from http import HTTPStatus
+import json
+import logging
+from typing import Any
+from unittest.mock import patch
+
+from homeassistant.config_entries import SOURCE_USER, ConfigEntryState
+from homeassistant.const import CONF_PASSWORD, CONF_USERNAME
+from homeassistant.core import HomeAssistant
+from homeassistant.data_entry_flow import FlowResultType
+from homeassistant.setup import async_setup_component
+import pytest
+from pytest_homeassistant_custom_component.common import MockConfigEntry
+from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
+
+from custom_components.ecocito.api.portal import (
+    PATH_HOME,
+    PATH_LINK_KEY,
+    PATH_LOGIN,
+    PATH_SEARCH_COMMUNES,
+    PATH_SIGN_UP,
+)
+from custom_components.ecocito.config_flow import GENERIC_SIGN_UP_URL
+from custom_components.ecocito.const import (
+    CONF_ACTIVATION_KEY,
+    CONF_COMMUNE,
+    CONF_COMMUNE_ID,
+    CONF_HISTORY_YEARS,
+    CONF_PORTAL,
+    DOMAIN,
+    SUBENTRY_PRODUCTION_POINT,
+)
+
+from .portal import Fault, FaultKind, PortalSimulator
+from .portal.scenarios import (
+    DEMO_LINKABLE_ACCOUNT_ID,
+    DEMO_LINKABLE_COMMUNE_ID,
+    DEMO_LINKABLE_KEY,
+    DEMO_LINKABLE_LABEL,
+    DEMO_LOGIN,
+    DEMO_MAIN_LABEL,
+    DEMO_PASSWORD,
+    DEMO_SECOND_LABEL,
+    OTHER_COMMUNE_KEY,
+    OTHER_LOGIN,
+    OTHER_PASSWORD,
+    USED_KEY,
+    USED_KEY_ACCOUNT_ID,
+    USED_KEY_COMMUNE_ID,
+)
+
+pytestmark = pytest.mark.usefixtures("enable_custom_integrations")
+
+KEYS = (DEMO_LINKABLE_KEY, USED_KEY, OTHER_COMMUNE_KEY, "NOPE-0000-XX")
+
+
+def assert_no_key(result: Any) -> None:
+    """No activation key ever comes back in a flow result."""
+    text = json.dumps(result, default=repr)
+    assert not [key for key in KEYS if key in text]
+
+
+def credentials(simulator: PortalSimulator, **changes: str) -> dict[str, str]:
+    return {
+        CONF_PORTAL: simulator.base_url,
+        CONF_USERNAME: DEMO_LOGIN,
+        CONF_PASSWORD: DEMO_PASSWORD,
+    } | changes
+
+
+def unique_id(simulator: PortalSimulator, login: str = DEMO_LOGIN) -> str:
+    return f"{simulator.base_url.removeprefix('http://')}_{login}"
+
+
+async def start_and_log_in(hass: HomeAssistant, simulator: PortalSimulator) -> dict[str, Any]:
+    result = await hass.config_entries.flow.async_init(DOMAIN, context={"source": SOURCE_USER})
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], credentials(simulator)
+    )
+    assert result["type"] is FlowResultType.MENU
+    assert result["step_id"] == "accounts"
+    return result
+
+
+async def finish(hass: HomeAssistant, flow_id: str, simulator: PortalSimulator) -> MockConfigEntry:
+    """Finish the flow from the accounts menu and check the entry."""
+    result = await hass.config_entries.flow.async_configure(flow_id, {"next_step_id": "finish"})
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert_no_key(result)
+    entry = result["result"]
+    assert entry.title == DEMO_LOGIN
+    assert entry.unique_id == unique_id(simulator)
+    assert entry.data == credentials(simulator)
+    assert entry.options == {CONF_HISTORY_YEARS: 2}
+    return entry
+
+
+async def test_user_flow_links_a_production_point(
+    hass: HomeAssistant, simulator: PortalSimulator, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Credentials, the linked accounts, commune, key, back to the menu, finish."""
+    caplog.set_level(logging.DEBUG)
+    result = await hass.config_entries.flow.async_init(DOMAIN, context={"source": SOURCE_USER})
+    assert result["type"] is FlowResultType.FORM
+    assert result["step_id"] == "user"
+    assert result["description_placeholders"]["sign_up_url"] == GENERIC_SIGN_UP_URL
+
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], credentials(simulator, username=f" {DEMO_LOGIN.upper()} ")
+    )
+    assert result["type"] is FlowResultType.MENU
+    assert result["menu_options"] == ["link", "finish"]
+    placeholders = result["description_placeholders"]
+    assert placeholders["accounts"] == f"- {DEMO_MAIN_LABEL}\n- {DEMO_SECOND_LABEL}"
+
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {"next_step_id": "link"}
+    )
+    assert result["type"] is FlowResultType.FORM
+    assert result["step_id"] == "commune"
+
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {CONF_COMMUNE: " 23300 "}
+    )
+    assert result["step_id"] == "key"
+    assert result["description_placeholders"][CONF_COMMUNE] == "LA SOUTERRAINE (23300)"
+
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {CONF_ACTIVATION_KEY: DEMO_LINKABLE_KEY}
+    )
+    assert_no_key(result)
+    assert result["step_id"] == "accounts"
+    assert result["description_placeholders"]["accounts"].endswith(f"- {DEMO_LINKABLE_LABEL}")
+    assert_no_key(hass.config_entries.flow.async_get(result["flow_id"]))
+    assert DEMO_LINKABLE_ACCOUNT_ID in simulator.state.get_login(DEMO_LOGIN).account_ids
+
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {"next_step_id": "finish"}
+    )
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    entry = result["result"]
+    assert entry.title == DEMO_LOGIN.upper()
+    assert entry.unique_id == unique_id(simulator)
+    assert entry.data == credentials(simulator, username=DEMO_LOGIN.upper())
+    assert entry.options == {CONF_HISTORY_YEARS: 2}
+    assert_no_key({"data": dict(entry.data), "options": dict(entry.options)})
+    assert_no_key(caplog.text)
+    assert DEMO_PASSWORD not in caplog.text
+
+
+async def test_portal_given_as_host(hass: HomeAssistant, simulator: PortalSimulator) -> None:
+    """The entry stores the normalised base URL, whatever form the portal was typed in."""
+    result = await hass.config_entries.flow.async_init(DOMAIN, context={"source": SOURCE_USER})
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"],
+        credentials(simulator, portal=simulator.base_url.removeprefix("http://") + "/"),
+    )
+    await finish(hass, result["flow_id"], simulator)
+
+
+@pytest.mark.parametrize(
+    ("portal", "password", "fault", "field", "error"),
+    [
+        ("http://example.com", DEMO_PASSWORD, None, CONF_PORTAL, "invalid_portal"),
+        ("not a portal", DEMO_PASSWORD, None, CONF_PORTAL, "invalid_portal"),
+        (None, "wrong", None, CONF_PASSWORD, "invalid_auth"),
+        (None, DEMO_PASSWORD, Fault(FaultKind.SERVER_ERROR, PATH_LOGIN), CONF_PORTAL, "cannot_connect"),
+        (None, DEMO_PASSWORD, Fault(FaultKind.RATE_LIMITED, PATH_LOGIN, retry_after=0), CONF_PORTAL, "cannot_connect"),
+        (None, DEMO_PASSWORD, Fault(FaultKind.MARKUP_CHANGED, PATH_HOME), CONF_PORTAL, "portal_changed"),
+    ],
+)  # fmt: skip
+async def test_user_step_errors(
+    hass: HomeAssistant,
+    simulator: PortalSimulator,
+    portal: str | None,
+    password: str,
+    fault: Fault | None,
+    field: str,
+    error: str,
+) -> None:
+    """Each error is shown on its field, then corrected input completes the flow."""
+    if fault is not None:
+        simulator.add_fault(fault)
+    result = await hass.config_entries.flow.async_init(DOMAIN, context={"source": SOURCE_USER})
+    typed = credentials(simulator, portal=portal or simulator.base_url, password=password)
+    result = await hass.config_entries.flow.async_configure(result["flow_id"], typed)
+    assert result["type"] is FlowResultType.FORM
+    assert result["step_id"] == "user"
+    assert result["errors"] == {field: error}
+    sign_up_url = result["description_placeholders"]["sign_up_url"]
+    if portal is None:
+        assert sign_up_url == f"{simulator.base_url}{PATH_SIGN_UP}"
+    else:
+        assert sign_up_url == GENERIC_SIGN_UP_URL
+    # What was typed is kept, except the password.
+    suggested = {
+        str(key): key.description["suggested_value"]
+        for key in result["data_schema"].schema
+        if key.description
+    }
+    assert suggested == {CONF_PORTAL: typed[CONF_PORTAL], CONF_USERNAME: DEMO_LOGIN}
+
+    simulator.clear_faults()
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], credentials(simulator)
+    )
+    await finish(hass, result["flow_id"], simulator)
+
+
+async def test_user_step_shows_the_portals_message(
+    hass: HomeAssistant, simulator: PortalSimulator
+) -> None:
+    """A refused login shows the portal's own words."""
+    result = await hass.config_entries.flow.async_init(DOMAIN, context={"source": SOURCE_USER})
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], credentials(simulator, password="wrong")
+    )
+    assert result["description_placeholders"]["portal_message"] == (
+        "Identifiant ou mot de passe incorrect."
+    )
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], credentials(simulator)
+    )
+    await finish(hass, result["flow_id"], simulator)
+
+
+async def test_user_step_unexpected_error(
+    hass: HomeAssistant, simulator: PortalSimulator, caplog: pytest.LogCaptureFixture
+) -> None:
+    """An unexpected error is logged and shown as `unknown`; a retry completes the flow."""
+    result = await hass.config_entries.flow.async_init(DOMAIN, context={"source": SOURCE_USER})
+    with patch(
+        "custom_components.ecocito.config_flow.EcocitoClient.login",
+        side_effect=RuntimeError("boom"),
+    ):
+        result = await hass.config_entries.flow.async_configure(
+            result["flow_id"], credentials(simulator)
+        )
+    assert result["errors"] == {"base": "unknown"}
+    assert "Unexpected error while talking to the Ecocito portal" in caplog.text
+    assert DEMO_PASSWORD not in caplog.text
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], credentials(simulator)
+    )
+    await finish(hass, result["flow_id"], simulator)
+
+
+async def test_user_flow_same_login_aborts(
+    hass: HomeAssistant, simulator: PortalSimulator, mock_config_entry: MockConfigEntry
+) -> None:
+    """The same login on the same portal, in any case, is configured once."""
+    mock_config_entry.add_to_hass(hass)
+    result = await hass.config_entries.flow.async_init(DOMAIN, context={"source": SOURCE_USER})
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], credentials(simulator, username=DEMO_LOGIN.upper())
+    )
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "already_configured"
+
+
+async def test_commune_step_errors(hass: HomeAssistant, simulator: PortalSimulator) -> None:
+    """No match keeps the text; a portal error lets the user retry; one match goes on."""
+    result = await start_and_log_in(hass, simulator)
+    flow_id = result["flow_id"]
+    result = await hass.config_entries.flow.async_configure(flow_id, {"next_step_id": "link"})
+
+    for text in ("zzz", "a"):
+        result = await hass.config_entries.flow.async_configure(flow_id, {CONF_COMMUNE: text})
+        assert result["step_id"] == "commune"
+        assert result["errors"] == {CONF_COMMUNE: "no_commune"}
+        assert result["description_placeholders"][CONF_COMMUNE] == text
+        (key,) = result["data_schema"].schema
+        assert key.description == {"suggested_value": text}
+
+    simulator.add_fault(Fault(FaultKind.SERVER_ERROR, PATH_SEARCH_COMMUNES, count=1))
+    result = await hass.config_entries.flow.async_configure(flow_id, {CONF_COMMUNE: "23300"})
+    assert result["errors"] == {"base": "cannot_connect"}
+
+    result = await hass.config_entries.flow.async_configure(flow_id, {CONF_COMMUNE: "23300"})
+    assert result["step_id"] == "key"
+    result = await hass.config_entries.flow.async_configure(
+        flow_id, {CONF_ACTIVATION_KEY: DEMO_LINKABLE_KEY}
+    )
+    assert result["step_id"] == "accounts"
+    await finish(hass, flow_id, simulator)
+
+
+async def test_several_communes_and_key_errors(
+    hass: HomeAssistant, simulator: PortalSimulator
+) -> None:
+    """Several matches lead to a choice; each refusal of the key shows on the key field."""
+    result = await start_and_log_in(hass, simulator)
+    flow_id = result["flow_id"]
+    result = await hass.config_entries.flow.async_configure(flow_id, {"next_step_id": "link"})
+    result = await hass.config_entries.flow.async_configure(flow_id, {CONF_COMMUNE: "23000"})
+    assert result["type"] is FlowResultType.FORM
+    assert result["step_id"] == "select"
+    assert result["description_placeholders"] == {CONF_COMMUNE: "23000"}
+    (key,) = result["data_schema"].schema
+    options = result["data_schema"].schema[key].config["options"]
+    assert len(options) > 1
+    assert {"value": str(USED_KEY_COMMUNE_ID), "label": "GUÉRET (23000)"} in options
+
+    result = await hass.config_entries.flow.async_configure(
+        flow_id, {CONF_COMMUNE_ID: str(USED_KEY_COMMUNE_ID)}
+    )
+    assert result["step_id"] == "key"
+    assert result["description_placeholders"][CONF_COMMUNE] == "GUÉRET (23000)"
+
+    for typed, error, message in (
+        ("NOPE-0000-XX", "invalid_key", "La clé d'activation est invalide."),
+        (
+            OTHER_COMMUNE_KEY,
+            "key_other_commune",
+            "Cette clé d'activation ne correspond pas à la commune sélectionnée.",
+        ),
+        (USED_KEY, "key_already_used", "Cette clé d'activation a déjà été utilisée."),
+    ):
+        result = await hass.config_entries.flow.async_configure(
+            flow_id, {CONF_ACTIVATION_KEY: typed}
+        )
+        assert result["step_id"] == "key"
+        assert result["errors"] == {CONF_ACTIVATION_KEY: error}
+        assert result["description_placeholders"]["portal_message"] == message
+        assert_no_key(result)
+
+    simulator.add_fault(Fault(FaultKind.SERVER_ERROR, PATH_LINK_KEY, count=1))
+    result = await hass.config_entries.flow.async_configure(
+        flow_id, {CONF_ACTIVATION_KEY: USED_KEY}
+    )
+    assert result["step_id"] == "key"
+    assert result["errors"] == {"base": "cannot_connect"}
+
+    # The other household's login lets the production point go: the key works now.
+    simulator.state.unlink(OTHER_LOGIN, USED_KEY_ACCOUNT_ID)
+    result = await hass.config_entries.flow.async_configure(
+        flow_id, {CONF_ACTIVATION_KEY: USED_KEY}
+    )
+    assert result["step_id"] == "accounts"
+    assert USED_KEY_ACCOUNT_ID in simulator.state.get_login(DEMO_LOGIN).account_ids
+    await finish(hass, flow_id, simulator)
+
+
+async def test_commune_refused_at_key_step(hass: HomeAssistant, simulator: PortalSimulator) -> None:
+    """A commune the portal refuses when the key is sent brings back the commune form."""
+    result = await start_and_log_in(hass, simulator)
+    flow_id = result["flow_id"]
+    await hass.config_entries.flow.async_configure(flow_id, {"next_step_id": "link"})
+    result = await hass.config_entries.flow.async_configure(flow_id, {CONF_COMMUNE: "23300"})
+    assert result["step_id"] == "key"
+
+    simulator.state.communes[DEMO_LINKABLE_COMMUNE_ID].served = False
+    result = await hass.config_entries.flow.async_configure(
+        flow_id, {CONF_ACTIVATION_KEY: DEMO_LINKABLE_KEY}
+    )
+    assert result["step_id"] == "commune"
+    assert result["errors"] == {CONF_COMMUNE: "unknown_commune"}
+    assert "desservie" in result["description_placeholders"]["portal_message"]
+    assert_no_key(result)
+
+    simulator.state.communes[DEMO_LINKABLE_COMMUNE_ID].served = True
+    result = await hass.config_entries.flow.async_configure(flow_id, {CONF_COMMUNE: "23300"})
+    result = await hass.config_entries.flow.async_configure(
+        flow_id, {CONF_ACTIVATION_KEY: DEMO_LINKABLE_KEY}
+    )
+    assert result["step_id"] == "accounts"
+    await finish(hass, flow_id, simulator)
+
+
+async def test_user_flow_over_http(
+    hass: HomeAssistant, simulator: PortalSimulator, hass_client: ClientSessionGenerator
+) -> None:
+    """The whole user flow through the HTTP API, as the frontend drives it."""
+    assert await async_setup_component(hass, "config", {})
+    client = await hass_client()
+    base = "/api/config/config_entries/flow"
+
+    async def post(path: str, payload: dict[str, Any]) -> dict[str, Any]:
+        response = await client.post(path, json=payload)
+        assert response.status == HTTPStatus.OK, await response.text()
+        text = await response.text()
+        assert DEMO_LINKABLE_KEY not in text
+        result: dict[str, Any] = json.loads(text)
+        return result
+
+    result = await post(base, {"handler": DOMAIN, "show_advanced_options": False})
+    assert result["type"] == "form"
+    assert result["step_id"] == "user"
+    portal_field = next(field for field in result["data_schema"] if field["name"] == CONF_PORTAL)
+    assert portal_field["selector"]["select"]["custom_value"] is True
+    flow = f"{base}/{result['flow_id']}"
+
+    result = await post(flow, credentials(simulator))
+    assert result["type"] == "menu"
+    assert result["menu_options"] == ["link", "finish"]
+    result = await post(flow, {"next_step_id": "link"})
+    assert result["step_id"] == "commune"
+    result = await post(flow, {CONF_COMMUNE: "23300"})
+    assert result["step_id"] == "key"
+    result = await post(flow, {CONF_ACTIVATION_KEY: DEMO_LINKABLE_KEY})
+    assert result["type"] == "menu"
+    assert DEMO_LINKABLE_LABEL in result["description_placeholders"]["accounts"]
+    result = await post(flow, {"next_step_id": "finish"})
+    assert result["type"] == "create_entry"
+    assert result["title"] == DEMO_LOGIN
+
+    (entry,) = hass.config_entries.async_entries(DOMAIN)
+    assert entry.unique_id == unique_id(simulator)
+    assert entry.data == credentials(simulator)
+    await hass.async_block_till_done()
+    assert entry.state is ConfigEntryState.LOADED
+
+
+async def test_reauth(
+    hass: HomeAssistant, simulator: PortalSimulator, mock_config_entry: MockConfigEntry
+) -> None:
+    """A wrong password is refused on its field; the current one updates the entry."""
+    mock_config_entry.add_to_hass(hass)
+    simulator.state.set_password(DEMO_LOGIN, "Nouveau-2026")
+    result = await mock_config_entry.start_reauth_flow(hass)
+    assert result["type"] is FlowResultType.FORM
+    assert result["step_id"] == "reauth_confirm"
+    assert result["description_placeholders"][CONF_USERNAME] == DEMO_LOGIN
+    assert [str(key) for key in result["data_schema"].schema] == [CONF_PASSWORD]
+
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {CONF_PASSWORD: DEMO_PASSWORD}
+    )
+    assert result["errors"] == {CONF_PASSWORD: "invalid_auth"}
+
+    simulator.add_fault(Fault(FaultKind.SERVER_ERROR, PATH_LOGIN, count=1))
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {CONF_PASSWORD: "Nouveau-2026"}
+    )
+    assert result["errors"] == {"base": "cannot_connect"}
+
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {CONF_PASSWORD: "Nouveau-2026"}
+    )
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "reauth_successful"
+    assert mock_config_entry.data == credentials(simulator, password="Nouveau-2026")
+    assert mock_config_entry.unique_id == unique_id(simulator)
+    await hass.async_block_till_done()
+    assert mock_config_entry.state is ConfigEntryState.LOADED
+
+
+async def test_reconfigure(
+    hass: HomeAssistant, simulator: PortalSimulator, mock_config_entry: MockConfigEntry
+) -> None:
+    """The portal and password can change; an error is shown, then corrected."""
+    mock_config_entry.add_to_hass(hass)
+    result = await mock_config_entry.start_reconfigure_flow(hass)
+    assert result["type"] is FlowResultType.FORM
+    assert result["step_id"] == "reconfigure"
+    suggested = {
+        str(key): key.description["suggested_value"]
+        for key in result["data_schema"].schema
+        if key.description
+    }
+    assert suggested == {CONF_PORTAL: simulator.base_url, CONF_USERNAME: DEMO_LOGIN}
+
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], credentials(simulator, password="wrong")
+    )
+    assert result["errors"] == {CONF_PASSWORD: "invalid_auth"}
+
+    simulator.state.set_password(DEMO_LOGIN, "Nouveau-2026")
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"],
+        credentials(simulator, username=DEMO_LOGIN.upper(), password="Nouveau-2026"),
+    )
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "reconfigure_successful"
+    assert mock_config_entry.data == credentials(
+        simulator, username=DEMO_LOGIN.upper(), password="Nouveau-2026"
+    )
+    assert mock_config_entry.unique_id == unique_id(simulator)
+    await hass.async_block_till_done()
+    assert mock_config_entry.state is ConfigEntryState.LOADED
+
+
+async def test_reconfigure_other_login_aborts(
+    hass: HomeAssistant, simulator: PortalSimulator, mock_config_entry: MockConfigEntry
+) -> None:
+    """Another login is another account: the entry is left alone."""
+    mock_config_entry.add_to_hass(hass)
+    result = await mock_config_entry.start_reconfigure_flow(hass)
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"],
+        credentials(simulator, username=OTHER_LOGIN, password=OTHER_PASSWORD),
+    )
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "wrong_account"
+    assert mock_config_entry.data == credentials(simulator)
+
+
+async def test_options(hass: HomeAssistant, init_integration: MockConfigEntry) -> None:
+    """History years: a number from 0 to 5, stored without reloading the entry."""
+    result = await hass.config_entries.options.async_init(init_integration.entry_id)
+    assert result["type"] is FlowResultType.FORM
+    assert result["step_id"] == "init"
+    (key,) = result["data_schema"].schema
+    assert key.description == {"suggested_value": 2}
+
+    result = await hass.config_entries.options.async_configure(
+        result["flow_id"], {CONF_HISTORY_YEARS: 5.0}
+    )
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert init_integration.options == {CONF_HISTORY_YEARS: 5}
+    assert init_integration.state is ConfigEntryState.LOADED
+
+
+async def test_subentry_flow_links_a_production_point(
+    hass: HomeAssistant, simulator: PortalSimulator, init_integration: MockConfigEntry
+) -> None:
+    """Link later from the integration's page: the wizard ends with a confirmation."""
+    flow = hass.config_entries.subentries
+    result = await flow.async_init(
+        (init_integration.entry_id, SUBENTRY_PRODUCTION_POINT), context={"source": SOURCE_USER}
+    )
+    assert result["type"] is FlowResultType.FORM
+    assert result["step_id"] == "commune"
+
+    simulator.add_fault(Fault(FaultKind.SERVER_ERROR, PATH_SEARCH_COMMUNES, count=1))
+    result = await flow.async_configure(result["flow_id"], {CONF_COMMUNE: "souterraine"})
+    assert result["errors"] == {"base": "cannot_connect"}
+    result = await flow.async_configure(result["flow_id"], {CONF_COMMUNE: "souterraine"})
+    assert result["step_id"] == "key"
+
+    result = await flow.async_configure(result["flow_id"], {CONF_ACTIVATION_KEY: "NOPE-0000-XX"})
+    assert result["errors"] == {CONF_ACTIVATION_KEY: "invalid_key"}
+    result = await flow.async_configure(result["flow_id"], {CONF_ACTIVATION_KEY: DEMO_LINKABLE_KEY})
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "account_linked"
+    assert result["description_placeholders"] == {"account": DEMO_LINKABLE_LABEL}
+    assert_no_key(result)
+    assert init_integration.subentries == {}
+    assert DEMO_LINKABLE_ACCOUNT_ID in simulator.state.get_login(DEMO_LOGIN).account_ids
+    assert_no_key({"data": dict(init_integration.data), "options": dict(init_integration.options)})
+
+
+async def test_subentry_flow_needs_a_loaded_entry(
+    hass: HomeAssistant, simulator: PortalSimulator, mock_config_entry: MockConfigEntry
+) -> None:
+    """Without a running entry there is no session to link through."""
+    mock_config_entry.add_to_hass(hass)
+    result = await hass.config_entries.subentries.async_init(
+        (mock_config_entry.entry_id, SUBENTRY_PRODUCTION_POINT), context={"source": SOURCE_USER}
+    )
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "entry_not_loaded"

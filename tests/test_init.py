@@ -1,0 +1,90 @@
+"""Setting up and unloading an entry, against the portal simulator."""
+
+from __future__ import annotations
+
+from homeassistant.config_entries import SOURCE_REAUTH, ConfigEntryState
+from homeassistant.core import HomeAssistant
+import pytest
+from pytest_homeassistant_custom_component.common import MockConfigEntry
+
+from custom_components.ecocito.api.portal import PATH_HOME, PATH_LOGIN, PATH_LOGOUT
+
+from .portal import Fault, FaultKind, PortalSimulator
+from .portal.scenarios import DEMO_LOGIN
+
+pytestmark = pytest.mark.usefixtures("enable_custom_integrations")
+
+
+async def test_setup_and_unload(
+    hass: HomeAssistant, simulator: PortalSimulator, init_integration: MockConfigEntry
+) -> None:
+    """Setup logs in with the entry's own session; unload logs out."""
+    assert init_integration.state is ConfigEntryState.LOADED
+    assert init_integration.runtime_data.client.base_url == simulator.base_url
+    assert simulator.count(PATH_LOGIN, "POST") == 1
+
+    assert await hass.config_entries.async_unload(init_integration.entry_id)
+    assert init_integration.state is ConfigEntryState.NOT_LOADED
+    assert simulator.count(PATH_LOGOUT) == 1
+
+
+async def test_unload_when_the_portal_is_down(
+    hass: HomeAssistant, simulator: PortalSimulator, init_integration: MockConfigEntry
+) -> None:
+    """Logging out is best effort."""
+    simulator.add_fault(Fault(FaultKind.SERVER_ERROR, PATH_LOGOUT))
+    assert await hass.config_entries.async_unload(init_integration.entry_id)
+    assert init_integration.state is ConfigEntryState.NOT_LOADED
+
+
+async def test_setup_wrong_password_starts_reauth(
+    hass: HomeAssistant,
+    simulator: PortalSimulator,
+    enable_custom_integrations: None,
+    mock_config_entry: MockConfigEntry,
+) -> None:
+    """A password changed on the portal leads to the reauth flow."""
+    simulator.state.set_password(DEMO_LOGIN, "Nouveau-2026")
+    mock_config_entry.add_to_hass(hass)
+    assert not await hass.config_entries.async_setup(mock_config_entry.entry_id)
+    await hass.async_block_till_done()
+
+    assert mock_config_entry.state is ConfigEntryState.SETUP_ERROR
+    assert mock_config_entry.error_reason_translation_key == "invalid_auth"
+    (flow,) = hass.config_entries.flow.async_progress()
+    assert flow["context"]["source"] == SOURCE_REAUTH
+    assert flow["context"]["entry_id"] == mock_config_entry.entry_id
+
+
+@pytest.mark.parametrize(
+    ("fault", "reason"),
+    [
+        (
+            Fault(FaultKind.SERVER_ERROR, PATH_LOGIN),
+            "The portal cannot be reached: POST /Usager/Profil/Connexion: HTTP 500",
+        ),
+        (
+            Fault(FaultKind.RATE_LIMITED, PATH_LOGIN),
+            "The portal cannot be reached: Rate limited by the portal, retry after 60 s",
+        ),
+        (
+            Fault(FaultKind.MARKUP_CHANGED, PATH_HOME),
+            "The portal answered in an unexpected way: "
+            "Unexpected portal answer: account drop-down (select #IdCompte) is missing",
+        ),
+    ],
+)
+async def test_setup_retries_when_the_portal_fails(
+    hass: HomeAssistant,
+    simulator: PortalSimulator,
+    enable_custom_integrations: None,
+    mock_config_entry: MockConfigEntry,
+    fault: Fault,
+    reason: str,
+) -> None:
+    """An unreachable or unexpected portal makes Home Assistant retry later."""
+    simulator.add_fault(fault)
+    mock_config_entry.add_to_hass(hass)
+    assert not await hass.config_entries.async_setup(mock_config_entry.entry_id)
+    assert mock_config_entry.state is ConfigEntryState.SETUP_RETRY
+    assert mock_config_entry.reason == reason

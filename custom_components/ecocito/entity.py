@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from homeassistant.core import callback
 from homeassistant.helpers.device_registry import DeviceEntryType, DeviceInfo
 from homeassistant.helpers.update_coordinator import CoordinatorEntity
 
@@ -11,7 +12,12 @@ from .const import DOMAIN, MANUFACTURER
 from .coordinator import AccountState, EcocitoCoordinator
 
 if TYPE_CHECKING:
-    from homeassistant.helpers.entity import EntityDescription
+    from collections.abc import Callable, Iterable
+
+    from homeassistant.helpers.entity import Entity, EntityDescription
+    from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
+
+    from .coordinator import EcocitoConfigEntry, EcocitoData
 
 
 class EcocitoEntity(CoordinatorEntity[EcocitoCoordinator]):
@@ -70,3 +76,30 @@ class EcocitoAccountEntity(CoordinatorEntity[EcocitoCoordinator]):
     def available(self) -> bool:
         """Return whether the account is still linked and the last poll succeeded."""
         return super().available and self.account_id in self.coordinator.data.accounts
+
+
+@callback
+def async_add_entities_as_they_appear[K](
+    entry: EcocitoConfigEntry,
+    async_add_entities: AddConfigEntryEntitiesCallback,
+    keys: Callable[[EcocitoData], Iterable[K]],
+    build: Callable[[K], Iterable[Entity]],
+) -> None:
+    """Add entities now and after every poll, for each key (account, waste type…) new.
+
+    ``keys`` lists what should have entities in the coordinator's data; ``build``
+    makes the entities of one key. A key that disappears (an unlinked account, whose
+    device the coordinator removes) gets new entities if it comes back.
+    """
+    coordinator = entry.runtime_data
+    known: list[K] = []
+
+    @callback
+    def add_new_entities() -> None:
+        current = list(keys(coordinator.data))
+        new = [key for key in current if key not in known]
+        known[:] = current
+        async_add_entities(entity for key in new for entity in build(key))
+
+    add_new_entities()
+    entry.async_on_unload(coordinator.async_add_listener(add_new_entities))

@@ -16,7 +16,7 @@ from .coordinator import (
     account_event_data,
     pickup_event_data,
 )
-from .entity import EcocitoAccountEntity, EcocitoEntity
+from .entity import EcocitoAccountEntity, EcocitoEntity, async_add_entities_as_they_appear
 
 if TYPE_CHECKING:
     from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
@@ -41,20 +41,12 @@ async def async_setup_entry(
     """Add the login's accounts event, then a pickup event per account as they appear."""
     coordinator = entry.runtime_data
     async_add_entities([EcocitoAccountsEvent(coordinator, ACCOUNTS)])
-    known: set[int] = set()
-
-    @callback
-    def add_new_entities() -> None:
-        current = set(coordinator.data.accounts)
-        new = sorted(current - known)
-        known.intersection_update(current)
-        known.update(current)
-        async_add_entities(
-            EcocitoPickupEvent(coordinator, account_id, PICKUP) for account_id in new
-        )
-
-    add_new_entities()
-    entry.async_on_unload(coordinator.async_add_listener(add_new_entities))
+    async_add_entities_as_they_appear(
+        entry,
+        async_add_entities,
+        lambda data: data.accounts,
+        lambda account_id: [EcocitoPickupEvent(coordinator, account_id, PICKUP)],
+    )
 
 
 class _OncePerPoll(CoordinatorEntity[EcocitoCoordinator], EventEntity):

@@ -14,15 +14,15 @@ from homeassistant.components.sensor import (
     SensorStateClass,
 )
 from homeassistant.const import UnitOfMass
-from homeassistant.core import HomeAssistant, callback
 
 from .api import Pickup, Visit
 from .api.parsing import PORTAL_TZ
-from .entity import EcocitoAccountEntity, EcocitoEntity
+from .entity import EcocitoAccountEntity, EcocitoEntity, async_add_entities_as_they_appear
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable
 
+    from homeassistant.core import HomeAssistant
     from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
     from homeassistant.helpers.typing import StateType
 
@@ -123,26 +123,19 @@ async def async_setup_entry(
             *(EcocitoActiveAccountSensor(coordinator, d) for d in ACTIVE_ACCOUNT_SENSORS),
         ]
     )
-    known: set[tuple[int, int | None]] = set()
-
-    @callback
-    def add_new_entities() -> None:
-        current = {
+    async_add_entities_as_they_appear(
+        entry,
+        async_add_entities,
+        lambda data: [
             (account_id, waste_type)
-            for account_id, state in coordinator.data.accounts.items()
+            for account_id, state in data.accounts.items()
             for waste_type in (None, *(t.id for t in state.waste_types))
-        }
-        new = sorted(current - known, key=lambda item: (item[0], item[1] or 0))
-        known.intersection_update(current)  # an account linked again gets new entities
-        known.update(current)
-        async_add_entities(
-            EcocitoAccountSensor(coordinator, account_id, waste_type, description)
-            for account_id, waste_type in new
-            for description in (ACCOUNT_SENSORS if waste_type is None else WASTE_TYPE_SENSORS)
-        )
-
-    add_new_entities()
-    entry.async_on_unload(coordinator.async_add_listener(add_new_entities))
+        ],
+        lambda key: (
+            EcocitoAccountSensor(coordinator, key[0], key[1], description)
+            for description in (ACCOUNT_SENSORS if key[1] is None else WASTE_TYPE_SENSORS)
+        ),
+    )
 
 
 class _YearlySensor(SensorEntity):

@@ -13,6 +13,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime
 from enum import StrEnum
+import functools
 import json
 import random
 import secrets
@@ -167,6 +168,24 @@ def _parse_int(text: str) -> int | None:
         return int(text.strip())
     except ValueError:
         return None
+
+
+type _SessionHandler = Callable[[PortalSimulator, web.Request, Session], Awaitable[web.Response]]
+
+
+def _authenticated(
+    handler: _SessionHandler,
+) -> Callable[[PortalSimulator, web.Request], Awaitable[web.Response]]:
+    """Serve ``handler`` with the request's live session, or answer as an expired one."""
+
+    @functools.wraps(handler)
+    async def serve(self: PortalSimulator, request: web.Request) -> web.Response:
+        session = self._session(request)
+        if session is None:
+            return self._login_required(request)
+        return await handler(self, request, session)
+
+    return serve
 
 
 class PortalSimulator:
@@ -462,36 +481,26 @@ class PortalSimulator:
 
     # -- pages ----------------------------------------------------------------
 
-    async def _home(self, request: web.Request) -> web.Response:
-        session = self._session(request)
-        if session is None:
-            return self._login_required(request)
+    @_authenticated
+    async def _home(self, request: web.Request, session: Session) -> web.Response:
         return _html(pages.home_page(self._context(request, session)))
 
-    async def _profile(self, request: web.Request) -> web.Response:
-        session = self._session(request)
-        if session is None:
-            return self._login_required(request)
+    @_authenticated
+    async def _profile(self, request: web.Request, session: Session) -> web.Response:
         return _html(pages.profile_page(self._context(request, session)))
 
-    async def _collecte_page(self, request: web.Request) -> web.Response:
-        session = self._session(request)
-        if session is None:
-            return self._login_required(request)
+    @_authenticated
+    async def _collecte_page(self, request: web.Request, session: Session) -> web.Response:
         account = self._active_account(session)
         waste_types = account.waste_types if account else {}
         return _html(pages.collecte_page(self._context(request, session), waste_types))
 
-    async def _apport_page(self, request: web.Request) -> web.Response:
-        session = self._session(request)
-        if session is None:
-            return self._login_required(request)
+    @_authenticated
+    async def _apport_page(self, request: web.Request, session: Session) -> web.Response:
         return _html(pages.apport_page(self._context(request, session)))
 
-    async def _switch_account(self, request: web.Request) -> web.Response:
-        session = self._session(request)
-        if session is None:
-            return self._login_required(request)
+    @_authenticated
+    async def _switch_account(self, request: web.Request, session: Session) -> web.Response:
         form = await request.post()
         if _form_text(form, "__RequestVerificationToken") != session.token:
             return _html(pages.error_page(400), status=400)
@@ -506,10 +515,8 @@ class PortalSimulator:
 
     # -- JSON data ------------------------------------------------------------
 
-    async def _get_collecte(self, request: web.Request) -> web.Response:
-        session = self._session(request)
-        if session is None:
-            return self._login_required(request)
+    @_authenticated
+    async def _get_collecte(self, request: web.Request, session: Session) -> web.Response:
         try:
             query = parse_query(request.query, self.max_take)
         except QueryError as err:
@@ -526,11 +533,9 @@ class PortalSimulator:
         )
         return _json(request, page(rows, query))
 
-    async def _get_apport(self, request: web.Request) -> web.Response:
+    @_authenticated
+    async def _get_apport(self, request: web.Request, session: Session) -> web.Response:
         # Visits are not typed by waste-type id: `idMatiere` does not filter them.
-        session = self._session(request)
-        if session is None:
-            return self._login_required(request)
         try:
             query = parse_query(request.query, self.max_take)
         except QueryError as err:
@@ -543,10 +548,7 @@ class PortalSimulator:
         )
         return _json(request, page(rows, query))
 
-    async def _stats(self, request: web.Request, pickups: bool) -> web.Response:
-        session = self._session(request)
-        if session is None:
-            return self._login_required(request)
+    async def _stats(self, request: web.Request, session: Session, pickups: bool) -> web.Response:
         try:
             query = parse_query(request.query)
         except QueryError as err:
@@ -559,34 +561,30 @@ class PortalSimulator:
             moments = [v.when for v in account.visits]
         return _json(request, monthly_counts(moments, query.start, query.end))
 
-    async def _stats_pickups(self, request: web.Request) -> web.Response:
-        return await self._stats(request, pickups=True)
+    @_authenticated
+    async def _stats_pickups(self, request: web.Request, session: Session) -> web.Response:
+        return await self._stats(request, session, pickups=True)
 
-    async def _stats_visits(self, request: web.Request) -> web.Response:
-        return await self._stats(request, pickups=False)
+    @_authenticated
+    async def _stats_visits(self, request: web.Request, session: Session) -> web.Response:
+        return await self._stats(request, session, pickups=False)
 
     # -- association wizard (modelled) ----------------------------------------
 
-    async def _wizard_start(self, request: web.Request) -> web.Response:
-        session = self._session(request)
-        if session is None:
-            return self._login_required(request)
+    @_authenticated
+    async def _wizard_start(self, request: web.Request, session: Session) -> web.Response:
         return _html(pages.wizard_commune_page(self._context(request, session)))
 
-    async def _search_communes(self, request: web.Request) -> web.Response:
-        session = self._session(request)
-        if session is None:
-            return self._login_required(request)
+    @_authenticated
+    async def _search_communes(self, request: web.Request, session: Session) -> web.Response:
         found = self.state.search_communes(request.query.get("term", ""))
         return _json(
             request,
             [{"Id": c.id, "Libelle": c.name, "CodePostal": c.postal_code} for c in found],
         )
 
-    async def _wizard_commune(self, request: web.Request) -> web.Response:
-        session = self._session(request)
-        if session is None:
-            return self._login_required(request)
+    @_authenticated
+    async def _wizard_commune(self, request: web.Request, session: Session) -> web.Response:
         form = await request.post()
         if _form_text(form, "__RequestVerificationToken") != session.token:
             return _html(pages.error_page(400), status=400)
@@ -599,10 +597,8 @@ class PortalSimulator:
         session.commune_id = commune.id
         return _html(pages.wizard_key_page(context, commune))
 
-    async def _wizard_key(self, request: web.Request) -> web.Response:
-        session = self._session(request)
-        if session is None:
-            return self._login_required(request)
+    @_authenticated
+    async def _wizard_key(self, request: web.Request, session: Session) -> web.Response:
         form = await request.post()
         if _form_text(form, "__RequestVerificationToken") != session.token:
             return _html(pages.error_page(400), status=400)
@@ -633,6 +629,7 @@ class PortalSimulator:
     def _admin_routes(self) -> list[web.RouteDef]:
         return [
             web.get("/_sim/state", self._admin_state),
+            web.get("/_sim/accounts/{id}/years", self._admin_years),
             web.get("/_sim/requests", self._admin_requests),
             web.post("/_sim/requests/reset", self._admin_reset_requests),
             web.post("/_sim/faults", self._admin_add_fault),
@@ -689,6 +686,32 @@ class PortalSimulator:
                 "max_take": self.max_take,
             }
         )
+
+    async def _admin_years(self, request: web.Request) -> web.Response:
+        """One account's figures per year (portal time): each waste type's pickups, visits."""
+        try:
+            account = self.state.get_account(_path_id(request))
+        except KeyError as err:
+            raise _not_found(str(err)) from err
+        years: dict[str, dict[str, Any]] = {}
+
+        def year_of(when: datetime) -> dict[str, Any]:
+            empty = {"pickups": {}, "visits": {"count": 0, "last": None}}
+            return years.setdefault(str(when.year), empty)
+
+        for pickup in account.pickups:  # oldest first: "last" ends on the latest
+            figures = year_of(pickup.when)["pickups"].setdefault(
+                str(pickup.type_id), {"count": 0, "weight": 0.0, "last": None, "last_weight": None}
+            )
+            figures["count"] += 1
+            figures["weight"] += pickup.weight or 0.0
+            figures["last"] = pickup.when.isoformat()
+            figures["last_weight"] = pickup.weight
+        for visit in account.visits:
+            figures = year_of(visit.when)["visits"]
+            figures["count"] += 1
+            figures["last"] = visit.when.isoformat()
+        return web.json_response(years)
 
     async def _admin_requests(self, request: web.Request) -> web.Response:
         by_path = Counter(record.path for record in self.requests)

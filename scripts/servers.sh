@@ -1,0 +1,121 @@
+# Sourced by scripts/develop and scripts/smoke (after common.sh and scripts/setup): start
+# the portal simulator and Home Assistant as background process groups, and stop them.
+# shellcheck shell=bash
+
+SERVER_PIDS=()
+
+# install_server_requirements: add requirements_develop.txt to the environment, once.
+install_server_requirements() {
+    local stamp="$VENV/.ecocito-develop-requirements" wanted
+    wanted="$(cat "$ROOT/requirements_develop.txt")"
+    if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$wanted" ]; then
+        return 0
+    fi
+    echo "Installing requirements_develop.txt into $VENV"
+    "$VENV/bin/python" -m pip install --quiet -r "$ROOT/requirements_develop.txt" \
+        2> >(grep -v "is ignored: it is neither" >&2)
+    echo "$wanted" >"$stamp"
+}
+
+# port_free PORT: succeed when nothing listens on 127.0.0.1:PORT.
+port_free() {
+    "$VENV/bin/python" - "$1" <<'EOF'
+import socket, sys
+with socket.socket() as sock:
+    sys.exit(sock.connect_ex(("127.0.0.1", int(sys.argv[1]))) == 0)
+EOF
+}
+
+# free_port: print a port the system has just handed out as free.
+free_port() {
+    "$VENV/bin/python" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'
+}
+
+# prepare_config DIR: a Home Assistant configuration directory that loads the
+# integration from the working tree (custom_components is a symlink to ours).
+prepare_config() {
+    local dir="$1"
+    mkdir -p "$dir"
+    if [ "$(cd "$dir" && pwd)" != "$ROOT/config" ]; then
+        cp "$ROOT/config/configuration.yaml" "$dir/configuration.yaml"
+    fi
+    if [ -e "$dir/custom_components" ] && [ ! -L "$dir/custom_components" ]; then
+        echo "$dir/custom_components exists and is not a symlink: move it away first." >&2
+        return 1
+    fi
+    ln -sfn "$ROOT/custom_components" "$dir/custom_components"
+}
+
+# start_in_group LOG COMMAND...: run COMMAND in the background in its own session (so
+# process group), output to LOG ("-" for the terminal); remember it for stop_servers.
+start_in_group() {
+    local log="$1"
+    shift
+    if [ "$log" = "-" ]; then
+        setsid "$@" &
+    else
+        setsid "$@" >"$log" 2>&1 &
+    fi
+    SERVER_PIDS+=("$!")
+}
+
+# start_portal PORT LOG: the simulator, demo scenario, on loopback.
+start_portal() {
+    start_in_group "$2" env -C "$ROOT" "$VENV/bin/python" -m tests.portal \
+        --scenario demo --host 127.0.0.1 --port "$1"
+}
+
+# start_hass CONFIG_DIR PORT HOST LOG: --skip-pip, so that Home Assistant never changes
+# the environment (requirements_develop.txt has what it needs).
+start_hass() {
+    start_in_group "$4" env ECOCITO_HA_PORT="$2" ECOCITO_HA_HOST="$3" \
+        "$VENV/bin/hass" --skip-pip -c "$1"
+}
+
+# wait_http URL SECONDS: wait until URL answers 200, or until a server has exited.
+wait_http() {
+    local url="$1" deadline=$((SECONDS + $2)) pid
+    while ((SECONDS < deadline)); do
+        if "$VENV/bin/python" - "$url" <<'EOF'; then
+import sys, urllib.request
+try:
+    with urllib.request.urlopen(sys.argv[1], timeout=2) as answer:
+        sys.exit(answer.status != 200)
+except OSError:
+    sys.exit(1)
+EOF
+            return 0
+        fi
+        for pid in "${SERVER_PIDS[@]}"; do
+            if ! kill -0 "$pid" 2>/dev/null; then
+                echo "A server exited while waiting for $url." >&2
+                return 1
+            fi
+        done
+        sleep 0.5
+    done
+    echo "Timed out waiting for $url." >&2
+    return 1
+}
+
+# stop_servers: SIGTERM each process group, wait up to 30 s, then SIGKILL what is left.
+stop_servers() {
+    local pid deadline=$((SECONDS + 30)) alive
+    ((${#SERVER_PIDS[@]})) || return 0
+    for pid in "${SERVER_PIDS[@]}"; do
+        kill -TERM -- "-$pid" 2>/dev/null || true
+    done
+    while ((SECONDS < deadline)); do
+        alive=0
+        for pid in "${SERVER_PIDS[@]}"; do
+            kill -0 -- "-$pid" 2>/dev/null && alive=1
+        done
+        ((alive)) || break
+        sleep 0.2
+    done
+    for pid in "${SERVER_PIDS[@]}"; do
+        kill -KILL -- "-$pid" 2>/dev/null || true
+        wait "$pid" 2>/dev/null || true
+    done
+    SERVER_PIDS=()
+}

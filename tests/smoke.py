@@ -1,0 +1,393 @@
+"""Smoke test driver: a running Home Assistant, set up as a new user would, against the simulator.
+
+`scripts/smoke` starts the portal simulator and Home Assistant (as `scripts/develop`
+does), then runs `python -m tests.smoke --ha URL --portal URL`, which:
+
+1. completes Home Assistant's onboarding through its HTTP API;
+2. adds the Ecocito integration through the config-flow HTTP API with the demo
+   credentials, linking the third production point on the way;
+3. waits for every linked account's entities, then compares their states with the
+   simulator's own figures for the current year (portal time, Europe/Paris).
+
+Not a pytest module (pytest collects `test_*.py` only). Exits non-zero on any mismatch.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+import sys
+import time
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import aiohttp
+
+from tests.portal.scenarios import (
+    DEMO_LINKABLE_ACCOUNT_ID,
+    DEMO_LINKABLE_KEY,
+    DEMO_LINKABLE_POSTAL_CODE,
+    DEMO_LOGIN,
+    DEMO_PASSWORD,
+)
+
+PARIS = ZoneInfo("Europe/Paris")
+DOMAIN = "ecocito"
+STARTUP_TIMEOUT = 120.0
+"""Seconds for Home Assistant to finish starting once its API answers."""
+ENTITIES_TIMEOUT = 90.0
+"""Seconds to wait for every expected entity to have a state after the entry is made."""
+
+
+class SmokeError(Exception):
+    """The smoke test cannot go on."""
+
+
+@dataclass(frozen=True)
+class Check:
+    """One expected figure: an entity (by unique_id) and the state it must have."""
+
+    account_id: int
+    unique_id: str
+    expected: Any
+    compare: Callable[[str, Any], bool]
+
+
+def _log(message: str) -> None:
+    print(f"[smoke {time.strftime('%H:%M:%S')}] {message}", flush=True)  # noqa: T201
+
+
+# -- comparisons of a state (always a string) with the simulator's figure -------------
+
+
+def same_int(state: str, expected: int) -> bool:
+    return state == str(expected)
+
+
+def same_weight(state: str, expected: float | None) -> bool:
+    if expected is None:
+        return state == "unknown"
+    try:
+        return abs(float(state) - expected) < 0.001
+    except ValueError:
+        return False
+
+
+def same_moment(state: str, expected: str | None) -> bool:
+    """A TIMESTAMP state (UTC ISO) against a naive portal time (Paris), to the second."""
+    if expected is None:
+        return state == "unknown"
+    try:
+        actual = datetime.fromisoformat(state)
+    except ValueError:
+        return False
+    wanted = datetime.fromisoformat(expected).replace(tzinfo=PARIS)
+    return abs((actual - wanted).total_seconds()) < 1
+
+
+# -- Home Assistant over HTTP ---------------------------------------------------------
+
+
+class HomeAssistant:
+    """The few REST and websocket calls the smoke test needs."""
+
+    def __init__(self, session: aiohttp.ClientSession, url: str) -> None:
+        self.session = session
+        self.url = url.rstrip("/")
+        self.client_id = f"{self.url}/"
+        self.token = ""
+
+    @property
+    def _headers(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.token}"} if self.token else {}
+
+    async def request(self, method: str, path: str, payload: Any = None, **kwargs: Any) -> Any:
+        async with self.session.request(
+            method, f"{self.url}{path}", json=payload, headers=self._headers, **kwargs
+        ) as answer:
+            text = await answer.text()
+            if answer.status >= 400:
+                raise SmokeError(f"{method} {path} -> HTTP {answer.status}: {text[:500]}")
+            return await answer.json(content_type=None) if text else None
+
+    async def onboard(self) -> None:
+        """Create the owner, get a token, and finish the remaining onboarding steps."""
+        created = await self.request(
+            "POST",
+            "/api/onboarding/users",
+            {
+                "client_id": self.client_id,
+                "name": "Smoke Test",
+                "username": "smoke",
+                "password": "smoke-test-password",
+                "language": "en",
+            },
+        )
+        tokens = await self.request(
+            "POST",
+            "/auth/token",
+            data={
+                "grant_type": "authorization_code",
+                "code": created["auth_code"],
+                "client_id": self.client_id,
+            },
+        )
+        self.token = tokens["access_token"]
+        await self.request("POST", "/api/onboarding/core_config")
+        await self.request("POST", "/api/onboarding/analytics")
+        await self.request(
+            "POST",
+            "/api/onboarding/integration",
+            {"client_id": self.client_id, "redirect_uri": f"{self.url}/?auth_callback=1"},
+        )
+        steps = await self.request("GET", "/api/onboarding")
+        if not isinstance(steps, list) or not all(step["done"] for step in steps):
+            raise SmokeError(f"onboarding not complete: {steps}")
+
+    async def wait_running(self) -> None:
+        """Wait for the end of Home Assistant's start (the API answers before it)."""
+        deadline = time.monotonic() + STARTUP_TIMEOUT
+        while (config := await self.request("GET", "/api/config"))["state"] != "RUNNING":
+            if time.monotonic() > deadline:
+                raise SmokeError(f"Home Assistant still {config['state']} after its start-up")
+            await asyncio.sleep(0.5)
+
+    async def flow_step(self, flow_id: str, data: dict[str, Any]) -> dict[str, Any]:
+        result: dict[str, Any] = await self.request(
+            "POST", f"/api/config/config_entries/flow/{flow_id}", data
+        )
+        if result.get("errors"):
+            raise SmokeError(f"step {result.get('step_id')} refused: {result['errors']}")
+        return result
+
+    async def websocket(self, *commands: dict[str, Any]) -> list[Any]:
+        """Run websocket commands, one after the other; return their results."""
+        results = []
+        async with self.session.ws_connect(f"{self.url}/api/websocket") as socket:
+            await socket.receive_json()  # auth_required
+            await socket.send_json({"type": "auth", "access_token": self.token})
+            if (answer := await socket.receive_json())["type"] != "auth_ok":
+                raise SmokeError(f"websocket authentication failed: {answer}")
+            for number, command in enumerate(commands, start=1):
+                await socket.send_json({"id": number, **command})
+                answer = await socket.receive_json()
+                if not answer.get("success"):
+                    raise SmokeError(f"websocket {command['type']} failed: {answer}")
+                results.append(answer["result"])
+        return results
+
+
+# -- the steps ------------------------------------------------------------------------
+
+
+async def add_integration(hass: HomeAssistant, portal_url: str) -> str:
+    """Go through the config flow as a user would; return the new entry's ID."""
+    result = await hass.request(
+        "POST",
+        "/api/config/config_entries/flow",
+        {"handler": DOMAIN, "show_advanced_options": False},
+    )
+    expect(result, "form", "user")
+    result = await hass.flow_step(
+        result["flow_id"],
+        {"portal": portal_url, "username": DEMO_LOGIN, "password": DEMO_PASSWORD},
+    )
+    flow_id = expect(result, "menu", "accounts")
+    result = await hass.flow_step(flow_id, {"next_step_id": "link"})
+    expect(result, "form", "commune")
+    result = await hass.flow_step(flow_id, {"commune": DEMO_LINKABLE_POSTAL_CODE})
+    if result.get("step_id") == "select":  # several communes share the postal code
+        options = result["data_schema"][0]["selector"]["select"]["options"]
+        (choice,) = [o["value"] for o in options if DEMO_LINKABLE_POSTAL_CODE in o["label"]]
+        result = await hass.flow_step(flow_id, {"commune_id": choice})
+    expect(result, "form", "key")
+    result = await hass.flow_step(flow_id, {"activation_key": DEMO_LINKABLE_KEY})
+    expect(result, "menu", "accounts")
+    result = await hass.flow_step(flow_id, {"next_step_id": "finish"})
+    expect(result, "create_entry")
+    entry_id: str = result["result"]["entry_id"]
+    _log(f"entry {result['title']} created ({entry_id})")
+    return entry_id
+
+
+def expect(result: dict[str, Any], kind: str, step_id: str | None = None) -> str:
+    """Check a flow result's type (and step); return the flow ID."""
+    if result.get("type") != kind or (step_id and result.get("step_id") != step_id):
+        raise SmokeError(f"expected {kind} {step_id or ''}, got {result}")
+    return str(result.get("flow_id"))
+
+
+async def wait_loaded(hass: HomeAssistant, entry_id: str) -> None:
+    deadline = time.monotonic() + ENTITIES_TIMEOUT
+    while time.monotonic() < deadline:
+        entries = await hass.request("GET", f"/api/config/config_entries/entry?domain={DOMAIN}")
+        state = next((e["state"] for e in entries if e["entry_id"] == entry_id), None)
+        if state == "loaded":
+            return
+        if state in ("setup_error", "setup_retry", "migration_error", "failed_unload"):
+            raise SmokeError(f"the entry did not load: {state}")
+        await asyncio.sleep(0.5)
+    raise SmokeError("the entry did not load in time")
+
+
+async def simulator_checks(
+    session: aiohttp.ClientSession, portal_url: str
+) -> tuple[list[int], list[Check]]:
+    """Return the demo login's linked accounts and the figures their sensors must show."""
+    async with session.get(f"{portal_url}/_sim/state") as answer:
+        state = await answer.json()
+    (login,) = [login for login in state["logins"] if login["email"] == DEMO_LOGIN]
+    account_ids: list[int] = login["account_ids"]
+    waste_types = {account["id"]: account["waste_types"] for account in state["accounts"]}
+    year = str(datetime.now(PARIS).year)
+    checks: list[Check] = []
+    for account_id in account_ids:
+        async with session.get(f"{portal_url}/_sim/accounts/{account_id}/years") as answer:
+            figures = (await answer.json()).get(year, {"pickups": {}, "visits": {}})
+
+        def check(
+            key: str, expected: Any, compare: Callable[[str, Any], bool], account: int = account_id
+        ) -> Check:
+            return Check(account, f"{account}_{key}", expected, compare)
+
+        for type_id in waste_types[account_id]:
+            pickups = figures["pickups"].get(type_id, {})
+            checks += [
+                check(f"pickups_{type_id}", pickups.get("count", 0), same_int),
+                check(f"weight_{type_id}", round(pickups.get("weight", 0.0), 3), same_weight),
+                check(f"last_pickup_{type_id}", pickups.get("last"), same_moment),
+                check(f"last_pickup_weight_{type_id}", pickups.get("last_weight"), same_weight),
+            ]
+        visits = figures["visits"]
+        checks += [
+            check("visits", visits.get("count", 0), same_int),
+            check("last_visit", visits.get("last"), same_moment),
+        ]
+    return account_ids, checks
+
+
+async def entity_states(hass: HomeAssistant, entry_id: str) -> dict[str, tuple[str, str]]:
+    """Map the unique_id of each of the entry's entities to (entity_id, state)."""
+    devices, entities = await hass.websocket(
+        {"type": "config/device_registry/list"}, {"type": "config/entity_registry/list"}
+    )
+    ours = {
+        device["id"]
+        for device in devices
+        if any(domain == DOMAIN for domain, _ in device["identifiers"])
+    }
+    states = {
+        state["entity_id"]: state["state"] for state in await hass.request("GET", "/api/states")
+    }
+    return {
+        entity["unique_id"]: (entity["entity_id"], states.get(entity["entity_id"], "missing"))
+        for entity in entities
+        if entity["platform"] == DOMAIN
+        and entity["config_entry_id"] == entry_id
+        and entity["device_id"] in ours
+    }
+
+
+async def devices_of_accounts(hass: HomeAssistant, account_ids: list[int]) -> dict[int, str]:
+    """Return the device name of every account that has a device."""
+    (devices,) = await hass.websocket({"type": "config/device_registry/list"})
+    found = {}
+    for device in devices:
+        for domain, identifier in device["identifiers"]:
+            if domain == DOMAIN and identifier in {str(i) for i in account_ids}:
+                found[int(identifier)] = device["name"]
+    return found
+
+
+async def wait_for_entities(
+    hass: HomeAssistant, entry_id: str, checks: list[Check]
+) -> dict[str, tuple[str, str]]:
+    """Wait until every checked entity exists and has left `unavailable`."""
+    deadline = time.monotonic() + ENTITIES_TIMEOUT
+    while True:
+        found = await entity_states(hass, entry_id)
+        waiting = [
+            check.unique_id
+            for check in checks
+            if found.get(check.unique_id, ("", "missing"))[1] in ("missing", "unavailable")
+        ]
+        if not waiting:
+            return found
+        if time.monotonic() > deadline:
+            raise SmokeError(f"entities missing or unavailable: {', '.join(waiting)}")
+        await asyncio.sleep(1)
+
+
+async def run(ha_url: str, portal_url: str) -> int:
+    started = time.monotonic()
+    jar = aiohttp.CookieJar(unsafe=True)
+    async with aiohttp.ClientSession(
+        cookie_jar=jar, timeout=aiohttp.ClientTimeout(total=60)
+    ) as session:
+        hass = HomeAssistant(session, ha_url)
+        await hass.onboard()
+        await hass.wait_running()
+        _log("onboarding complete, Home Assistant running")
+        entry_id = await add_integration(hass, portal_url)
+        await wait_loaded(hass, entry_id)
+        _log("entry loaded")
+
+        account_ids, checks = await simulator_checks(session, portal_url)
+        if DEMO_LINKABLE_ACCOUNT_ID not in account_ids or len(account_ids) != 3:
+            raise SmokeError(f"the simulator lists {account_ids}: the link did not happen")
+        found = await wait_for_entities(hass, entry_id, checks)
+        devices = await devices_of_accounts(hass, account_ids)
+
+        failures = [
+            f"{found[check.unique_id][0]}: {found[check.unique_id][1]!r}, expected {check.expected!r}"
+            for check in checks
+            if not check.compare(found[check.unique_id][1], check.expected)
+        ]
+        linked = next(
+            (state for uid, state in found.items() if uid.endswith("_linked_accounts")), None
+        )
+        if linked is None or linked[1] != str(len(account_ids)):
+            failures.append(f"linked accounts sensor: {linked}, expected {len(account_ids)}")
+        failures += [
+            f"account {account_id} has no device"
+            for account_id in account_ids
+            if account_id not in devices
+        ]
+
+    for account_id in account_ids:
+        figures = [check for check in checks if check.account_id == account_id]
+        pickups = {
+            c.unique_id.rsplit("_", 1)[1]: c.expected for c in figures if "_pickups_" in c.unique_id
+        }
+        _log(
+            f"account {account_id} ({devices.get(account_id, '?')}): pickups this year by "
+            f"waste type {pickups}, {len(figures)} sensors checked"
+        )
+    for failure in failures:
+        _log(f"MISMATCH {failure}")
+    verdict = "FAILED" if failures else "passed"
+    _log(
+        f"{verdict}: {len(checks) + 1 - len(failures)}/{len(checks) + 1} figures match for "
+        f"{len(account_ids)} accounts ({time.monotonic() - started:.1f} s)"
+    )
+    return 1 if failures else 0
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(prog="python -m tests.smoke", description=__doc__)
+    parser.add_argument("--ha", required=True, help="Home Assistant's URL, freshly started")
+    parser.add_argument("--portal", required=True, help="the portal simulator's URL")
+    args = parser.parse_args()
+    try:
+        code = asyncio.run(run(args.ha, args.portal))
+    except (SmokeError, aiohttp.ClientError, TimeoutError) as err:
+        _log(f"FAILED: {err!r}")
+        code = 1
+    sys.exit(code)
+
+
+if __name__ == "__main__":
+    main()

@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
+from datetime import date, datetime
+from typing import Any
+from unittest.mock import PropertyMock, patch
 
 import aiohttp
-from homeassistant.const import CONF_PASSWORD, CONF_USERNAME
+from homeassistant.const import CONF_PASSWORD, CONF_USERNAME, Platform
 from homeassistant.core import HomeAssistant
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
+from pytest_homeassistant_custom_component.syrupy import HomeAssistantSnapshotExtension
+from syrupy.assertion import SnapshotAssertion
 
 # Import our package before the `hass` fixture runs, so that Home Assistant's test
 # plugin loads our custom_components and not its own testing one.
@@ -23,6 +28,12 @@ from custom_components.ecocito.const import (
 
 from .portal import PortalSimulator, build_scenario
 from .portal.scenarios import DEMO_LOGIN, DEMO_PASSWORD
+from .portal.state import PARIS
+
+FROZEN_TODAY = date(2026, 11, 26)
+"""The day snapshot tests freeze Home Assistant's clock and the simulator's data to."""
+FROZEN_NOW = datetime(2026, 11, 26, 12, 0, tzinfo=PARIS)
+"""Noon on FROZEN_TODAY, portal time: use with ``pytest.mark.freeze_time(FROZEN_NOW)``."""
 
 
 @pytest.fixture
@@ -32,9 +43,17 @@ def scenario() -> str:
 
 
 @pytest.fixture
-async def simulator(socket_enabled: None, scenario: str) -> AsyncIterator[PortalSimulator]:
+def portal_today() -> date | None:
+    """The simulator's "today" (None: today in Europe/Paris, frozen or not)."""
+    return None
+
+
+@pytest.fixture
+async def simulator(
+    socket_enabled: None, scenario: str, portal_today: date | None
+) -> AsyncIterator[PortalSimulator]:
     """A portal simulator serving `scenario` on 127.0.0.1."""
-    sim = PortalSimulator(build_scenario(scenario))
+    sim = PortalSimulator(build_scenario(scenario, today=portal_today))
     await sim.start(host="127.0.0.1", port=0)
     yield sim
     await sim.stop()
@@ -83,3 +102,65 @@ async def init_integration(
     await hass.config_entries.async_setup(mock_config_entry.entry_id)
     await hass.async_block_till_done()
     return mock_config_entry
+
+
+@pytest.fixture
+def platforms() -> list[Platform] | None:
+    """The platforms `setup_platforms` sets up (None: every platform)."""
+    return None
+
+
+@pytest.fixture
+async def setup_platforms(
+    hass: HomeAssistant,
+    enable_custom_integrations: None,
+    mock_config_entry: MockConfigEntry,
+    platforms: list[Platform] | None,
+) -> MockConfigEntry:
+    """The demo entry, set up with only the `platforms` fixture's platforms."""
+    mock_config_entry.add_to_hass(hass)
+    if platforms is None:
+        assert await hass.config_entries.async_setup(mock_config_entry.entry_id)
+    else:
+        with patch("custom_components.ecocito.PLATFORMS", platforms):
+            assert await hass.config_entries.async_setup(mock_config_entry.entry_id)
+    await hass.async_block_till_done()
+    return mock_config_entry
+
+
+@pytest.fixture
+def snapshot(snapshot: SnapshotAssertion) -> SnapshotAssertion:
+    """Snapshots serialised as Home Assistant core's, stored in tests/snapshots/."""
+    return snapshot.use_extension(HomeAssistantSnapshotExtension)
+
+
+@pytest.fixture
+def sim_snapshot(
+    snapshot: SnapshotAssertion, simulator: PortalSimulator, mock_config_entry: MockConfigEntry
+) -> SnapshotAssertion:
+    """`snapshot`, with the simulator's random port and the entry id made stable."""
+    base_url = simulator.base_url
+    host = base_url.removeprefix("http://")
+    entry_id = mock_config_entry.entry_id
+
+    def stable(*, data: Any, path: Any) -> Any:
+        if isinstance(data, str):
+            return (
+                data.replace(base_url, "http://127.0.0.1:PORT")
+                .replace(host, "127.0.0.1:PORT")
+                .replace(entry_id, "ENTRY_ID")
+            )
+        return data
+
+    return snapshot.with_defaults(matcher=stable)
+
+
+@pytest.fixture
+def entity_registry_enabled_by_default() -> Iterator[None]:
+    """Enable the entities that are disabled by default (as Home Assistant core's fixture)."""
+    with patch(
+        "homeassistant.helpers.entity.Entity.entity_registry_enabled_default",
+        return_value=True,
+        new_callable=PropertyMock,
+    ):
+        yield

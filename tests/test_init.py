@@ -4,13 +4,17 @@ from __future__ import annotations
 
 from homeassistant.config_entries import SOURCE_REAUTH, ConfigEntryState
 from homeassistant.core import HomeAssistant
+from homeassistant.helpers import device_registry as dr
+from homeassistant.setup import async_setup_component
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
+from pytest_homeassistant_custom_component.typing import WebSocketGenerator
 
 from custom_components.ecocito.api.portal import PATH_HOME, PATH_LOGIN, PATH_LOGOUT
+from custom_components.ecocito.const import DOMAIN
 
 from .portal import Fault, FaultKind, PortalSimulator
-from .portal.scenarios import DEMO_LOGIN
+from .portal.scenarios import DEMO_LOGIN, DEMO_MAIN_ACCOUNT_ID
 
 pytestmark = pytest.mark.usefixtures("enable_custom_integrations")
 
@@ -88,3 +92,28 @@ async def test_setup_retries_when_the_portal_fails(
     assert not await hass.config_entries.async_setup(mock_config_entry.entry_id)
     assert mock_config_entry.state is ConfigEntryState.SETUP_RETRY
     assert mock_config_entry.reason == reason
+
+
+async def test_remove_device(
+    hass: HomeAssistant,
+    hass_ws_client: WebSocketGenerator,
+    device_registry: dr.DeviceRegistry,
+    init_integration: MockConfigEntry,
+) -> None:
+    """Only a device whose account is no longer linked can be removed by hand."""
+    assert await async_setup_component(hass, "config", {})
+    client = await hass_ws_client(hass)
+    entry_id = init_integration.entry_id
+    for identifier in (str(DEMO_MAIN_ACCOUNT_ID), entry_id):
+        device = device_registry.async_get_device(identifiers={(DOMAIN, identifier)})
+        assert device is not None
+        response = await client.remove_device(device.id, entry_id)
+        assert not response["success"]
+        assert device_registry.async_get(device.id) is not None
+
+    stale = device_registry.async_get_or_create(
+        config_entry_id=entry_id, identifiers={(DOMAIN, "999999")}
+    )
+    response = await client.remove_device(stale.id, entry_id)
+    assert response["success"]
+    assert device_registry.async_get(stale.id) is None

@@ -83,6 +83,8 @@ class EcocitoData:
 
 @dataclass(slots=True)
 class _PastYears:
+    start: date
+    """The first day read: the options may change how many years are kept."""
     fetched_on: date
     pickups: tuple[Pickup, ...]
     visits: tuple[Visit, ...]
@@ -168,7 +170,9 @@ class EcocitoCoordinator(DataUpdateCoordinator[EcocitoData]):
         accounts: dict[int, AccountState] = {}
         for account in linked.accounts:
             past = self._past.get(account.id)
-            refresh_past = self.history_years > 0 and (past is None or past.fetched_on != today)
+            refresh_past = self.history_years > 0 and (
+                past is None or past.fetched_on != today or past.start != history_start
+            )
             try:
                 fetched = await self.client.get_account_data(
                     account.id, history_start if refresh_past else year_start, today
@@ -178,6 +182,7 @@ class EcocitoCoordinator(DataUpdateCoordinator[EcocitoData]):
                 continue
             if refresh_past:
                 past = _PastYears(
+                    start=history_start,
                     fetched_on=today,
                     pickups=tuple(p for p in fetched.pickups if p.date.date() < year_start),
                     visits=tuple(v for v in fetched.visits if v.date.date() < year_start),
@@ -222,17 +227,25 @@ class EcocitoCoordinator(DataUpdateCoordinator[EcocitoData]):
             self.hass.bus.async_fire(EVENT_ACCOUNT_LINKED, account_event_data(entry_id, account))
         for account in happenings.unlinked:
             self.hass.bus.async_fire(EVENT_ACCOUNT_UNLINKED, account_event_data(entry_id, account))
-            self._remove_device(account.id)
+        self._remove_stale_devices(data)
         for key, pickups in happenings.new_pickups.items():
             state = data.accounts[key]
             for pickup in pickups:
                 self.hass.bus.async_fire(EVENT_PICKUP, pickup_event_data(entry_id, state, pickup))
 
     @callback
-    def _remove_device(self, account_id: int) -> None:
+    def _remove_stale_devices(self, data: EcocitoData) -> None:
+        """Remove the devices of accounts no longer linked.
+
+        Compared with the device registry rather than the previous poll, so that an
+        account unlinked while Home Assistant was stopped loses its device at setup.
+        """
         registry = dr.async_get(self.hass)
-        if device := registry.async_get_device(identifiers={(DOMAIN, str(account_id))}):
-            registry.async_remove_device(device.id)
+        entry_id = self.config_entry.entry_id
+        keep = {(DOMAIN, entry_id), *((DOMAIN, str(key)) for key in data.accounts)}
+        for device in dr.async_entries_for_config_entry(registry, entry_id):
+            if device.identifiers.isdisjoint(keep):
+                registry.async_remove_device(device.id)
 
     def _portal_changed(self) -> None:
         """Raise a repair issue once parsing the portal has failed repeatedly."""

@@ -27,8 +27,18 @@ TO_REDACT = {
 }
 
 
+def _lists(value: Any) -> Any:
+    """Turn ``asdict``'s tuples into lists: ``async_redact_data`` only walks lists."""
+    if isinstance(value, dict):
+        return {key: _lists(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [_lists(item) for item in value]
+    return value
+
+
 def _account(state: AccountState) -> dict[str, Any]:
-    return async_redact_data(asdict(state), TO_REDACT)
+    redacted: dict[str, Any] = async_redact_data(_lists(asdict(state)), TO_REDACT)
+    return redacted
 
 
 async def async_get_config_entry_diagnostics(

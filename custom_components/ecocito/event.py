@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from homeassistant.components.event import EventEntity, EventEntityDescription
 from homeassistant.core import HomeAssistant, callback
@@ -74,6 +74,11 @@ class _OncePerPoll(CoordinatorEntity[EcocitoCoordinator], EventEntity):
     def _fire(self, happenings: Happenings) -> None:
         raise NotImplementedError
 
+    def _trigger(self, event_type: str, data: dict[str, Any]) -> None:
+        """Fire one event: its own state write, so two events of a poll are both seen."""
+        self._trigger_event(event_type, data)
+        self.async_write_ha_state()
+
 
 class EcocitoAccountsEvent(EcocitoEntity, _OncePerPoll):
     """Fires when an account is linked to the login or unlinked from it."""
@@ -81,9 +86,9 @@ class EcocitoAccountsEvent(EcocitoEntity, _OncePerPoll):
     def _fire(self, happenings: Happenings) -> None:
         entry_id = self.coordinator.config_entry.entry_id
         for account in happenings.linked:
-            self._trigger_event(EVENT_TYPE_ACCOUNT_LINKED, account_event_data(entry_id, account))
+            self._trigger(EVENT_TYPE_ACCOUNT_LINKED, account_event_data(entry_id, account))
         for account in happenings.unlinked:
-            self._trigger_event(EVENT_TYPE_ACCOUNT_UNLINKED, account_event_data(entry_id, account))
+            self._trigger(EVENT_TYPE_ACCOUNT_UNLINKED, account_event_data(entry_id, account))
 
 
 class EcocitoPickupEvent(EcocitoAccountEntity, _OncePerPoll):
@@ -92,6 +97,6 @@ class EcocitoPickupEvent(EcocitoAccountEntity, _OncePerPoll):
     def _fire(self, happenings: Happenings) -> None:
         entry_id = self.coordinator.config_entry.entry_id
         for pickup in happenings.new_pickups.get(self.account_id, []):
-            self._trigger_event(
+            self._trigger(
                 EVENT_TYPE_PICKUP, pickup_event_data(entry_id, self.account_state, pickup)
             )

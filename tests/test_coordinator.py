@@ -1,0 +1,481 @@
+"""The coordinator against the simulator: polls, accounts coming and going, failures."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+from typing import TYPE_CHECKING
+
+from freezegun.api import FrozenDateTimeFactory
+from homeassistant.config_entries import SOURCE_REAUTH, ConfigEntryState
+from homeassistant.const import STATE_UNAVAILABLE, Platform
+from homeassistant.core import HomeAssistant
+from homeassistant.helpers import device_registry as dr, entity_registry as er, issue_registry as ir
+import pytest
+from pytest_homeassistant_custom_component.common import MockConfigEntry, async_capture_events
+
+from custom_components.ecocito.api.portal import (
+    PATH_COLLECTION_PAGE,
+    PATH_LOGIN,
+    PATH_PICKUPS,
+    PATH_SWITCH_ACCOUNT,
+    PATH_VISITS,
+    QUERY_START,
+)
+from custom_components.ecocito.const import (
+    CONF_HISTORY_YEARS,
+    DOMAIN,
+    EVENT_ACCOUNT_LINKED,
+    EVENT_ACCOUNT_UNLINKED,
+    EVENT_PICKUP,
+)
+from custom_components.ecocito.coordinator import UPDATE_INTERVAL
+
+from .conftest import FROZEN_NOW, FROZEN_TODAY
+from .portal import Fault, FaultKind, PortalSimulator
+from .portal.scenarios import (
+    DEMO_LINKABLE_ACCOUNT_ID,
+    DEMO_LINKABLE_LABEL,
+    DEMO_LOGIN,
+    DEMO_MAIN_ACCOUNT_ID,
+    DEMO_MAIN_LABEL,
+    DEMO_SECOND_ACCOUNT_ID,
+    DEMO_SECOND_LABEL,
+)
+
+if TYPE_CHECKING:
+    from custom_components.ecocito.coordinator import EcocitoCoordinator
+
+pytestmark = [
+    pytest.mark.freeze_time(FROZEN_NOW),
+    pytest.mark.usefixtures("enable_custom_integrations"),
+]
+
+DATA_PATHS = (PATH_PICKUPS, PATH_VISITS)
+
+
+@pytest.fixture
+def portal_today() -> date:
+    return FROZEN_TODAY
+
+
+async def poll(hass: HomeAssistant, entry: MockConfigEntry) -> None:
+    """Poll the portal now, as the schedule (or `homeassistant.update_entity`) would."""
+    coordinator: EcocitoCoordinator = entry.runtime_data
+    await coordinator.async_refresh()
+    await hass.async_block_till_done()
+
+
+def entity_id(entity_registry: er.EntityRegistry, platform: Platform, unique_id: str) -> str:
+    found = entity_registry.async_get_entity_id(platform, DOMAIN, unique_id)
+    assert found is not None, unique_id
+    return found
+
+
+def login_unique_id(entry: MockConfigEntry, key: str) -> str:
+    return f"{entry.unique_id}_{key}"
+
+
+def account_device(device_registry: dr.DeviceRegistry, account_id: int) -> dr.DeviceEntry | None:
+    return device_registry.async_get_device(identifiers={(DOMAIN, str(account_id))})
+
+
+def data_starts(simulator: PortalSimulator) -> set[str]:
+    """The `dateDebut` of every pickup/visit request since the last reset."""
+    return {r.query[QUERY_START] for r in simulator.requests if r.path in DATA_PATHS}
+
+
+async def test_polls_every_four_hours(init_integration: MockConfigEntry) -> None:
+    """Pickups land a few times a week: four hours keeps a new one fresh enough."""
+    assert timedelta(hours=4) == UPDATE_INTERVAL
+    assert init_integration.runtime_data.update_interval == UPDATE_INTERVAL
+
+
+async def test_devices(
+    hass: HomeAssistant,
+    simulator: PortalSimulator,
+    device_registry: dr.DeviceRegistry,
+    init_integration: MockConfigEntry,
+) -> None:
+    """One device per linked account, named after its label, and one for the login."""
+    for account_id, label in (
+        (DEMO_MAIN_ACCOUNT_ID, DEMO_MAIN_LABEL),
+        (DEMO_SECOND_ACCOUNT_ID, DEMO_SECOND_LABEL),
+    ):
+        device = account_device(device_registry, account_id)
+        assert device is not None
+        assert device.identifiers == {(DOMAIN, str(account_id))}
+        assert device.name == label
+        assert device.manufacturer == "Ecocito"
+        assert device.model == "Point de production"
+        assert device.configuration_url == simulator.base_url
+        assert device.entry_type is dr.DeviceEntryType.SERVICE
+    login = device_registry.async_get_device(identifiers={(DOMAIN, init_integration.entry_id)})
+    assert login is not None
+    assert login.name == DEMO_LOGIN
+    assert login.configuration_url == simulator.base_url
+    devices = dr.async_entries_for_config_entry(device_registry, init_integration.entry_id)
+    assert len(devices) == 3
+
+
+async def test_steady_poll_request_budget(
+    hass: HomeAssistant,
+    simulator: PortalSimulator,
+    freezer: FrozenDateTimeFactory,
+    init_integration: MockConfigEntry,
+) -> None:
+    """A poll costs 2 + Σ(types + 3) requests; past years are read once a day."""
+    # Setup read the past years too.
+    assert data_starts(simulator) == {"2024-01-01T00:00:00.000Z"}
+
+    for _ in range(2):
+        simulator.reset_requests()
+        await poll(hass, init_integration)
+        # login (POST + its redirect), then per account: switch, collection page,
+        # one GetCollecte per waste type (3 and 2), one GetApport.
+        assert simulator.count() == 2 + (3 + 3) + (2 + 3) == 13
+        assert simulator.count(PATH_LOGIN, "POST") == 1
+        assert simulator.count(PATH_SWITCH_ACCOUNT, "POST") == 2
+        assert simulator.count(PATH_COLLECTION_PAGE) == 2
+        assert simulator.count(PATH_PICKUPS) == 5
+        assert simulator.count(PATH_VISITS) == 2
+        assert data_starts(simulator) == {"2026-01-01T00:00:00.000Z"}
+        assert all(r.status < 400 for r in simulator.requests)
+
+    # The next day, the first poll reads the past years again, and only it.
+    freezer.move_to(FROZEN_NOW + timedelta(days=1))
+    simulator.reset_requests()
+    await poll(hass, init_integration)
+    assert data_starts(simulator) == {"2024-01-01T00:00:00.000Z"}
+    simulator.reset_requests()
+    await poll(hass, init_integration)
+    assert simulator.count() == 13
+    assert data_starts(simulator) == {"2026-01-01T00:00:00.000Z"}
+
+
+async def test_no_history_reads_the_current_year_only(
+    hass: HomeAssistant, simulator: PortalSimulator, init_integration: MockConfigEntry
+) -> None:
+    """With no past year kept, even the first poll of a day reads this year only."""
+    hass.config_entries.async_update_entry(init_integration, options={CONF_HISTORY_YEARS: 0})
+    simulator.reset_requests()
+    await poll(hass, init_integration)
+    assert simulator.count() == 13
+    assert data_starts(simulator) == {"2026-01-01T00:00:00.000Z"}
+
+
+async def test_account_linked_on_the_portal(
+    hass: HomeAssistant,
+    simulator: PortalSimulator,
+    freezer: FrozenDateTimeFactory,
+    device_registry: dr.DeviceRegistry,
+    entity_registry: er.EntityRegistry,
+    init_integration: MockConfigEntry,
+) -> None:
+    """An account linked elsewhere gets its device and entities at the next poll."""
+    entry = init_integration
+    linked_events = async_capture_events(hass, EVENT_ACCOUNT_LINKED)
+    unlinked_events = async_capture_events(hass, EVENT_ACCOUNT_UNLINKED)
+    accounts_event = entity_id(entity_registry, Platform.EVENT, login_unique_id(entry, "accounts"))
+    linked_sensor = entity_id(
+        entity_registry, Platform.SENSOR, login_unique_id(entry, "linked_accounts")
+    )
+    select = entity_id(entity_registry, Platform.SELECT, login_unique_id(entry, "active_account"))
+    assert hass.states.get(linked_sensor).state == "2"
+    assert hass.states.get(accounts_event).state == "unknown"
+    assert account_device(device_registry, DEMO_LINKABLE_ACCOUNT_ID) is None
+    coordinator = entry.runtime_data
+
+    simulator.state.link(DEMO_LOGIN, DEMO_LINKABLE_ACCOUNT_ID)
+    freezer.tick(1)
+    await poll(hass, entry)
+
+    device = account_device(device_registry, DEMO_LINKABLE_ACCOUNT_ID)
+    assert device is not None
+    assert device.name == DEMO_LINKABLE_LABEL
+    assert entry.state is ConfigEntryState.LOADED
+    assert entry.runtime_data is coordinator  # no reload
+    # Its sensors (2 waste types x 4, visits x 2) and its pickup event.
+    entities = er.async_entries_for_device(entity_registry, device.id)
+    assert sum(entity.domain == Platform.SENSOR for entity in entities) == 2 * 4 + 2
+    assert sum(entity.domain == Platform.EVENT for entity in entities) == 1
+    for entity in entities:
+        state = hass.states.get(entity.entity_id)
+        assert state is not None
+        assert state.state != STATE_UNAVAILABLE
+
+    assert [event.data for event in linked_events] == [
+        {
+            "config_entry_id": entry.entry_id,
+            "account_id": DEMO_LINKABLE_ACCOUNT_ID,
+            "label": DEMO_LINKABLE_LABEL,
+        }
+    ]
+    assert unlinked_events == []
+    event_state = hass.states.get(accounts_event)
+    assert event_state.state not in ("unknown", STATE_UNAVAILABLE)
+    assert event_state.attributes["event_type"] == "account_linked"
+    assert event_state.attributes["account_id"] == DEMO_LINKABLE_ACCOUNT_ID
+    assert event_state.attributes["label"] == DEMO_LINKABLE_LABEL
+    assert hass.states.get(linked_sensor).state == "3"
+    assert hass.states.get(select).attributes["options"] == [
+        DEMO_MAIN_LABEL,
+        DEMO_SECOND_LABEL,
+        DEMO_LINKABLE_LABEL,
+    ]
+
+    # The next poll brings nothing new.
+    fired = event_state.state
+    freezer.tick(1)
+    await poll(hass, entry)
+    assert len(linked_events) == 1
+    assert hass.states.get(accounts_event).state == fired
+
+
+async def test_account_unlinked_on_the_portal(
+    hass: HomeAssistant,
+    simulator: PortalSimulator,
+    freezer: FrozenDateTimeFactory,
+    device_registry: dr.DeviceRegistry,
+    entity_registry: er.EntityRegistry,
+    init_integration: MockConfigEntry,
+) -> None:
+    """An account the collectivité unlinked loses its device; the select falls back."""
+    entry = init_integration
+    unlinked_events = async_capture_events(hass, EVENT_ACCOUNT_UNLINKED)
+    accounts_event = entity_id(entity_registry, Platform.EVENT, login_unique_id(entry, "accounts"))
+    select = entity_id(entity_registry, Platform.SELECT, login_unique_id(entry, "active_account"))
+    active_pickups = entity_id(
+        entity_registry, Platform.SENSOR, login_unique_id(entry, "pickups_active")
+    )
+    device = account_device(device_registry, DEMO_MAIN_ACCOUNT_ID)
+    assert device is not None
+    entity_ids = [e.entity_id for e in er.async_entries_for_device(entity_registry, device.id)]
+    assert entity_ids
+    assert hass.states.get(select).state == DEMO_MAIN_LABEL
+
+    simulator.state.unlink(DEMO_LOGIN, DEMO_MAIN_ACCOUNT_ID)
+    freezer.tick(1)
+    await poll(hass, entry)
+
+    assert account_device(device_registry, DEMO_MAIN_ACCOUNT_ID) is None
+    assert account_device(device_registry, DEMO_SECOND_ACCOUNT_ID) is not None
+    for gone in entity_ids:
+        assert entity_registry.async_get(gone) is None
+        assert hass.states.get(gone) is None
+    assert [event.data for event in unlinked_events] == [
+        {
+            "config_entry_id": entry.entry_id,
+            "account_id": DEMO_MAIN_ACCOUNT_ID,
+            "label": DEMO_MAIN_LABEL,
+        }
+    ]
+    event_state = hass.states.get(accounts_event)
+    assert event_state.attributes["event_type"] == "account_unlinked"
+    assert event_state.attributes["account_id"] == DEMO_MAIN_ACCOUNT_ID
+    select_state = hass.states.get(select)
+    assert select_state.state == DEMO_SECOND_LABEL
+    assert select_state.attributes["options"] == [DEMO_SECOND_LABEL]
+    assert select_state.attributes["account_id"] == DEMO_SECOND_ACCOUNT_ID
+    assert hass.states.get(active_pickups).attributes["account_id"] == DEMO_SECOND_ACCOUNT_ID
+
+    # Linked again later: a new device with its entities, and a linked event.
+    linked_events = async_capture_events(hass, EVENT_ACCOUNT_LINKED)
+    simulator.state.link(DEMO_LOGIN, DEMO_MAIN_ACCOUNT_ID)
+    freezer.tick(1)
+    await poll(hass, entry)
+    device = account_device(device_registry, DEMO_MAIN_ACCOUNT_ID)
+    assert device is not None
+    assert len(er.async_entries_for_device(entity_registry, device.id)) == len(entity_ids)
+    for entity in er.async_entries_for_device(entity_registry, device.id):
+        assert hass.states.get(entity.entity_id).state != STATE_UNAVAILABLE
+    assert len(linked_events) == 1
+
+
+async def test_account_unlinked_during_a_poll(
+    hass: HomeAssistant,
+    simulator: PortalSimulator,
+    device_registry: dr.DeviceRegistry,
+    init_integration: MockConfigEntry,
+) -> None:
+    """An account listed at login but gone when switching to it is treated as unlinked."""
+    client = init_integration.runtime_data.client
+    login = client.login
+
+    async def login_then_unlink() -> object:
+        accounts = await login()
+        simulator.state.unlink(DEMO_LOGIN, DEMO_SECOND_ACCOUNT_ID)
+        return accounts
+
+    unlinked_events = async_capture_events(hass, EVENT_ACCOUNT_UNLINKED)
+    client.login = login_then_unlink
+    await poll(hass, init_integration)
+
+    assert init_integration.runtime_data.last_update_success
+    assert list(init_integration.runtime_data.data.accounts) == [DEMO_MAIN_ACCOUNT_ID]
+    assert account_device(device_registry, DEMO_SECOND_ACCOUNT_ID) is None
+    assert len(unlinked_events) == 1
+
+
+async def test_account_unlinked_while_home_assistant_was_stopped(
+    hass: HomeAssistant,
+    simulator: PortalSimulator,
+    device_registry: dr.DeviceRegistry,
+    entity_registry: er.EntityRegistry,
+    init_integration: MockConfigEntry,
+) -> None:
+    """A device whose account vanished while the entry was not running is removed too."""
+    device = account_device(device_registry, DEMO_SECOND_ACCOUNT_ID)
+    assert device is not None
+    assert await hass.config_entries.async_unload(init_integration.entry_id)
+    simulator.state.unlink(DEMO_LOGIN, DEMO_SECOND_ACCOUNT_ID)
+
+    assert await hass.config_entries.async_setup(init_integration.entry_id)
+    await hass.async_block_till_done()
+
+    assert account_device(device_registry, DEMO_SECOND_ACCOUNT_ID) is None
+    assert er.async_entries_for_device(entity_registry, device.id) == []
+    assert account_device(device_registry, DEMO_MAIN_ACCOUNT_ID) is not None
+    login = device_registry.async_get_device(identifiers={(DOMAIN, init_integration.entry_id)})
+    assert login is not None
+
+
+async def test_new_pickup_fires_once(
+    hass: HomeAssistant,
+    simulator: PortalSimulator,
+    freezer: FrozenDateTimeFactory,
+    entity_registry: er.EntityRegistry,
+    init_integration: MockConfigEntry,
+) -> None:
+    """A pickup new since the previous poll fires one event; history never does."""
+    entry = init_integration
+    pickup_events = async_capture_events(hass, EVENT_PICKUP)
+    event_entity = entity_id(entity_registry, Platform.EVENT, f"{DEMO_MAIN_ACCOUNT_ID}_pickup")
+    other_event_entity = entity_id(
+        entity_registry, Platform.EVENT, f"{DEMO_SECOND_ACCOUNT_ID}_pickup"
+    )
+    pickups = entity_id(entity_registry, Platform.SENSOR, f"{DEMO_MAIN_ACCOUNT_ID}_pickups_15")
+    last_pickup = entity_id(
+        entity_registry, Platform.SENSOR, f"{DEMO_MAIN_ACCOUNT_ID}_last_pickup_15"
+    )
+    # Nothing fired at first load, nor at a poll that brings nothing new.
+    await poll(hass, entry)
+    assert pickup_events == []
+    assert hass.states.get(event_entity).state == "unknown"
+    count = int(hass.states.get(pickups).state)
+
+    simulator.state.add_pickup(DEMO_MAIN_ACCOUNT_ID, 15, datetime(2026, 11, 26, 6, 30), 12.5)
+    freezer.tick(1)
+    await poll(hass, entry)
+
+    expected = {
+        "config_entry_id": entry.entry_id,
+        "account_id": DEMO_MAIN_ACCOUNT_ID,
+        "waste_type_id": 15,
+        "waste_type": "Ordures ménagères",
+        "date": "2026-11-26T06:30:00+01:00",
+        "weight": 12.5,
+    }
+    assert [event.data for event in pickup_events] == [expected]
+    state = hass.states.get(event_entity)
+    assert state.state not in ("unknown", STATE_UNAVAILABLE)
+    assert state.attributes["event_type"] == "pickup"
+    assert {key: state.attributes[key] for key in expected} == expected
+    assert hass.states.get(other_event_entity).state == "unknown"
+    assert hass.states.get(pickups).state == str(count + 1)
+    assert hass.states.get(last_pickup).state == "2026-11-26T05:30:00+00:00"
+
+    # The next poll has nothing new: nothing fires.
+    fired = state.state
+    freezer.tick(1)
+    await poll(hass, entry)
+    assert len(pickup_events) == 1
+    assert hass.states.get(event_entity).state == fired
+
+
+async def test_portal_down_and_back(
+    hass: HomeAssistant,
+    simulator: PortalSimulator,
+    entity_registry: er.EntityRegistry,
+    init_integration: MockConfigEntry,
+) -> None:
+    """A failing portal makes every entity unavailable; they come back with their values."""
+    entity_ids = [
+        entity.entity_id
+        for entity in er.async_entries_for_config_entry(entity_registry, init_integration.entry_id)
+    ]
+    before = {entity: hass.states.get(entity) for entity in entity_ids}
+    assert all(state.state != STATE_UNAVAILABLE for state in before.values())
+
+    simulator.add_fault(Fault(FaultKind.SERVER_ERROR))
+    await poll(hass, init_integration)
+    assert not init_integration.runtime_data.last_update_success
+    for entity in entity_ids:
+        assert hass.states.get(entity).state == STATE_UNAVAILABLE, entity
+
+    simulator.clear_faults()
+    await poll(hass, init_integration)
+    assert init_integration.runtime_data.last_update_success
+    for entity in entity_ids:
+        state = hass.states.get(entity)
+        assert state.state == before[entity].state, entity
+        assert state.attributes == before[entity].attributes, entity
+
+
+async def test_password_changed_starts_reauth(
+    hass: HomeAssistant, simulator: PortalSimulator, init_integration: MockConfigEntry
+) -> None:
+    """A password changed on the portal leads to the reauth flow at the next poll."""
+    assert hass.config_entries.flow.async_progress() == []
+    simulator.state.set_password(DEMO_LOGIN, "Nouveau-Mot-2026")
+    await poll(hass, init_integration)
+
+    (flow,) = hass.config_entries.flow.async_progress()
+    assert flow["context"]["source"] == SOURCE_REAUTH
+    assert flow["context"]["entry_id"] == init_integration.entry_id
+
+
+async def test_repair_issue_when_the_portal_changed(
+    hass: HomeAssistant,
+    simulator: PortalSimulator,
+    issue_registry: ir.IssueRegistry,
+    init_integration: MockConfigEntry,
+) -> None:
+    """Three polls in a row that cannot parse the portal raise a repair issue."""
+    issue_id = f"portal_changed_{init_integration.entry_id}"
+    simulator.add_fault(Fault(FaultKind.MARKUP_CHANGED))
+    for _ in range(2):
+        await poll(hass, init_integration)
+        assert issue_registry.async_get_issue(DOMAIN, issue_id) is None
+    # A success in between starts the count again.
+    simulator.clear_faults()
+    await poll(hass, init_integration)
+    simulator.add_fault(Fault(FaultKind.MARKUP_CHANGED))
+    for _ in range(2):
+        await poll(hass, init_integration)
+        assert issue_registry.async_get_issue(DOMAIN, issue_id) is None
+    await poll(hass, init_integration)
+
+    issue = issue_registry.async_get_issue(DOMAIN, issue_id)
+    assert issue is not None
+    assert issue.translation_key == "portal_changed"
+    assert issue.translation_placeholders == {"portal": simulator.base_url}
+    assert issue.severity is ir.IssueSeverity.ERROR
+    assert not issue.is_fixable
+
+    simulator.clear_faults()
+    await poll(hass, init_integration)
+    assert issue_registry.async_get_issue(DOMAIN, issue_id) is None
+
+
+async def test_other_failures_raise_no_repair_issue(
+    hass: HomeAssistant,
+    simulator: PortalSimulator,
+    issue_registry: ir.IssueRegistry,
+    init_integration: MockConfigEntry,
+) -> None:
+    """An unreachable portal is not a changed portal."""
+    simulator.add_fault(Fault(FaultKind.SERVER_ERROR, status=503))
+    for _ in range(4):
+        await poll(hass, init_integration)
+    assert not init_integration.runtime_data.last_update_success
+    assert issue_registry.issues == {}

@@ -1,0 +1,103 @@
+"""Diagnostics of the entry and of each device: useful, and with nothing personal."""
+
+from __future__ import annotations
+
+from datetime import date
+import json
+
+# Diagnostics import the hassio component, whose library compiles dataclasses with
+# datetime fields at import time: that breaks under freezegun, so import it first.
+import homeassistant.components.hassio  # noqa: F401
+from homeassistant.const import Platform
+from homeassistant.core import HomeAssistant
+from homeassistant.helpers import device_registry as dr
+import pytest
+from pytest_homeassistant_custom_component.common import MockConfigEntry
+from pytest_homeassistant_custom_component.components.diagnostics import (
+    get_diagnostics_for_config_entry,
+    get_diagnostics_for_device,
+)
+from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
+from syrupy.assertion import SnapshotAssertion
+
+from custom_components.ecocito.const import DOMAIN
+
+from .conftest import FROZEN_NOW, FROZEN_TODAY
+from .portal import PortalSimulator
+from .portal.scenarios import (
+    DEMO_LOGIN,
+    DEMO_MAIN_ACCOUNT_ID,
+    DEMO_PASSWORD,
+    DEMO_SECOND_ACCOUNT_ID,
+)
+
+pytestmark = [
+    pytest.mark.freeze_time(FROZEN_NOW),
+    pytest.mark.usefixtures("enable_custom_integrations"),
+]
+
+
+@pytest.fixture
+def portal_today() -> date:
+    return FROZEN_TODAY
+
+
+@pytest.fixture
+def platforms() -> list[Platform]:
+    return [Platform.SENSOR]
+
+
+def canaries(simulator: PortalSimulator) -> set[str]:
+    """Every value that identifies the user, straight from the portal's data."""
+    values = {DEMO_PASSWORD, DEMO_LOGIN, "jeanne.dupont"}
+    for account_id in (DEMO_MAIN_ACCOUNT_ID, DEMO_SECOND_ACCOUNT_ID):
+        account = simulator.state.get_account(account_id)
+        street = account.address.rsplit(" ", 2)[0]  # "12 RUE DES LILAS", "LE BOURG"
+        values |= {str(account_id), account.label, account.address, street}
+        for type_id in account.waste_types:
+            values |= {account.bin_number(type_id), account.chip_number(type_id)}
+    return values
+
+
+def assert_no_canary(simulator: PortalSimulator, diagnostics: object) -> None:
+    text = json.dumps(diagnostics, ensure_ascii=False).casefold()
+    leaks = sorted(value for value in canaries(simulator) if value.casefold() in text)
+    assert leaks == []
+
+
+async def test_entry_diagnostics(
+    hass: HomeAssistant,
+    hass_client: ClientSessionGenerator,
+    simulator: PortalSimulator,
+    sim_snapshot: SnapshotAssertion,
+    setup_platforms: MockConfigEntry,
+) -> None:
+    """The entry's diagnostics: settings and every account's data, redacted."""
+    diagnostics = await get_diagnostics_for_config_entry(hass, hass_client, setup_platforms)
+    assert_no_canary(simulator, diagnostics)
+    assert diagnostics["data"]["portal"] == simulator.base_url
+    assert len(diagnostics["accounts"]) == 2
+    assert diagnostics == sim_snapshot
+
+
+async def test_device_diagnostics(
+    hass: HomeAssistant,
+    hass_client: ClientSessionGenerator,
+    simulator: PortalSimulator,
+    device_registry: dr.DeviceRegistry,
+    sim_snapshot: SnapshotAssertion,
+    setup_platforms: MockConfigEntry,
+) -> None:
+    """An account's device: that account's data; the login's device: the entry's."""
+    device = device_registry.async_get_device(identifiers={(DOMAIN, str(DEMO_SECOND_ACCOUNT_ID))})
+    assert device is not None
+    diagnostics = await get_diagnostics_for_device(hass, hass_client, setup_platforms, device)
+    assert_no_canary(simulator, diagnostics)
+    assert [t["label"] for t in diagnostics["waste_types"]] == ["Ordures ménagères", "Emballages"]
+    assert diagnostics == sim_snapshot
+
+    login = device_registry.async_get_device(identifiers={(DOMAIN, setup_platforms.entry_id)})
+    assert login is not None
+    diagnostics = await get_diagnostics_for_device(hass, hass_client, setup_platforms, login)
+    assert_no_canary(simulator, diagnostics)
+    assert diagnostics == await get_diagnostics_for_config_entry(hass, hass_client, setup_platforms)

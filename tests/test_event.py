@@ -1,0 +1,173 @@
+"""The event entities: accounts linked or unlinked, and new pickups."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from freezegun.api import FrozenDateTimeFactory
+from homeassistant.components.event import ATTR_EVENT_TYPE, ATTR_EVENT_TYPES
+from homeassistant.components.select import (
+    ATTR_OPTION,
+    DOMAIN as SELECT_DOMAIN,
+    SERVICE_SELECT_OPTION,
+)
+from homeassistant.const import (
+    ATTR_ENTITY_ID,
+    EVENT_STATE_CHANGED,
+    STATE_UNAVAILABLE,
+    STATE_UNKNOWN,
+    Platform,
+)
+from homeassistant.core import Event, EventStateChangedData, HomeAssistant, callback
+from homeassistant.helpers import entity_registry as er
+import pytest
+from pytest_homeassistant_custom_component.common import (
+    MockConfigEntry,
+    async_capture_events,
+    snapshot_platform,
+)
+from syrupy.assertion import SnapshotAssertion
+
+from custom_components.ecocito.const import DOMAIN, EVENT_PICKUP
+
+from .conftest import FROZEN_NOW, FROZEN_TODAY
+from .portal import PortalSimulator
+from .portal.scenarios import (
+    DEMO_LINKABLE_ACCOUNT_ID,
+    DEMO_LOGIN,
+    DEMO_MAIN_ACCOUNT_ID,
+    DEMO_SECOND_ACCOUNT_ID,
+    DEMO_SECOND_LABEL,
+)
+
+pytestmark = [
+    pytest.mark.freeze_time(FROZEN_NOW),
+    pytest.mark.usefixtures("enable_custom_integrations"),
+]
+
+
+@pytest.fixture
+def portal_today() -> date:
+    return FROZEN_TODAY
+
+
+def event_entity(entity_registry: er.EntityRegistry, unique_id: str) -> str:
+    found = entity_registry.async_get_entity_id(Platform.EVENT, DOMAIN, unique_id)
+    assert found is not None, unique_id
+    return found
+
+
+async def poll(hass: HomeAssistant, entry: MockConfigEntry) -> None:
+    await entry.runtime_data.async_refresh()
+    await hass.async_block_till_done()
+
+
+@pytest.mark.parametrize("platforms", [[Platform.EVENT]])
+async def test_all_entities(
+    hass: HomeAssistant,
+    entity_registry: er.EntityRegistry,
+    sim_snapshot: SnapshotAssertion,
+    setup_platforms: MockConfigEntry,
+) -> None:
+    """The login's accounts event and one pickup event per account; none fired yet."""
+    await snapshot_platform(hass, entity_registry, sim_snapshot, setup_platforms.entry_id)
+
+
+@pytest.mark.parametrize("platforms", [[Platform.EVENT]])
+async def test_event_types(
+    hass: HomeAssistant, entity_registry: er.EntityRegistry, setup_platforms: MockConfigEntry
+) -> None:
+    """The accounts event has two types, the pickup event one."""
+    accounts = hass.states.get(
+        event_entity(entity_registry, f"{setup_platforms.unique_id}_accounts")
+    )
+    assert accounts.attributes[ATTR_EVENT_TYPES] == ["account_linked", "account_unlinked"]
+    for account_id in (DEMO_MAIN_ACCOUNT_ID, DEMO_SECOND_ACCOUNT_ID):
+        pickup = hass.states.get(event_entity(entity_registry, f"{account_id}_pickup"))
+        assert pickup.attributes[ATTR_EVENT_TYPES] == ["pickup"]
+        assert pickup.state == STATE_UNKNOWN
+
+
+async def test_each_pickup_fires_once(
+    hass: HomeAssistant,
+    simulator: PortalSimulator,
+    freezer: FrozenDateTimeFactory,
+    entity_registry: er.EntityRegistry,
+    init_integration: MockConfigEntry,
+) -> None:
+    """Two new pickups fire two events; the select's updates fire none again."""
+    entity = event_entity(entity_registry, f"{DEMO_MAIN_ACCOUNT_ID}_pickup")
+    bus_events = async_capture_events(hass, EVENT_PICKUP)
+    fired: list[dict[str, object]] = []
+
+    @callback
+    def record(event: Event[EventStateChangedData]) -> None:
+        new_state = event.data["new_state"]
+        if (
+            new_state is not None
+            and new_state.entity_id == entity
+            and new_state.state not in (STATE_UNKNOWN, STATE_UNAVAILABLE)
+        ):
+            fired.append(dict(new_state.attributes))
+
+    hass.bus.async_listen(EVENT_STATE_CHANGED, record)
+
+    simulator.state.add_pickup(DEMO_MAIN_ACCOUNT_ID, 15, datetime(2026, 11, 26, 6, 30), 11.2)
+    simulator.state.add_pickup(DEMO_MAIN_ACCOUNT_ID, 16, datetime(2026, 11, 26, 6, 45), None)
+    freezer.tick(1)
+    await poll(hass, init_integration)
+
+    assert [(e.data["waste_type"], e.data["weight"]) for e in bus_events] == [
+        ("Ordures ménagères", 11.2),
+        ("Emballages", None),
+    ]
+    # Both were triggered; the entity's state shows the last one.
+    state = hass.states.get(entity)
+    assert state.attributes[ATTR_EVENT_TYPE] == "pickup"
+    assert state.attributes["waste_type"] == "Emballages"
+    assert state.attributes["weight"] is None
+    assert [attributes["waste_type"] for attributes in fired] == [
+        "Ordures ménagères",
+        "Emballages",
+    ]
+
+    # Changing the active account notifies the coordinator's listeners: nothing fires.
+    count = len(fired)
+    freezer.tick(1)
+    await hass.services.async_call(
+        SELECT_DOMAIN,
+        SERVICE_SELECT_OPTION,
+        {
+            ATTR_ENTITY_ID: "select.jeanne_dupont_example_fr_active_account",
+            ATTR_OPTION: DEMO_SECOND_LABEL,
+        },
+        blocking=True,
+    )
+    await hass.async_block_till_done()
+    assert len(fired) == count
+    assert len(bus_events) == 2
+
+
+async def test_new_account_pickups_fire_from_the_next_poll(
+    hass: HomeAssistant,
+    simulator: PortalSimulator,
+    freezer: FrozenDateTimeFactory,
+    entity_registry: er.EntityRegistry,
+    init_integration: MockConfigEntry,
+) -> None:
+    """A newly linked account's history fires nothing; its next pickup does."""
+    bus_events = async_capture_events(hass, EVENT_PICKUP)
+    simulator.state.link(DEMO_LOGIN, DEMO_LINKABLE_ACCOUNT_ID)
+    await poll(hass, init_integration)
+    entity = event_entity(entity_registry, f"{DEMO_LINKABLE_ACCOUNT_ID}_pickup")
+    assert hass.states.get(entity).state == STATE_UNKNOWN
+    assert bus_events == []
+
+    simulator.state.add_pickup(DEMO_LINKABLE_ACCOUNT_ID, 16, datetime(2026, 11, 26, 7, 0), 3.5)
+    freezer.tick(1)
+    await poll(hass, init_integration)
+    assert [e.data["account_id"] for e in bus_events] == [DEMO_LINKABLE_ACCOUNT_ID]
+    state = hass.states.get(entity)
+    assert state.attributes[ATTR_EVENT_TYPE] == "pickup"
+    assert state.attributes["waste_type"] == "Emballages"
+    assert state.attributes["weight"] == 3.5

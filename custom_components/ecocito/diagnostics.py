@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter, defaultdict
 from dataclasses import asdict
 from typing import TYPE_CHECKING, Any
 
@@ -11,9 +12,12 @@ from homeassistant.const import CONF_PASSWORD, CONF_USERNAME
 from .const import DOMAIN
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable
+
     from homeassistant.core import HomeAssistant
     from homeassistant.helpers.device_registry import DeviceEntry
 
+    from .api import Pickup, Visit
     from .coordinator import AccountState, EcocitoConfigEntry
 
 TO_REDACT = {
@@ -27,17 +31,44 @@ TO_REDACT = {
 }
 
 
-def _lists(value: Any) -> Any:
-    """Turn ``asdict``'s tuples into lists: ``async_redact_data`` only walks lists."""
-    if isinstance(value, dict):
-        return {key: _lists(item) for key, item in value.items()}
-    if isinstance(value, list | tuple):
-        return [_lists(item) for item in value]
-    return value
+RECENT = 5
+"""Rows shown in full (redacted) per account: enough to see how the portal answers."""
+
+
+def _figures(pickups: Iterable[Pickup], visits: Iterable[Visit]) -> dict[str, Any]:
+    """Count pickups, weight per waste type and visits: the shape of the data, no rows."""
+    counts: Counter[int] = Counter()
+    weights: defaultdict[int, float] = defaultdict(float)
+    for pickup in pickups:
+        counts[pickup.waste_type_id] += 1
+        weights[pickup.waste_type_id] += pickup.weight or 0.0
+    return {
+        "pickups": dict(counts),
+        "weight": {key: round(value, 3) for key, value in weights.items()},
+        "visits": sum(1 for _ in visits),
+    }
 
 
 def _account(state: AccountState) -> dict[str, Any]:
-    redacted: dict[str, Any] = async_redact_data(_lists(asdict(state)), TO_REDACT)
+    """Summarise an account: its waste types, yearly figures and its latest rows."""
+    past_years = sorted(
+        {p.date.year for p in state.past_pickups} | {v.date.year for v in state.past_visits}
+    )
+    summary = {
+        "account": asdict(state.account),
+        "waste_types": [asdict(waste_type) for waste_type in state.waste_types],
+        "this_year": _figures(state.pickups, state.visits),
+        "past_years": {
+            year: _figures(
+                (p for p in state.past_pickups if p.date.year == year),
+                (v for v in state.past_visits if v.date.year == year),
+            )
+            for year in past_years
+        },
+        "recent_pickups": [asdict(pickup) for pickup in state.pickups[-RECENT:]],
+        "recent_visits": [asdict(visit) for visit in state.visits[-RECENT:]],
+    }
+    redacted: dict[str, Any] = async_redact_data(summary, TO_REDACT)
     return redacted
 
 

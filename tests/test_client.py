@@ -469,6 +469,22 @@ async def test_waste_type_select_missing(client: EcocitoClient, simulator: Porta
         await client.get_waste_types(DEMO_MAIN_ACCOUNT_ID)
 
 
+async def test_garbled_switch_answer_is_not_an_unlinked_account(
+    client: EcocitoClient, simulator: PortalSimulator
+) -> None:
+    """A switch that does not take must not read (or drop) the wrong account."""
+    await client.login()
+    simulator.add_fault(Fault(kind=FaultKind.GARBAGE, path=SWITCH, count=1))
+
+    with pytest.raises(PortalChangedError) as err:
+        await client.get_account_data(DEMO_SECOND_ACCOUNT_ID, *this_year())
+
+    assert err.value.what == f"the portal did not switch to account {DEMO_SECOND_ACCOUNT_ID}"
+    assert (
+        await client.get_account_data(DEMO_SECOND_ACCOUNT_ID, *this_year())
+    ).account == DEMO_ACCOUNTS[1]
+
+
 async def test_stale_form_token(client: EcocitoClient, simulator: PortalSimulator) -> None:
     await client.login()
     client._token = "stale"

@@ -304,9 +304,13 @@ class EcocitoClient:
         await self._post_switch(account_id)
         page = await self._get_page(portal.PATH_COLLECTION_PAGE)
         accounts = parse_accounts(page)
-        if accounts.active_id != account_id:
+        account = next((a for a in accounts.accounts if a.id == account_id), None)
+        if account is None:
             raise UnknownAccountError(account_id)
-        return next(a for a in accounts.accounts if a.id == account_id), page
+        if accounts.active_id != account_id:
+            # Still linked, but the switch did not take: never read another account's data.
+            raise PortalChangedError(f"the portal did not switch to account {account_id}")
+        return account, page
 
     async def _post_switch(self, account_id: int) -> None:
         """Ask the portal to switch the active account (its redirect is not followed)."""

@@ -1,0 +1,684 @@
+"""Benchmark: what one Ecocito entry costs the portal and Home Assistant.
+
+Run it with ``scripts/bench`` (``python -m tests.bench --help``). Not a test module
+(no ``test_`` prefix): pytest never collects it.
+
+Each configuration runs the integration inside a real Home Assistant test instance
+(``async_test_home_assistant`` from the Home Assistant test plugin) against the portal
+simulator, which runs in a thread of its own with its own event loop, as a remote
+portal would: its work never shows up as a block of Home Assistant's loop.
+
+* A: 1 account, 3 waste types, 2 past years (the large scenario trimmed down);
+* B: 5 accounts of the large scenario; C: its 20 accounts.
+
+What is measured, and how:
+
+* requests: counted at the simulator (its request log), per phase;
+* setup: ``async_setup`` of the entry + ``async_block_till_done`` (the first refresh,
+  history included, and the platforms), with the simulator's latency;
+* steady poll: one ``coordinator.async_refresh()`` four hours later, same day;
+* 24 h: the polls the schedule makes in the 24 h after setup, driven explicitly at the
+  coordinator's interval, with the coordinator's clock ("today") moved forward by a
+  fake clock so that the day change (and its once-a-day re-read of the past years)
+  happens where it would; latency 0 (only requests are counted there). A pickup is
+  added on the portal right after one poll: it must show up at the next one;
+* event-loop blocks: every callback the Home Assistant loop runs (``Handle._run``) is
+  timed; ``sys.monitoring`` flags the callbacks during which a function of
+  ``custom_components.ecocito`` started or resumed: the longest of those is "ours".
+  Garbage collections (timed with ``gc.callbacks``) are left out of a callback's time
+  and reported on their own: they land in whatever callback allocates, and their
+  length depends on every object of the process;
+* memory: the deep size (``sys.getsizeof`` over ``gc.get_referents``, each object
+  once) of the coordinator's data and its cache of past years, after setup.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+from collections import defaultdict
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time as dt_time, timedelta, tzinfo
+import gc
+import logging
+from pathlib import Path
+import sys
+import threading
+import time
+import types
+from typing import Any
+from unittest.mock import patch
+
+from aiohttp.resolver import ThreadedResolver
+from homeassistant import loader
+from homeassistant.const import CONF_PASSWORD, CONF_USERNAME, Platform
+from homeassistant.core import Event, HomeAssistant, callback
+from homeassistant.helpers import entity_registry as er
+from homeassistant.util import dt as dt_util
+from pytest_homeassistant_custom_component.common import (
+    MockConfigEntry,
+    async_test_home_assistant,
+)
+
+# Import our package before Home Assistant's test helpers (see tests/conftest.py).
+import custom_components.ecocito
+from custom_components.ecocito import (
+    coordinator as coordinator_module,
+    diagnostics,  # noqa: F401 - imported so that sys.monitoring sees every module
+    event,  # noqa: F401
+    select,  # noqa: F401
+    sensor,  # noqa: F401
+)
+from custom_components.ecocito.api import portal as portal_paths
+from custom_components.ecocito.const import (
+    CONF_HISTORY_YEARS,
+    CONF_PORTAL,
+    DEFAULT_HISTORY_YEARS,
+    DOMAIN,
+    EVENT_PICKUP,
+)
+
+from .portal import PortalSimulator, PortalState, build_scenario
+from .portal.scenarios import LARGE_ACCOUNT_IDS, LARGE_LOGIN, LARGE_PASSWORD
+from .portal.state import PARIS
+
+PACKAGE_DIR = str(Path(custom_components.ecocito.__file__).parent)
+DEFAULT_LATENCY = 0.05
+TODAY = date(2026, 11, 26)
+"""The simulated day of setup (a Thursday); the portal's data ends there."""
+SETUP_AT = datetime.combine(TODAY, dt_time(10, 0), PARIS)
+"""Setup at 10:00 portal time: the 24 h that follow cross one midnight."""
+FRESHNESS_TARGET = timedelta(hours=4)
+CONFIGS: dict[str, tuple[int, int | None]] = {"A": (1, 3), "B": (5, None), "C": (20, None)}
+"""Configuration: (linked accounts, waste types per account or None: as generated)."""
+
+_LOGGER = logging.getLogger(__name__)
+
+
+# --- The portal, in a thread of its own ------------------------------------------
+
+
+def build_state(config: str, today: date = TODAY) -> PortalState:
+    """Return the large scenario, cut down to one configuration's accounts and types."""
+    accounts, types_per_account = CONFIGS[config]
+    state = build_scenario("large", today=today)
+    login = state.get_login(LARGE_LOGIN)
+    login.account_ids = list(LARGE_ACCOUNT_IDS[:accounts])
+    if types_per_account is not None:
+        for account_id in login.account_ids:
+            account = state.get_account(account_id)
+            keep = dict(list(account.waste_types.items())[:types_per_account])
+            if len(keep) < types_per_account:
+                raise RuntimeError(f"account {account_id} has fewer than {types_per_account} types")
+            account.waste_types = keep
+            account.pickups = [p for p in account.pickups if p.type_id in keep]
+    return state
+
+
+class PortalThread:
+    """The simulator served from another thread, as a remote portal would be."""
+
+    def __init__(self, state: PortalState) -> None:
+        self.sim = PortalSimulator(state)
+        self._loop = asyncio.new_event_loop()
+        self._thread = threading.Thread(target=self._loop.run_forever, daemon=True)
+
+    async def start(self) -> str:
+        self._thread.start()
+        return await self.run(self.sim.start(host="127.0.0.1", port=0))
+
+    async def stop(self) -> None:
+        await self.run(self.sim.stop())
+        self._loop.call_soon_threadsafe(self._loop.stop)
+        self._thread.join(timeout=5)
+        self._loop.close()
+
+    async def run[T](self, coro: Any) -> T:
+        """Run a coroutine in the portal's loop."""
+        return await asyncio.wrap_future(asyncio.run_coroutine_threadsafe(coro, self._loop))
+
+    async def call[T](self, func: Callable[..., T], *args: Any) -> T:
+        """Run a function in the portal's loop (for state changes)."""
+
+        async def _call() -> T:
+            return func(*args)
+
+        return await self.run(_call())
+
+
+# --- Event-loop blocks ---------------------------------------------------------
+
+
+@dataclass
+class Block:
+    """The longest callback seen: its duration and what it was."""
+
+    seconds: float = 0.0
+    what: str = ""
+    phase: str = ""
+
+
+class LoopBlockMonitor:
+    """Time every callback of one event loop; flag those that ran our code."""
+
+    def __init__(self) -> None:
+        self.loop: asyncio.AbstractEventLoop | None = None
+        self.phase = ""
+        self.ours = Block()
+        self.any = Block()
+        self.top: list[Block] = []
+        self.gc_pause = 0.0
+        """The longest garbage collection during a measured action (left out of blocks)."""
+        self._gc_in_step = 0.0
+        self._gc_started = 0.0
+        self._ran_ours = False
+        self._tool: int | None = None
+        self._original_run: Callable[[asyncio.Handle], None] | None = None
+
+    def reset(self) -> None:
+        self.ours = Block()
+        self.any = Block()
+        self.top = []
+        self.gc_pause = 0.0
+
+    def _on_gc(self, phase: str, _info: dict[str, Any]) -> None:
+        if phase == "start":
+            self._gc_started = time.perf_counter()
+        elif self.phase and threading.current_thread() is threading.main_thread():
+            took = time.perf_counter() - self._gc_started
+            self._gc_in_step += took
+            self.gc_pause = max(self.gc_pause, took)
+
+    async def measure(self, hass: HomeAssistant, phase: str, coro: Any) -> Any:
+        """Run ``coro`` in a task of its own, as Home Assistant would, timing its blocks."""
+        self.phase = phase
+        try:
+            result = await hass.async_create_task(coro, eager_start=False)
+            await hass.async_block_till_done()
+        finally:
+            self.phase = ""
+        return result
+
+    @contextmanager
+    def watching(self, loop: asyncio.AbstractEventLoop) -> Iterator[None]:
+        self.loop = loop
+        self._install_monitoring()
+        original = asyncio.events.Handle._run
+        self._original_run = original
+        monitor = self
+
+        def _run(handle: asyncio.Handle) -> None:
+            if handle._loop is not monitor.loop:  # type: ignore[attr-defined]
+                original(handle)
+                return
+            if not monitor.phase:  # between measured actions: the benchmark's own work
+                original(handle)
+                return
+            monitor._ran_ours = False
+            monitor._gc_in_step = 0.0
+            start = time.perf_counter()
+            try:
+                original(handle)
+            finally:
+                took = time.perf_counter() - start - monitor._gc_in_step
+                if took > monitor.any.seconds:
+                    monitor.any = Block(took, _describe(handle), monitor.phase)
+                if monitor._ran_ours:
+                    monitor.top.append(Block(took, _describe(handle), monitor.phase))
+                    monitor.top = sorted(monitor.top, key=lambda b: -b.seconds)[:5]
+                    if took > monitor.ours.seconds:
+                        monitor.ours = Block(took, _describe(handle), monitor.phase)
+
+        asyncio.events.Handle._run = _run  # type: ignore[method-assign]
+        gc.callbacks.append(self._on_gc)
+        try:
+            yield
+        finally:
+            gc.callbacks.remove(self._on_gc)
+            asyncio.events.Handle._run = original  # type: ignore[method-assign]
+            self._remove_monitoring()
+            self.loop = None
+
+    def _install_monitoring(self) -> None:
+        mon = sys.monitoring
+        tool = next(i for i in (3, 4, 5, 0) if mon.get_tool(i) is None)
+        mon.use_tool_id(tool, "ecocito-bench")
+        self._tool = tool
+
+        def flag(*_args: Any) -> None:
+            self._ran_ours = True
+
+        events = mon.events.PY_START | mon.events.PY_RESUME
+        mon.register_callback(tool, mon.events.PY_START, flag)
+        mon.register_callback(tool, mon.events.PY_RESUME, flag)
+        for code in _our_code_objects():
+            mon.set_local_events(tool, code, events)
+
+    def _remove_monitoring(self) -> None:
+        if self._tool is not None:
+            mon = sys.monitoring
+            for code in _our_code_objects():
+                mon.set_local_events(self._tool, code, 0)
+            mon.register_callback(self._tool, mon.events.PY_START, None)
+            mon.register_callback(self._tool, mon.events.PY_RESUME, None)
+            mon.free_tool_id(self._tool)
+            self._tool = None
+
+
+def _our_code_objects() -> set[types.CodeType]:
+    """Every code object of our package: functions, methods, lambdas, nested functions."""
+    found: set[types.CodeType] = set()
+    stack = [
+        obj.__code__
+        for obj in gc.get_objects()
+        if isinstance(obj, types.FunctionType) and obj.__code__.co_filename.startswith(PACKAGE_DIR)
+    ]
+    while stack:
+        code = stack.pop()
+        if code in found:
+            continue
+        found.add(code)
+        stack.extend(const for const in code.co_consts if isinstance(const, types.CodeType))
+    return found
+
+
+def _describe(handle: asyncio.Handle) -> str:
+    callback_ = handle._callback  # type: ignore[attr-defined]
+    owner = getattr(callback_, "__self__", None)
+    if isinstance(owner, asyncio.Task):
+        coro = owner.get_coro()
+        return f"task {getattr(coro, '__qualname__', type(coro).__name__)}"
+    return str(getattr(callback_, "__qualname__", type(callback_).__name__))
+
+
+# --- Memory --------------------------------------------------------------------
+
+
+def deep_size(*roots: object) -> int:
+    """Bytes held by ``roots`` and everything they reference, each object once."""
+    seen: set[int] = set()
+    size = 0
+    stack = list(roots)
+    while stack:
+        obj = stack.pop()
+        if id(obj) in seen or isinstance(obj, type | types.ModuleType | types.FunctionType):
+            continue
+        seen.add(id(obj))
+        size += sys.getsizeof(obj)
+        stack.extend(gc.get_referents(obj))
+    return size
+
+
+# --- The fake clock of the coordinator -------------------------------------------
+
+
+class FakeClock:
+    """Stands for ``homeassistant.util.dt`` in the coordinator: ``now()`` is ours to move."""
+
+    def __init__(self, now: datetime) -> None:
+        self.now_value = now
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(dt_util, name)
+
+    def now(self, time_zone: tzinfo | None = None) -> datetime:
+        return self.now_value.astimezone(time_zone or dt_util.get_default_time_zone())
+
+    def utcnow(self) -> datetime:
+        return self.now_value.astimezone(UTC)
+
+
+# --- One configuration -----------------------------------------------------------
+
+
+@dataclass
+class Figures:
+    """What one configuration measured."""
+
+    config: str
+    accounts: int = 0
+    waste_types: int = 0
+    latency: float = 0.0
+    setup_requests: int = 0
+    setup_wall: float = 0.0
+    poll_requests: int = 0
+    poll_extra_pages: int = 0
+    poll_wall: float = 0.0
+    day_requests: int = 0
+    day_polls: int = 0
+    past_reads_per_day: int = 0
+    """Most polls reading the past years for one account on one calendar day."""
+    interval: timedelta = timedelta(0)
+    pickup_seen: bool = False
+    block_ours: Block = field(default_factory=Block)
+    block_any: Block = field(default_factory=Block)
+    gc_pause: float = 0.0
+    memory: int = 0
+    errors: list[str] = field(default_factory=list)
+
+    @property
+    def poll_budget(self) -> int:
+        return 2 + self.waste_types + 3 * self.accounts
+
+
+def _past_reads(requests: list[Any], year: int) -> set[int | None]:
+    """Accounts whose past years this slice of the request log read."""
+    return {
+        record.account_id
+        for record in requests
+        if record.path in (portal_paths.PATH_PICKUPS, portal_paths.PATH_VISITS)
+        and record.query.get(portal_paths.QUERY_START, "9999")[:4] < str(year)
+    }
+
+
+def _extra_pages(requests: list[Any]) -> int:
+    return sum(1 for record in requests if record.query.get("skip", "0") not in ("", "0"))
+
+
+async def run_config(config: str, latency: float, monitor: LoopBlockMonitor) -> Figures:
+    """Set one configuration up, poll it for a simulated day, and measure."""
+    figures = Figures(config=config, latency=latency)
+    portal = PortalThread(build_state(config))
+    base_url = await portal.start()
+    sim = portal.sim
+    linked = sim.state.linked_accounts(LARGE_LOGIN)
+    figures.accounts = len(linked)
+    figures.waste_types = sum(len(account.waste_types) for account in linked)
+    clock = FakeClock(SETUP_AT)
+    past_reads: dict[date, defaultdict[int | None, int]] = defaultdict(lambda: defaultdict(int))
+
+    def note_past_reads(start: int) -> None:
+        for account_id in _past_reads(sim.requests[start:], clock.now_value.year):
+            past_reads[clock.now_value.date()][account_id] += 1
+
+    try:
+        async with async_test_home_assistant() as hass:
+            await hass.config.async_set_time_zone("Europe/Paris")
+            hass.data.pop(loader.DATA_CUSTOM_COMPONENTS)  # enable custom integrations
+            entry = MockConfigEntry(
+                domain=DOMAIN,
+                title=LARGE_LOGIN,
+                unique_id=f"{base_url.removeprefix('http://')}_{LARGE_LOGIN}",
+                data={
+                    CONF_PORTAL: base_url,
+                    CONF_USERNAME: LARGE_LOGIN,
+                    CONF_PASSWORD: LARGE_PASSWORD,
+                },
+                options={CONF_HISTORY_YEARS: DEFAULT_HISTORY_YEARS},
+            )
+            entry.add_to_hass(hass)
+            pickups: list[dict[str, Any]] = []
+
+            @callback
+            def on_pickup(event_: Event) -> None:
+                pickups.append(dict(event_.data))
+
+            hass.bus.async_listen(EVENT_PICKUP, on_pickup)
+            with (
+                # As the test plugin does: no zeroconf resolver (the portal is an IP).
+                patch(
+                    "homeassistant.helpers.aiohttp_client._async_make_resolver",
+                    return_value=ThreadedResolver(),
+                ),
+                patch.object(coordinator_module, "dt_util", clock),
+                monitor.watching(hass.loop),
+            ):
+                await _measure(hass, entry, portal, clock, figures, monitor, note_past_reads)
+                figures.pickup_seen = figures.pickup_seen and len(pickups) == 1
+            figures.past_reads_per_day = max(
+                (n for day in past_reads.values() for n in day.values()), default=0
+            )
+            await hass.config_entries.async_unload(entry.entry_id)
+            await hass.async_block_till_done()
+            await hass.async_stop(force=True)
+    finally:
+        await portal.stop()
+    return figures
+
+
+async def _measure(
+    hass: HomeAssistant,
+    entry: MockConfigEntry,
+    portal: PortalThread,
+    clock: FakeClock,
+    figures: Figures,
+    monitor: LoopBlockMonitor,
+    note_past_reads: Callable[[int], None],
+) -> None:
+    sim = portal.sim
+    monitor.reset()
+
+    # Setup: the first refresh with the past years, and the platforms.
+    sim.latency = figures.latency
+    sim.reset_requests()
+    start = time.perf_counter()
+    if not await monitor.measure(hass, "setup", hass.config_entries.async_setup(entry.entry_id)):
+        figures.errors.append(f"setup failed: {entry.state} {entry.reason}")
+        return
+    figures.setup_wall = time.perf_counter() - start
+    figures.setup_requests = len(sim.requests)
+    note_past_reads(0)
+    coordinator = entry.runtime_data
+    figures.interval = coordinator.update_interval or timedelta(0)
+    gc.collect()
+    figures.memory = deep_size(coordinator.data, getattr(coordinator, "_past", None))
+
+    async def poll(phase: str) -> tuple[int, float]:
+        clock.now_value += figures.interval
+        first = len(sim.requests)
+        began = time.perf_counter()
+        await monitor.measure(hass, phase, coordinator.async_refresh())
+        took = time.perf_counter() - began
+        if not coordinator.last_update_success:
+            figures.errors.append(f"{phase} failed: {coordinator.last_exception}")
+        note_past_reads(first)
+        return len(sim.requests) - first, took
+
+    # The 24 h after setup: a steady poll (timed, with latency), then the others.
+    sim.reset_requests()
+    figures.poll_requests, figures.poll_wall = await poll("steady poll")
+    figures.poll_extra_pages = _extra_pages(sim.requests)
+
+    # A pickup appears on the portal right after that poll: the next one must show it.
+    account = sim.state.linked_accounts(LARGE_LOGIN)[0]
+    type_id = next(iter(account.waste_types))
+    appeared = clock.now_value + timedelta(minutes=1)
+    await portal.call(sim.state.add_pickup, account.id, type_id, appeared, 12.5)
+    sim.latency = 0.0
+    before = len(coordinator.data.accounts[account.id].pickups_of(type_id))
+    polls = 1
+    while clock.now_value + figures.interval <= SETUP_AT + timedelta(hours=24):
+        await poll("24 h")
+        polls += 1
+        if polls == 2:
+            figures.pickup_seen = _pickup_shown(hass, coordinator, account.id, type_id, before)
+    figures.day_polls = polls
+    figures.day_requests = len(sim.requests)
+
+
+def _pickup_shown(
+    hass: HomeAssistant, coordinator: Any, account_id: int, type_id: int, before: int
+) -> bool:
+    """Whether the pickup count of one account and type went up by one, in the state too."""
+    now = len(coordinator.data.accounts[account_id].pickups_of(type_id))
+    entity_id = er.async_get(hass).async_get_entity_id(
+        Platform.SENSOR, DOMAIN, f"{account_id}_pickups_{type_id}"
+    )
+    state = hass.states.get(entity_id) if entity_id else None
+    return now == before + 1 and (state is None or state.state == str(now))
+
+
+# --- The report ------------------------------------------------------------------
+
+
+@dataclass
+class Row:
+    """One line of the table: a label, a cell per configuration, the target."""
+
+    label: str
+    cells: list[str]
+    target: str
+
+
+def _check(value: float, limit: float | None, text: str) -> tuple[str, bool]:
+    if limit is None:
+        return text, True
+    ok = value <= limit
+    return f"{text} {'✅' if ok else '❌'}", ok
+
+
+def report(results: list[Figures], block_limit_config: str = "C") -> tuple[str, bool]:
+    """Return the Markdown table and whether every target was met."""
+    ok_all = True
+    rows: list[Row] = []
+
+    def row(label: str, target: str, cell: Callable[[Figures], tuple[str, bool]]) -> None:
+        nonlocal ok_all
+        cells = []
+        for figures in results:
+            text, ok = cell(figures)
+            ok_all &= ok
+            cells.append(text)
+        rows.append(Row(label, cells, target))
+
+    row(
+        "accounts / waste types",
+        "",
+        lambda f: (f"{f.accounts} / {f.waste_types}", True),
+    )
+    row(
+        "setup: requests",
+        "",
+        lambda f: (str(f.setup_requests), True),
+    )
+    row(
+        "setup: wall time",
+        "≤ 1.3 x requests x latency + 0.5 s",
+        lambda f: _check(
+            f.setup_wall,
+            1.3 * f.setup_requests * f.latency + 0.5,
+            f"{f.setup_wall:.2f} s (≤ {1.3 * f.setup_requests * f.latency + 0.5:.2f})",
+        ),
+    )
+    row(
+        "steady poll: requests",
+        "≤ 2 + Σ(types + 3), pagination aside",
+        lambda f: _check(
+            f.poll_requests - f.poll_extra_pages,
+            f.poll_budget,
+            f"{f.poll_requests} (≤ {f.poll_budget}"
+            + (f", {f.poll_extra_pages} extra pages" if f.poll_extra_pages else "")
+            + ")",
+        ),
+    )
+    row("steady poll: wall time", "", lambda f: (f"{f.poll_wall:.2f} s", True))
+    row(
+        "24 h at default settings: requests",
+        "A ≤ 60",
+        lambda f: _check(
+            f.day_requests,
+            60 if f.config == "A" else None,
+            f"{f.day_requests} ({f.day_polls} polls)",
+        ),
+    )
+    row(
+        "past years re-read, per account and day",
+        "≤ 1",
+        lambda f: _check(f.past_reads_per_day, 1, str(f.past_reads_per_day)),
+    )
+    row(
+        "new pickup shown at the next poll; interval",
+        f"yes; ≤ {_hours(FRESHNESS_TARGET)}",
+        lambda f: (
+            f"{'yes' if f.pickup_seen else 'NO'}; {_hours(f.interval)} "
+            + ("✅" if f.pickup_seen and f.interval <= FRESHNESS_TARGET else "❌"),
+            f.pickup_seen and timedelta(0) < f.interval <= FRESHNESS_TARGET,
+        ),
+    )
+    row(
+        "longest loop block by our code",
+        f"{block_limit_config} ≤ 20 ms",
+        lambda f: _check(
+            f.block_ours.seconds * 1000,
+            20 if f.config == block_limit_config else None,
+            f"{f.block_ours.seconds * 1000:.1f} ms",
+        ),
+    )
+    row(
+        "longest loop block, any code",
+        "(for reference)",
+        lambda f: (f"{f.block_any.seconds * 1000:.1f} ms", True),
+    )
+    row(
+        "longest garbage collection (left out above)",
+        "(for reference)",
+        lambda f: (f"{f.gc_pause * 1000:.1f} ms", True),
+    )
+    row("coordinator data in memory", "", lambda f: (f"{f.memory / 1024:.0f} KiB", True))
+    row(
+        "errors",
+        "none",
+        lambda f: ("; ".join(f.errors) or "none", not f.errors),
+    )
+
+    names = [f"{f.config}" for f in results]
+    lines = [
+        f"| metric | {' | '.join(names)} | target |",
+        f"| --- | {' | '.join('---' for _ in names)} | --- |",
+        *(f"| {r.label} | {' | '.join(r.cells)} | {r.target} |" for r in rows),
+    ]
+    worst = max(results, key=lambda f: f.block_ours.seconds)
+    lines.append("")
+    lines.append(
+        f"Longest block by our code: {worst.config}, {worst.block_ours.phase}, "
+        f"{worst.block_ours.what} ({worst.block_ours.seconds * 1000:.1f} ms); "
+        f"latency {results[0].latency * 1000:.0f} ms per request."
+    )
+    return "\n".join(lines), ok_all
+
+
+def _hours(delta: timedelta) -> str:
+    minutes = int(delta.total_seconds() // 60)
+    return f"{minutes // 60}:{minutes % 60:02d} h"
+
+
+async def main_async(configs: list[str], latency: float, verbose: bool) -> list[Figures]:
+    monitor = LoopBlockMonitor()
+    results = []
+    for config in configs:
+        figures = await run_config(config, latency, monitor)
+        figures.block_ours, figures.block_any = monitor.ours, monitor.any
+        figures.gc_pause = monitor.gc_pause
+        results.append(figures)
+        print(f"{config}: done", file=sys.stderr)  # noqa: T201
+        if verbose:
+            for block in monitor.top:
+                line = f"  {block.seconds * 1000:.1f} ms {block.phase}: {block.what}"
+                print(line, file=sys.stderr)  # noqa: T201
+    return results
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="scripts/bench", description=__doc__.splitlines()[0])
+    parser.add_argument("configs", nargs="*", metavar="CONFIG", help="A, B or C (default: all)")
+    parser.add_argument("--latency", type=float, default=DEFAULT_LATENCY, help="seconds")
+    parser.add_argument(
+        "-v", "--verbose", action="store_true", help="list the longest blocks by our code"
+    )
+    args = parser.parse_args(argv)
+    if unknown := set(args.configs) - set(CONFIGS):
+        parser.error(f"unknown configuration(s): {', '.join(sorted(unknown))}")
+    args.configs = args.configs or list(CONFIGS)
+    logging.basicConfig(level=logging.WARNING)
+    results = asyncio.run(main_async(args.configs, args.latency, args.verbose))
+    table, ok = report(results)
+    print(table)  # noqa: T201
+    if not ok:
+        print("\nA target was missed.", file=sys.stderr)  # noqa: T201
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

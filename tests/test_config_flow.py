@@ -12,6 +12,7 @@ from homeassistant.config_entries import SOURCE_USER, ConfigEntryState
 from homeassistant.const import CONF_PASSWORD, CONF_USERNAME
 from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType
+from homeassistant.helpers import device_registry as dr
 from homeassistant.setup import async_setup_component
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
@@ -391,7 +392,9 @@ async def test_user_flow_over_http(
     assert result["type"] == "form"
     assert result["step_id"] == "user"
     portal_field = next(field for field in result["data_schema"] if field["name"] == CONF_PORTAL)
-    assert portal_field["selector"]["select"]["custom_value"] is True
+    assert portal_field["selector"] == {
+        "text": {"autocomplete": "url", "multiline": False, "multiple": False}
+    }
     flow = f"{base}/{result['flow_id']}"
 
     result = await post(flow, credentials(simulator))
@@ -502,8 +505,13 @@ async def test_reconfigure_other_login_aborts(
 async def test_options(hass: HomeAssistant, init_integration: MockConfigEntry) -> None:
     """History years: a number from 0 to 5, stored without reloading the entry."""
     result = await hass.config_entries.options.async_init(init_integration.entry_id)
-    assert result["type"] is FlowResultType.FORM
+    assert result["type"] is FlowResultType.MENU
     assert result["step_id"] == "init"
+    result = await hass.config_entries.options.async_configure(
+        result["flow_id"], {"next_step_id": "history"}
+    )
+    assert result["type"] is FlowResultType.FORM
+    assert result["step_id"] == "history"
     (key,) = result["data_schema"].schema
     assert key.description == {"suggested_value": 2}
 
@@ -542,6 +550,9 @@ async def test_subentry_flow_links_a_production_point(
     assert init_integration.subentries == {}
     assert DEMO_LINKABLE_ACCOUNT_ID in simulator.state.get_login(DEMO_LOGIN).account_ids
     assert_no_key({"data": dict(init_integration.data), "options": dict(init_integration.options)})
+    await hass.async_block_till_done()
+    device = dr.async_get(hass).async_get_device({(DOMAIN, str(DEMO_LINKABLE_ACCOUNT_ID))})
+    assert device is not None  # at once, without a reload
 
 
 async def test_subentry_flow_needs_a_loaded_entry(

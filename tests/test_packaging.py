@@ -20,6 +20,7 @@ import pytest
 import yaml
 
 import custom_components.ecocito
+from custom_components.ecocito.api.portal import PUBLIC_SUBDOMAINS
 
 ROOT = Path(__file__).parent.parent
 COMPONENT = Path(custom_components.ecocito.__file__).parent
@@ -371,3 +372,13 @@ def test_parallel_updates_in_every_platform() -> None:
         }
     ]
     assert not missing, f"platform modules without PARALLEL_UPDATES: {missing}"
+
+
+def test_known_portals_are_suggested_in_both_languages() -> None:
+    """The portal field's description names every public subdomain the library knows."""
+    for path in (COMPONENT / "translations" / "en.json", COMPONENT / "translations" / "fr.json"):
+        text = json.loads(path.read_text(encoding="utf-8"))["config"]["step"]["user"][
+            "data_description"
+        ]["portal"]
+        missing = [name for name in PUBLIC_SUBDOMAINS if name not in text]
+        assert not missing, f"{path.name}: the portal field does not suggest {missing}"

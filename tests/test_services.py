@@ -7,6 +7,7 @@ from typing import Any
 from homeassistant.config_entries import SOURCE_REAUTH
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
+from homeassistant.helpers import device_registry as dr
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
@@ -48,10 +49,17 @@ async def test_link_returns_the_new_account(
     hass: HomeAssistant, simulator: PortalSimulator, init_integration: MockConfigEntry
 ) -> None:
     """The action links the production point and answers with the new account."""
+    coordinator = init_integration.runtime_data
     response = await link(hass, init_integration.entry_id, "23300", DEMO_LINKABLE_KEY)
+    await hass.async_block_till_done()
     assert response == {"account_id": DEMO_LINKABLE_ACCOUNT_ID, "label": DEMO_LINKABLE_LABEL}
     assert DEMO_LINKABLE_ACCOUNT_ID in simulator.state.get_login(DEMO_LOGIN).account_ids
     assert DEMO_LINKABLE_KEY not in str(dict(init_integration.data))
+    # The new production point is a device at once, without a reload of the entry.
+    device = dr.async_get(hass).async_get_device({(DOMAIN, str(DEMO_LINKABLE_ACCOUNT_ID))})
+    assert device is not None
+    assert device.name == DEMO_LINKABLE_LABEL
+    assert init_integration.runtime_data is coordinator
 
 
 async def test_link_without_response(

@@ -14,13 +14,20 @@ from .api import EcocitoClient, EcocitoError
 from .const import CONF_PORTAL, DOMAIN
 from .coordinator import EcocitoConfigEntry, EcocitoCoordinator
 from .services import async_setup_services
+from .statistics import async_setup_statistics
 
 if TYPE_CHECKING:
     from homeassistant.core import HomeAssistant
     from homeassistant.helpers.device_registry import DeviceEntry
     from homeassistant.helpers.typing import ConfigType
 
-PLATFORMS = [Platform.EVENT, Platform.SELECT, Platform.SENSOR]
+PLATFORMS = [
+    Platform.BINARY_SENSOR,
+    Platform.CALENDAR,
+    Platform.EVENT,
+    Platform.SELECT,
+    Platform.SENSOR,
+]
 CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)
 
 
@@ -43,6 +50,7 @@ async def async_setup_entry(hass: HomeAssistant, entry: EcocitoConfigEntry) -> b
     await coordinator.async_config_entry_first_refresh()
     entry.runtime_data = coordinator
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
+    async_setup_statistics(hass, entry)
     return True
 
 

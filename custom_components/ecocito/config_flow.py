@@ -42,6 +42,7 @@ from homeassistant.helpers.selector import (
 )
 import voluptuous as vol
 
+from .allowance import MAX_INCLUDED, MAX_PRICE, Allowance, allowances, store_allowance
 from .api import (
     Account,
     Commune,
@@ -51,13 +52,15 @@ from .api import (
     UnknownCommuneError,
     normalize_portal,
 )
-from .api.portal import PATH_SIGN_UP, PORTAL_DOMAIN, PUBLIC_SUBDOMAINS
+from .api.portal import PATH_SIGN_UP, PORTAL_DOMAIN
 from .const import (
+    CONF_ACCOUNT,
     CONF_ACTIVATION_KEY,
     CONF_COMMUNE,
     CONF_COMMUNE_ID,
     CONF_HISTORY_YEARS,
     CONF_PORTAL,
+    CONF_PRICE,
     DEFAULT_HISTORY_YEARS,
     DOMAIN,
     LOGGER,
@@ -69,6 +72,7 @@ from .errors import translation_key
 if TYPE_CHECKING:
     from collections.abc import Mapping
 
+    from .api import WasteType
     from .coordinator import EcocitoConfigEntry
 
 GENERIC_SIGN_UP_URL: Final = f"https://{PORTAL_DOMAIN}{PATH_SIGN_UP}"
@@ -79,9 +83,11 @@ _PASSWORD_SELECTOR: Final = TextSelector(
 )
 CREDENTIALS_SCHEMA: Final = vol.Schema(
     {
-        vol.Required(CONF_PORTAL): SelectSelector(
-            SelectSelectorConfig(options=list(PUBLIC_SUBDOMAINS), custom_value=True)
-        ),
+        # A plain text field: the frontend's combo box (a select with custom values)
+        # fills in its first suggestion as soon as it gets the focus, so a typed
+        # address ended up appended to "pilatrhodanien". The known portals are
+        # suggested in the field's description instead.
+        vol.Required(CONF_PORTAL): TextSelector(TextSelectorConfig(autocomplete="url")),
         vol.Required(CONF_USERNAME): TextSelector(
             TextSelectorConfig(type=TextSelectorType.EMAIL, autocomplete="username")
         ),
@@ -97,6 +103,14 @@ OPTIONS_SCHEMA: Final = vol.Schema(
             NumberSelectorConfig(min=0, max=MAX_HISTORY_YEARS, step=1, mode=NumberSelectorMode.BOX)
         ),
     }
+)
+_INCLUDED_SELECTOR: Final = NumberSelector(
+    NumberSelectorConfig(min=0, max=MAX_INCLUDED, step=1, mode=NumberSelectorMode.BOX)
+)
+_PRICE_SELECTOR: Final = NumberSelector(
+    NumberSelectorConfig(
+        min=0, max=MAX_PRICE, step=0.01, mode=NumberSelectorMode.BOX, unit_of_measurement="€"
+    )
 )
 
 _ERROR_FIELDS: Final = {
@@ -440,22 +454,124 @@ class ProductionPointFlow(
         )
 
 
-class EcocitoOptionsFlow(OptionsFlow):
-    """Options: how much history to keep.
+def _waste_type_fields(waste_types: tuple[WasteType, ...]) -> dict[str, int]:
+    """Name the allowance form's fields after the waste types, as the portal labels them.
 
-    Saving only stores the options: the coordinator reads them at each refresh, so a
-    change needs no reload.
+    The labels are the portal's (no translation can name them); a label shared by two
+    types gets the type's number.
+    """
+    labels = [waste_type.label for waste_type in waste_types]
+    return {
+        (label if labels.count(label) == 1 else f"{label} ({waste_type.id})"): waste_type.id
+        for label, waste_type in zip(labels, waste_types, strict=True)
+    }
+
+
+class EcocitoOptionsFlow(OptionsFlow):
+    """Options: how much history to keep, and each account's pickup allowance.
+
+    Saving stores the options and tells the entities at once: the coordinator reads
+    the history at each refresh, and the allowance entities follow the options at each
+    coordinator update, so no change needs a reload.
     """
 
+    _account_id: int
+
     async def async_step_init(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
+        """Offer the history or an account's allowance."""
+        return self.async_show_menu(step_id="init", menu_options=["history", "allowance"])
+
+    async def async_step_history(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
         """Ask how many past years of history to keep."""
         if user_input is not None:
-            return self.async_create_entry(
-                data={CONF_HISTORY_YEARS: int(user_input[CONF_HISTORY_YEARS])}
-            )
+            return self._save({CONF_HISTORY_YEARS: int(user_input[CONF_HISTORY_YEARS])})
         return self.async_show_form(
-            step_id="init",
+            step_id="history",
             data_schema=self.add_suggested_values_to_schema(
                 OPTIONS_SCHEMA, self.config_entry.options
             ),
         )
+
+    async def async_step_allowance(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Pick the account whose allowance to set (straight on with a single one)."""
+        entry: EcocitoConfigEntry = self.config_entry
+        if entry.state is not ConfigEntryState.LOADED or not entry.runtime_data.data.accounts:
+            return self.async_abort(reason="entry_not_loaded")
+        accounts = entry.runtime_data.data.accounts
+        if user_input is not None or len(accounts) == 1:
+            account = next(iter(accounts)) if user_input is None else user_input[CONF_ACCOUNT]
+            self._account_id = int(account)
+            return await self.async_step_allowance_account()
+        options = [
+            SelectOptionDict(value=str(account_id), label=state.account.label)
+            for account_id, state in accounts.items()
+        ]
+        return self.async_show_form(
+            step_id="allowance",
+            data_schema=vol.Schema(
+                {
+                    vol.Required(CONF_ACCOUNT): SelectSelector(
+                        SelectSelectorConfig(options=options, mode=SelectSelectorMode.LIST)
+                    )
+                }
+            ),
+        )
+
+    async def async_step_allowance_account(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Ask for the pickups included per waste type and the price of an extra one."""
+        entry: EcocitoConfigEntry = self.config_entry
+        if entry.state is not ConfigEntryState.LOADED:
+            return self.async_abort(reason="entry_not_loaded")
+        state = entry.runtime_data.data.accounts[self._account_id]
+        fields = _waste_type_fields(state.waste_types)
+        if user_input is not None:
+            price = user_input.get(CONF_PRICE)
+            allowance = Allowance(
+                included={
+                    type_id: int(user_input[field])
+                    for field, type_id in fields.items()
+                    if user_input.get(field) is not None
+                },
+                price=None if price is None else round(float(price), 2),
+            )
+            return self._save(store_allowance(entry.options, self._account_id, allowance))
+        current = allowances(entry.options).get(self._account_id)
+        suggested: dict[str, Any] = {}
+        if current is not None:
+            suggested = {
+                field: current.included[type_id]
+                for field, type_id in fields.items()
+                if type_id in current.included
+            }
+            suggested[CONF_PRICE] = current.price
+        schema = vol.Schema(
+            {
+                **{vol.Optional(field): _INCLUDED_SELECTOR for field in fields},
+                vol.Optional(CONF_PRICE): _PRICE_SELECTOR,
+            }
+        )
+        return self.async_show_form(
+            step_id="allowance_account",
+            data_schema=self.add_suggested_values_to_schema(schema, suggested),
+            description_placeholders={CONF_ACCOUNT: state.account.label},
+        )
+
+    def _save(self, changes: dict[str, Any]) -> ConfigFlowResult:
+        """Store the options now and let the entities follow them without a reload."""
+        entry: EcocitoConfigEntry = self.config_entry
+        options = {**entry.options, **changes}
+        history_changed = options.get(CONF_HISTORY_YEARS) != entry.options.get(CONF_HISTORY_YEARS)
+        self.hass.config_entries.async_update_entry(entry, options=options)
+        if entry.state is ConfigEntryState.LOADED:
+            coordinator = entry.runtime_data
+            if history_changed:  # fetch the years now kept
+                entry.async_create_task(self.hass, coordinator.async_request_refresh())
+            else:
+                coordinator.async_update_listeners()
+        return self.async_create_entry(data=options)

@@ -79,6 +79,8 @@ class EcocitoData:
 
     accounts: dict[int, AccountState]
     year: int
+    first_day: date
+    """The first day the data covers (1 January of the first year the options kept)."""
 
 
 @dataclass(slots=True)
@@ -198,7 +200,7 @@ class EcocitoCoordinator(DataUpdateCoordinator[EcocitoData]):
             )
         for gone in set(self._past) - set(accounts):
             del self._past[gone]
-        return EcocitoData(accounts=accounts, year=today.year)
+        return EcocitoData(accounts=accounts, year=today.year, first_day=history_start)
 
     def _track_changes(self, data: EcocitoData) -> None:
         """Work out what happened since the previous poll and tell the event bus."""

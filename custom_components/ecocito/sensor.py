@@ -1,4 +1,4 @@
-"""Sensors: per account and waste type this year, and the active account's totals."""
+"""Sensors: per account and waste type this year, the active account's totals, and allowances."""
 
 from __future__ import annotations
 
@@ -13,8 +13,9 @@ from homeassistant.components.sensor import (
     SensorEntityDescription,
     SensorStateClass,
 )
-from homeassistant.const import UnitOfMass
+from homeassistant.const import Platform, UnitOfMass
 
+from .allowance import allowance_use, allowances, async_track_allowance_entities
 from .api import Pickup, Visit
 from .api.parsing import PORTAL_TZ
 from .entity import EcocitoAccountEntity, EcocitoEntity, async_add_entities_as_they_appear
@@ -26,6 +27,7 @@ if TYPE_CHECKING:
     from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
     from homeassistant.helpers.typing import StateType
 
+    from .allowance import Allowance, AllowanceUse
     from .coordinator import AccountState, EcocitoConfigEntry, EcocitoCoordinator
 
 PARALLEL_UPDATES = 0
@@ -110,6 +112,54 @@ LINKED_ACCOUNTS = SensorEntityDescription(
 )
 
 
+@dataclass(frozen=True, kw_only=True)
+class EcocitoAllowanceSensorDescription(SensorEntityDescription):
+    """A figure of an account's allowance, for one counted waste type or all (``None``)."""
+
+    value_fn: Callable[[AllowanceUse, int | None], StateType]
+    per_waste_type: bool = True
+
+
+ALLOWANCE_REMAINING = EcocitoAllowanceSensorDescription(
+    key="allowance_remaining",
+    state_class=SensorStateClass.MEASUREMENT,
+    value_fn=lambda use, waste_type: use.remaining.get(waste_type or 0),
+)
+ALLOWANCE_EXTRA = EcocitoAllowanceSensorDescription(
+    key="allowance_extra",
+    state_class=SensorStateClass.TOTAL,
+    value_fn=lambda use, waste_type: use.extra.get(waste_type or 0),
+)
+ALLOWANCE_COST = EcocitoAllowanceSensorDescription(
+    key="allowance_cost",
+    device_class=SensorDeviceClass.MONETARY,
+    native_unit_of_measurement="EUR",
+    state_class=SensorStateClass.TOTAL,
+    suggested_display_precision=2,
+    per_waste_type=False,
+    value_fn=lambda use, _: use.cost,
+)
+ALLOWANCE_SENSORS = {
+    description.key: description
+    for description in (ALLOWANCE_REMAINING, ALLOWANCE_EXTRA, ALLOWANCE_COST)
+}
+"""Per account with an allowance: per counted waste type, and the cost of the extras."""
+
+
+def _allowance_keys(_state: AccountState, allowance: Allowance) -> list[tuple[str, int | None]]:
+    """Return what an allowance has sensors for: (description key, waste type or None)."""
+    counted: list[int | None] = [*sorted(allowance.included)]
+    return [
+        (key, waste_type)
+        for key, description in ALLOWANCE_SENSORS.items()
+        for waste_type in (counted if description.per_waste_type else [None])
+    ]
+
+
+def _allowance_unique_id(account_id: int, key: tuple[str, int | None]) -> str:
+    return f"{account_id}_{key[0]}{'' if key[1] is None else f'_{key[1]}'}"
+
+
 async def async_setup_entry(
     hass: HomeAssistant,
     entry: EcocitoConfigEntry,
@@ -135,6 +185,16 @@ async def async_setup_entry(
             EcocitoAccountSensor(coordinator, key[0], key[1], description)
             for description in (ACCOUNT_SENSORS if key[1] is None else WASTE_TYPE_SENSORS)
         ),
+    )
+    async_track_allowance_entities(
+        entry,
+        async_add_entities,
+        Platform.SENSOR,
+        _allowance_keys,
+        lambda account_id, key: EcocitoAllowanceSensor(
+            coordinator, account_id, key[1], ALLOWANCE_SENSORS[key[0]]
+        ),
+        _allowance_unique_id,
     )
 
 
@@ -239,3 +299,56 @@ class EcocitoActiveAccountSensor(EcocitoEntity, _YearlySensor):
         if (state := self.active_state) is None:
             return None
         return {"account_id": state.account.id, "account": state.account.label}
+
+
+class EcocitoAllowanceSensor(EcocitoAccountEntity, SensorEntity):
+    """How much of an account's allowance is used this year: per waste type, or in euros."""
+
+    entity_description: EcocitoAllowanceSensorDescription
+
+    def __init__(
+        self,
+        coordinator: EcocitoCoordinator,
+        account_id: int,
+        waste_type_id: int | None,
+        description: EcocitoAllowanceSensorDescription,
+    ) -> None:
+        """Name the sensor, after its waste type where it has one."""
+        suffix = "" if waste_type_id is None else f"_{waste_type_id}"
+        super().__init__(coordinator, account_id, description, suffix)
+        self.waste_type_id = waste_type_id
+        if waste_type_id is None:
+            self._attr_translation_key = description.key
+        else:
+            self._attr_translation_key = f"waste_type_{description.key}"
+            labels = {t.id: t.label for t in self.account_state.waste_types}
+            self._attr_translation_placeholders = {
+                "waste_type": labels.get(waste_type_id, str(waste_type_id))
+            }
+
+    @property
+    def _use(self) -> AllowanceUse | None:
+        allowance = allowances(self.coordinator.config_entry.options).get(self.account_id)
+        if allowance is None or (
+            self.waste_type_id is not None and self.waste_type_id not in allowance.included
+        ):
+            return None
+        return allowance_use(self.account_state, allowance)
+
+    @property
+    def available(self) -> bool:
+        """Return whether the account is polled and its allowance still counts this."""
+        return super().available and self._use is not None
+
+    @property
+    def native_value(self) -> StateType:
+        """Return this year's figure."""
+        use = self._use
+        return None if use is None else self.entity_description.value_fn(use, self.waste_type_id)
+
+    @property
+    def last_reset(self) -> datetime | None:
+        """Return 1 January (portal time) for the yearly totals."""
+        if self.entity_description.state_class is not SensorStateClass.TOTAL:
+            return None
+        return datetime(self.coordinator.data.year, 1, 1, tzinfo=PORTAL_TZ)

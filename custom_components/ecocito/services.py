@@ -2,29 +2,37 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Final
+from typing import TYPE_CHECKING, Any, Final
 
 from homeassistant.config_entries import ConfigEntryState
+from homeassistant.const import ATTR_DEVICE_ID
 from homeassistant.core import HomeAssistant, ServiceCall, SupportsResponse, callback
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
-from homeassistant.helpers import config_validation as cv
+from homeassistant.helpers import config_validation as cv, device_registry as dr
+from homeassistant.util import dt as dt_util
 import voluptuous as vol
 
 from .api import AuthenticationError, EcocitoError, LinkError
-from .api.parsing import fold
+from .api.parsing import PORTAL_TZ, fold
 from .const import (
     ATTR_CONFIG_ENTRY_ID,
+    ATTR_END,
+    ATTR_START,
     CONF_ACTIVATION_KEY,
     CONF_COMMUNE,
     DOMAIN,
+    SERVICE_GET_PICKUPS,
     SERVICE_LINK_PRODUCTION_POINT,
 )
 from .errors import translation_key
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable
+    from datetime import date
+
     from homeassistant.core import ServiceResponse
 
-    from .api import Commune
+    from .api import Commune, Pickup, Visit, WasteType
     from .coordinator import EcocitoConfigEntry
 
 LINK_PRODUCTION_POINT_SCHEMA: Final = vol.Schema(
@@ -32,6 +40,13 @@ LINK_PRODUCTION_POINT_SCHEMA: Final = vol.Schema(
         vol.Required(ATTR_CONFIG_ENTRY_ID): cv.string,
         vol.Required(CONF_COMMUNE): cv.string,
         vol.Required(CONF_ACTIVATION_KEY): cv.string,
+    }
+)
+GET_PICKUPS_SCHEMA: Final = vol.Schema(
+    {
+        vol.Required(ATTR_DEVICE_ID): cv.string,
+        vol.Required(ATTR_START): cv.date,
+        vol.Optional(ATTR_END): cv.date,
     }
 )
 
@@ -45,6 +60,13 @@ def async_setup_services(hass: HomeAssistant) -> None:
         _async_link_production_point,
         schema=LINK_PRODUCTION_POINT_SCHEMA,
         supports_response=SupportsResponse.OPTIONAL,
+    )
+    hass.services.async_register(
+        DOMAIN,
+        SERVICE_GET_PICKUPS,
+        _async_get_pickups,
+        schema=GET_PICKUPS_SCHEMA,
+        supports_response=SupportsResponse.ONLY,
     )
 
 
@@ -118,3 +140,102 @@ async def _async_link_production_point(call: ServiceCall) -> ServiceResponse:
             translation_placeholders={"portal_message": str(err)},
         ) from err
     return {"account_id": account.id, "label": account.label}
+
+
+def _account_of_device(hass: HomeAssistant, device_id: str) -> tuple[EcocitoConfigEntry, int]:
+    """Return the loaded entry and the account ID of an account's device."""
+    device = dr.async_get(hass).async_get(device_id)
+    account_id = next(
+        (
+            int(identifier)
+            for domain, identifier in (device.identifiers if device else ())
+            if domain == DOMAIN and identifier.isdigit()
+        ),
+        None,
+    )
+    if device is None or account_id is None:
+        raise ServiceValidationError(
+            translation_domain=DOMAIN,
+            translation_key="not_an_account",
+            translation_placeholders={ATTR_DEVICE_ID: device_id},
+        )
+    entries = [_loaded_entry(hass, entry_id) for entry_id in sorted(device.config_entries)]
+    for entry in entries:
+        if account_id in entry.runtime_data.data.accounts:
+            return entry, account_id
+    raise ServiceValidationError(
+        translation_domain=DOMAIN,
+        translation_key="unknown_account",
+        translation_placeholders={"account": device.name_by_user or device.name or device_id},
+    )
+
+
+def _in_range[T: (Pickup, Visit)](items: Iterable[T], start: date, end: date) -> list[T]:
+    return [item for item in items if start <= item.date.astimezone(PORTAL_TZ).date() <= end]
+
+
+def _response(
+    waste_types: Iterable[WasteType], pickups: Iterable[Pickup], visits: Iterable[Visit]
+) -> dict[str, Any]:
+    labels = {waste_type.id: waste_type.label for waste_type in waste_types}
+    return {
+        "pickups": [
+            {
+                "date": pickup.date.isoformat(),
+                "waste_type_id": pickup.waste_type_id,
+                "waste_type": labels.get(pickup.waste_type_id),
+                "weight": pickup.weight,
+            }
+            for pickup in pickups
+        ],
+        "visits": [
+            {
+                "date": visit.date.isoformat(),
+                "site": visit.site,
+                "material": visit.material,
+                "quantity": visit.quantity,
+            }
+            for visit in visits
+        ],
+    }
+
+
+async def _async_get_pickups(call: ServiceCall) -> ServiceResponse:
+    """Return an account's pickups and visits between two dates (portal days).
+
+    Within the years the options keep, the answer comes from the data of the last
+    poll; further back, it is fetched from the portal.
+    """
+    entry, account_id = _account_of_device(call.hass, call.data[ATTR_DEVICE_ID])
+    today = dt_util.now(PORTAL_TZ).date()
+    start: date = call.data[ATTR_START]
+    end: date = call.data.get(ATTR_END, today)
+    if end < start:
+        raise ServiceValidationError(
+            translation_domain=DOMAIN,
+            translation_key="invalid_range",
+            translation_placeholders={ATTR_START: start.isoformat(), ATTR_END: end.isoformat()},
+        )
+    coordinator = entry.runtime_data
+    state = coordinator.data.accounts[account_id]
+    if start >= coordinator.data.first_day:
+        return _response(
+            state.waste_types,
+            _in_range((*state.past_pickups, *state.pickups), start, end),
+            _in_range((*state.past_visits, *state.visits), start, end),
+        )
+    try:
+        fetched = await coordinator.client.get_account_data(account_id, start, min(end, today))
+    except EcocitoError as err:
+        if isinstance(err, AuthenticationError):
+            entry.async_start_reauth(call.hass)
+        raise HomeAssistantError(
+            translation_domain=DOMAIN,
+            translation_key=translation_key(err),
+            translation_placeholders={"portal_message": str(err)},
+        ) from err
+    return _response(
+        fetched.waste_types,
+        _in_range(fetched.pickups, start, end),
+        _in_range(fetched.visits, start, end),
+    )

@@ -1,0 +1,145 @@
+"""The pay-as-you-throw allowance: pickups included in the yearly fee, and the extras.
+
+Most collectivités include a number of pickups per year in the fee (often for the
+residual-waste bin only) and charge each extra one. The options keep, per account:
+
+    {"allowances": {"<account id>": {"included": {"<waste type id>": 12}, "price": 3.5}}}
+
+A waste type without a number is not counted. The figures below are this year's
+(1 January, portal time); the entities exist only for accounts with an allowance and
+follow the options without a reload.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Final
+
+from homeassistant.core import callback
+from homeassistant.helpers import entity_registry as er
+
+from .const import CONF_ALLOWANCES, CONF_INCLUDED, CONF_PRICE, DOMAIN
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Hashable, Iterable, Mapping
+
+    from homeassistant.helpers.entity import Entity
+    from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
+
+    from .coordinator import AccountState, EcocitoConfigEntry
+
+MAX_INCLUDED: Final = 365
+MAX_PRICE: Final = 1000.0
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Allowance:
+    """What the fee of one account includes, and the price of an extra pickup."""
+
+    included: dict[int, int]
+    """Pickups included per year, per counted waste type."""
+    price: float | None
+    """Euros per extra pickup; None when unknown."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class AllowanceUse:
+    """How much of an allowance this year's pickups use."""
+
+    used: dict[int, int]
+    remaining: dict[int, int]
+    extra: dict[int, int]
+    cost: float | None
+    """Extra pickups so far times the price (None without a price)."""
+
+    @property
+    def exceeded(self) -> bool:
+        """Return whether any counted waste type went past its included pickups."""
+        return any(self.extra.values())
+
+
+def allowances(options: Mapping[str, Any]) -> dict[int, Allowance]:
+    """Return the allowances stored in the entry's options, by account."""
+    found: dict[int, Allowance] = {}
+    for account_id, stored in (options.get(CONF_ALLOWANCES) or {}).items():
+        included = {int(key): int(value) for key, value in stored.get(CONF_INCLUDED, {}).items()}
+        if included:
+            price = stored.get(CONF_PRICE)
+            found[int(account_id)] = Allowance(
+                included=included, price=None if price is None else float(price)
+            )
+    return found
+
+
+def store_allowance(
+    options: Mapping[str, Any], account_id: int, allowance: Allowance | None
+) -> dict[str, Any]:
+    """Return the options with one account's allowance set (or removed for None)."""
+    stored = dict(options.get(CONF_ALLOWANCES) or {})
+    if allowance is None or not allowance.included:
+        stored.pop(str(account_id), None)
+    else:
+        stored[str(account_id)] = {
+            CONF_INCLUDED: {str(key): value for key, value in sorted(allowance.included.items())},
+            CONF_PRICE: allowance.price,
+        }
+    return {**options, CONF_ALLOWANCES: stored}
+
+
+def allowance_use(state: AccountState, allowance: Allowance) -> AllowanceUse:
+    """Work out this year's use of an allowance from the account's pickups."""
+    used = {
+        waste_type: len(state.pickups_of(waste_type)) for waste_type in sorted(allowance.included)
+    }
+    remaining = {key: max(allowance.included[key] - count, 0) for key, count in used.items()}
+    extra = {key: max(count - allowance.included[key], 0) for key, count in used.items()}
+    cost = None if allowance.price is None else round(sum(extra.values()) * allowance.price, 2)
+    return AllowanceUse(used=used, remaining=remaining, extra=extra, cost=cost)
+
+
+@callback
+def async_track_allowance_entities[K: Hashable](
+    entry: EcocitoConfigEntry,
+    async_add_entities: AddConfigEntryEntitiesCallback,
+    platform: str,
+    keys: Callable[[AccountState, Allowance], Iterable[K]],
+    build: Callable[[int, K], Entity],
+    unique_id: Callable[[int, K], str],
+) -> None:
+    """Add allowance entities as allowances are set, remove them as they are cleared.
+
+    Run at setup and after every coordinator update (the options flow triggers one).
+    An entity whose allowance (or waste type) is cleared while its account is still
+    linked is removed from the entity registry; the entity ID comes back, with its
+    history, if the allowance is set again. Entities of an unlinked account go with
+    its device.
+    """
+    coordinator = entry.runtime_data
+    known: set[tuple[int, K]] = set()
+
+    @callback
+    def update() -> None:
+        data = coordinator.data
+        configured = allowances(entry.options)
+        current = {
+            (account_id, key)
+            for account_id, allowance in configured.items()
+            if (state := data.accounts.get(account_id)) is not None
+            for key in keys(state, allowance)
+        }
+        registry = er.async_get(coordinator.hass)
+        for account_id, key in known - current:
+            if account_id in data.accounts and (
+                entity_id := registry.async_get_entity_id(
+                    platform, DOMAIN, unique_id(account_id, key)
+                )
+            ):
+                registry.async_remove(entity_id)
+        new = sorted(current - known, key=repr)
+        known.clear()
+        known.update(current)
+        if new:
+            async_add_entities(build(account_id, key) for account_id, key in new)
+
+    update()
+    entry.async_on_unload(coordinator.async_add_listener(update))

@@ -1,0 +1,72 @@
+"""Binary sensor: an account went past the pickups its yearly fee includes."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from homeassistant.components.binary_sensor import (
+    BinarySensorEntity,
+    BinarySensorEntityDescription,
+)
+from homeassistant.const import Platform
+
+from .allowance import allowance_use, allowances, async_track_allowance_entities
+from .entity import EcocitoAccountEntity
+
+if TYPE_CHECKING:
+    from homeassistant.core import HomeAssistant
+    from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
+
+    from .allowance import AllowanceUse
+    from .coordinator import EcocitoConfigEntry
+
+PARALLEL_UPDATES = 0
+
+ALLOWANCE_EXCEEDED = BinarySensorEntityDescription(
+    key="allowance_exceeded", translation_key="allowance_exceeded"
+)
+
+
+async def async_setup_entry(
+    hass: HomeAssistant,
+    entry: EcocitoConfigEntry,
+    async_add_entities: AddConfigEntryEntitiesCallback,
+) -> None:
+    """Add an "allowance exceeded" sensor to each account that has an allowance."""
+    coordinator = entry.runtime_data
+    async_track_allowance_entities(
+        entry,
+        async_add_entities,
+        Platform.BINARY_SENSOR,
+        lambda state, allowance: [ALLOWANCE_EXCEEDED.key],
+        lambda account_id, _key: EcocitoAllowanceExceeded(
+            coordinator, account_id, ALLOWANCE_EXCEEDED
+        ),
+        lambda account_id, key: f"{account_id}_{key}",
+    )
+
+
+class EcocitoAllowanceExceeded(EcocitoAccountEntity, BinarySensorEntity):
+    """On once this year's pickups of a counted waste type exceed the included ones."""
+
+    @property
+    def _use(self) -> AllowanceUse | None:
+        allowance = allowances(self.coordinator.config_entry.options).get(self.account_id)
+        return None if allowance is None else allowance_use(self.account_state, allowance)
+
+    @property
+    def available(self) -> bool:
+        """Return whether the account is polled and still has an allowance."""
+        return super().available and self._use is not None
+
+    @property
+    def is_on(self) -> bool | None:
+        """Return whether an extra pickup has been charged this year."""
+        return None if (use := self._use) is None else use.exceeded
+
+    @property
+    def extra_state_attributes(self) -> dict[str, Any] | None:
+        """Return the extra pickups so far, all counted waste types together."""
+        if (use := self._use) is None:
+            return None
+        return {"extra_pickups": sum(use.extra.values())}

@@ -1,0 +1,218 @@
+"""Long-term statistics at the portal's own dates: pickups, weights and visits per hour.
+
+Each account's pickups (count and weight per waste type) and recycling-centre visits
+(count) are imported as external statistics (``ecocito:<account>_<type>_pickups``,
+``ecocito:<account>_<type>_weight``, ``ecocito:<account>_visits``), one row per hour
+that had something, so statistics graphs show real weekly, monthly and yearly figures.
+
+After each successful poll the series of every year the options keep is rebuilt and
+imported again; the recorder replaces rows with the same start, so a re-import is
+idempotent and a newly fetched pickup extends the series. ``sum`` continues the sum
+recorded just before the first kept year (0 the first time), so that shortening the
+history, or the turn of the year, never makes a sum go back. Nothing is ever deleted:
+removing the integration leaves the recorded history alone.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import UTC, datetime, time
+from typing import TYPE_CHECKING, Any, Final, cast
+
+from homeassistant.components.recorder.models import (
+    StatisticData,
+    StatisticMeanType,
+    StatisticMetaData,
+)
+from homeassistant.components.recorder.statistics import (
+    async_add_external_statistics,
+    statistics_during_period,
+)
+from homeassistant.const import UnitOfMass
+from homeassistant.core import HomeAssistant, callback
+from homeassistant.helpers.recorder import get_instance
+
+from .api.parsing import PORTAL_TZ
+from .const import DOMAIN, LOGGER
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable
+
+    from .coordinator import AccountState, EcocitoConfigEntry, EcocitoCoordinator
+
+RECORDER: Final = "recorder"
+_EPOCH: Final = datetime(1970, 1, 1, tzinfo=UTC)
+_HAS_UNIT_CLASS: Final = "unit_class" in StatisticMetaData.__annotations__
+"""2026.11 requires ``unit_class``; 2025.4.4 rejects it (see HA-COMPAT.md)."""
+
+
+def pickups_statistic_id(account_id: int, waste_type_id: int) -> str:
+    """Return the statistic ID of an account's pickup count for one waste type."""
+    return f"{DOMAIN}:{account_id}_{waste_type_id}_pickups"
+
+
+def weight_statistic_id(account_id: int, waste_type_id: int) -> str:
+    """Return the statistic ID of an account's collected weight for one waste type."""
+    return f"{DOMAIN}:{account_id}_{waste_type_id}_weight"
+
+
+def visits_statistic_id(account_id: int) -> str:
+    """Return the statistic ID of an account's recycling-centre visit count."""
+    return f"{DOMAIN}:{account_id}_visits"
+
+
+@dataclass(frozen=True, slots=True)
+class Series:
+    """One statistic: its metadata and its hourly figures (not yet cumulated)."""
+
+    statistic_id: str
+    name: str
+    unit: str | None
+    unit_class: str | None
+    hours: tuple[tuple[datetime, float], ...]
+    """(UTC start of the hour, figure within that hour), oldest first."""
+
+    def metadata(self) -> StatisticMetaData:
+        """Return the recorder metadata, with ``unit_class`` where the recorder has it."""
+        metadata: dict[str, Any] = {
+            "mean_type": StatisticMeanType.NONE,
+            "has_sum": True,
+            "name": self.name,
+            "source": DOMAIN,
+            "statistic_id": self.statistic_id,
+            "unit_of_measurement": self.unit,
+        }
+        if _HAS_UNIT_CLASS:
+            metadata["unit_class"] = self.unit_class
+        return cast("StatisticMetaData", metadata)
+
+    def rows(self, base: float) -> list[StatisticData]:
+        """Return the hourly rows, ``sum`` continuing from ``base``."""
+        rows: list[StatisticData] = []
+        total = base
+        for start, figure in self.hours:
+            total = round(total + figure, 3)
+            rows.append(StatisticData(start=start, state=figure, sum=total))
+        return rows
+
+
+def _hourly(items: Iterable[tuple[datetime, float]]) -> tuple[tuple[datetime, float], ...]:
+    """Add up figures per hour (UTC start of the hour)."""
+    hours: defaultdict[datetime, float] = defaultdict(float)
+    for when, figure in items:
+        hours[when.astimezone(UTC).replace(minute=0, second=0, microsecond=0)] += figure
+    return tuple((start, round(figure, 3)) for start, figure in sorted(hours.items()))
+
+
+def account_series(state: AccountState, since: datetime) -> list[Series]:
+    """Return every statistic of one account, from ``since`` (aware) on."""
+    account = state.account
+    pickups = [p for p in (*state.past_pickups, *state.pickups) if p.date >= since]
+    visits = [v for v in (*state.past_visits, *state.visits) if v.date >= since]
+    series: list[Series] = []
+    for waste_type in state.waste_types:
+        mine = [p for p in pickups if p.waste_type_id == waste_type.id]
+        series.append(
+            Series(
+                statistic_id=pickups_statistic_id(account.id, waste_type.id),
+                name=f"{account.label} · {waste_type.label} · levées",
+                unit=None,
+                unit_class=None,
+                hours=_hourly((p.date, 1.0) for p in mine),
+            )
+        )
+        series.append(
+            Series(
+                statistic_id=weight_statistic_id(account.id, waste_type.id),
+                name=f"{account.label} · {waste_type.label} · poids",
+                unit=UnitOfMass.KILOGRAMS,
+                unit_class="mass",
+                hours=_hourly((p.date, p.weight or 0.0) for p in mine),
+            )
+        )
+    series.append(
+        Series(
+            statistic_id=visits_statistic_id(account.id),
+            name=f"{account.label} · passages en déchèterie",
+            unit=None,
+            unit_class=None,
+            hours=_hourly((v.date, 1.0) for v in visits),
+        )
+    )
+    return series
+
+
+def _sums_before(hass: HomeAssistant, statistic_ids: set[str], end: datetime) -> dict[str, float]:
+    """Return the last recorded sum of each statistic before ``end`` (recorder thread)."""
+    found = statistics_during_period(hass, _EPOCH, end, statistic_ids, "month", None, {"sum"})
+    return {
+        statistic_id: float(rows[-1].get("sum") or 0.0)
+        for statistic_id, rows in found.items()
+        if rows
+    }
+
+
+class StatisticsImporter:
+    """Import a coordinator's data into the recorder after each successful poll."""
+
+    def __init__(self, hass: HomeAssistant, coordinator: EcocitoCoordinator) -> None:
+        """Prepare the importer of one config entry."""
+        self.hass = hass
+        self.coordinator = coordinator
+        self._lock = asyncio.Lock()
+        self._imported: dict[str, tuple[datetime, tuple[tuple[datetime, float], ...]]] = {}
+        """What was last imported per statistic: unchanged series are not sent again."""
+
+    @callback
+    def async_schedule(self) -> None:
+        """Import in a task (a coordinator listener: it must not block)."""
+        if not self.coordinator.last_update_success or self.coordinator.data is None:
+            return
+        self.coordinator.config_entry.async_create_task(
+            self.hass, self.async_import(), f"{DOMAIN} statistics import"
+        )
+
+    def since(self) -> datetime:
+        """Return the start of the first year the data covers (portal time).
+
+        The data's own first day, not the options': they may have changed since the
+        poll, and a series must not start before the data it is built from.
+        """
+        return datetime.combine(self.coordinator.data.first_day, time(), PORTAL_TZ)
+
+    async def async_import(self) -> None:
+        """Import every changed series of every account."""
+        async with self._lock:
+            since = self.since()
+            changed = [
+                series
+                for state in self.coordinator.data.accounts.values()
+                for series in account_series(state, since)
+                if self._imported.get(series.statistic_id) != (since, series.hours)
+            ]
+            if not changed:
+                return
+            bases = await get_instance(self.hass).async_add_executor_job(
+                _sums_before, self.hass, {series.statistic_id for series in changed}, since
+            )
+            for series in changed:
+                async_add_external_statistics(
+                    self.hass,
+                    series.metadata(),
+                    series.rows(bases.get(series.statistic_id, 0.0)),
+                )
+                self._imported[series.statistic_id] = (since, series.hours)
+            LOGGER.debug("Imported %s statistics since %s", len(changed), since.date())
+
+
+@callback
+def async_setup_statistics(hass: HomeAssistant, entry: EcocitoConfigEntry) -> None:
+    """Import statistics now and after each poll, when the recorder is running."""
+    if RECORDER not in hass.config.components:
+        LOGGER.debug("The recorder is not running: no long-term statistics")
+        return
+    importer = StatisticsImporter(hass, entry.runtime_data)
+    entry.async_on_unload(entry.runtime_data.async_add_listener(importer.async_schedule))
+    importer.async_schedule()

@@ -1,0 +1,201 @@
+"""The pay-as-you-throw allowance: options flow, sensors and binary sensor."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from homeassistant.config_entries import ConfigEntryState
+from homeassistant.const import STATE_OFF, STATE_ON, Platform
+from homeassistant.core import HomeAssistant
+from homeassistant.data_entry_flow import FlowResultType
+from homeassistant.helpers import entity_registry as er
+from homeassistant.util import dt as dt_util
+import pytest
+from pytest_homeassistant_custom_component.common import MockConfigEntry
+
+from custom_components.ecocito.const import CONF_ALLOWANCES, CONF_HISTORY_YEARS, DOMAIN
+
+from .portal import PortalSimulator
+from .portal.scenarios import (
+    DEMO_LOGIN,
+    DEMO_MAIN_ACCOUNT_ID,
+    DEMO_MAIN_LABEL,
+    DEMO_SECOND_ACCOUNT_ID,
+)
+from .portal.state import PARIS
+
+pytestmark = pytest.mark.usefixtures("enable_custom_integrations")
+
+MAIN = DEMO_MAIN_ACCOUNT_ID
+RESIDUAL = 15
+PACKAGING = 16
+
+
+def entity_id(hass: HomeAssistant, platform: str, unique_id: str) -> str | None:
+    return er.async_get(hass).async_get_entity_id(platform, DOMAIN, unique_id)
+
+
+def value(hass: HomeAssistant, platform: str, unique_id: str) -> str:
+    found = entity_id(hass, platform, unique_id)
+    assert found is not None, unique_id
+    state = hass.states.get(found)
+    assert state is not None
+    return state.state
+
+
+def used_this_year(simulator: PortalSimulator, type_id: int) -> int:
+    today = dt_util.now(PARIS).date()
+    return sum(
+        1
+        for p in simulator.state.get_account(MAIN).pickups
+        if p.type_id == type_id and p.when.year == today.year and p.when.date() <= today
+    )
+
+
+async def set_allowance(
+    hass: HomeAssistant, entry: MockConfigEntry, account: int | None, form: dict[str, Any]
+) -> dict[str, Any]:
+    flow = hass.config_entries.options
+    result = await flow.async_init(entry.entry_id)
+    assert result["type"] is FlowResultType.MENU
+    assert result["menu_options"] == ["history", "allowance"]
+    result = await flow.async_configure(result["flow_id"], {"next_step_id": "allowance"})
+    if account is not None:
+        assert result["step_id"] == "allowance"
+        options = result["data_schema"].schema["account"].config["options"]
+        assert {"value": str(MAIN), "label": DEMO_MAIN_LABEL} in options
+        result = await flow.async_configure(result["flow_id"], {"account": str(account)})
+    assert result["step_id"] == "allowance_account"
+    assert result["description_placeholders"] == {"account": DEMO_MAIN_LABEL}
+    result = await flow.async_configure(result["flow_id"], form)
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    await hass.async_block_till_done()
+    return result
+
+
+async def test_allowance_crossing_the_limit(
+    hass: HomeAssistant, simulator: PortalSimulator, init_integration: MockConfigEntry
+) -> None:
+    """Set an allowance without a reload; extra pickups make it exceeded and cost."""
+    coordinator = init_integration.runtime_data
+    assert entity_id(hass, Platform.BINARY_SENSOR, f"{MAIN}_allowance_exceeded") is None
+    used = used_this_year(simulator, RESIDUAL)
+    await set_allowance(hass, init_integration, MAIN, {"Ordures ménagères": used + 1, "price": 3.5})
+    assert init_integration.options[CONF_ALLOWANCES] == {
+        str(MAIN): {"included": {str(RESIDUAL): used + 1}, "price": 3.5}
+    }
+    assert init_integration.options[CONF_HISTORY_YEARS] == 2
+    assert init_integration.runtime_data is coordinator  # not reloaded
+    assert init_integration.state is ConfigEntryState.LOADED
+
+    assert value(hass, Platform.SENSOR, f"{MAIN}_allowance_remaining_{RESIDUAL}") == "1"
+    assert value(hass, Platform.SENSOR, f"{MAIN}_allowance_extra_{RESIDUAL}") == "0"
+    assert value(hass, Platform.SENSOR, f"{MAIN}_allowance_cost") == "0.0"
+    assert value(hass, Platform.BINARY_SENSOR, f"{MAIN}_allowance_exceeded") == STATE_OFF
+    # Only the counted waste type has sensors; the other account has none.
+    assert entity_id(hass, Platform.SENSOR, f"{MAIN}_allowance_remaining_{PACKAGING}") is None
+    assert entity_id(hass, Platform.SENSOR, f"{DEMO_SECOND_ACCOUNT_ID}_allowance_cost") is None
+
+    now = dt_util.now(PARIS)
+    simulator.state.add_pickup(MAIN, RESIDUAL, now - timedelta(minutes=3), 9.0)
+    simulator.state.add_pickup(MAIN, RESIDUAL, now - timedelta(minutes=2), 9.5)
+    await coordinator.async_refresh()
+    await hass.async_block_till_done()
+    assert value(hass, Platform.SENSOR, f"{MAIN}_allowance_remaining_{RESIDUAL}") == "0"
+    assert value(hass, Platform.SENSOR, f"{MAIN}_allowance_extra_{RESIDUAL}") == "1"
+    assert value(hass, Platform.SENSOR, f"{MAIN}_allowance_cost") == "3.5"
+    assert value(hass, Platform.BINARY_SENSOR, f"{MAIN}_allowance_exceeded") == STATE_ON
+
+    cost = hass.states.get(entity_id(hass, Platform.SENSOR, f"{MAIN}_allowance_cost") or "")
+    assert cost is not None
+    assert cost.attributes["unit_of_measurement"] == "EUR"
+    assert cost.attributes["device_class"] == "monetary"
+    assert cost.attributes["state_class"] == "total"
+    exceeded = hass.states.get(
+        entity_id(hass, Platform.BINARY_SENSOR, f"{MAIN}_allowance_exceeded") or ""
+    )
+    assert exceeded is not None
+    assert exceeded.attributes["extra_pickups"] == 1
+
+
+async def test_allowance_removed_and_set_again(
+    hass: HomeAssistant, simulator: PortalSimulator, init_integration: MockConfigEntry
+) -> None:
+    """Clearing an allowance removes its entities; setting it again brings the same IDs."""
+    used = used_this_year(simulator, PACKAGING)
+    await set_allowance(hass, init_integration, MAIN, {"Emballages": used, "Biodéchets": 0})
+    remaining = entity_id(hass, Platform.SENSOR, f"{MAIN}_allowance_remaining_{PACKAGING}")
+    assert remaining is not None
+    assert hass.states.get(remaining).state == "0"  # type: ignore[union-attr]
+    assert value(hass, Platform.SENSOR, f"{MAIN}_allowance_cost") == "unknown"  # no price
+    biowaste = used_this_year(simulator, 17)
+    assert value(hass, Platform.SENSOR, f"{MAIN}_allowance_extra_17") == str(biowaste)
+
+    # Without the biowaste number, its sensors go; without any number, all go.
+    await set_allowance(hass, init_integration, MAIN, {"Emballages": used})
+    assert entity_id(hass, Platform.SENSOR, f"{MAIN}_allowance_extra_17") is None
+    await set_allowance(hass, init_integration, MAIN, {})
+    assert init_integration.options[CONF_ALLOWANCES] == {}
+    assert entity_id(hass, Platform.SENSOR, f"{MAIN}_allowance_remaining_{PACKAGING}") is None
+    assert entity_id(hass, Platform.BINARY_SENSOR, f"{MAIN}_allowance_exceeded") is None
+    assert hass.states.get(remaining) is None
+
+    await set_allowance(hass, init_integration, MAIN, {"Emballages": used + 2, "price": 2})
+    assert entity_id(hass, Platform.SENSOR, f"{MAIN}_allowance_remaining_{PACKAGING}") == remaining
+    assert hass.states.get(remaining).state == "2"  # type: ignore[union-attr]
+
+    # The form suggests the stored figures.
+    flow = hass.config_entries.options
+    result = await flow.async_init(init_integration.entry_id)
+    result = await flow.async_configure(result["flow_id"], {"next_step_id": "allowance"})
+    result = await flow.async_configure(result["flow_id"], {"account": str(MAIN)})
+    suggested = {
+        str(key): key.description.get("suggested_value")
+        for key in result["data_schema"].schema
+        if key.description
+    }
+    assert suggested == {"Emballages": used + 2, "price": 2.0}
+
+
+async def test_allowance_survives_a_restart(
+    hass: HomeAssistant, simulator: PortalSimulator, mock_config_entry: MockConfigEntry
+) -> None:
+    """Allowances stored in the options give their entities at setup."""
+    mock_config_entry.add_to_hass(hass)
+    hass.config_entries.async_update_entry(
+        mock_config_entry,
+        options={
+            CONF_HISTORY_YEARS: 2,
+            CONF_ALLOWANCES: {str(MAIN): {"included": {str(RESIDUAL): 0}, "price": 4}},
+        },
+    )
+    assert await hass.config_entries.async_setup(mock_config_entry.entry_id)
+    await hass.async_block_till_done()
+    used = used_this_year(simulator, RESIDUAL)
+    assert value(hass, Platform.SENSOR, f"{MAIN}_allowance_extra_{RESIDUAL}") == str(used)
+    assert float(value(hass, Platform.SENSOR, f"{MAIN}_allowance_cost")) == pytest.approx(4 * used)
+
+
+async def test_allowance_needs_a_running_entry(
+    hass: HomeAssistant, init_integration: MockConfigEntry
+) -> None:
+    """The allowance needs the accounts: the options abort while the entry is not running."""
+    await hass.config_entries.async_unload(init_integration.entry_id)
+    flow = hass.config_entries.options
+    result = await flow.async_init(init_integration.entry_id)
+    result = await flow.async_configure(result["flow_id"], {"next_step_id": "allowance"})
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "entry_not_loaded"
+
+
+async def test_single_account_goes_straight_to_the_form(
+    hass: HomeAssistant, simulator: PortalSimulator, mock_config_entry: MockConfigEntry
+) -> None:
+    """With one linked account, the options skip the account choice."""
+    simulator.state.unlink(DEMO_LOGIN, DEMO_SECOND_ACCOUNT_ID)
+    mock_config_entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(mock_config_entry.entry_id)
+    await hass.async_block_till_done()
+    await set_allowance(hass, mock_config_entry, None, {"Ordures ménagères": 52, "price": 0})
+    assert value(hass, Platform.SENSOR, f"{MAIN}_allowance_cost") == "0.0"

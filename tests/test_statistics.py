@@ -1,0 +1,239 @@
+"""Long-term statistics at the portal's dates, read back from a real recorder."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+from unittest.mock import patch
+
+from homeassistant.components.recorder import Recorder, get_instance
+from homeassistant.components.recorder.statistics import (
+    list_statistic_ids,
+    statistics_during_period,
+)
+from homeassistant.core import HomeAssistant
+from homeassistant.util import dt as dt_util
+import pytest
+from pytest_homeassistant_custom_component.common import MockConfigEntry
+from pytest_homeassistant_custom_component.components.recorder.common import (
+    async_wait_recording_done,
+)
+
+from custom_components.ecocito.const import CONF_HISTORY_YEARS
+from custom_components.ecocito.statistics import (
+    StatisticsImporter,
+    pickups_statistic_id,
+    visits_statistic_id,
+    weight_statistic_id,
+)
+
+from .portal import Fault, FaultKind, PortalSimulator
+from .portal.scenarios import DEMO_MAIN_ACCOUNT_ID, DEMO_SECOND_ACCOUNT_ID
+from .portal.state import PARIS
+
+MAIN = DEMO_MAIN_ACCOUNT_ID
+RESIDUAL = 15
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+type Rows = list[tuple[datetime, float, float]]
+
+
+def expected_rows(items: list[tuple[datetime, float]], since: datetime, base: float = 0.0) -> Rows:
+    """Hourly (UTC start, state, sum) rows from naive Paris times and figures."""
+    hours: defaultdict[datetime, float] = defaultdict(float)
+    for when, figure in items:
+        aware = when.replace(tzinfo=PARIS)
+        if aware >= since:
+            hours[aware.astimezone(UTC).replace(minute=0, second=0, microsecond=0)] += figure
+    rows: Rows = []
+    total = base
+    for start in sorted(hours):
+        total += hours[start]
+        rows.append((start, hours[start], total))
+    return rows
+
+
+def portal_pickups(simulator: PortalSimulator, account_id: int, type_id: int) -> list[Any]:
+    today = dt_util.now(PARIS).date()
+    return [
+        p
+        for p in simulator.state.get_account(account_id).pickups
+        if p.type_id == type_id and p.when.date() <= today
+    ]
+
+
+def since(years: int) -> datetime:
+    return datetime(dt_util.now(PARIS).year - years, 1, 1, tzinfo=PARIS)
+
+
+async def recorded(hass: HomeAssistant, statistic_id: str) -> Rows:
+    await async_wait_recording_done(hass)
+    found = await get_instance(hass).async_add_executor_job(
+        statistics_during_period,
+        hass,
+        EPOCH,
+        None,
+        {statistic_id},
+        "hour",
+        None,
+        {"state", "sum"},
+    )
+    return [
+        (dt_util.utc_from_timestamp(row["start"]), row["state"] or 0.0, row["sum"] or 0.0)
+        for row in found.get(statistic_id, [])
+    ]
+
+
+def approx(rows: Rows) -> list[tuple[datetime, Any, Any]]:
+    return [(start, pytest.approx(state), pytest.approx(total)) for start, state, total in rows]
+
+
+async def test_pickups_weights_and_visits_at_their_hours(
+    recorder_mock: Recorder,
+    hass: HomeAssistant,
+    simulator: PortalSimulator,
+    init_integration: MockConfigEntry,
+) -> None:
+    """Each hour with pickups has its count and weight; sums run over the kept years."""
+    pickups = portal_pickups(simulator, MAIN, RESIDUAL)
+    assert await recorded(hass, pickups_statistic_id(MAIN, RESIDUAL)) == approx(
+        expected_rows([(p.when, 1.0) for p in pickups], since(2))
+    )
+    assert await recorded(hass, weight_statistic_id(MAIN, RESIDUAL)) == approx(
+        expected_rows([(p.when, p.weight or 0.0) for p in pickups], since(2))
+    )
+    visits = simulator.state.get_account(MAIN).visits
+    rows = await recorded(hass, visits_statistic_id(MAIN))
+    assert rows == approx(expected_rows([(v.when, 1.0) for v in visits], since(2)))
+    assert rows[-1][2] == len(visits)
+
+    # The second account's summer-only packaging stream has its own series.
+    second = portal_pickups(simulator, DEMO_SECOND_ACCOUNT_ID, 16)
+    assert await recorded(hass, pickups_statistic_id(DEMO_SECOND_ACCOUNT_ID, 16)) == approx(
+        expected_rows([(p.when, 1.0) for p in second], since(2))
+    )
+
+    metadata = await get_instance(hass).async_add_executor_job(
+        list_statistic_ids,
+        hass,
+        {pickups_statistic_id(MAIN, RESIDUAL), weight_statistic_id(MAIN, RESIDUAL)},
+    )
+    by_id = {item["statistic_id"]: item for item in metadata}
+    weight = by_id[weight_statistic_id(MAIN, RESIDUAL)]
+    assert weight["source"] == "ecocito"
+    assert weight["has_sum"] is True
+    assert weight["statistics_unit_of_measurement"] == "kg"
+    assert weight["name"] == "N° 104233 - 12 RUE DES LILAS 23000 GUERET · Ordures ménagères · poids"
+    count = by_id[pickups_statistic_id(MAIN, RESIDUAL)]
+    assert count["statistics_unit_of_measurement"] is None
+    assert count["name"].endswith("Ordures ménagères · levées")
+
+
+async def test_reimport_is_idempotent_and_new_pickups_extend(
+    recorder_mock: Recorder,
+    hass: HomeAssistant,
+    simulator: PortalSimulator,
+    init_integration: MockConfigEntry,
+) -> None:
+    """Importing the same data again changes nothing; a new pickup adds its hour."""
+    statistic_id = pickups_statistic_id(MAIN, RESIDUAL)
+    before = await recorded(hass, statistic_id)
+    assert before
+
+    # A fresh importer (as after a restart) sends every series again: same rows.
+    await StatisticsImporter(hass, init_integration.runtime_data).async_import()
+    assert await recorded(hass, statistic_id) == before
+    # So does a reload of the entry.
+    assert await hass.config_entries.async_reload(init_integration.entry_id)
+    await hass.async_block_till_done()
+    assert await recorded(hass, statistic_id) == before
+
+    when = (dt_util.now(PARIS) - timedelta(minutes=1)).replace(tzinfo=None)
+    simulator.state.add_pickup(MAIN, RESIDUAL, when, 11.5)
+    await init_integration.runtime_data.async_refresh()
+    await hass.async_block_till_done()
+    after = await recorded(hass, statistic_id)
+    pickups = portal_pickups(simulator, MAIN, RESIDUAL)
+    assert after == approx(expected_rows([(p.when, 1.0) for p in pickups], since(2)))
+    assert after[-1][2] >= before[-1][2] + 1
+    hour = when.replace(tzinfo=PARIS).astimezone(UTC).replace(minute=0, second=0, microsecond=0)
+    assert hour in {start for start, _, _ in after}
+
+
+async def test_shorter_history_keeps_sums_going_up(
+    recorder_mock: Recorder,
+    hass: HomeAssistant,
+    simulator: PortalSimulator,
+    init_integration: MockConfigEntry,
+) -> None:
+    """Keeping fewer years re-imports from the new first year, continuing the old sum."""
+    statistic_id = pickups_statistic_id(MAIN, RESIDUAL)
+    before = await recorded(hass, statistic_id)
+    hass.config_entries.async_update_entry(init_integration, options={CONF_HISTORY_YEARS: 1})
+    await init_integration.runtime_data.async_refresh()
+    await hass.async_block_till_done()
+    assert await recorded(hass, statistic_id) == before
+
+    # Keeping more years again re-imports from the older first year: the same sums.
+    hass.config_entries.async_update_entry(init_integration, options={CONF_HISTORY_YEARS: 2})
+    # Until the next poll fetches the older year, an import keeps to the data's years.
+    await StatisticsImporter(hass, init_integration.runtime_data).async_import()
+    assert await recorded(hass, statistic_id) == before
+    await init_integration.runtime_data.async_refresh()
+    await hass.async_block_till_done()
+    assert await recorded(hass, statistic_id) == before
+
+
+async def test_no_history_starts_at_this_year(
+    recorder_mock: Recorder,
+    hass: HomeAssistant,
+    enable_custom_integrations: None,
+    simulator: PortalSimulator,
+    mock_config_entry: MockConfigEntry,
+) -> None:
+    """With no past year kept, the series starts on 1 January."""
+    mock_config_entry.add_to_hass(hass)
+    hass.config_entries.async_update_entry(mock_config_entry, options={CONF_HISTORY_YEARS: 0})
+    assert await hass.config_entries.async_setup(mock_config_entry.entry_id)
+    await hass.async_block_till_done()
+    rows = await recorded(hass, visits_statistic_id(MAIN))
+    visits = simulator.state.get_account(MAIN).visits
+    assert rows == approx(expected_rows([(v.when, 1.0) for v in visits], since(0)))
+    assert all(start >= since(0) for start, _, _ in rows)
+
+
+async def test_without_recorder(
+    hass: HomeAssistant, simulator: PortalSimulator, init_integration: MockConfigEntry
+) -> None:
+    """Without the recorder the entry runs, without statistics."""
+    assert "recorder" not in hass.config.components
+    assert init_integration.runtime_data.last_update_success
+
+
+def test_first_day_is_portal_time() -> None:
+    """The first kept year starts at midnight in Paris (23:00 UTC the day before)."""
+    assert since(0).astimezone(UTC).date() == date(dt_util.now(PARIS).year - 1, 12, 31)
+
+
+async def test_failed_poll_and_unchanged_data_import_nothing(
+    recorder_mock: Recorder,
+    hass: HomeAssistant,
+    simulator: PortalSimulator,
+    init_integration: MockConfigEntry,
+) -> None:
+    """A failed poll imports nothing; an unchanged series is not sent again."""
+    statistic_id = pickups_statistic_id(MAIN, RESIDUAL)
+    before = await recorded(hass, statistic_id)
+    coordinator = init_integration.runtime_data
+    simulator.add_fault(Fault(FaultKind.SERVER_ERROR))
+    await coordinator.async_refresh()
+    assert not coordinator.last_update_success
+    simulator.clear_faults()
+    with patch(
+        "custom_components.ecocito.statistics.async_add_external_statistics"
+    ) as add_statistics:
+        await coordinator.async_refresh()
+        await hass.async_block_till_done()
+    add_statistics.assert_not_called()
+    assert await recorded(hass, statistic_id) == before

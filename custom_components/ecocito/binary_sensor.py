@@ -49,6 +49,10 @@ async def async_setup_entry(
 class EcocitoAllowanceExceeded(EcocitoAccountEntity, BinarySensorEntity):
     """On once this year's pickups of a counted waste type exceed the included ones."""
 
+    def _state_inputs(self) -> tuple[object, ...]:
+        """Depend on the options too: they hold the allowance."""
+        return (*super()._state_inputs(), self.coordinator.config_entry.options)
+
     @property
     def _use(self) -> AllowanceUse | None:
         allowance = allowances(self.coordinator.config_entry.options).get(self.account_id)

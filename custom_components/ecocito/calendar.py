@@ -9,6 +9,7 @@ come from the portal in French anyway.
 
 from __future__ import annotations
 
+from bisect import bisect_left, bisect_right
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Final
 
@@ -17,12 +18,12 @@ from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers.entity import EntityDescription
 from homeassistant.util import dt as dt_util
 
+from .api import Pickup, Visit
 from .entity import EcocitoAccountEntity, async_add_entities_as_they_appear
 
 if TYPE_CHECKING:
     from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
-    from .api import Pickup, Visit
     from .coordinator import AccountState, EcocitoConfigEntry
 
 PARALLEL_UPDATES = 0
@@ -69,15 +70,6 @@ def visit_event(state: AccountState, visit: Visit) -> CalendarEvent:
     )
 
 
-def account_events(state: AccountState) -> list[CalendarEvent]:
-    """Return every kept pickup and visit of an account, oldest first."""
-    events = [
-        *(pickup_event(state, p) for p in (*state.past_pickups, *state.pickups)),
-        *(visit_event(state, v) for v in (*state.past_visits, *state.visits)),
-    ]
-    return sorted(events, key=lambda event: (event.start_datetime_local, event.summary))
-
-
 async def async_setup_entry(
     hass: HomeAssistant,
     entry: EcocitoConfigEntry,
@@ -85,7 +77,7 @@ async def async_setup_entry(
 ) -> None:
     """Add a calendar per account, as accounts appear."""
     coordinator = entry.runtime_data
-    async_add_entities_as_they_appear(
+    await async_add_entities_as_they_appear(
         entry,
         async_add_entities,
         lambda data: data.accounts,
@@ -94,37 +86,52 @@ async def async_setup_entry(
 
 
 class EcocitoCalendar(EcocitoAccountEntity, CalendarEntity):
-    """The pickups and visits of one account, at the portal's times."""
+    """The pickups and visits of one account, at the portal's times.
 
-    _events: list[CalendarEvent]
+    Events are built only for what is asked (the current event, a range): an account
+    keeps hundreds of rows, and building them all at each poll would hold the loop.
+    """
+
+    _indexed: AccountState
+    _items: list[Pickup | Visit]
+    _starts: list[datetime]
 
     def _update_events(self) -> None:
-        self._events = account_events(self.account_state)
+        state = self._indexed = self.account_state
+        self._items = sorted(
+            (*state.past_pickups, *state.pickups, *state.past_visits, *state.visits),
+            key=lambda item: item.date,
+        )
+        self._starts = [item.date for item in self._items]
+
+    def _event(self, item: Pickup | Visit) -> CalendarEvent:
+        if isinstance(item, Visit):
+            return visit_event(self.account_state, item)
+        return pickup_event(self.account_state, item)
 
     async def async_added_to_hass(self) -> None:
-        """Build the events from the data already fetched."""
+        """Index the events of the data already fetched."""
         await super().async_added_to_hass()
         self._update_events()
 
     @callback
     def _handle_coordinator_update(self) -> None:
-        if self.account_id in self.coordinator.data.accounts:
+        state = self.coordinator.data.accounts.get(self.account_id)
+        if state is not None and state is not self._indexed:
             self._update_events()
         super()._handle_coordinator_update()
 
     @property
     def event(self) -> CalendarEvent | None:
         """Return the event in progress, otherwise the most recent one."""
-        now = dt_util.now()
-        past = [event for event in self._events if event.start_datetime_local <= now]
-        return past[-1] if past else None
+        index = bisect_right(self._starts, dt_util.now())
+        return self._event(self._items[index - 1]) if index else None
 
     async def async_get_events(
         self, hass: HomeAssistant, start_date: datetime, end_date: datetime
     ) -> list[CalendarEvent]:
         """Return the events that overlap the range."""
-        return [
-            event
-            for event in self._events
-            if event.end_datetime_local > start_date and event.start_datetime_local < end_date
-        ]
+        first = bisect_right(self._starts, start_date - EVENT_DURATION)
+        last = bisect_left(self._starts, end_date)
+        events = [self._event(item) for item in self._items[first:last]]
+        return [event for event in events if event.end_datetime_local > start_date]

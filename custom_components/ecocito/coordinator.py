@@ -190,7 +190,7 @@ class EcocitoCoordinator(DataUpdateCoordinator[EcocitoData]):
                     visits=tuple(v for v in fetched.visits if v.date.date() < year_start),
                 )
                 self._past[account.id] = past
-            accounts[account.id] = AccountState(
+            state = AccountState(
                 account=fetched.account,
                 waste_types=fetched.waste_types,
                 pickups=tuple(p for p in fetched.pickups if p.date.date() >= year_start),
@@ -198,6 +198,10 @@ class EcocitoCoordinator(DataUpdateCoordinator[EcocitoData]):
                 past_pickups=past.pickups if past and self.history_years else (),
                 past_visits=past.visits if past and self.history_years else (),
             )
+            # Keep the previous object when nothing changed: entities compare states by
+            # identity and write nothing for an account the poll left as it was.
+            before = self.data.accounts.get(account.id) if self.data else None
+            accounts[account.id] = before if before == state else state
         for gone in set(self._past) - set(accounts):
             del self._past[gone]
         return EcocitoData(accounts=accounts, year=today.year, first_day=history_start)
@@ -218,9 +222,11 @@ class EcocitoCoordinator(DataUpdateCoordinator[EcocitoData]):
                 if key not in data.accounts
             ]
             for key, state in data.accounts.items():
-                if (before := previous.accounts.get(key)) is None:
+                before = previous.accounts.get(key)
+                if before is None or before is state:
                     continue
-                known = {(p.date, p.waste_type_id) for p in (*before.pickups, *before.past_pickups)}
+                # Only this year's pickups can be new (past years are never re-dated).
+                known = {(p.date, p.waste_type_id) for p in before.pickups}
                 if new := [p for p in state.pickups if (p.date, p.waste_type_id) not in known]:
                     happenings.new_pickups[key] = new
         self.happenings = happenings

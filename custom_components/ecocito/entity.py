@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import TYPE_CHECKING
 
 from homeassistant.core import callback
@@ -67,10 +68,38 @@ class EcocitoAccountEntity(CoordinatorEntity[EcocitoCoordinator]):
             entry_type=DeviceEntryType.SERVICE,
         )
 
+    _written: tuple[object, ...] = ()
+
     @property
     def account_state(self) -> AccountState:
         """Return the account's latest data."""
         return self.coordinator.data.accounts[self.account_id]
+
+    def _state_inputs(self) -> tuple[object, ...]:
+        """Return what the entity's state is made of, compared by identity.
+
+        The coordinator keeps an account's previous data object when a poll changed
+        nothing, so the hundreds of entities of unchanged accounts write nothing.
+        """
+        return (
+            self.coordinator.last_update_success,
+            self.coordinator.data.accounts.get(self.account_id),
+        )
+
+    async def async_added_to_hass(self) -> None:
+        """Remember what the first state, written right after this, is made of."""
+        await super().async_added_to_hass()
+        self._written = self._state_inputs()
+
+    @callback
+    def _handle_coordinator_update(self) -> None:
+        inputs = self._state_inputs()
+        if len(inputs) == len(self._written) and all(
+            new is old for new, old in zip(inputs, self._written, strict=True)
+        ):
+            return
+        self._written = inputs
+        super()._handle_coordinator_update()
 
     @property
     def available(self) -> bool:
@@ -78,8 +107,7 @@ class EcocitoAccountEntity(CoordinatorEntity[EcocitoCoordinator]):
         return super().available and self.account_id in self.coordinator.data.accounts
 
 
-@callback
-def async_add_entities_as_they_appear[K](
+async def async_add_entities_as_they_appear[K](
     entry: EcocitoConfigEntry,
     async_add_entities: AddConfigEntryEntitiesCallback,
     keys: Callable[[EcocitoData], Iterable[K]],
@@ -89,10 +117,15 @@ def async_add_entities_as_they_appear[K](
 
     ``keys`` lists what should have entities in the coordinator's data; ``build``
     makes the entities of one key. A key that disappears (an unlinked account, whose
-    device the coordinator removes) gets new entities if it comes back.
+    device the coordinator removes) gets new entities if it comes back. At setup the
+    entities are added one key at a time, giving the event loop a turn in between:
+    a login with many accounts has hundreds of entities.
     """
     coordinator = entry.runtime_data
-    known: list[K] = []
+    known = list(keys(coordinator.data))
+    for key in known:
+        async_add_entities(build(key))
+        await asyncio.sleep(0)
 
     @callback
     def add_new_entities() -> None:
@@ -101,5 +134,4 @@ def async_add_entities_as_they_appear[K](
         known[:] = current
         async_add_entities(entity for key in new for entity in build(key))
 
-    add_new_entities()
     entry.async_on_unload(coordinator.async_add_listener(add_new_entities))

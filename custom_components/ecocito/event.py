@@ -41,7 +41,7 @@ async def async_setup_entry(
     """Add the login's accounts event, then a pickup event per account as they appear."""
     coordinator = entry.runtime_data
     async_add_entities([EcocitoAccountsEvent(coordinator, ACCOUNTS)])
-    async_add_entities_as_they_appear(
+    await async_add_entities_as_they_appear(
         entry,
         async_add_entities,
         lambda data: data.accounts,

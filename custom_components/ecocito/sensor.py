@@ -173,7 +173,7 @@ async def async_setup_entry(
             *(EcocitoActiveAccountSensor(coordinator, d) for d in ACTIVE_ACCOUNT_SENSORS),
         ]
     )
-    async_add_entities_as_they_appear(
+    await async_add_entities_as_they_appear(
         entry,
         async_add_entities,
         lambda data: [
@@ -325,6 +325,10 @@ class EcocitoAllowanceSensor(EcocitoAccountEntity, SensorEntity):
             self._attr_translation_placeholders = {
                 "waste_type": labels.get(waste_type_id, str(waste_type_id))
             }
+
+    def _state_inputs(self) -> tuple[object, ...]:
+        """Depend on the options too: they hold the allowance."""
+        return (*super()._state_inputs(), self.coordinator.config_entry.options)
 
     @property
     def _use(self) -> AllowanceUse | None:

@@ -186,12 +186,14 @@ class StatisticsImporter:
         """Import every changed series of every account."""
         async with self._lock:
             since = self.since()
-            changed = [
-                series
-                for state in self.coordinator.data.accounts.values()
-                for series in account_series(state, since)
-                if self._imported.get(series.statistic_id) != (since, series.hours)
-            ]
+            changed: list[Series] = []
+            for state in self.coordinator.data.accounts.values():
+                changed.extend(
+                    series
+                    for series in account_series(state, since)
+                    if self._imported.get(series.statistic_id) != (since, series.hours)
+                )
+                await asyncio.sleep(0)  # one account per turn of the event loop
             if not changed:
                 return
             bases = await get_instance(self.hass).async_add_executor_job(

@@ -30,6 +30,9 @@ from .portal import PortalSimulator, build_scenario
 from .portal.scenarios import DEMO_LOGIN, DEMO_PASSWORD
 from .portal.state import PARIS
 
+DEMO_TITLE = "Ecocito Guéret"
+"""Title of the demo entry in fixtures (the flow names an entry after its portal)."""
+
 FROZEN_TODAY = date(2026, 11, 26)
 """The day snapshot tests freeze Home Assistant's clock and the simulator's data to."""
 FROZEN_NOW = datetime(2026, 11, 26, 12, 0, tzinfo=PARIS)
@@ -82,7 +85,7 @@ def mock_config_entry(simulator: PortalSimulator) -> MockConfigEntry:
     """The entry the config flow creates for the demo login on the simulator."""
     return MockConfigEntry(
         domain=DOMAIN,
-        title=DEMO_LOGIN,
+        title=DEMO_TITLE,
         unique_id=f"{simulator.base_url.removeprefix('http://')}_{DEMO_LOGIN}",
         data={
             CONF_PORTAL: simulator.base_url,

@@ -125,7 +125,10 @@ def test_portal_identity(http_session: aiohttp.ClientSession) -> None:
 
     assert client.base_url == "https://ccac.ecocito.com"
     assert client.portal_id == "ccac.ecocito.com"
+    assert client.portal_name == "ccac"
     assert local.portal_id == "127.0.0.1:8099"
+    assert local.portal_name == "127.0.0.1:8099"
+    assert EcocitoClient(http_session, "https://ecocito.com", "a", "b").portal_name == "ecocito.com"
 
 
 # --- Session ------------------------------------------------------------------

@@ -93,7 +93,7 @@ async def finish(hass: HomeAssistant, flow_id: str, simulator: PortalSimulator) 
     assert result["type"] is FlowResultType.CREATE_ENTRY
     assert_no_key(result)
     entry = result["result"]
-    assert entry.title == DEMO_LOGIN
+    assert entry.title == f"Ecocito {simulator.base_url.removeprefix('http://')}"
     assert entry.unique_id == unique_id(simulator)
     assert entry.data == credentials(simulator)
     assert entry.options == {CONF_HISTORY_YEARS: 2}
@@ -144,7 +144,7 @@ async def test_user_flow_links_a_production_point(
     )
     assert result["type"] is FlowResultType.CREATE_ENTRY
     entry = result["result"]
-    assert entry.title == DEMO_LOGIN.upper()
+    assert entry.title == f"Ecocito {simulator.base_url.removeprefix('http://')}"
     assert entry.unique_id == unique_id(simulator)
     assert entry.data == credentials(simulator, username=DEMO_LOGIN.upper())
     assert entry.options == {CONF_HISTORY_YEARS: 2}
@@ -409,7 +409,7 @@ async def test_user_flow_over_http(
     assert DEMO_LINKABLE_LABEL in result["description_placeholders"]["accounts"]
     result = await post(flow, {"next_step_id": "finish"})
     assert result["type"] == "create_entry"
-    assert result["title"] == DEMO_LOGIN
+    assert result["title"] == f"Ecocito {simulator.base_url.removeprefix('http://')}"
 
     (entry,) = hass.config_entries.async_entries(DOMAIN)
     assert entry.unique_id == unique_id(simulator)

@@ -30,7 +30,7 @@ from custom_components.ecocito.const import (
 )
 from custom_components.ecocito.coordinator import UPDATE_INTERVAL
 
-from .conftest import FROZEN_NOW, FROZEN_TODAY
+from .conftest import DEMO_TITLE, FROZEN_NOW, FROZEN_TODAY
 from .portal import Fault, FaultKind, PortalSimulator
 from .portal.scenarios import (
     DEMO_LINKABLE_ACCOUNT_ID,
@@ -111,7 +111,7 @@ async def test_devices(
         assert device.entry_type is dr.DeviceEntryType.SERVICE
     login = device_registry.async_get_device(identifiers={(DOMAIN, init_integration.entry_id)})
     assert login is not None
-    assert login.name == DEMO_LOGIN
+    assert login.name == DEMO_TITLE
     assert login.configuration_url == simulator.base_url
     devices = dr.async_entries_for_config_entry(device_registry, init_integration.entry_id)
     assert len(devices) == 3

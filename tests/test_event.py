@@ -138,7 +138,7 @@ async def test_each_pickup_fires_once(
         SELECT_DOMAIN,
         SERVICE_SELECT_OPTION,
         {
-            ATTR_ENTITY_ID: "select.jeanne_dupont_example_fr_active_account",
+            ATTR_ENTITY_ID: "select.ecocito_gueret_active_account",
             ATTR_OPTION: DEMO_SECOND_LABEL,
         },
         blocking=True,

@@ -567,14 +567,7 @@ def canary_cookies(monkeypatch: pytest.MonkeyPatch) -> None:
         "password",
         "activation key",
         "session cookie",
-        pytest.param(
-            "login",
-            marks=pytest.mark.xfail(
-                strict=True,
-                reason="the entry title is the login: the coordinator's name and Home "
-                "Assistant's own messages log it (see the closing note of issue 6)",
-            ),
-        ),
+        "login",
     ],
 )
 async def test_secrets_never_leak(

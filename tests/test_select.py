@@ -38,12 +38,12 @@ pytestmark = [
     pytest.mark.usefixtures("enable_custom_integrations"),
 ]
 
-SELECT = "select.jeanne_dupont_example_fr_active_account"
+SELECT = "select.ecocito_gueret_active_account"
 ACTIVE_SENSORS = {
-    "pickups": "sensor.jeanne_dupont_example_fr_active_account_pickups_this_year",
-    "weight": "sensor.jeanne_dupont_example_fr_active_account_weight_this_year",
-    "last_pickup": "sensor.jeanne_dupont_example_fr_active_account_last_pickup",
-    "visits": "sensor.jeanne_dupont_example_fr_active_account_recycling_centre_visits_this_year",
+    "pickups": "sensor.ecocito_gueret_active_account_pickups_this_year",
+    "weight": "sensor.ecocito_gueret_active_account_weight_this_year",
+    "last_pickup": "sensor.ecocito_gueret_active_account_last_pickup",
+    "visits": "sensor.ecocito_gueret_active_account_recycling_centre_visits_this_year",
 }
 
 

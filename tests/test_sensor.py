@@ -14,7 +14,7 @@ from syrupy.assertion import SnapshotAssertion
 
 from custom_components.ecocito.const import CONF_HISTORY_YEARS, DOMAIN
 
-from .conftest import FROZEN_NOW, FROZEN_TODAY
+from .conftest import DEMO_TITLE, FROZEN_NOW, FROZEN_TODAY
 from .portal import PortalSimulator
 from .portal.scenarios import (
     DEMO_MAIN_ACCOUNT_ID,
@@ -221,7 +221,7 @@ async def test_devices_snapshot(
     """The login's device and one device per account, named after its label."""
     devices = dr.async_entries_for_config_entry(device_registry, setup_platforms.entry_id)
     assert sorted(device.name for device in devices) == sorted(
-        ["jeanne.dupont@example.fr", DEMO_MAIN_LABEL, DEMO_SECOND_LABEL]
+        [DEMO_TITLE, DEMO_MAIN_LABEL, DEMO_SECOND_LABEL]
     )
     for device in sorted(devices, key=lambda device: sorted(device.identifiers)):
         assert device == sim_snapshot

@@ -361,7 +361,8 @@ class EcocitoConfigFlow(
     async def async_step_finish(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
         """Create the entry."""
         return self.async_create_entry(
-            title=self._credentials[CONF_USERNAME],
+            # Not the login: Home Assistant writes entry titles in its logs.
+            title=f"Ecocito {self._client.portal_name}",
             data=self._credentials,
             options={CONF_HISTORY_YEARS: DEFAULT_HISTORY_YEARS},
         )

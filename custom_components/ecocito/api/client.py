@@ -137,6 +137,13 @@ class EcocitoClient:
         return str(self._base)
 
     @property
+    def portal_name(self) -> str:
+        """Return the portal's short name: its subdomain of ecocito.com, else its host."""
+        host = self._base.host or ""
+        subdomain = host.removesuffix(f".{portal.PORTAL_DOMAIN}")
+        return subdomain if subdomain != host else self.portal_id
+
+    @property
     def portal_id(self) -> str:
         """Return the portal's host (with its port, if any): a stable identity."""
         return self._base.raw_authority.lower()

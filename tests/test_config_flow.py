@@ -312,13 +312,24 @@ async def test_several_communes_and_key_errors(
     assert result["step_id"] == "key"
     assert result["description_placeholders"][CONF_COMMUNE] == "GUÉRET (23000)"
 
+    # A key of another commune sends the user back to the commune, with the message.
+    result = await hass.config_entries.flow.async_configure(
+        flow_id, {CONF_ACTIVATION_KEY: OTHER_COMMUNE_KEY}
+    )
+    assert result["step_id"] == "commune"
+    assert result["errors"] == {"base": "key_other_commune"}
+    assert result["description_placeholders"]["portal_message"] == (
+        "Cette clé d'activation ne correspond pas à la commune sélectionnée."
+    )
+    assert_no_key(result)
+    result = await hass.config_entries.flow.async_configure(flow_id, {CONF_COMMUNE: "23000"})
+    result = await hass.config_entries.flow.async_configure(
+        flow_id, {CONF_COMMUNE_ID: str(USED_KEY_COMMUNE_ID)}
+    )
+    assert result["step_id"] == "key"
+
     for typed, error, message in (
         ("NOPE-0000-XX", "invalid_key", "La clé d'activation est invalide."),
-        (
-            OTHER_COMMUNE_KEY,
-            "key_other_commune",
-            "Cette clé d'activation ne correspond pas à la commune sélectionnée.",
-        ),
         (USED_KEY, "key_already_used", "Cette clé d'activation a déjà été utilisée."),
     ):
         result = await hass.config_entries.flow.async_configure(

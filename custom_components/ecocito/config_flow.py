@@ -49,6 +49,7 @@ from .api import (
     EcocitoClient,
     EcocitoError,
     InvalidPortalError,
+    KeyOtherCommuneError,
     UnknownCommuneError,
     normalize_portal,
 )
@@ -233,7 +234,8 @@ class _LinkWizardFlow[ContextT: FlowContext, ResultT: FlowResult[Any, Any], Hand
         if user_input is not None:
             try:
                 account = await self._async_link(self._commune.id, user_input[CONF_ACTIVATION_KEY])
-            except UnknownCommuneError as err:
+            except (UnknownCommuneError, KeyOtherCommuneError) as err:
+                # The commune is what to correct: a flow has no "back" button.
                 return self._show_commune_form(self._flow_errors(err, CONF_COMMUNE))
             except Exception as err:  # noqa: BLE001 - mapped to form errors
                 errors = self._flow_errors(err, CONF_ACTIVATION_KEY)

@@ -11,7 +11,7 @@ from homeassistant.components.binary_sensor import (
 from homeassistant.const import Platform
 
 from .allowance import allowance_use, allowances, async_track_allowance_entities
-from .entity import EcocitoAccountEntity
+from .entity import EcocitoAccountEntity, account_unique_id
 
 if TYPE_CHECKING:
     from homeassistant.core import HomeAssistant
@@ -42,7 +42,7 @@ async def async_setup_entry(
         lambda account_id, _key: EcocitoAllowanceExceeded(
             coordinator, account_id, ALLOWANCE_EXCEEDED
         ),
-        lambda account_id, key: f"{account_id}_{key}",
+        account_unique_id,
     )
 
 

@@ -21,6 +21,11 @@ if TYPE_CHECKING:
     from .coordinator import EcocitoConfigEntry, EcocitoData
 
 
+def account_unique_id(account_id: int, key: str, waste_type_id: int | None = None) -> str:
+    """Return the unique ID of an account's entity (of one of its waste types, if given)."""
+    return f"{account_id}_{key}" if waste_type_id is None else f"{account_id}_{key}_{waste_type_id}"
+
+
 class EcocitoEntity(CoordinatorEntity[EcocitoCoordinator]):
     """An entity of the login itself (its device is the login)."""
 
@@ -52,13 +57,24 @@ class EcocitoAccountEntity(CoordinatorEntity[EcocitoCoordinator]):
         coordinator: EcocitoCoordinator,
         account_id: int,
         description: EntityDescription,
-        unique_suffix: str = "",
+        waste_type_id: int | None = None,
     ) -> None:
-        """Attach the entity to the account's device."""
+        """Attach the entity to the account's device; name it after a waste type if given.
+
+        A waste type's entity has the translation key ``waste_type_<key>``, whose name
+        holds the portal's label of the type (``{waste_type}``).
+        """
         super().__init__(coordinator)
         self.entity_description = description
         self.account_id = account_id
-        self._attr_unique_id = f"{account_id}_{description.key}{unique_suffix}"
+        self.waste_type_id = waste_type_id
+        self._attr_unique_id = account_unique_id(account_id, description.key, waste_type_id)
+        if waste_type_id is not None:
+            self._attr_translation_key = f"waste_type_{description.translation_key}"
+            labels = {t.id: t.label for t in self.account_state.waste_types}
+            self._attr_translation_placeholders = {
+                "waste_type": labels.get(waste_type_id, str(waste_type_id))
+            }
         self._attr_device_info = DeviceInfo(
             identifiers={(DOMAIN, str(account_id))},
             name=self.account_state.account.label,

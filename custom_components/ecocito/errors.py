@@ -6,7 +6,10 @@ strings.json, so setup, flows and actions translate an error the same way.
 
 from __future__ import annotations
 
-from typing import Final
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, Final
+
+from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
 
 from .api import (
     AuthenticationError,
@@ -19,6 +22,13 @@ from .api import (
     PortalConnectionError,
     UnknownCommuneError,
 )
+from .const import DOMAIN
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+
+    from homeassistant.config_entries import ConfigEntry
+    from homeassistant.core import HomeAssistant
 
 _TRANSLATION_KEYS: Final[tuple[tuple[type[EcocitoError], str], ...]] = (
     (InvalidPortalError, "invalid_portal"),
@@ -35,3 +45,29 @@ _TRANSLATION_KEYS: Final[tuple[tuple[type[EcocitoError], str], ...]] = (
 def translation_key(err: EcocitoError) -> str:
     """Return the translation key of a library error (``unknown`` if unmapped)."""
     return next((key for kind, key in _TRANSLATION_KEYS if isinstance(err, kind)), "unknown")
+
+
+@contextmanager
+def action_errors(hass: HomeAssistant, entry: ConfigEntry) -> Iterator[None]:
+    """Turn the library's errors into translated errors of an action.
+
+    The portal refusing what the user typed (a commune, a key) is a validation error;
+    anything else is an error of the portal, and a refused login also starts reauth.
+    """
+    try:
+        yield
+    except EcocitoError as err:
+        placeholders = {"portal_message": str(err)}
+        if isinstance(err, LinkError):
+            raise ServiceValidationError(
+                translation_domain=DOMAIN,
+                translation_key=translation_key(err),
+                translation_placeholders=placeholders,
+            ) from err
+        if isinstance(err, AuthenticationError):
+            entry.async_start_reauth(hass)
+        raise HomeAssistantError(
+            translation_domain=DOMAIN,
+            translation_key=translation_key(err),
+            translation_placeholders=placeholders,
+        ) from err

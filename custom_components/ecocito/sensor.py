@@ -18,7 +18,12 @@ from homeassistant.const import Platform, UnitOfMass
 from .allowance import allowance_use, allowances, async_track_allowance_entities
 from .api import Pickup, Visit
 from .api.parsing import PORTAL_TZ
-from .entity import EcocitoAccountEntity, EcocitoEntity, async_add_entities_as_they_appear
+from .entity import (
+    EcocitoAccountEntity,
+    EcocitoEntity,
+    account_unique_id,
+    async_add_entities_as_they_appear,
+)
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable
@@ -58,12 +63,14 @@ class EcocitoSensorDescription(SensorEntityDescription):
 
 PICKUPS = EcocitoSensorDescription(
     key="pickups",
+    translation_key="pickups",
     state_class=SensorStateClass.TOTAL,
     value_fn=lambda state, waste_type: len(state.pickups_of(waste_type)),
     previous_years_fn=lambda state, waste_type: _per_year(state.past_pickups_of(waste_type), len),
 )
 WEIGHT = EcocitoSensorDescription(
     key="weight",
+    translation_key="weight",
     device_class=SensorDeviceClass.WEIGHT,
     native_unit_of_measurement=UnitOfMass.KILOGRAMS,
     state_class=SensorStateClass.TOTAL,
@@ -75,6 +82,7 @@ WEIGHT = EcocitoSensorDescription(
 )
 LAST_PICKUP = EcocitoSensorDescription(
     key="last_pickup",
+    translation_key="last_pickup",
     device_class=SensorDeviceClass.TIMESTAMP,
     value_fn=lambda state, waste_type: (
         pickups[-1].date if (pickups := state.pickups_of(waste_type)) else None
@@ -82,6 +90,7 @@ LAST_PICKUP = EcocitoSensorDescription(
 )
 LAST_PICKUP_WEIGHT = EcocitoSensorDescription(
     key="last_pickup_weight",
+    translation_key="last_pickup_weight",
     device_class=SensorDeviceClass.WEIGHT,
     native_unit_of_measurement=UnitOfMass.KILOGRAMS,
     suggested_display_precision=1,
@@ -91,12 +100,14 @@ LAST_PICKUP_WEIGHT = EcocitoSensorDescription(
 )
 VISITS = EcocitoSensorDescription(
     key="visits",
+    translation_key="visits",
     state_class=SensorStateClass.TOTAL,
     value_fn=lambda state, _: len(state.visits),
     previous_years_fn=lambda state, _: _per_year(state.past_visits, len),
 )
 LAST_VISIT = EcocitoSensorDescription(
     key="last_visit",
+    translation_key="last_visit",
     device_class=SensorDeviceClass.TIMESTAMP,
     value_fn=lambda state, _: state.visits[-1].date if state.visits else None,
 )
@@ -122,16 +133,19 @@ class EcocitoAllowanceSensorDescription(SensorEntityDescription):
 
 ALLOWANCE_REMAINING = EcocitoAllowanceSensorDescription(
     key="allowance_remaining",
+    translation_key="allowance_remaining",
     state_class=SensorStateClass.MEASUREMENT,
     value_fn=lambda use, waste_type: use.remaining.get(waste_type or 0),
 )
 ALLOWANCE_EXTRA = EcocitoAllowanceSensorDescription(
     key="allowance_extra",
+    translation_key="allowance_extra",
     state_class=SensorStateClass.TOTAL,
     value_fn=lambda use, waste_type: use.extra.get(waste_type or 0),
 )
 ALLOWANCE_COST = EcocitoAllowanceSensorDescription(
     key="allowance_cost",
+    translation_key="allowance_cost",
     device_class=SensorDeviceClass.MONETARY,
     native_unit_of_measurement="EUR",
     state_class=SensorStateClass.TOTAL,
@@ -156,10 +170,6 @@ def _allowance_keys(_state: AccountState, allowance: Allowance) -> list[tuple[st
     ]
 
 
-def _allowance_unique_id(account_id: int, key: tuple[str, int | None]) -> str:
-    return f"{account_id}_{key[0]}{'' if key[1] is None else f'_{key[1]}'}"
-
-
 async def async_setup_entry(
     hass: HomeAssistant,
     entry: EcocitoConfigEntry,
@@ -182,7 +192,7 @@ async def async_setup_entry(
             for waste_type in (None, *(t.id for t in state.waste_types))
         ],
         lambda key: (
-            EcocitoAccountSensor(coordinator, key[0], key[1], description)
+            EcocitoAccountSensor(coordinator, key[0], description, key[1])
             for description in (ACCOUNT_SENSORS if key[1] is None else WASTE_TYPE_SENSORS)
         ),
     )
@@ -192,9 +202,9 @@ async def async_setup_entry(
         Platform.SENSOR,
         _allowance_keys,
         lambda account_id, key: EcocitoAllowanceSensor(
-            coordinator, account_id, key[1], ALLOWANCE_SENSORS[key[0]]
+            coordinator, account_id, ALLOWANCE_SENSORS[key[0]], key[1]
         ),
-        _allowance_unique_id,
+        lambda account_id, key: account_unique_id(account_id, *key),
     )
 
 
@@ -214,24 +224,6 @@ class _YearlySensor(SensorEntity):
 
 class EcocitoAccountSensor(EcocitoAccountEntity, _YearlySensor):
     """A figure of one account's year, for one of its waste types or for its visits."""
-
-    def __init__(
-        self,
-        coordinator: EcocitoCoordinator,
-        account_id: int,
-        waste_type_id: int | None,
-        description: EcocitoSensorDescription,
-    ) -> None:
-        """Name the sensor, after its waste type where it has one."""
-        suffix = "" if waste_type_id is None else f"_{waste_type_id}"
-        super().__init__(coordinator, account_id, description, suffix)
-        self.waste_type_id = waste_type_id
-        if waste_type_id is None:
-            self._attr_translation_key = description.key
-        else:
-            self._attr_translation_key = f"waste_type_{description.key}"
-            labels = {t.id: t.label for t in self.account_state.waste_types}
-            self._attr_translation_placeholders = {"waste_type": labels[waste_type_id]}
 
     @property
     def available(self) -> bool:
@@ -305,26 +297,6 @@ class EcocitoAllowanceSensor(EcocitoAccountEntity, SensorEntity):
     """How much of an account's allowance is used this year: per waste type, or in euros."""
 
     entity_description: EcocitoAllowanceSensorDescription
-
-    def __init__(
-        self,
-        coordinator: EcocitoCoordinator,
-        account_id: int,
-        waste_type_id: int | None,
-        description: EcocitoAllowanceSensorDescription,
-    ) -> None:
-        """Name the sensor, after its waste type where it has one."""
-        suffix = "" if waste_type_id is None else f"_{waste_type_id}"
-        super().__init__(coordinator, account_id, description, suffix)
-        self.waste_type_id = waste_type_id
-        if waste_type_id is None:
-            self._attr_translation_key = description.key
-        else:
-            self._attr_translation_key = f"waste_type_{description.key}"
-            labels = {t.id: t.label for t in self.account_state.waste_types}
-            self._attr_translation_placeholders = {
-                "waste_type": labels.get(waste_type_id, str(waste_type_id))
-            }
 
     def _state_inputs(self) -> tuple[object, ...]:
         """Depend on the options too: they hold the allowance."""

@@ -7,12 +7,11 @@ from typing import TYPE_CHECKING, Any, Final
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.const import ATTR_DEVICE_ID
 from homeassistant.core import HomeAssistant, ServiceCall, SupportsResponse, callback
-from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
+from homeassistant.exceptions import ServiceValidationError
 from homeassistant.helpers import config_validation as cv, device_registry as dr
 from homeassistant.util import dt as dt_util
 import voluptuous as vol
 
-from .api import AuthenticationError, EcocitoError, LinkError
 from .api.parsing import PORTAL_TZ, fold
 from .const import (
     ATTR_CONFIG_ENTRY_ID,
@@ -24,7 +23,7 @@ from .const import (
     SERVICE_GET_PICKUPS,
     SERVICE_LINK_PRODUCTION_POINT,
 )
-from .errors import translation_key
+from .errors import action_errors
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
@@ -120,25 +119,11 @@ async def _async_link_production_point(call: ServiceCall) -> ServiceResponse:
     """Link another production point to an entry's login; return the new account."""
     entry = _loaded_entry(call.hass, call.data[ATTR_CONFIG_ENTRY_ID])
     text: str = call.data[CONF_COMMUNE].strip()
-    try:
+    with action_errors(call.hass, entry):
         # "NAME (postal code)", as the flow lists communes, is searched by its name.
         found = await entry.runtime_data.client.search_communes(text.split("(", 1)[0])
         commune = _pick_commune(text, found)
         account = await entry.runtime_data.async_link(commune.id, call.data[CONF_ACTIVATION_KEY])
-    except LinkError as err:
-        raise ServiceValidationError(
-            translation_domain=DOMAIN,
-            translation_key=translation_key(err),
-            translation_placeholders={"portal_message": str(err)},
-        ) from err
-    except EcocitoError as err:
-        if isinstance(err, AuthenticationError):
-            entry.async_start_reauth(call.hass)
-        raise HomeAssistantError(
-            translation_domain=DOMAIN,
-            translation_key=translation_key(err),
-            translation_placeholders={"portal_message": str(err)},
-        ) from err
     return {"account_id": account.id, "label": account.label}
 
 
@@ -224,16 +209,8 @@ async def _async_get_pickups(call: ServiceCall) -> ServiceResponse:
             _in_range((*state.past_pickups, *state.pickups), start, end),
             _in_range((*state.past_visits, *state.visits), start, end),
         )
-    try:
+    with action_errors(call.hass, entry):
         fetched = await coordinator.client.get_account_data(account_id, start, min(end, today))
-    except EcocitoError as err:
-        if isinstance(err, AuthenticationError):
-            entry.async_start_reauth(call.hass)
-        raise HomeAssistantError(
-            translation_domain=DOMAIN,
-            translation_key=translation_key(err),
-            translation_placeholders={"portal_message": str(err)},
-        ) from err
     return _response(
         fetched.waste_types,
         _in_range(fetched.pickups, start, end),

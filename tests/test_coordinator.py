@@ -31,6 +31,7 @@ from custom_components.ecocito.const import (
 from custom_components.ecocito.coordinator import UPDATE_INTERVAL
 
 from .conftest import DEMO_TITLE, FROZEN_NOW, FROZEN_TODAY
+from .helpers import poll, registered
 from .portal import Fault, FaultKind, PortalSimulator
 from .portal.scenarios import (
     DEMO_LINKABLE_ACCOUNT_ID,
@@ -43,7 +44,7 @@ from .portal.scenarios import (
 )
 
 if TYPE_CHECKING:
-    from custom_components.ecocito.coordinator import EcocitoCoordinator
+    pass
 
 pytestmark = [
     pytest.mark.freeze_time(FROZEN_NOW),
@@ -56,19 +57,6 @@ DATA_PATHS = (PATH_PICKUPS, PATH_VISITS)
 @pytest.fixture
 def portal_today() -> date:
     return FROZEN_TODAY
-
-
-async def poll(hass: HomeAssistant, entry: MockConfigEntry) -> None:
-    """Poll the portal now, as the schedule (or `homeassistant.update_entity`) would."""
-    coordinator: EcocitoCoordinator = entry.runtime_data
-    await coordinator.async_refresh()
-    await hass.async_block_till_done()
-
-
-def entity_id(entity_registry: er.EntityRegistry, platform: Platform, unique_id: str) -> str:
-    found = entity_registry.async_get_entity_id(platform, DOMAIN, unique_id)
-    assert found is not None, unique_id
-    return found
 
 
 def login_unique_id(entry: MockConfigEntry, key: str) -> str:
@@ -175,11 +163,11 @@ async def test_account_linked_on_the_portal(
     entry = init_integration
     linked_events = async_capture_events(hass, EVENT_ACCOUNT_LINKED)
     unlinked_events = async_capture_events(hass, EVENT_ACCOUNT_UNLINKED)
-    accounts_event = entity_id(entity_registry, Platform.EVENT, login_unique_id(entry, "accounts"))
-    linked_sensor = entity_id(
+    accounts_event = registered(entity_registry, Platform.EVENT, login_unique_id(entry, "accounts"))
+    linked_sensor = registered(
         entity_registry, Platform.SENSOR, login_unique_id(entry, "linked_accounts")
     )
-    select = entity_id(entity_registry, Platform.SELECT, login_unique_id(entry, "active_account"))
+    select = registered(entity_registry, Platform.SELECT, login_unique_id(entry, "active_account"))
     assert hass.states.get(linked_sensor).state == "2"
     assert hass.states.get(accounts_event).state == "unknown"
     assert account_device(device_registry, DEMO_LINKABLE_ACCOUNT_ID) is None
@@ -242,9 +230,9 @@ async def test_account_unlinked_on_the_portal(
     """An account the collectivité unlinked loses its device; the select falls back."""
     entry = init_integration
     unlinked_events = async_capture_events(hass, EVENT_ACCOUNT_UNLINKED)
-    accounts_event = entity_id(entity_registry, Platform.EVENT, login_unique_id(entry, "accounts"))
-    select = entity_id(entity_registry, Platform.SELECT, login_unique_id(entry, "active_account"))
-    active_pickups = entity_id(
+    accounts_event = registered(entity_registry, Platform.EVENT, login_unique_id(entry, "accounts"))
+    select = registered(entity_registry, Platform.SELECT, login_unique_id(entry, "active_account"))
+    active_pickups = registered(
         entity_registry, Platform.SENSOR, login_unique_id(entry, "pickups_active")
     )
     device = account_device(device_registry, DEMO_MAIN_ACCOUNT_ID)
@@ -349,12 +337,12 @@ async def test_new_pickup_fires_once(
     """A pickup new since the previous poll fires one event; history never does."""
     entry = init_integration
     pickup_events = async_capture_events(hass, EVENT_PICKUP)
-    event_entity = entity_id(entity_registry, Platform.EVENT, f"{DEMO_MAIN_ACCOUNT_ID}_pickup")
-    other_event_entity = entity_id(
+    event_entity = registered(entity_registry, Platform.EVENT, f"{DEMO_MAIN_ACCOUNT_ID}_pickup")
+    other_event_entity = registered(
         entity_registry, Platform.EVENT, f"{DEMO_SECOND_ACCOUNT_ID}_pickup"
     )
-    pickups = entity_id(entity_registry, Platform.SENSOR, f"{DEMO_MAIN_ACCOUNT_ID}_pickups_15")
-    last_pickup = entity_id(
+    pickups = registered(entity_registry, Platform.SENSOR, f"{DEMO_MAIN_ACCOUNT_ID}_pickups_15")
+    last_pickup = registered(
         entity_registry, Platform.SENSOR, f"{DEMO_MAIN_ACCOUNT_ID}_last_pickup_15"
     )
     # Nothing fired at first load, nor at a poll that brings nothing new.

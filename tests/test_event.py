@@ -28,9 +28,10 @@ from pytest_homeassistant_custom_component.common import (
 )
 from syrupy.assertion import SnapshotAssertion
 
-from custom_components.ecocito.const import DOMAIN, EVENT_PICKUP
+from custom_components.ecocito.const import EVENT_PICKUP
 
 from .conftest import FROZEN_NOW, FROZEN_TODAY
+from .helpers import poll, registered
 from .portal import PortalSimulator
 from .portal.scenarios import (
     DEMO_LINKABLE_ACCOUNT_ID,
@@ -51,17 +52,6 @@ def portal_today() -> date:
     return FROZEN_TODAY
 
 
-def event_entity(entity_registry: er.EntityRegistry, unique_id: str) -> str:
-    found = entity_registry.async_get_entity_id(Platform.EVENT, DOMAIN, unique_id)
-    assert found is not None, unique_id
-    return found
-
-
-async def poll(hass: HomeAssistant, entry: MockConfigEntry) -> None:
-    await entry.runtime_data.async_refresh()
-    await hass.async_block_till_done()
-
-
 @pytest.mark.parametrize("platforms", [[Platform.EVENT]])
 async def test_all_entities(
     hass: HomeAssistant,
@@ -79,11 +69,13 @@ async def test_event_types(
 ) -> None:
     """The accounts event has two types, the pickup event one."""
     accounts = hass.states.get(
-        event_entity(entity_registry, f"{setup_platforms.unique_id}_accounts")
+        registered(entity_registry, Platform.EVENT, f"{setup_platforms.unique_id}_accounts")
     )
     assert accounts.attributes[ATTR_EVENT_TYPES] == ["account_linked", "account_unlinked"]
     for account_id in (DEMO_MAIN_ACCOUNT_ID, DEMO_SECOND_ACCOUNT_ID):
-        pickup = hass.states.get(event_entity(entity_registry, f"{account_id}_pickup"))
+        pickup = hass.states.get(
+            registered(entity_registry, Platform.EVENT, f"{account_id}_pickup")
+        )
         assert pickup.attributes[ATTR_EVENT_TYPES] == ["pickup"]
         assert pickup.state == STATE_UNKNOWN
 
@@ -96,7 +88,7 @@ async def test_each_pickup_fires_once(
     init_integration: MockConfigEntry,
 ) -> None:
     """Two new pickups fire two events; the select's updates fire none again."""
-    entity = event_entity(entity_registry, f"{DEMO_MAIN_ACCOUNT_ID}_pickup")
+    entity = registered(entity_registry, Platform.EVENT, f"{DEMO_MAIN_ACCOUNT_ID}_pickup")
     bus_events = async_capture_events(hass, EVENT_PICKUP)
     fired: list[dict[str, object]] = []
 
@@ -159,7 +151,7 @@ async def test_new_account_pickups_fire_from_the_next_poll(
     bus_events = async_capture_events(hass, EVENT_PICKUP)
     simulator.state.link(DEMO_LOGIN, DEMO_LINKABLE_ACCOUNT_ID)
     await poll(hass, init_integration)
-    entity = event_entity(entity_registry, f"{DEMO_LINKABLE_ACCOUNT_ID}_pickup")
+    entity = registered(entity_registry, Platform.EVENT, f"{DEMO_LINKABLE_ACCOUNT_ID}_pickup")
     assert hass.states.get(entity).state == STATE_UNKNOWN
     assert bus_events == []
 

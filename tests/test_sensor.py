@@ -15,6 +15,7 @@ from syrupy.assertion import SnapshotAssertion
 from custom_components.ecocito.const import CONF_HISTORY_YEARS, DOMAIN
 
 from .conftest import DEMO_TITLE, FROZEN_NOW, FROZEN_TODAY
+from .helpers import poll, registered
 from .portal import PortalSimulator
 from .portal.scenarios import (
     DEMO_MAIN_ACCOUNT_ID,
@@ -50,17 +51,6 @@ async def test_all_entities(
     await snapshot_platform(hass, entity_registry, sim_snapshot, setup_platforms.entry_id)
 
 
-def sensor_id(entity_registry: er.EntityRegistry, unique_id: str) -> str:
-    found = entity_registry.async_get_entity_id(Platform.SENSOR, DOMAIN, unique_id)
-    assert found is not None, unique_id
-    return found
-
-
-async def poll(hass: HomeAssistant, entry: MockConfigEntry) -> None:
-    await entry.runtime_data.async_refresh()
-    await hass.async_block_till_done()
-
-
 def portal_figures(
     simulator: PortalSimulator, account_id: int, type_id: int
 ) -> tuple[Counter[int], defaultdict[int, float]]:
@@ -90,21 +80,25 @@ async def test_figures_match_the_portal(
     for type_id in type_ids:
         counts, weights = portal_figures(simulator, account_id, type_id)
         assert set(counts) == {2024, 2025, 2026}
-        pickups = hass.states.get(sensor_id(entity_registry, f"{account_id}_pickups_{type_id}"))
+        pickups = hass.states.get(
+            registered(entity_registry, Platform.SENSOR, f"{account_id}_pickups_{type_id}")
+        )
         assert pickups.state == str(counts[2026])
         assert pickups.attributes["previous_years"] == {
             "2025": counts[2025],
             "2024": counts[2024],
         }
         assert pickups.attributes["last_reset"] == "2026-01-01T00:00:00+01:00"
-        weight = hass.states.get(sensor_id(entity_registry, f"{account_id}_weight_{type_id}"))
+        weight = hass.states.get(
+            registered(entity_registry, Platform.SENSOR, f"{account_id}_weight_{type_id}")
+        )
         assert float(weight.state) == pytest.approx(weights[2026])
         assert weight.attributes["unit_of_measurement"] == "kg"
         assert weight.attributes["previous_years"] == pytest.approx(
             {"2025": weights[2025], "2024": weights[2024]}
         )
     visits = simulator.state.get_account(account_id).visits
-    state = hass.states.get(sensor_id(entity_registry, f"{account_id}_visits"))
+    state = hass.states.get(registered(entity_registry, Platform.SENSOR, f"{account_id}_visits"))
     assert state.state == str(sum(visit.when.year == 2026 for visit in visits))
     assert state.attributes["previous_years"] == {
         str(year): sum(visit.when.year == year for visit in visits)
@@ -126,12 +120,31 @@ async def test_last_pickup_of_a_type_without_pickups_this_year(
     await poll(hass, setup_platforms)
 
     prefix = DEMO_SECOND_ACCOUNT_ID
-    assert hass.states.get(sensor_id(entity_registry, f"{prefix}_pickups_16")).state == "0"
-    assert float(hass.states.get(sensor_id(entity_registry, f"{prefix}_weight_16")).state) == 0
+    assert (
+        hass.states.get(registered(entity_registry, Platform.SENSOR, f"{prefix}_pickups_16")).state
+        == "0"
+    )
+    assert (
+        float(
+            hass.states.get(
+                registered(entity_registry, Platform.SENSOR, f"{prefix}_weight_16")
+            ).state
+        )
+        == 0
+    )
     for unique_id in (f"{prefix}_last_pickup_16", f"{prefix}_last_pickup_weight_16"):
-        assert hass.states.get(sensor_id(entity_registry, unique_id)).state == "unknown"
-    assert hass.states.get(sensor_id(entity_registry, f"{prefix}_visits")).state == "0"
-    assert hass.states.get(sensor_id(entity_registry, f"{prefix}_last_visit")).state == "unknown"
+        assert (
+            hass.states.get(registered(entity_registry, Platform.SENSOR, unique_id)).state
+            == "unknown"
+        )
+    assert (
+        hass.states.get(registered(entity_registry, Platform.SENSOR, f"{prefix}_visits")).state
+        == "0"
+    )
+    assert (
+        hass.states.get(registered(entity_registry, Platform.SENSOR, f"{prefix}_last_visit")).state
+        == "unknown"
+    )
 
 
 @pytest.mark.parametrize(
@@ -158,16 +171,20 @@ async def test_history_years_option(
         f"{DEMO_MAIN_ACCOUNT_ID}_weight_15",
         f"{DEMO_MAIN_ACCOUNT_ID}_visits",
     ):
-        state = hass.states.get(sensor_id(entity_registry, unique_id))
+        state = hass.states.get(registered(entity_registry, Platform.SENSOR, unique_id))
         assert set(state.attributes["previous_years"]) == set(expected), unique_id
-    pickups = hass.states.get(sensor_id(entity_registry, f"{DEMO_MAIN_ACCOUNT_ID}_pickups_15"))
+    pickups = hass.states.get(
+        registered(entity_registry, Platform.SENSOR, f"{DEMO_MAIN_ACCOUNT_ID}_pickups_15")
+    )
     assert pickups.attributes["previous_years"] == {year: counts[int(year)] for year in expected}
     assert pickups.state == str(counts[2026])
 
     # And back to two years: the past years are read again.
     hass.config_entries.async_update_entry(setup_platforms, options={CONF_HISTORY_YEARS: 2})
     await poll(hass, setup_platforms)
-    pickups = hass.states.get(sensor_id(entity_registry, f"{DEMO_MAIN_ACCOUNT_ID}_pickups_15"))
+    pickups = hass.states.get(
+        registered(entity_registry, Platform.SENSOR, f"{DEMO_MAIN_ACCOUNT_ID}_pickups_15")
+    )
     assert pickups.attributes["previous_years"] == {"2025": counts[2025], "2024": counts[2024]}
 
 
@@ -187,7 +204,9 @@ async def test_sensors_of_an_unlinked_account_are_removed(
     )
     remaining = er.async_entries_for_config_entry(entity_registry, setup_platforms.entry_id)
     assert not [e for e in remaining if e.unique_id.startswith(f"{DEMO_SECOND_ACCOUNT_ID}_")]
-    linked = sensor_id(entity_registry, f"{setup_platforms.unique_id}_linked_accounts")
+    linked = registered(
+        entity_registry, Platform.SENSOR, f"{setup_platforms.unique_id}_linked_accounts"
+    )
     assert hass.states.get(linked).state == "1"
     for entity in remaining:
         assert hass.states.get(entity.entity_id).state != STATE_UNAVAILABLE
@@ -205,9 +224,14 @@ async def test_waste_type_removed_from_an_account(
     await poll(hass, setup_platforms)
     for key in ("pickups", "weight", "last_pickup", "last_pickup_weight"):
         unique_id = f"{DEMO_MAIN_ACCOUNT_ID}_{key}_17"
-        assert hass.states.get(sensor_id(entity_registry, unique_id)).state == STATE_UNAVAILABLE
+        assert (
+            hass.states.get(registered(entity_registry, Platform.SENSOR, unique_id)).state
+            == STATE_UNAVAILABLE
+        )
     assert (
-        hass.states.get(sensor_id(entity_registry, f"{DEMO_MAIN_ACCOUNT_ID}_pickups_15")).state
+        hass.states.get(
+            registered(entity_registry, Platform.SENSOR, f"{DEMO_MAIN_ACCOUNT_ID}_pickups_15")
+        ).state
         != STATE_UNAVAILABLE
     )
 

@@ -1,0 +1,23 @@
+"""Small helpers shared by the integration's tests."""
+
+from __future__ import annotations
+
+from homeassistant.const import Platform
+from homeassistant.core import HomeAssistant
+from homeassistant.helpers import entity_registry as er
+from pytest_homeassistant_custom_component.common import MockConfigEntry
+
+from custom_components.ecocito.const import DOMAIN
+
+
+async def poll(hass: HomeAssistant, entry: MockConfigEntry) -> None:
+    """Poll the portal now, as the schedule (or `homeassistant.update_entity`) would."""
+    await entry.runtime_data.async_refresh()
+    await hass.async_block_till_done()
+
+
+def registered(entity_registry: er.EntityRegistry, platform: Platform, unique_id: str) -> str:
+    """Return the entity ID registered for one of our unique IDs (it must exist)."""
+    found = entity_registry.async_get_entity_id(platform, DOMAIN, unique_id)
+    assert found is not None, unique_id
+    return found

@@ -27,6 +27,7 @@ from custom_components.ecocito.api.portal import (
 )
 from custom_components.ecocito.config_flow import GENERIC_SIGN_UP_URL
 from custom_components.ecocito.const import (
+    CONF_ACCOUNT,
     CONF_ACTIVATION_KEY,
     CONF_COMMUNE,
     CONF_COMMUNE_ID,
@@ -43,6 +44,7 @@ from .portal.scenarios import (
     DEMO_LINKABLE_KEY,
     DEMO_LINKABLE_LABEL,
     DEMO_LOGIN,
+    DEMO_MAIN_ACCOUNT_ID,
     DEMO_MAIN_LABEL,
     DEMO_PASSWORD,
     DEMO_SECOND_LABEL,
@@ -576,3 +578,41 @@ async def test_subentry_flow_needs_a_loaded_entry(
     )
     assert result["type"] is FlowResultType.ABORT
     assert result["reason"] == "entry_not_loaded"
+
+
+async def test_options_of_an_entry_not_running(
+    hass: HomeAssistant, mock_config_entry: MockConfigEntry
+) -> None:
+    """The history can be changed while the entry is not running: it is only stored."""
+    mock_config_entry.add_to_hass(hass)
+    result = await hass.config_entries.options.async_init(mock_config_entry.entry_id)
+    result = await hass.config_entries.options.async_configure(
+        result["flow_id"], {"next_step_id": "history"}
+    )
+    result = await hass.config_entries.options.async_configure(
+        result["flow_id"], {CONF_HISTORY_YEARS: 1}
+    )
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert mock_config_entry.options == {CONF_HISTORY_YEARS: 1}
+    assert mock_config_entry.state is ConfigEntryState.NOT_LOADED
+
+
+async def test_options_allowance_when_the_entry_stops_meanwhile(
+    hass: HomeAssistant, init_integration: MockConfigEntry
+) -> None:
+    """An account picked after its entry stopped is not set: the flow says why."""
+    result = await hass.config_entries.options.async_init(init_integration.entry_id)
+    result = await hass.config_entries.options.async_configure(
+        result["flow_id"], {"next_step_id": "allowance"}
+    )
+    assert result["step_id"] == "allowance"  # two linked accounts: pick one
+    result = await hass.config_entries.options.async_configure(
+        result["flow_id"], {CONF_ACCOUNT: str(DEMO_MAIN_ACCOUNT_ID)}
+    )
+    assert result["step_id"] == "allowance_account"
+    assert await hass.config_entries.async_unload(init_integration.entry_id)
+
+    result = await hass.config_entries.options.async_configure(result["flow_id"], {})
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "entry_not_loaded"
+    assert "allowances" not in init_integration.options

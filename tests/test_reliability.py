@@ -577,8 +577,7 @@ async def test_secrets_never_leak(
     secret: str,
 ) -> None:
     """Flows, polls, faults, diagnostics and a reauth: no canary of ``secret`` anywhere."""
-    logging.getLogger().setLevel(logging.DEBUG)
-    caplog.set_level(logging.DEBUG)
+    caplog.set_level(logging.DEBUG)  # the root logger, restored after the test
     state = simulator.state
     state.add_login(CANARY_LOGIN, CANARY_PASSWORD, [DEMO_MAIN_ACCOUNT_ID])
     state.add_account(

@@ -46,9 +46,10 @@ def scenario() -> str:
 
 
 @pytest.fixture
-def portal_today() -> date | None:
-    """The simulator's "today" (None: today in Europe/Paris, frozen or not)."""
-    return None
+def portal_today(request: pytest.FixtureRequest) -> date | None:
+    """The simulator's "today": FROZEN_TODAY under ``freeze_time(FROZEN_NOW)``, else real."""
+    marker = request.node.get_closest_marker("freeze_time")
+    return FROZEN_TODAY if marker is not None and marker.args == (FROZEN_NOW,) else None
 
 
 @pytest.fixture

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from freezegun.api import FrozenDateTimeFactory
@@ -30,7 +30,7 @@ from custom_components.ecocito.const import (
 )
 from custom_components.ecocito.coordinator import UPDATE_INTERVAL
 
-from .conftest import DEMO_TITLE, FROZEN_NOW, FROZEN_TODAY
+from .conftest import DEMO_TITLE, FROZEN_NOW
 from .helpers import poll, registered
 from .portal import Fault, FaultKind, PortalSimulator
 from .portal.scenarios import (
@@ -52,11 +52,6 @@ pytestmark = [
 ]
 
 DATA_PATHS = (PATH_PICKUPS, PATH_VISITS)
-
-
-@pytest.fixture
-def portal_today() -> date:
-    return FROZEN_TODAY
 
 
 def login_unique_id(entry: MockConfigEntry, key: str) -> str:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
 import json
 
 # Diagnostics import the hassio component, whose library compiles dataclasses with
@@ -22,7 +21,7 @@ from syrupy.assertion import SnapshotAssertion
 
 from custom_components.ecocito.const import DOMAIN
 
-from .conftest import FROZEN_NOW, FROZEN_TODAY
+from .conftest import FROZEN_NOW
 from .portal import PortalSimulator
 from .portal.scenarios import (
     DEMO_LOGIN,
@@ -35,11 +34,6 @@ pytestmark = [
     pytest.mark.freeze_time(FROZEN_NOW),
     pytest.mark.usefixtures("enable_custom_integrations"),
 ]
-
-
-@pytest.fixture
-def portal_today() -> date:
-    return FROZEN_TODAY
 
 
 @pytest.fixture

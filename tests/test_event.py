@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import datetime
 
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.components.event import ATTR_EVENT_TYPE, ATTR_EVENT_TYPES
@@ -30,7 +30,7 @@ from syrupy.assertion import SnapshotAssertion
 
 from custom_components.ecocito.const import EVENT_PICKUP
 
-from .conftest import FROZEN_NOW, FROZEN_TODAY
+from .conftest import FROZEN_NOW
 from .helpers import poll, registered
 from .portal import PortalSimulator
 from .portal.scenarios import (
@@ -45,11 +45,6 @@ pytestmark = [
     pytest.mark.freeze_time(FROZEN_NOW),
     pytest.mark.usefixtures("enable_custom_integrations"),
 ]
-
-
-@pytest.fixture
-def portal_today() -> date:
-    return FROZEN_TODAY
 
 
 @pytest.mark.parametrize("platforms", [[Platform.EVENT]])

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
-
 from homeassistant.components.select import (
     ATTR_OPTION,
     ATTR_OPTIONS,
@@ -24,7 +22,7 @@ from syrupy.assertion import SnapshotAssertion
 
 from custom_components.ecocito.const import DOMAIN
 
-from .conftest import FROZEN_NOW, FROZEN_TODAY
+from .conftest import FROZEN_NOW
 from .portal import PortalSimulator
 from .portal.scenarios import (
     DEMO_MAIN_ACCOUNT_ID,
@@ -45,11 +43,6 @@ ACTIVE_SENSORS = {
     "last_pickup": "sensor.ecocito_gueret_active_account_last_pickup",
     "visits": "sensor.ecocito_gueret_active_account_recycling_centre_visits_this_year",
 }
-
-
-@pytest.fixture
-def portal_today() -> date:
-    return FROZEN_TODAY
 
 
 def account_sensor(entity_registry: er.EntityRegistry, unique_id: str) -> str:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from datetime import date
 
 from homeassistant.const import STATE_UNAVAILABLE, Platform
 from homeassistant.core import HomeAssistant
@@ -14,7 +13,7 @@ from syrupy.assertion import SnapshotAssertion
 
 from custom_components.ecocito.const import CONF_HISTORY_YEARS, DOMAIN
 
-from .conftest import DEMO_TITLE, FROZEN_NOW, FROZEN_TODAY
+from .conftest import DEMO_TITLE, FROZEN_NOW
 from .helpers import poll, registered
 from .portal import PortalSimulator
 from .portal.scenarios import (
@@ -28,11 +27,6 @@ pytestmark = [
     pytest.mark.freeze_time(FROZEN_NOW),
     pytest.mark.usefixtures("enable_custom_integrations"),
 ]
-
-
-@pytest.fixture
-def portal_today() -> date:
-    return FROZEN_TODAY
 
 
 @pytest.fixture

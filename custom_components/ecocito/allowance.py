@@ -19,14 +19,15 @@ from homeassistant.core import callback
 from homeassistant.helpers import entity_registry as er
 
 from .const import CONF_ALLOWANCES, CONF_INCLUDED, CONF_PRICE, DOMAIN
+from .entity import async_add_entities_as_they_appear
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Hashable, Iterable, Mapping
+    from collections.abc import Callable, Iterable, Mapping
 
     from homeassistant.helpers.entity import Entity
     from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
-    from .coordinator import AccountState, EcocitoConfigEntry
+    from .coordinator import AccountState, EcocitoConfigEntry, EcocitoData
 
 MAX_INCLUDED: Final = 365
 MAX_PRICE: Final = 1000.0
@@ -97,8 +98,7 @@ def allowance_use(state: AccountState, allowance: Allowance) -> AllowanceUse:
     return AllowanceUse(used=used, remaining=remaining, extra=extra, cost=cost)
 
 
-@callback
-def async_track_allowance_entities[K: Hashable](
+async def async_track_allowance_entities[K](
     entry: EcocitoConfigEntry,
     async_add_entities: AddConfigEntryEntitiesCallback,
     platform: str,
@@ -108,38 +108,30 @@ def async_track_allowance_entities[K: Hashable](
 ) -> None:
     """Add allowance entities as allowances are set, remove them as they are cleared.
 
-    Run at setup and after every coordinator update (the options flow triggers one).
-    An entity whose allowance (or waste type) is cleared while its account is still
-    linked is removed from the entity registry; the entity ID comes back, with its
-    history, if the allowance is set again. Entities of an unlinked account go with
-    its device.
+    The options flow triggers a coordinator update after saving. An entity whose
+    allowance (or waste type) is cleared while its account is still linked is removed
+    from the entity registry; the entity ID comes back, with its history, if the
+    allowance is set again. Entities of an unlinked account go with its device.
     """
     coordinator = entry.runtime_data
-    known: set[tuple[int, K]] = set()
+    registry = er.async_get(coordinator.hass)
 
-    @callback
-    def update() -> None:
-        data = coordinator.data
-        configured = allowances(entry.options)
-        current = {
+    def configured(data: EcocitoData) -> list[tuple[int, K]]:
+        return [
             (account_id, key)
-            for account_id, allowance in configured.items()
+            for account_id, allowance in allowances(entry.options).items()
             if (state := data.accounts.get(account_id)) is not None
             for key in keys(state, allowance)
-        }
-        registry = er.async_get(coordinator.hass)
-        for account_id, key in known - current:
-            if account_id in data.accounts and (
-                entity_id := registry.async_get_entity_id(
-                    platform, DOMAIN, unique_id(account_id, key)
-                )
-            ):
-                registry.async_remove(entity_id)
-        new = sorted(current - known, key=repr)
-        known.clear()
-        known.update(current)
-        if new:
-            async_add_entities(build(account_id, key) for account_id, key in new)
+        ]
 
-    update()
-    entry.async_on_unload(coordinator.async_add_listener(update))
+    @callback
+    def forget(item: tuple[int, K]) -> None:
+        account_id, key = item
+        if account_id in coordinator.data.accounts and (
+            entity_id := registry.async_get_entity_id(platform, DOMAIN, unique_id(account_id, key))
+        ):
+            registry.async_remove(entity_id)
+
+    await async_add_entities_as_they_appear(
+        entry, async_add_entities, configured, lambda item: [build(*item)], forget=forget
+    )

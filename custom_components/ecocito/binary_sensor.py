@@ -34,7 +34,7 @@ async def async_setup_entry(
 ) -> None:
     """Add an "allowance exceeded" sensor to each account that has an allowance."""
     coordinator = entry.runtime_data
-    async_track_allowance_entities(
+    await async_track_allowance_entities(
         entry,
         async_add_entities,
         Platform.BINARY_SENSOR,

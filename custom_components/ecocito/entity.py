@@ -128,14 +128,16 @@ async def async_add_entities_as_they_appear[K](
     async_add_entities: AddConfigEntryEntitiesCallback,
     keys: Callable[[EcocitoData], Iterable[K]],
     build: Callable[[K], Iterable[Entity]],
+    *,
+    forget: Callable[[K], None] | None = None,
 ) -> None:
-    """Add entities now and after every poll, for each key (account, waste type…) new.
+    """Add entities now and after every coordinator update, for each key new.
 
-    ``keys`` lists what should have entities in the coordinator's data; ``build``
-    makes the entities of one key. A key that disappears (an unlinked account, whose
-    device the coordinator removes) gets new entities if it comes back. At setup the
-    entities are added one key at a time, giving the event loop a turn in between:
-    a login with many accounts has hundreds of entities.
+    ``keys`` lists what should have entities (an account, a waste type, an
+    allowance…); ``build`` makes the entities of one key; ``forget``, if given, is
+    told of each key that disappears. A key that comes back gets new entities. At
+    setup the entities are added one key at a time, giving the event loop a turn in
+    between: a login with many accounts has hundreds of entities.
     """
     coordinator = entry.runtime_data
     known = list(keys(coordinator.data))
@@ -147,6 +149,10 @@ async def async_add_entities_as_they_appear[K](
     def add_new_entities() -> None:
         current = list(keys(coordinator.data))
         new = [key for key in current if key not in known]
+        if forget is not None:
+            for key in known:
+                if key not in current:
+                    forget(key)
         known[:] = current
         async_add_entities(entity for key in new for entity in build(key))
 

@@ -196,7 +196,7 @@ async def async_setup_entry(
             for description in (ACCOUNT_SENSORS if key[1] is None else WASTE_TYPE_SENSORS)
         ),
     )
-    async_track_allowance_entities(
+    await async_track_allowance_entities(
         entry,
         async_add_entities,
         Platform.SENSOR,

@@ -6,15 +6,18 @@ from datetime import datetime, timedelta
 from http import HTTPStatus
 
 from homeassistant.components.calendar import DOMAIN as CALENDAR_DOMAIN
-from homeassistant.const import STATE_OFF
+from homeassistant.const import STATE_OFF, Platform
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import entity_registry as er
 from homeassistant.util import dt as dt_util
-from pytest_homeassistant_custom_component.common import MockConfigEntry
+import pytest
+from pytest_homeassistant_custom_component.common import MockConfigEntry, snapshot_platform
 from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
+from syrupy.assertion import SnapshotAssertion
 
 from custom_components.ecocito.const import DOMAIN
 
+from .conftest import FROZEN_NOW
 from .portal import PortalSimulator
 from .portal.scenarios import DEMO_ACCOUNT_IDS, DEMO_MAIN_ACCOUNT_ID
 from .portal.state import PARIS
@@ -174,3 +177,15 @@ async def test_calendar_http_api(
     ]
     expected_visits = [v for v in account.visits if start.replace(tzinfo=None) <= v.when]
     assert len(events) == len(expected) + len(expected_visits)
+
+
+@pytest.mark.freeze_time(FROZEN_NOW)
+@pytest.mark.parametrize("platforms", [[Platform.CALENDAR]])
+async def test_all_entities(
+    hass: HomeAssistant,
+    entity_registry: er.EntityRegistry,
+    sim_snapshot: SnapshotAssertion,
+    setup_platforms: MockConfigEntry,
+) -> None:
+    """The calendars of the demo login: state and current event of each account."""
+    await snapshot_platform(hass, entity_registry, sim_snapshot, setup_platforms.entry_id)

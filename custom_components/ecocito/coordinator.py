@@ -60,17 +60,12 @@ class AccountState:
     past_pickups: tuple[Pickup, ...] = ()
     past_visits: tuple[Visit, ...] = ()
 
-    def pickups_of(self, waste_type_id: int | None) -> tuple[Pickup, ...]:
-        """Return this year's pickups of one waste type (of every type for None)."""
+    def pickups_of(self, waste_type_id: int | None, *, past: bool = False) -> tuple[Pickup, ...]:
+        """Return this year's (or the past years') pickups of one waste type, or all."""
+        pickups = self.past_pickups if past else self.pickups
         if waste_type_id is None:
-            return self.pickups
-        return tuple(p for p in self.pickups if p.waste_type_id == waste_type_id)
-
-    def past_pickups_of(self, waste_type_id: int | None) -> tuple[Pickup, ...]:
-        """Return the past years' pickups of one waste type (of every type for None)."""
-        if waste_type_id is None:
-            return self.past_pickups
-        return tuple(p for p in self.past_pickups if p.waste_type_id == waste_type_id)
+            return pickups
+        return tuple(p for p in pickups if p.waste_type_id == waste_type_id)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

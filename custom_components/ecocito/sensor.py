@@ -66,7 +66,9 @@ PICKUPS = EcocitoSensorDescription(
     translation_key="pickups",
     state_class=SensorStateClass.TOTAL,
     value_fn=lambda state, waste_type: len(state.pickups_of(waste_type)),
-    previous_years_fn=lambda state, waste_type: _per_year(state.past_pickups_of(waste_type), len),
+    previous_years_fn=lambda state, waste_type: _per_year(
+        state.pickups_of(waste_type, past=True), len
+    ),
 )
 WEIGHT = EcocitoSensorDescription(
     key="weight",
@@ -77,7 +79,7 @@ WEIGHT = EcocitoSensorDescription(
     suggested_display_precision=1,
     value_fn=lambda state, waste_type: _weight(state.pickups_of(waste_type)),
     previous_years_fn=lambda state, waste_type: _per_year(
-        state.past_pickups_of(waste_type), _weight
+        state.pickups_of(waste_type, past=True), _weight
     ),
 )
 LAST_PICKUP = EcocitoSensorDescription(

@@ -53,7 +53,7 @@ from unittest.mock import patch
 
 from aiohttp.resolver import ThreadedResolver
 from homeassistant import loader
-from homeassistant.const import CONF_PASSWORD, CONF_USERNAME, Platform
+from homeassistant.const import Platform
 from homeassistant.core import Event, HomeAssistant, callback
 from homeassistant.helpers import entity_registry as er
 from homeassistant.util import dt as dt_util
@@ -73,13 +73,11 @@ from custom_components.ecocito import (
 )
 from custom_components.ecocito.api import portal as portal_paths
 from custom_components.ecocito.const import (
-    CONF_HISTORY_YEARS,
-    CONF_PORTAL,
-    DEFAULT_HISTORY_YEARS,
     DOMAIN,
     EVENT_PICKUP,
 )
 
+from .helpers import simulator_entry
 from .portal import PortalSimulator, PortalState, build_scenario
 from .portal.scenarios import LARGE_ACCOUNT_IDS, LARGE_LOGIN, LARGE_PASSWORD
 from .portal.state import PARIS
@@ -397,17 +395,7 @@ async def run_config(config: str, latency: float, monitor: LoopBlockMonitor) -> 
         async with async_test_home_assistant() as hass:
             await hass.config.async_set_time_zone("Europe/Paris")
             hass.data.pop(loader.DATA_CUSTOM_COMPONENTS)  # enable custom integrations
-            entry = MockConfigEntry(
-                domain=DOMAIN,
-                title=LARGE_LOGIN,
-                unique_id=f"{base_url.removeprefix('http://')}_{LARGE_LOGIN}",
-                data={
-                    CONF_PORTAL: base_url,
-                    CONF_USERNAME: LARGE_LOGIN,
-                    CONF_PASSWORD: LARGE_PASSWORD,
-                },
-                options={CONF_HISTORY_YEARS: DEFAULT_HISTORY_YEARS},
-            )
+            entry = simulator_entry(base_url, LARGE_LOGIN, LARGE_PASSWORD, "Ecocito bench")
             entry.add_to_hass(hass)
             pickups: list[dict[str, Any]] = []
 

@@ -8,7 +8,7 @@ from typing import Any
 from unittest.mock import PropertyMock, patch
 
 import aiohttp
-from homeassistant.const import CONF_PASSWORD, CONF_USERNAME, Platform
+from homeassistant.const import Platform
 from homeassistant.core import HomeAssistant
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
@@ -19,13 +19,8 @@ from syrupy.assertion import SnapshotAssertion
 # plugin loads our custom_components and not its own testing one.
 import custom_components.ecocito  # noqa: F401
 from custom_components.ecocito.api import EcocitoClient
-from custom_components.ecocito.const import (
-    CONF_HISTORY_YEARS,
-    CONF_PORTAL,
-    DEFAULT_HISTORY_YEARS,
-    DOMAIN,
-)
 
+from .helpers import simulator_entry
 from .portal import PortalSimulator, build_scenario
 from .portal.scenarios import DEMO_LOGIN, DEMO_PASSWORD
 from .portal.state import PARIS
@@ -84,17 +79,7 @@ def client(http_session: aiohttp.ClientSession, simulator: PortalSimulator) -> E
 @pytest.fixture
 def mock_config_entry(simulator: PortalSimulator) -> MockConfigEntry:
     """The entry the config flow creates for the demo login on the simulator."""
-    return MockConfigEntry(
-        domain=DOMAIN,
-        title=DEMO_TITLE,
-        unique_id=f"{simulator.base_url.removeprefix('http://')}_{DEMO_LOGIN}",
-        data={
-            CONF_PORTAL: simulator.base_url,
-            CONF_USERNAME: DEMO_LOGIN,
-            CONF_PASSWORD: DEMO_PASSWORD,
-        },
-        options={CONF_HISTORY_YEARS: DEFAULT_HISTORY_YEARS},
-    )
+    return simulator_entry(simulator.base_url, DEMO_LOGIN, DEMO_PASSWORD, DEMO_TITLE)
 
 
 @pytest.fixture

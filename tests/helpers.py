@@ -2,12 +2,28 @@
 
 from __future__ import annotations
 
-from homeassistant.const import Platform
+from homeassistant.const import CONF_PASSWORD, CONF_USERNAME, Platform
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import entity_registry as er
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
-from custom_components.ecocito.const import DOMAIN
+from custom_components.ecocito.const import (
+    CONF_HISTORY_YEARS,
+    CONF_PORTAL,
+    DEFAULT_HISTORY_YEARS,
+    DOMAIN,
+)
+
+
+def simulator_entry(base_url: str, login: str, password: str, title: str) -> MockConfigEntry:
+    """Return the entry the config flow creates for ``login`` on the simulator."""
+    return MockConfigEntry(
+        domain=DOMAIN,
+        title=title,
+        unique_id=f"{base_url.removeprefix('http://')}_{login}",
+        data={CONF_PORTAL: base_url, CONF_USERNAME: login, CONF_PASSWORD: password},
+        options={CONF_HISTORY_YEARS: DEFAULT_HISTORY_YEARS},
+    )
 
 
 async def poll(hass: HomeAssistant, entry: MockConfigEntry) -> None:

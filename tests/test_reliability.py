@@ -53,9 +53,7 @@ from custom_components.ecocito.const import (
     CONF_ACTIVATION_KEY,
     CONF_COMMUNE,
     CONF_COMMUNE_ID,
-    CONF_HISTORY_YEARS,
     CONF_PORTAL,
-    DEFAULT_HISTORY_YEARS,
     DOMAIN,
     EVENT_ACCOUNT_LINKED,
     EVENT_ACCOUNT_UNLINKED,
@@ -69,6 +67,7 @@ from custom_components.ecocito.coordinator import (
     EcocitoCoordinator,
 )
 
+from .helpers import simulator_entry
 from .portal import Fault, FaultKind, PortalSimulator, app as portal_app
 from .portal.app import ERROR_BAD_KEY
 from .portal.scenarios import (
@@ -425,17 +424,7 @@ async def test_soak(
     login.account_ids = list(LARGE_ACCOUNT_IDS[:SOAK_ACCOUNTS])
     accounts = state.linked_accounts(LARGE_LOGIN)
     budget = 2 + sum(len(account.waste_types) + 3 for account in accounts)
-    entry = MockConfigEntry(
-        domain=DOMAIN,
-        title=LARGE_LOGIN,
-        unique_id=f"{simulator.base_url.removeprefix('http://')}_{LARGE_LOGIN}",
-        data={
-            CONF_PORTAL: simulator.base_url,
-            CONF_USERNAME: LARGE_LOGIN,
-            CONF_PASSWORD: LARGE_PASSWORD,
-        },
-        options={CONF_HISTORY_YEARS: DEFAULT_HISTORY_YEARS},
-    )
+    entry = simulator_entry(simulator.base_url, LARGE_LOGIN, LARGE_PASSWORD, "Ecocito soak")
     entry.add_to_hass(hass)
     assert await hass.config_entries.async_setup(entry.entry_id)
     await hass.async_block_till_done()

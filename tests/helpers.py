@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from homeassistant.const import CONF_PASSWORD, CONF_USERNAME, Platform
 from homeassistant.core import HomeAssistant
-from homeassistant.helpers import entity_registry as er
+from homeassistant.helpers import device_registry as dr, entity_registry as er
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.ecocito.const import (
@@ -37,3 +37,19 @@ def registered(entity_registry: er.EntityRegistry, platform: Platform, unique_id
     found = entity_registry.async_get_entity_id(platform, DOMAIN, unique_id)
     assert found is not None, unique_id
     return found
+
+
+def find_device(device_registry: dr.DeviceRegistry, identifier: str) -> dr.DeviceEntry | None:
+    """Return our device with this identifier, if any.
+
+    ``async_get_device(identifiers=...)`` raises on Home Assistant 2026.x (identifiers
+    are no longer unique across config entries) and its replacements do not exist in
+    2025.4: this look-up works on both.
+    """
+    found = [
+        device
+        for device in device_registry.devices.values()
+        if (DOMAIN, identifier) in device.identifiers
+    ]
+    assert len(found) <= 1, found
+    return found[0] if found else None

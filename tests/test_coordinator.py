@@ -31,7 +31,7 @@ from custom_components.ecocito.const import (
 from custom_components.ecocito.coordinator import UPDATE_INTERVAL
 
 from .conftest import DEMO_TITLE, FROZEN_NOW
-from .helpers import poll, registered
+from .helpers import find_device, poll, registered
 from .portal import Fault, FaultKind, PortalSimulator
 from .portal.scenarios import (
     DEMO_LINKABLE_ACCOUNT_ID,
@@ -59,7 +59,7 @@ def login_unique_id(entry: MockConfigEntry, key: str) -> str:
 
 
 def account_device(device_registry: dr.DeviceRegistry, account_id: int) -> dr.DeviceEntry | None:
-    return device_registry.async_get_device(identifiers={(DOMAIN, str(account_id))})
+    return find_device(device_registry, str(account_id))
 
 
 def data_starts(simulator: PortalSimulator) -> set[str]:
@@ -92,7 +92,7 @@ async def test_devices(
         assert device.model == "Point de production"
         assert device.configuration_url == simulator.base_url
         assert device.entry_type is dr.DeviceEntryType.SERVICE
-    login = device_registry.async_get_device(identifiers={(DOMAIN, init_integration.entry_id)})
+    login = find_device(device_registry, init_integration.entry_id)
     assert login is not None
     assert login.name == DEMO_TITLE
     assert login.configuration_url == simulator.base_url
@@ -318,7 +318,7 @@ async def test_account_unlinked_while_home_assistant_was_stopped(
     assert account_device(device_registry, DEMO_SECOND_ACCOUNT_ID) is None
     assert er.async_entries_for_device(entity_registry, device.id) == []
     assert account_device(device_registry, DEMO_MAIN_ACCOUNT_ID) is not None
-    login = device_registry.async_get_device(identifiers={(DOMAIN, init_integration.entry_id)})
+    login = find_device(device_registry, init_integration.entry_id)
     assert login is not None
 
 

@@ -21,6 +21,7 @@ from syrupy.assertion import SnapshotAssertion
 
 from custom_components.ecocito.const import DOMAIN
 
+from .helpers import find_device
 from .conftest import FROZEN_NOW
 from .portal import PortalSimulator
 from .portal.scenarios import (
@@ -83,14 +84,14 @@ async def test_device_diagnostics(
     setup_platforms: MockConfigEntry,
 ) -> None:
     """An account's device: that account's data; the login's device: the entry's."""
-    device = device_registry.async_get_device(identifiers={(DOMAIN, str(DEMO_SECOND_ACCOUNT_ID))})
+    device = find_device(device_registry, str(DEMO_SECOND_ACCOUNT_ID))
     assert device is not None
     diagnostics = await get_diagnostics_for_device(hass, hass_client, setup_platforms, device)
     assert_no_canary(simulator, diagnostics)
     assert [t["label"] for t in diagnostics["waste_types"]] == ["Ordures ménagères", "Emballages"]
     assert diagnostics == sim_snapshot
 
-    login = device_registry.async_get_device(identifiers={(DOMAIN, setup_platforms.entry_id)})
+    login = find_device(device_registry, setup_platforms.entry_id)
     assert login is not None
     diagnostics = await get_diagnostics_for_device(hass, hass_client, setup_platforms, login)
     assert_no_canary(simulator, diagnostics)

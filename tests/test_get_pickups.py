@@ -16,6 +16,7 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 from custom_components.ecocito.api.portal import PATH_PICKUPS
 from custom_components.ecocito.const import DOMAIN, SERVICE_GET_PICKUPS
 
+from .helpers import find_device
 from .portal import Fault, FaultKind, PortalSimulator
 from .portal.scenarios import DEMO_LOGIN, DEMO_MAIN_ACCOUNT_ID, DEMO_WASTE_TYPES
 from .portal.state import PARIS
@@ -26,7 +27,7 @@ MAIN = DEMO_MAIN_ACCOUNT_ID
 
 
 def device_id(hass: HomeAssistant, identifier: str = str(MAIN)) -> str:
-    device = dr.async_get(hass).async_get_device(identifiers={(DOMAIN, identifier)})
+    device = find_device(dr.async_get(hass), identifier)
     assert device is not None
     return device.id
 

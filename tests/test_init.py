@@ -13,6 +13,7 @@ from pytest_homeassistant_custom_component.typing import WebSocketGenerator
 from custom_components.ecocito.api.portal import PATH_HOME, PATH_LOGIN, PATH_LOGOUT
 from custom_components.ecocito.const import DOMAIN
 
+from .helpers import find_device
 from .portal import Fault, FaultKind, PortalSimulator
 from .portal.scenarios import DEMO_LOGIN, DEMO_MAIN_ACCOUNT_ID
 
@@ -105,7 +106,7 @@ async def test_remove_device(
     client = await hass_ws_client(hass)
     entry_id = init_integration.entry_id
     for identifier in (str(DEMO_MAIN_ACCOUNT_ID), entry_id):
-        device = device_registry.async_get_device(identifiers={(DOMAIN, identifier)})
+        device = find_device(device_registry, identifier)
         assert device is not None
         response = await client.remove_device(device.id, entry_id)
         assert not response["success"]

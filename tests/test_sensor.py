@@ -14,7 +14,7 @@ from syrupy.assertion import SnapshotAssertion
 from custom_components.ecocito.const import CONF_HISTORY_YEARS, DOMAIN
 
 from .conftest import DEMO_TITLE, FROZEN_NOW
-from .helpers import poll, registered
+from .helpers import find_device, poll, registered
 from .portal import PortalSimulator
 from .portal.scenarios import (
     DEMO_MAIN_ACCOUNT_ID,
@@ -193,7 +193,7 @@ async def test_sensors_of_an_unlinked_account_are_removed(
     simulator.state.unlink("jeanne.dupont@example.fr", DEMO_SECOND_ACCOUNT_ID)
     await poll(hass, setup_platforms)
     assert (
-        device_registry.async_get_device(identifiers={(DOMAIN, str(DEMO_SECOND_ACCOUNT_ID))})
+        find_device(device_registry, str(DEMO_SECOND_ACCOUNT_ID))
         is None
     )
     remaining = er.async_entries_for_config_entry(entity_registry, setup_platforms.entry_id)

@@ -13,9 +13,12 @@ from bisect import bisect_left, bisect_right
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Final
 
-from homeassistant.components.calendar import CalendarEntity, CalendarEvent
+from homeassistant.components.calendar import (
+    CalendarEntity,
+    CalendarEntityDescription,
+    CalendarEvent,
+)
 from homeassistant.core import HomeAssistant, callback
-from homeassistant.helpers.entity import EntityDescription
 from homeassistant.util import dt as dt_util
 
 from .api import Pickup, Visit
@@ -31,7 +34,7 @@ PARALLEL_UPDATES = 0
 EVENT_DURATION: Final = timedelta(minutes=15)
 """The portal gives a moment; an event needs an end."""
 
-HISTORY = EntityDescription(key="history", translation_key="history")
+HISTORY = CalendarEntityDescription(key="history", translation_key="history")
 
 
 def _number(value: float) -> str:

@@ -129,7 +129,8 @@ async def _async_link_production_point(call: ServiceCall) -> ServiceResponse:
 
 def _account_of_device(hass: HomeAssistant, device_id: str) -> tuple[EcocitoConfigEntry, int]:
     """Return the loaded entry and the account ID of an account's device."""
-    device = dr.async_get(hass).async_get(device_id)
+    registry = dr.async_get(hass)
+    device = registry.async_get(device_id)
     account_id = next(
         (
             int(identifier)
@@ -144,7 +145,16 @@ def _account_of_device(hass: HomeAssistant, device_id: str) -> tuple[EcocitoConf
             translation_key="not_an_account",
             translation_placeholders={ATTR_DEVICE_ID: device_id},
         )
-    entries = [_loaded_entry(hass, entry_id) for entry_id in sorted(device.config_entries)]
+    # The entries holding the device: 2026.x deprecates DeviceEntry.config_entries (a
+    # device has one entry there) and 2025.4 lacks its replacement.
+    entries = [
+        _loaded_entry(hass, entry.entry_id)
+        for entry in hass.config_entries.async_entries(DOMAIN)
+        if any(
+            own.id == device.id
+            for own in dr.async_entries_for_config_entry(registry, entry.entry_id)
+        )
+    ]
     for entry in entries:
         if account_id in entry.runtime_data.data.accounts:
             return entry, account_id

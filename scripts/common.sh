@@ -1,6 +1,66 @@
-# Sourced by the other scripts: where the virtual environment and caches live.
+# Sourced by the other scripts: which Home Assistant release they work on, and where its
+# virtual environment and the caches live.
 # shellcheck shell=bash
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-VENV="${ECOCITO_VENV:-$ROOT/.venv}"
 CACHE="${ECOCITO_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/ecocito}"
-export ECOCITO_VENV="$VENV"
+
+# The two Home Assistant releases we test, each pinned by its test plugin:
+#   oldest  requirements_test.txt         the release hacs.json claims (2025.4), Python 3.13
+#   newest  requirements_test_newest.txt  the newest release whose test plugin is
+#                                         published (2026.10), Python 3.14
+# To move "newest" forward: change the plugin's pin in requirements_test_newest.txt, run
+# `scripts/test --ha newest --snapshot-update`, and review tests/snapshots/<release>/.
+release_requirements() {
+    case "$1" in
+        oldest) echo "$ROOT/requirements_test.txt" ;;
+        newest) echo "$ROOT/requirements_test_newest.txt" ;;
+        *) return 1 ;;
+    esac
+}
+release_python() {
+    case "$1" in
+        oldest) echo 3.13 ;;
+        newest) echo 3.14 ;;
+    esac
+}
+
+# use_release RELEASE: set RELEASE, REQUIREMENTS, PYTHON_VERSION and VENV. The virtual
+# environment lives in the cache folder, keyed by what goes into it, so that clones and
+# CI runs on one machine share it (ECOCITO_VENV overrides the place).
+use_release() {
+    if ! REQUIREMENTS="$(release_requirements "$1")"; then
+        echo "Unknown Home Assistant release '$1': use oldest or newest." >&2
+        exit 2
+    fi
+    RELEASE="$1"
+    PYTHON_VERSION="$(release_python "$1")"
+    local key
+    key="$(cat "$REQUIREMENTS" "$ROOT/scripts/setup" | sha256sum | cut -c1-16)"
+    VENV="${ECOCITO_VENV:-$CACHE/venv-$RELEASE-$key}"
+    export ECOCITO_RELEASE="$RELEASE"
+}
+
+# parse_release DEFAULT "$@": take `--ha oldest|newest` out of the arguments (into
+# ARGS) and call use_release with it, or with DEFAULT.
+parse_release() {
+    local release="$1"
+    shift
+    ARGS=()
+    while (($#)); do
+        case "$1" in
+            --ha)
+                release="${2:?--ha needs oldest or newest}"
+                shift 2
+                ;;
+            --ha=*)
+                release="${1#--ha=}"
+                shift
+                ;;
+            *)
+                ARGS+=("$1")
+                shift
+                ;;
+        esac
+    done
+    use_release "$release"
+}

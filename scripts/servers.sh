@@ -4,16 +4,25 @@
 
 SERVER_PIDS=()
 
-# install_server_requirements: add requirements_develop.txt to the environment, once.
+# install_server_requirements: add what a running Home Assistant needs beyond its test
+# tool chain, once: the frontend and the authenticator-app MFA module it loads at start,
+# at the versions that release itself pins (so moving a release needs no edit here).
+# Home Assistant then runs with --skip-pip and never changes the environment.
 install_server_requirements() {
-    local stamp="$VENV/.ecocito-develop-requirements" wanted
-    wanted="$(cat "$ROOT/requirements_develop.txt")"
+    local stamp="$VENV/.ecocito-server-requirements" wanted
+    wanted="$("$VENV/bin/python" -c '
+import json, pathlib, homeassistant
+from homeassistant.auth.mfa_modules import totp
+here = pathlib.Path(homeassistant.__file__).parent
+frontend = json.loads((here / "components" / "frontend" / "manifest.json").read_text())
+print(*frontend["requirements"], *totp.REQUIREMENTS)')"
     if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$wanted" ]; then
         return 0
     fi
-    echo "Installing requirements_develop.txt into $VENV"
-    "$VENV/bin/python" -m pip install --quiet -r "$ROOT/requirements_develop.txt" \
-        2> >(grep -v "is ignored: it is neither" >&2)
+    echo "Installing $wanted into $VENV"
+    # shellcheck disable=SC2086 # one word per requirement
+    "$VENV/bin/python" -m pip install --quiet $wanted \
+        2> >(grep -v -e "is ignored: it is neither" -e "is ignored: it is either" >&2)
     echo "$wanted" >"$stamp"
 }
 
@@ -66,7 +75,7 @@ start_portal() {
 }
 
 # start_hass CONFIG_DIR PORT HOST LOG: --skip-pip, so that Home Assistant never changes
-# the environment (requirements_develop.txt has what it needs).
+# the environment (install_server_requirements has put in what it needs).
 start_hass() {
     start_in_group "$4" env ECOCITO_HA_PORT="$2" ECOCITO_HA_HOST="$3" \
         "$VENV/bin/hass" --skip-pip -c "$1"

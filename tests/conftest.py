@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Iterable, Iterator
 from datetime import date, datetime
+import logging
+from pathlib import Path
 from typing import Any
 from unittest.mock import PropertyMock, patch
 
@@ -14,13 +16,14 @@ import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 from pytest_homeassistant_custom_component.syrupy import HomeAssistantSnapshotExtension
 from syrupy.assertion import SnapshotAssertion
+from syrupy.location import PyTestLocation
 
 # Import our package before the `hass` fixture runs, so that Home Assistant's test
 # plugin loads our custom_components and not its own testing one.
 import custom_components.ecocito  # noqa: F401
 from custom_components.ecocito.api import EcocitoClient
 
-from .helpers import simulator_entry
+from .helpers import HA_RELEASE, simulator_entry
 from .portal import PortalSimulator, build_scenario
 from .portal.scenarios import DEMO_LOGIN, DEMO_PASSWORD
 from .portal.state import PARIS
@@ -32,6 +35,29 @@ FROZEN_TODAY = date(2026, 11, 26)
 """The day snapshot tests freeze Home Assistant's clock and the simulator's data to."""
 FROZEN_NOW = datetime(2026, 11, 26, 12, 0, tzinfo=PARIS)
 """Noon on FROZEN_TODAY, portal time: use with ``pytest.mark.freeze_time(FROZEN_NOW)``."""
+
+
+def frame_reports(records: Iterable[logging.LogRecord]) -> list[str]:
+    """Return Home Assistant's reports of deprecated or wrong calls by our code.
+
+    Home Assistant logs them ("Detected that custom integration 'ecocito' calls ...,
+    which is deprecated") and keeps running, so nothing else would fail; from test code
+    they read "Detected code that ...".
+    """
+    return [
+        message
+        for record in records
+        if "Detected that custom integration 'ecocito'" in (message := record.getMessage())
+        or message.startswith("Detected code that")
+        or ("'ecocito'" in message and "deprecated" in message)
+    ]
+
+
+@pytest.fixture(autouse=True)
+def no_frame_reports(caplog: pytest.LogCaptureFixture) -> Iterator[None]:
+    """Fail every test during which Home Assistant reported a deprecated call of ours."""
+    yield
+    assert frame_reports([*caplog.get_records("setup"), *caplog.get_records("call")]) == []
 
 
 @pytest.fixture
@@ -117,10 +143,25 @@ async def setup_platforms(
     return mock_config_entry
 
 
+class ReleaseSnapshotExtension(HomeAssistantSnapshotExtension):
+    """Home Assistant core's snapshot format, in one folder per release we test.
+
+    Registry entries gain fields from one release to the next (2026.x added
+    ``object_id_base``, ``suggested_object_id``, device ``config_entry_id``...), so
+    ``tests/snapshots/2025.4/`` and ``tests/snapshots/2026.10/`` differ exactly by
+    those: diff the two folders to see how. Everything of ours is the same in both.
+    """
+
+    @classmethod
+    def dirname(cls, *, test_location: PyTestLocation) -> str:
+        """Return tests/snapshots/<release>/."""
+        return str(Path(test_location.filepath).parent / "snapshots" / HA_RELEASE)
+
+
 @pytest.fixture
 def snapshot(snapshot: SnapshotAssertion) -> SnapshotAssertion:
-    """Snapshots serialised as Home Assistant core's, stored in tests/snapshots/."""
-    return snapshot.use_extension(HomeAssistantSnapshotExtension)
+    """Snapshots serialised as Home Assistant core's, stored per release (see above)."""
+    return snapshot.use_extension(ReleaseSnapshotExtension)
 
 
 @pytest.fixture

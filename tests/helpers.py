@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
-from homeassistant.const import CONF_PASSWORD, CONF_USERNAME, Platform
+from typing import Any
+
+from homeassistant.const import CONF_PASSWORD, CONF_USERNAME, Platform, __version__
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import device_registry as dr, entity_registry as er
 from pytest_homeassistant_custom_component.common import MockConfigEntry
+from pytest_homeassistant_custom_component.typing import MockHAClientWebSocket
 
 from custom_components.ecocito.const import (
     CONF_HISTORY_YEARS,
@@ -13,6 +16,9 @@ from custom_components.ecocito.const import (
     DEFAULT_HISTORY_YEARS,
     DOMAIN,
 )
+
+HA_RELEASE = ".".join(__version__.split(".")[:2])
+"""The Home Assistant release the suite runs on: "2025.4" (oldest) or "2026.10" (newest)."""
 
 
 def simulator_entry(base_url: str, login: str, password: str, title: str) -> MockConfigEntry:
@@ -42,14 +48,36 @@ def registered(entity_registry: er.EntityRegistry, platform: Platform, unique_id
 def find_device(device_registry: dr.DeviceRegistry, identifier: str) -> dr.DeviceEntry | None:
     """Return our device with this identifier, if any.
 
-    ``async_get_device(identifiers=...)`` raises on Home Assistant 2026.x (identifiers
-    are no longer unique across config entries) and its replacements do not exist in
-    2025.4: this look-up works on both.
+    Works on 2025.4 and 2026.x alike: ``async_get_device(identifiers=...)`` and using
+    ``device_registry.devices`` as a mapping are deprecated on 2026.x (identifiers are
+    no longer unique across config entries), and their replacements do not exist in
+    2025.4.
     """
     found = [
         device
-        for device in device_registry.devices.values()
+        for entry in device_registry.hass.config_entries.async_entries(DOMAIN)
+        for device in dr.async_entries_for_config_entry(device_registry, entry.entry_id)
         if (DOMAIN, identifier) in device.identifiers
     ]
     assert len(found) <= 1, found
     return found[0] if found else None
+
+
+async def remove_device_as_the_frontend_does(
+    client: MockHAClientWebSocket, device_id: str, entry_id: str
+) -> dict[str, Any]:
+    """Ask to delete a device over the websocket API, as each release's frontend does.
+
+    2026.x's frontend sends ``config/device_registry/remove`` (a device has one entry
+    there); 2025.4's removes the device from one entry with ``remove_config_entry``.
+    """
+    if HA_RELEASE == "2025.4":
+        command = {
+            "type": "config/device_registry/remove_config_entry",
+            "config_entry_id": entry_id,
+        }
+    else:
+        command = {"type": "config/device_registry/remove"}
+    await client.send_json_auto_id({**command, "device_id": device_id})
+    response: dict[str, Any] = await client.receive_json()
+    return response

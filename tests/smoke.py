@@ -7,7 +7,9 @@ does), then runs `python -m tests.smoke --ha URL --portal URL`, which:
 2. adds the Ecocito integration through the config-flow HTTP API with the demo
    credentials, linking the third production point on the way;
 3. waits for every linked account's entities, then compares their states with the
-   simulator's own figures for the current year (portal time, Europe/Paris).
+   simulator's own figures for the current year (portal time, Europe/Paris);
+4. reads each account's calendar over the REST API the frontend uses: one event per
+   pickup and per visit of the year.
 
 Not a pytest module (pytest collects `test_*.py` only). Exits non-zero on any mismatch.
 """
@@ -321,6 +323,33 @@ async def wait_for_entities(
         await asyncio.sleep(1)
 
 
+async def calendar_failures(
+    hass: HomeAssistant, found: dict[str, tuple[str, str]], checks: list[Check]
+) -> list[str]:
+    """Compare each account's calendar events of the year with its pickups and visits."""
+    year = datetime.now(PARIS).year
+    window = {
+        "start": datetime(year, 1, 1, tzinfo=PARIS).isoformat(),
+        "end": datetime(year + 1, 1, 1, tzinfo=PARIS).isoformat(),
+    }
+    failures = []
+    for account_id in sorted({check.account_id for check in checks}):
+        expected = sum(
+            check.expected
+            for check in checks
+            if check.account_id == account_id
+            and check.unique_id.startswith((f"{account_id}_pickups_", f"{account_id}_visits"))
+        )
+        calendar = found.get(f"{account_id}_history")
+        if calendar is None:
+            failures.append(f"account {account_id} has no calendar")
+            continue
+        events = await hass.request("GET", f"/api/calendars/{calendar[0]}", params=window)
+        if len(events) != expected:
+            failures.append(f"{calendar[0]}: {len(events)} events in {year}, expected {expected}")
+    return failures
+
+
 async def run(ha_url: str, portal_url: str) -> int:
     started = time.monotonic()
     jar = aiohttp.CookieJar(unsafe=True)
@@ -356,6 +385,7 @@ async def run(ha_url: str, portal_url: str) -> int:
             for account_id in account_ids
             if account_id not in devices
         ]
+        failures += await calendar_failures(hass, found, checks)
 
     for account_id in account_ids:
         figures = [check for check in checks if check.account_id == account_id]
@@ -369,9 +399,10 @@ async def run(ha_url: str, portal_url: str) -> int:
     for failure in failures:
         _log(f"MISMATCH {failure}")
     verdict = "FAILED" if failures else "passed"
+    total = len(checks) + 1 + len(account_ids)  # with the linked-accounts sensor, calendars
     _log(
-        f"{verdict}: {len(checks) + 1 - len(failures)}/{len(checks) + 1} figures match for "
-        f"{len(account_ids)} accounts ({time.monotonic() - started:.1f} s)"
+        f"{verdict}: {total - len(failures)}/{total} figures match for "
+        f"{len(account_ids)} accounts, calendars included ({time.monotonic() - started:.1f} s)"
     )
     return 1 if failures else 0
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from homeassistant.config_entries import SOURCE_REAUTH, ConfigEntryState
 from homeassistant.core import HomeAssistant
-from homeassistant.helpers import device_registry as dr
+from homeassistant.helpers import device_registry as dr, frame
 from homeassistant.setup import async_setup_component
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
@@ -13,7 +13,8 @@ from pytest_homeassistant_custom_component.typing import WebSocketGenerator
 from custom_components.ecocito.api.portal import PATH_HOME, PATH_LOGIN, PATH_LOGOUT
 from custom_components.ecocito.const import DOMAIN
 
-from .helpers import find_device
+from .conftest import frame_reports
+from .helpers import find_device, remove_device_as_the_frontend_does
 from .portal import Fault, FaultKind, PortalSimulator
 from .portal.scenarios import DEMO_LOGIN, DEMO_MAIN_ACCOUNT_ID
 
@@ -108,13 +109,29 @@ async def test_remove_device(
     for identifier in (str(DEMO_MAIN_ACCOUNT_ID), entry_id):
         device = find_device(device_registry, identifier)
         assert device is not None
-        response = await client.remove_device(device.id, entry_id)
+        response = await remove_device_as_the_frontend_does(client, device.id, entry_id)
         assert not response["success"]
         assert device_registry.async_get(device.id) is not None
 
     stale = device_registry.async_get_or_create(
         config_entry_id=entry_id, identifiers={(DOMAIN, "999999")}
     )
-    response = await client.remove_device(stale.id, entry_id)
+    response = await remove_device_as_the_frontend_does(client, stale.id, entry_id)
     assert response["success"]
     assert device_registry.async_get(stale.id) is None
+
+
+async def test_a_deprecated_call_of_ours_fails_the_test(
+    hass: HomeAssistant, enable_custom_integrations: None, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Home Assistant only logs its report of a deprecated call: conftest turns it into a failure."""
+    frame.report_usage(
+        "calls `old_api`, which is deprecated",
+        integration_domain=DOMAIN,
+        breaks_in_ha_version="2099.1.0",
+        core_behavior=frame.ReportBehavior.LOG,
+    )
+    reports = frame_reports(caplog.records)
+    assert len(reports) == 1
+    assert "calls `old_api`, which is deprecated" in reports[0]
+    caplog.clear()  # what no_frame_reports would otherwise fail this test for

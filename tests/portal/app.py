@@ -176,7 +176,9 @@ def _json(request: web.Request, payload: Any) -> web.Response:
     )
 
 
-def _data_page(request: web.Request, rows: list[dict[str, Any]], query: DataQuery) -> dict[str, Any]:
+def _data_page(
+    request: web.Request, rows: list[dict[str, Any]], query: DataQuery
+) -> dict[str, Any]:
     """One DevExtreme page; with IGNORE_SKIP, always the first one and a wrong total."""
     if not request.get(_IGNORE_SKIP):
         return page(rows, query)
@@ -416,7 +418,11 @@ class PortalSimulator:
             self._disconnect(request)
         fault = self._next_fault(request.path)
         if fault is not None:
-            early = await self._apply_fault(request, fault)
+            early = (
+                await self._apply_fault(request, fault)
+                if fault.kind in SPEC_FAULT_KINDS
+                else self._apply_hostile_fault(request, fault)
+            )
             if early is not None:
                 return early
         response = await handler(request)
@@ -473,8 +479,6 @@ class PortalSimulator:
                 self._sessions.pop(request.cookies.get(SESSION_COOKIE, ""), None)
             case FaultKind.MARKUP_CHANGED:
                 request[_MARKUP_CHANGED] = True
-            case _:
-                return self._apply_hostile_fault(request, fault)
         return None
 
     @staticmethod

@@ -569,6 +569,7 @@ async def test_search_communes(client: EcocitoClient, simulator: PortalSimulator
     by_name = await client.search_communes("  la   souterraine ")
     accents_ignored = await client.search_communes("gueret")
     too_short = await client.search_communes("g")
+    too_long = await client.search_communes("Z" * 10_000)
 
     assert {c.postal_code for c in by_postal_code} == {"23000"}
     assert len(by_postal_code) > 1
@@ -577,6 +578,7 @@ async def test_search_communes(client: EcocitoClient, simulator: PortalSimulator
     ]
     assert "GUÉRET" in {c.name for c in accents_ignored}
     assert too_short == ()
+    assert too_long == ()
     assert simulator.count("/Usager/Profil/RechercherCommunes") == 3
 
 

@@ -243,7 +243,7 @@ class EcocitoClient:
     async def search_communes(self, term: str) -> tuple[Commune, ...]:
         """Return the communes matching a postal-code prefix or a name."""
         term = " ".join(term.split())
-        if len(term) < portal.SEARCH_MIN_LENGTH:
+        if not portal.SEARCH_MIN_LENGTH <= len(term) <= portal.SEARCH_MAX_LENGTH:
             return ()
         async with self._lock:
             payload = await self._with_session(

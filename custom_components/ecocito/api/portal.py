@@ -90,6 +90,8 @@ PATH_LINK_START: Final = "/Usager/Profil/AssocierCompte"
 PATH_SEARCH_COMMUNES: Final = "/Usager/Profil/RechercherCommunes"
 QUERY_TERM: Final = "term"
 SEARCH_MIN_LENGTH: Final = 2
+SEARCH_MAX_LENGTH: Final = 100
+"""Longer terms match no commune and are not sent (a long query can be refused)."""
 PATH_LINK_COMMUNE: Final = "/Usager/Profil/AssocierCompte/Commune"
 FIELD_COMMUNE_ID: Final = "IdCommune"
 PATH_LINK_KEY: Final = "/Usager/Profil/AssocierCompte/Cle"

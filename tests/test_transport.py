@@ -179,11 +179,12 @@ async def test_large_page_is_parsed_off_the_event_loop(
 # --- Nesting --------------------------------------------------------------------
 
 
+@pytest.mark.parametrize("depth", [990, 100_000])
 async def test_deeply_nested_page_is_read(
-    client: EcocitoClient, simulator: PortalSimulator
+    client: EcocitoClient, simulator: PortalSimulator, depth: int
 ) -> None:
     """~990 nested elements once raised RecursionError: the tree walk does not recurse."""
-    simulator.add_fault(Fault(FaultKind.DEEP_NESTING, HOME, depth=990))
+    simulator.add_fault(Fault(FaultKind.DEEP_NESTING, HOME, depth=depth))
 
     assert (await client.login()).accounts
     assert (await client.get_accounts()).accounts

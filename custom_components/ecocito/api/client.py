@@ -426,11 +426,11 @@ class EcocitoClient:
 
     @staticmethod
     async def _parse_page(answer: _Answer) -> Element:
-        """Parse an HTML answer (off the event loop when it is large)."""
-        try:
-            return await _off_loop_if_large(parse_html, answer.body)
-        except RecursionError:
-            raise PortalChangedError("a page is nested too deeply to be read") from None
+        """Parse an HTML answer (off the event loop when it is large).
+
+        The tree never recurses, so no nesting depth can raise ``RecursionError``.
+        """
+        return await _off_loop_if_large(parse_html, answer.body)
 
     def _remember_token(self, page: Element) -> None:
         field = page.find("input", name=portal.FIELD_TOKEN)

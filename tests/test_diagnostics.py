@@ -19,10 +19,8 @@ from pytest_homeassistant_custom_component.components.diagnostics import (
 from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 from syrupy.assertion import SnapshotAssertion
 
-from custom_components.ecocito.const import DOMAIN
-
-from .helpers import find_device
 from .conftest import FROZEN_NOW
+from .helpers import find_device
 from .portal import PortalSimulator
 from .portal.scenarios import (
     DEMO_LOGIN,

@@ -11,7 +11,7 @@ import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry, snapshot_platform
 from syrupy.assertion import SnapshotAssertion
 
-from custom_components.ecocito.const import CONF_HISTORY_YEARS, DOMAIN
+from custom_components.ecocito.const import CONF_HISTORY_YEARS
 
 from .conftest import DEMO_TITLE, FROZEN_NOW
 from .helpers import find_device, poll, registered
@@ -192,10 +192,7 @@ async def test_sensors_of_an_unlinked_account_are_removed(
     """Unlinking removes the account's sensors; the login's sensors follow."""
     simulator.state.unlink("jeanne.dupont@example.fr", DEMO_SECOND_ACCOUNT_ID)
     await poll(hass, setup_platforms)
-    assert (
-        find_device(device_registry, str(DEMO_SECOND_ACCOUNT_ID))
-        is None
-    )
+    assert find_device(device_registry, str(DEMO_SECOND_ACCOUNT_ID)) is None
     remaining = er.async_entries_for_config_entry(entity_registry, setup_platforms.entry_id)
     assert not [e for e in remaining if e.unique_id.startswith(f"{DEMO_SECOND_ACCOUNT_ID}_")]
     linked = registered(

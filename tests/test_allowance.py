@@ -199,3 +199,47 @@ async def test_single_account_goes_straight_to_the_form(
     await hass.async_block_till_done()
     await set_allowance(hass, mock_config_entry, None, {"Ordures ménagères": 52, "price": 0})
     assert value(hass, Platform.SENSOR, f"{MAIN}_allowance_cost") == "0.0"
+
+
+@pytest.mark.parametrize(
+    ("form", "errors"),
+    [
+        ({"Ordures ménagères": 2.5}, {"Ordures ménagères": "whole_number"}),
+        ({"Ordures ménagères": "nan"}, {"Ordures ménagères": "whole_number"}),
+        ({"Ordures ménagères": 12, "price": "nan"}, {"price": "not_a_number"}),
+    ],
+)
+async def test_allowance_counts_are_whole_numbers(
+    hass: HomeAssistant, init_integration: MockConfigEntry, form: dict[str, Any], errors: Any
+) -> None:
+    """2.5 pickups (or NaN) is refused on its field, then a whole number is stored."""
+    flow = hass.config_entries.options
+    result = await flow.async_init(init_integration.entry_id)
+    result = await flow.async_configure(result["flow_id"], {"next_step_id": "allowance"})
+    result = await flow.async_configure(result["flow_id"], {"account": str(MAIN)})
+    assert result["step_id"] == "allowance_account"
+
+    result = await flow.async_configure(result["flow_id"], form)
+    assert result["type"] is FlowResultType.FORM
+    assert result["errors"] == errors
+    assert CONF_ALLOWANCES not in init_integration.options
+
+    result = await flow.async_configure(result["flow_id"], {"Ordures ménagères": 12})
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert init_integration.options[CONF_ALLOWANCES] == {
+        str(MAIN): {"included": {"15": 12}, "price": None}
+    }
+
+
+async def test_history_years_are_a_whole_number(
+    hass: HomeAssistant, init_integration: MockConfigEntry
+) -> None:
+    flow = hass.config_entries.options
+    result = await flow.async_init(init_integration.entry_id)
+    result = await flow.async_configure(result["flow_id"], {"next_step_id": "history"})
+
+    result = await flow.async_configure(result["flow_id"], {CONF_HISTORY_YEARS: 1.5})
+    assert result["errors"] == {CONF_HISTORY_YEARS: "whole_number"}
+    result = await flow.async_configure(result["flow_id"], {CONF_HISTORY_YEARS: 1})
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert init_integration.options[CONF_HISTORY_YEARS] == 1

@@ -12,6 +12,7 @@ import pytest
 from custom_components.ecocito.api import (
     Account,
     AuthenticationError,
+    ClientClosedError,
     EcocitoClient,
     InvalidKeyError,
     InvalidPortalError,
@@ -19,7 +20,9 @@ from custom_components.ecocito.api import (
     KeyOtherCommuneError,
     PortalChangedError,
     PortalConnectionError,
+    PortalUserInfoError,
     RateLimitedError,
+    SessionRefusedError,
     UnknownAccountError,
     UnknownCommuneError,
     normalize_portal,
@@ -109,7 +112,6 @@ def test_normalize_portal(value: str, expected: str) -> None:
         ("", "Not a valid portal address"),
         ("pilat rhodanien", "Not a valid portal address"),
         ("ftp://ccac.ecocito.com", "Not a valid portal address"),
-        ("https://jeanne:secret@ccac.ecocito.com", "Not a valid portal address"),
         ("http://ccac.ecocito.com", "must be reached over https"),
         ("https://ccac.ecocito.com:99999", "Not a valid address"),
     ],
@@ -117,6 +119,30 @@ def test_normalize_portal(value: str, expected: str) -> None:
 def test_normalize_portal_rejects(value: str, reason: str) -> None:
     with pytest.raises(InvalidPortalError, match=reason):
         normalize_portal(value)
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "https://jeanne:secret@ccac.ecocito.com",
+        "jeanne:secret@ccac.ecocito.com",
+        "https://:secret@ccac.ecocito.com",
+        "https://jeanne@ccac.ecocito.com",
+    ],
+)
+def test_normalize_portal_refuses_user_info_without_echoing_it(value: str) -> None:
+    with pytest.raises(PortalUserInfoError) as err:
+        normalize_portal(value)
+
+    assert "secret" not in str(err.value)
+    assert "jeanne" not in str(err.value)
+
+
+def test_normalize_portal_does_not_echo_a_long_value() -> None:
+    with pytest.raises(InvalidPortalError) as err:
+        normalize_portal("x" * 10_000 + " y")
+
+    assert len(str(err.value)) < 120
 
 
 def test_portal_identity(http_session: aiohttp.ClientSession) -> None:
@@ -185,10 +211,16 @@ async def test_logout_ends_the_session(client: EcocitoClient, simulator: PortalS
     await client.login()
 
     await client.logout()
-    await client.get_accounts()
 
     assert simulator.count("/Usager/Profil/Deconnexion") == 1
-    assert simulator.count(LOGIN, "POST") == 2
+    assert simulator.session_count() == 0
+    # A logged-out client is closed: it never logs in again.
+    with pytest.raises(ClientClosedError):
+        await client.get_accounts()
+    await client.logout()
+    assert simulator.count(LOGIN, "POST") == 1
+    assert simulator.count("/Usager/Profil/Deconnexion") == 1
+    assert simulator.count(LOGIN, "GET") == 0  # the logout's redirect is not followed
 
 
 @pytest.mark.parametrize("mode", ["page", "redirect"])
@@ -241,27 +273,31 @@ async def test_expiry_at_switch_and_in_wizard_is_survived(
     assert simulator.count(LOGIN, "POST") == 3
 
 
-async def test_login_page_after_new_login_is_an_authentication_error(
+async def test_login_page_after_new_login_is_a_temporary_failure(
     client: EcocitoClient, simulator: PortalSimulator
 ) -> None:
+    """Two login pages in a row, and no message from the portal: not a wrong password."""
     await client.login()
     simulator.add_fault(Fault(kind=FaultKind.SESSION_EXPIRED, path=COLLECTION))
 
-    with pytest.raises(AuthenticationError, match="right after logging in"):
+    with pytest.raises(SessionRefusedError, match="right after logging in") as err:
         await client.get_waste_types(DEMO_MAIN_ACCOUNT_ID)
+    assert not isinstance(err.value, AuthenticationError)
+    assert isinstance(err.value, PortalConnectionError)
     assert simulator.count(LOGIN, "POST") == 2
 
 
+@pytest.mark.parametrize("path", [HOME, LOGIN])
 async def test_session_not_kept_after_login(
-    client: EcocitoClient, simulator: PortalSimulator
+    client: EcocitoClient, simulator: PortalSimulator, path: str
 ) -> None:
-    """The log-in is accepted but the next page is the login page again."""
-    simulator.add_fault(Fault(kind=FaultKind.SESSION_EXPIRED, path=HOME))
+    """The log-in is accepted but the next page is the login page again, without a message."""
+    simulator.add_fault(Fault(kind=FaultKind.LOGIN_PAGE, path=path, count=1))
 
-    with pytest.raises(AuthenticationError) as err:
+    with pytest.raises(SessionRefusedError):
         await client.login()
 
-    assert err.value.message is None
+    assert (await client.login()).accounts == DEMO_ACCOUNTS  # the next try works
 
 
 async def test_password_changed_on_the_portal(
@@ -533,6 +569,7 @@ async def test_search_communes(client: EcocitoClient, simulator: PortalSimulator
     by_name = await client.search_communes("  la   souterraine ")
     accents_ignored = await client.search_communes("gueret")
     too_short = await client.search_communes("g")
+    too_long = await client.search_communes("Z" * 10_000)
 
     assert {c.postal_code for c in by_postal_code} == {"23000"}
     assert len(by_postal_code) > 1
@@ -541,6 +578,7 @@ async def test_search_communes(client: EcocitoClient, simulator: PortalSimulator
     ]
     assert "GUÉRET" in {c.name for c in accents_ignored}
     assert too_short == ()
+    assert too_long == ()
     assert simulator.count("/Usager/Profil/RechercherCommunes") == 3
 
 

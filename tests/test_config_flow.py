@@ -22,10 +22,11 @@ from custom_components.ecocito.api.portal import (
     PATH_HOME,
     PATH_LINK_KEY,
     PATH_LOGIN,
+    PATH_LOGOUT,
     PATH_SEARCH_COMMUNES,
     PATH_SIGN_UP,
 )
-from custom_components.ecocito.config_flow import GENERIC_SIGN_UP_URL
+from custom_components.ecocito.config_flow import GENERIC_SIGN_UP_URL, PLACEHOLDER_LIMIT
 from custom_components.ecocito.const import (
     CONF_ACCOUNT,
     CONF_ACTIVATION_KEY,
@@ -213,6 +214,90 @@ async def test_user_step_errors(
         result["flow_id"], credentials(simulator)
     )
     await finish(hass, result["flow_id"], simulator)
+
+
+async def test_portal_address_with_user_info_is_refused_and_never_logged(
+    hass: HomeAssistant, simulator: PortalSimulator, caplog: pytest.LogCaptureFixture
+) -> None:
+    """``http://user:password@host``: a clear error, the address neither logged nor shown."""
+    caplog.set_level(logging.DEBUG)
+    secret = "Pw-Dans-Url-7"
+    typed = simulator.base_url.replace("http://", f"http://jeanne:{secret}@")
+    result = await hass.config_entries.flow.async_init(DOMAIN, context={"source": SOURCE_USER})
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], credentials(simulator, portal=typed)
+    )
+
+    assert result["errors"] == {CONF_PORTAL: "portal_userinfo"}
+    suggested = {
+        str(key): key.description["suggested_value"]
+        for key in result["data_schema"].schema
+        if key.description
+    }
+    assert suggested == {CONF_USERNAME: DEMO_LOGIN}
+    assert secret not in json.dumps(result, default=repr)
+    assert secret not in caplog.text
+    assert simulator.requests == []
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], credentials(simulator)
+    )
+    await finish(hass, result["flow_id"], simulator)
+    assert secret not in caplog.text
+
+
+async def test_long_input_is_not_echoed_whole(
+    hass: HomeAssistant, simulator: PortalSimulator, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A 10,000-character portal or commune comes back in no error and no placeholder."""
+    caplog.set_level(logging.DEBUG)
+    result = await hass.config_entries.flow.async_init(DOMAIN, context={"source": SOURCE_USER})
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], credentials(simulator, portal="portail" * 1500)
+    )
+    assert result["errors"] == {CONF_PORTAL: "invalid_portal"}
+    assert all(
+        len(text) <= PLACEHOLDER_LIMIT for text in result["description_placeholders"].values()
+    )
+    assert "portail" * 20 not in caplog.text
+
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], credentials(simulator)
+    )
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {"next_step_id": "link"}
+    )
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {CONF_COMMUNE: "Z" * 10_000}
+    )
+    assert result["errors"] == {CONF_COMMUNE: "no_commune"}
+    assert len(result["description_placeholders"][CONF_COMMUNE]) == PLACEHOLDER_LIMIT
+
+
+async def test_flows_log_out_when_they_end(hass: HomeAssistant, simulator: PortalSimulator) -> None:
+    """Finished or abandoned, a flow ends every portal session it opened."""
+    result = await start_and_log_in(hass, simulator)
+    hass.config_entries.flow.async_abort(result["flow_id"])
+    await hass.async_block_till_done()
+    assert simulator.count(PATH_LOGOUT) == 1
+    assert simulator.session_count() == 0
+
+    # A log-in that worked but whose answer was not understood, then a good one.
+    simulator.reset_requests()
+    simulator.add_fault(Fault(FaultKind.MARKUP_CHANGED, PATH_HOME, count=2))
+    result = await hass.config_entries.flow.async_init(DOMAIN, context={"source": SOURCE_USER})
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], credentials(simulator)
+    )
+    assert result["errors"] == {CONF_PORTAL: "portal_changed"}
+    assert simulator.session_count() == 1
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], credentials(simulator)
+    )
+    entry = await finish(hass, result["flow_id"], simulator)
+    await hass.async_block_till_done()
+    assert entry.state is ConfigEntryState.LOADED
+    assert simulator.count(PATH_LOGOUT) == 2
+    assert simulator.session_count() == 1  # the entry's own
 
 
 async def test_user_step_shows_the_portals_message(
@@ -464,6 +549,8 @@ async def test_reauth(
     assert mock_config_entry.unique_id == unique_id(simulator)
     await hass.async_block_till_done()
     assert mock_config_entry.state is ConfigEntryState.LOADED
+    assert simulator.count(PATH_LOGOUT) == 1  # the flow's session
+    assert simulator.session_count() == 1  # the entry's
 
 
 async def test_reconfigure(

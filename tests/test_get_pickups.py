@@ -120,6 +120,32 @@ async def test_bad_range(hass: HomeAssistant, init_integration: MockConfigEntry)
     assert err.value.translation_placeholders == {"start": "2026-03-01", "end": "2026-02-01"}
 
 
+@pytest.mark.parametrize(
+    ("start", "end", "early"),
+    [
+        ("0001-01-01", None, "0001-01-01"),
+        ("1899-12-31", "2026-02-01", "1899-12-31"),
+        ("2026-03-01", "0099-02-01", "0099-02-01"),
+    ],
+)
+async def test_dates_before_1900(
+    hass: HomeAssistant,
+    simulator: PortalSimulator,
+    init_integration: MockConfigEntry,
+    start: str,
+    end: str | None,
+    early: str,
+) -> None:
+    """A date before 1900 gets a translated error, and nothing is asked of the portal."""
+    simulator.reset_requests()
+    dates = {"start": start} | ({"end": end} if end else {})
+    with pytest.raises(ServiceValidationError) as err:
+        await get_pickups(hass, device_id=device_id(hass), **dates)
+    assert err.value.translation_key == "date_too_early"
+    assert err.value.translation_placeholders == {"date": early, "earliest": "1900-01-01"}
+    assert simulator.requests == []
+
+
 async def test_not_an_account(hass: HomeAssistant, init_integration: MockConfigEntry) -> None:
     """The login's device, or an unknown device, is not an account."""
     for device in (device_id(hass, init_integration.entry_id), "not-a-device"):

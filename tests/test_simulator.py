@@ -576,3 +576,44 @@ def test_scenarios_are_deterministic_and_fast() -> None:
     assert [a.id for a in accounts] == list(LARGE_ACCOUNT_IDS)
     assert all(3 <= len(a.waste_types) <= 5 for a in accounts)
     assert min(a.pickups[0].when for a in accounts).year == 2022
+
+
+async def test_hostile_faults(sim: PortalSimulator, browser: aiohttp.ClientSession) -> None:
+    """The faults beyond the SPEC's table, switched on through the admin endpoint."""
+    base = sim.base_url
+    await login(browser, sim)
+
+    async def fault(**body: Any) -> None:
+        async with browser.post(f"{base}/_sim/faults", json=body) as response:
+            assert response.status == 200, await response.text()
+
+    await fault(kind="redirect", path=COLLECTE, count=1, status=307, location="http://x.test")
+    async with browser.get(f"{base}{COLLECTE}?skip=5", allow_redirects=False) as response:
+        assert response.status == 307
+        assert response.headers["Location"] == f"http://x.test{COLLECTE}?skip=5"
+
+    query = data_query(date(2000, 1, 1), TODAY, type_id=15) | {"skip": "3", "take": "2"}
+    honoured = await get_json(browser, sim, COLLECTE, query)
+    await fault(kind="ignore_skip", path=COLLECTE, count=1)
+    ignored = await get_json(browser, sim, COLLECTE, query)
+    first = await get_json(browser, sim, COLLECTE, query | {"skip": "0"})
+    assert ignored["data"] == first["data"] != honoured["data"]
+    assert ignored["totalCount"] > honoured["totalCount"]
+
+    await fault(kind="huge_body", path="/Usager/Accueil", count=1, size=3 * 2**20)
+    async with browser.get(f"{base}/Usager/Accueil") as response:
+        assert response.content_length is None  # streamed, no length announced
+        body = await response.text()
+    assert len(body) > 3 * 2**20
+    assert dropdown(body)[0] == [DEMO_MAIN_ACCOUNT_ID, DEMO_SECOND_ACCOUNT_ID]
+
+    await fault(kind="deep_nesting", path="/Usager/Accueil", count=1, depth=50)
+    assert (await get_text(browser, sim, "/Usager/Accueil")).startswith("<div>" * 50)
+
+    await fault(kind="rate_limited", count=1, retry_after="inf")
+    async with browser.get(f"{base}/Usager/Accueil") as response:
+        assert (response.status, response.headers["Retry-After"]) == (429, "inf")
+
+    await fault(kind="login_page", path="/Usager/Accueil", count=1)
+    assert LOGIN_FORM in await get_text(browser, sim, "/Usager/Accueil")
+    assert LOGIN_FORM not in await get_text(browser, sim, "/Usager/Accueil")  # session kept

@@ -8,7 +8,9 @@ subentry flow; both use the one `_LinkWizardFlow` below.
 from __future__ import annotations
 
 from abc import abstractmethod
+import contextlib
 from functools import cached_property
+import math
 from typing import TYPE_CHECKING, Any, Final
 
 import aiohttp
@@ -114,8 +116,12 @@ _PRICE_SELECTOR: Final = NumberSelector(
     )
 )
 
+PLACEHOLDER_LIMIT: Final = 120
+"""Characters of a typed value or a portal message shown back in a form, at most."""
+
 _ERROR_FIELDS: Final = {
     "invalid_portal": CONF_PORTAL,
+    "portal_userinfo": CONF_PORTAL,
     "cannot_connect": CONF_PORTAL,
     "portal_changed": CONF_PORTAL,
     "invalid_auth": CONF_PASSWORD,
@@ -125,6 +131,11 @@ _ERROR_FIELDS: Final = {
     "key_other_commune": CONF_ACTIVATION_KEY,
 }
 """The form field an error concerns; forms without that field show it on top."""
+
+
+def _short(text: str) -> str:
+    """Return ``text`` cut to ``PLACEHOLDER_LIMIT`` characters, for a form placeholder."""
+    return text if len(text) <= PLACEHOLDER_LIMIT else f"{text[: PLACEHOLDER_LIMIT - 1]}…"
 
 
 def _sign_up_url(portal_address: str | None) -> str:
@@ -170,7 +181,7 @@ class _LinkWizardFlow[ContextT: FlowContext, ResultT: FlowResult[Any, Any], Hand
             LOGGER.exception("Unexpected error while talking to the Ecocito portal")
             return {"base": "unknown"}
         LOGGER.debug("The portal refused a step: %s", err)
-        self._portal_message = str(err)
+        self._portal_message = _short(str(err))
         key = translation_key(err)
         field = _ERROR_FIELDS.get(key, "base")
         return {field if field in fields else "base": key}
@@ -202,7 +213,7 @@ class _LinkWizardFlow[ContextT: FlowContext, ResultT: FlowResult[Any, Any], Hand
             ),
             errors=errors,
             description_placeholders={
-                CONF_COMMUNE: self._commune_text,
+                CONF_COMMUNE: _short(self._commune_text),
                 "portal_message": self._portal_message,
             },
         )
@@ -225,7 +236,7 @@ class _LinkWizardFlow[ContextT: FlowContext, ResultT: FlowResult[Any, Any], Hand
                     )
                 }
             ),
-            description_placeholders={CONF_COMMUNE: self._commune_text},
+            description_placeholders={CONF_COMMUNE: _short(self._commune_text)},
         )
 
     async def async_step_key(self, user_input: dict[str, Any] | None = None) -> ResultT:
@@ -282,12 +293,30 @@ class EcocitoConfigFlow(
         """One session (and cookie jar) for the whole flow; unsafe allows IP hosts."""
         return async_create_clientsession(self.hass, cookie_jar=aiohttp.CookieJar(unsafe=True))
 
+    @cached_property
+    def _clients(self) -> list[EcocitoClient]:
+        """Every client the flow created: each attempt to log in has its own."""
+        return []
+
+    @callback
+    def async_remove(self) -> None:
+        """Log out of the portal and close the session, however the flow ends."""
+        if "_session" in self.__dict__:
+            self.hass.async_create_task(self._async_close_session(), eager_start=True)
+
+    async def _async_close_session(self) -> None:
+        for client in self._clients:
+            with contextlib.suppress(EcocitoError):
+                await client.logout()
+        await self._session.close()
+
     async def _async_log_in(
         self, portal_address: str, username: str, password: str, *fields: str
     ) -> dict[str, str]:
         """Log in to the portal; keep the client and credentials, or return form errors."""
         try:
             client = EcocitoClient(self._session, portal_address, username, password)
+            self._clients.append(client)
             login = await client.login()
         except Exception as err:  # noqa: BLE001 - mapped to form errors
             return self._flow_errors(err, *fields)
@@ -320,11 +349,17 @@ class EcocitoConfigFlow(
     def _show_credentials_form(
         self, step_id: str, suggestions: Mapping[str, Any], errors: dict[str, str]
     ) -> ConfigFlowResult:
+        # Neither the password nor an address holding one is ever shown back.
+        hidden = (
+            {CONF_PASSWORD, CONF_PORTAL}
+            if "portal_userinfo" in errors.values()
+            else {CONF_PASSWORD}
+        )
         return self.async_show_form(
             step_id=step_id,
             data_schema=self.add_suggested_values_to_schema(
                 CREDENTIALS_SCHEMA,
-                {key: value for key, value in suggestions.items() if key != CONF_PASSWORD},
+                {key: value for key, value in suggestions.items() if key not in hidden},
             ),
             errors=errors,
             description_placeholders={
@@ -457,6 +492,18 @@ class ProductionPointFlow(
         )
 
 
+def _not_whole(user_input: Mapping[str, Any], fields: list[str]) -> dict[str, str]:
+    """Return an error for each field holding a number that is not a whole one.
+
+    The number selector's step is a hint for the frontend: it lets 2.5 (or NaN) through.
+    """
+    return {
+        field: "whole_number"
+        for field in fields
+        if (value := user_input.get(field)) is not None and not float(value).is_integer()
+    }
+
+
 def _waste_type_fields(waste_types: tuple[WasteType, ...]) -> dict[str, int]:
     """Name the allowance form's fields after the waste types, as the portal labels them.
 
@@ -488,13 +535,15 @@ class EcocitoOptionsFlow(OptionsFlow):
         self, user_input: dict[str, Any] | None = None
     ) -> ConfigFlowResult:
         """Ask how many past years of history to keep."""
-        if user_input is not None:
+        errors = _not_whole(user_input or {}, [CONF_HISTORY_YEARS])
+        if user_input is not None and not errors:
             return self._save({CONF_HISTORY_YEARS: int(user_input[CONF_HISTORY_YEARS])})
         return self.async_show_form(
             step_id="history",
             data_schema=self.add_suggested_values_to_schema(
-                OPTIONS_SCHEMA, self.config_entry.options
+                OPTIONS_SCHEMA, user_input or self.config_entry.options
             ),
+            errors=errors,
         )
 
     async def async_step_allowance(
@@ -533,8 +582,11 @@ class EcocitoOptionsFlow(OptionsFlow):
             return self.async_abort(reason="entry_not_loaded")
         state = entry.runtime_data.data.accounts[self._account_id]
         fields = _waste_type_fields(state.waste_types)
-        if user_input is not None:
-            price = user_input.get(CONF_PRICE)
+        errors = _not_whole(user_input or {}, list(fields))
+        price = (user_input or {}).get(CONF_PRICE)
+        if price is not None and not math.isfinite(price):
+            errors[CONF_PRICE] = "not_a_number"
+        if user_input is not None and not errors:
             allowance = Allowance(
                 included={
                     type_id: int(user_input[field])
@@ -561,7 +613,8 @@ class EcocitoOptionsFlow(OptionsFlow):
         )
         return self.async_show_form(
             step_id="allowance_account",
-            data_schema=self.add_suggested_values_to_schema(schema, suggested),
+            data_schema=self.add_suggested_values_to_schema(schema, user_input or suggested),
+            errors=errors,
             description_placeholders={CONF_ACCOUNT: state.account.label},
         )
 

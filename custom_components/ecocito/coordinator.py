@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any, Final
@@ -15,6 +16,7 @@ from homeassistant.util import dt as dt_util
 from .api import (
     Account,
     AuthenticationError,
+    ClientClosedError,
     EcocitoClient,
     EcocitoError,
     Pickup,
@@ -138,6 +140,9 @@ class EcocitoCoordinator(DataUpdateCoordinator[EcocitoData]):
     async def _async_update_data(self) -> EcocitoData:
         try:
             data = await self._fetch()
+        except ClientClosedError as err:
+            # The entry is unloading and has logged out: end this poll as a cancelled one.
+            raise asyncio.CancelledError from err
         except AuthenticationError as err:
             raise ConfigEntryAuthFailed(
                 translation_domain=DOMAIN,

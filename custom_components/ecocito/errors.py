@@ -20,6 +20,7 @@ from .api import (
     LinkError,
     PortalChangedError,
     PortalConnectionError,
+    PortalUserInfoError,
     UnknownCommuneError,
 )
 from .const import DOMAIN
@@ -31,6 +32,7 @@ if TYPE_CHECKING:
     from homeassistant.core import HomeAssistant
 
 _TRANSLATION_KEYS: Final[tuple[tuple[type[EcocitoError], str], ...]] = (
+    (PortalUserInfoError, "portal_userinfo"),
     (InvalidPortalError, "invalid_portal"),
     (AuthenticationError, "invalid_auth"),
     (PortalConnectionError, "cannot_connect"),  # rate limiting included

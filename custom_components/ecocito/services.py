@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import TYPE_CHECKING, Any, Final
 
 from homeassistant.config_entries import ConfigEntryState
@@ -27,7 +28,6 @@ from .errors import action_errors
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
-    from datetime import date
 
     from homeassistant.core import ServiceResponse
 
@@ -41,6 +41,8 @@ LINK_PRODUCTION_POINT_SCHEMA: Final = vol.Schema(
         vol.Required(CONF_ACTIVATION_KEY): cv.string,
     }
 )
+EARLIEST_DATE: Final = date(1900, 1, 1)
+"""No portal holds older data; earlier years do not even format as four digits."""
 GET_PICKUPS_SCHEMA: Final = vol.Schema(
     {
         vol.Required(ATTR_DEVICE_ID): cv.string,
@@ -205,6 +207,15 @@ async def _async_get_pickups(call: ServiceCall) -> ServiceResponse:
     today = dt_util.now(PORTAL_TZ).date()
     start: date = call.data[ATTR_START]
     end: date = call.data.get(ATTR_END, today)
+    if (early := min(start, end)) < EARLIEST_DATE:
+        raise ServiceValidationError(
+            translation_domain=DOMAIN,
+            translation_key="date_too_early",
+            translation_placeholders={
+                "date": early.isoformat(),
+                "earliest": EARLIEST_DATE.isoformat(),
+            },
+        )
     if end < start:
         raise ServiceValidationError(
             translation_domain=DOMAIN,

@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 from collections import Counter
 from collections.abc import Awaitable, Callable
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from datetime import date, datetime
 from enum import StrEnum
 import functools
@@ -25,6 +25,7 @@ from aiohttp import web
 
 from . import pages
 from .data import (
+    DataQuery,
     QueryError,
     monthly_counts,
     page,
@@ -59,6 +60,8 @@ ERROR_KEY_USED = "Cette clé d'activation a déjà été utilisée."
 GARBAGE_JSON = '{"data": [{"DATE_DONNEE": "2026-03-04T06:4'
 
 _MARKUP_CHANGED = "ecocito_sim_markup_changed"
+_IGNORE_SKIP = "ecocito_sim_ignore_skip"
+_RESHAPE = "ecocito_sim_reshape"
 _ACCOUNT = "ecocito_sim_account_id"
 
 ExpiredSessionMode = Literal["page", "redirect"]
@@ -66,7 +69,11 @@ Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 
 class FaultKind(StrEnum):
-    """Failure shapes from the SPEC's table (wrong password etc. are state changes)."""
+    """Failure shapes from the SPEC's table (wrong password etc. are state changes).
+
+    The kinds after SESSION_EXPIRED are hostile or broken answers beyond the SPEC's
+    table (issue 11); random faults never draw them unless asked to.
+    """
 
     SERVER_ERROR = "server_error"
     SLOW = "slow"
@@ -76,6 +83,20 @@ class FaultKind(StrEnum):
     RATE_LIMITED = "rate_limited"
     DISCONNECT = "disconnect"
     SESSION_EXPIRED = "session_expired"
+    REDIRECT = "redirect"
+    """Answer ``status`` (a 3xx, else 307) to ``location`` + the request's path."""
+    IGNORE_SKIP = "ignore_skip"
+    """Data endpoints serve the first page whatever ``skip`` says, and a wrong total."""
+    HUGE_BODY = "huge_body"
+    """The real answer behind ``size`` bytes of blanks, streamed without a length."""
+    DEEP_NESTING = "deep_nesting"
+    """HTML wrapped in ``depth`` nested ``<div>``; JSON gains an array that deep."""
+    LOGIN_PAGE = "login_page"
+    """The login page without any message, the session left as it was."""
+
+
+SPEC_FAULT_KINDS = tuple(FaultKind)[: tuple(FaultKind).index(FaultKind.SESSION_EXPIRED) + 1]
+"""The failure shapes of the SPEC's table: what random faults draw by default."""
 
 
 @dataclass
@@ -90,8 +111,13 @@ class Fault:
     path: str | None = None
     count: int | None = None
     status: int = 500
-    retry_after: int = 60
+    retry_after: float | str = 60
+    """Seconds, ``inf`` or an HTTP date: sent as the Retry-After header."""
     delay: float = 10.0
+    location: str = ""
+    """REDIRECT: the address before the request's path, e.g. another site's origin."""
+    size: int = 8 * 2**20
+    depth: int = 990
 
 
 @dataclass
@@ -127,7 +153,7 @@ class Session:
 class _RandomFaults:
     rate: float = 0.0
     rng: random.Random = field(default_factory=random.Random)
-    kinds: tuple[FaultKind, ...] = tuple(FaultKind)
+    kinds: tuple[FaultKind, ...] = SPEC_FAULT_KINDS
     slow_delay: float = 10.0
     retry_after: int = 60
 
@@ -148,6 +174,49 @@ def _json(request: web.Request, payload: Any) -> web.Response:
         content_type="application/json",
         charset="utf-8",
     )
+
+
+def _data_page(
+    request: web.Request, rows: list[dict[str, Any]], query: DataQuery
+) -> dict[str, Any]:
+    """One DevExtreme page; with IGNORE_SKIP, always the first one and a wrong total."""
+    if not request.get(_IGNORE_SKIP):
+        return page(rows, query)
+    answer = page(rows, replace(query, skip=0))
+    answer["totalCount"] = len(rows) * 10 + 1000
+    return answer
+
+
+def _nested(response: web.Response, depth: int) -> web.Response:
+    """The same answer, its HTML ``depth`` elements deep (JSON: an array that deep)."""
+    text = response.text or ""
+    if response.content_type != "application/json":
+        body = "<div>" * depth + text + "</div>" * depth
+    elif text.startswith("{"):  # an envelope: its keys stay where clients look for them
+        body = f'{{"nested": {"[" * depth}{"]" * depth}, {text[1:]}'
+    else:
+        return response
+    return web.Response(
+        text=body, status=response.status, content_type=response.content_type, charset="utf-8"
+    )
+
+
+async def _padded(request: web.Request, response: web.Response, size: int) -> web.StreamResponse:
+    """The same answer behind ``size`` bytes of blanks, streamed with no Content-Length."""
+    stream = web.StreamResponse(status=response.status)
+    stream.content_type = response.content_type
+    stream.charset = "utf-8"
+    stream.enable_chunked_encoding()
+    await stream.prepare(request)
+    chunk = b" " * 2**16
+    try:
+        for _ in range(size // len(chunk)):
+            await stream.write(chunk)
+        await stream.write(b" " * (size % len(chunk)) + (response.text or "").encode())
+        await stream.write_eof()
+    except (ConnectionResetError, ConnectionError):
+        pass  # the client stopped reading
+    return stream
 
 
 def _retry_key(request: web.Request) -> tuple[str, str, str]:
@@ -266,13 +335,17 @@ class PortalSimulator:
         self._random = _RandomFaults(
             rate=rate,
             rng=random.Random(seed),  # noqa: S311 - reproducible faults, not crypto
-            kinds=tuple(kinds) if kinds else tuple(FaultKind),
+            kinds=tuple(kinds) if kinds else SPEC_FAULT_KINDS,
             slow_delay=slow_delay,
             retry_after=retry_after,
         )
 
     def expire_sessions(self) -> None:
         self._sessions.clear()
+
+    def session_count(self) -> int:
+        """How many portal sessions are open (logged in and not logged out)."""
+        return len(self._sessions)
 
     def count(self, path: str | None = None, method: str | None = None) -> int:
         return sum(
@@ -345,10 +418,20 @@ class PortalSimulator:
             self._disconnect(request)
         fault = self._next_fault(request.path)
         if fault is not None:
-            early = await self._apply_fault(request, fault)
+            early = (
+                await self._apply_fault(request, fault)
+                if fault.kind in SPEC_FAULT_KINDS
+                else self._apply_hostile_fault(request, fault)
+            )
             if early is not None:
                 return early
-        return await handler(request)
+        response = await handler(request)
+        reshape: Fault | None = request.get(_RESHAPE)
+        if reshape is None or not isinstance(response, web.Response) or response.text is None:
+            return response
+        if reshape.kind is FaultKind.DEEP_NESTING:
+            return _nested(response, reshape.depth)
+        return await _padded(request, response, reshape.size)
 
     def _next_fault(self, path: str) -> Fault | None:
         for fault in self.faults:
@@ -396,6 +479,23 @@ class PortalSimulator:
                 self._sessions.pop(request.cookies.get(SESSION_COOKIE, ""), None)
             case FaultKind.MARKUP_CHANGED:
                 request[_MARKUP_CHANGED] = True
+        return None
+
+    @staticmethod
+    def _apply_hostile_fault(request: web.Request, fault: Fault) -> web.Response | None:
+        """The faults beyond the SPEC's table (see FaultKind)."""
+        match fault.kind:
+            case FaultKind.REDIRECT:
+                status = fault.status if 300 <= fault.status < 400 else 307
+                return web.Response(
+                    status=status, headers={"Location": fault.location + request.path_qs}
+                )
+            case FaultKind.IGNORE_SKIP:
+                request[_IGNORE_SKIP] = True
+            case FaultKind.HUGE_BODY | FaultKind.DEEP_NESTING:
+                request[_RESHAPE] = fault
+            case FaultKind.LOGIN_PAGE:
+                return _html(pages.login_page())
         return None
 
     @staticmethod
@@ -531,7 +631,7 @@ class PortalSimulator:
             if account
             else []
         )
-        return _json(request, page(rows, query))
+        return _json(request, _data_page(request, rows, query))
 
     @_authenticated
     async def _get_apport(self, request: web.Request, session: Session) -> web.Response:
@@ -546,7 +646,7 @@ class PortalSimulator:
             if account
             else []
         )
-        return _json(request, page(rows, query))
+        return _json(request, _data_page(request, rows, query))
 
     async def _stats(self, request: web.Request, session: Session, pickups: bool) -> web.Response:
         try:
@@ -729,8 +829,11 @@ class PortalSimulator:
                 path=body.get("path"),
                 count=body.get("count"),
                 status=int(body.get("status", 500)),
-                retry_after=int(body.get("retry_after", 60)),
+                retry_after=_retry_after(body.get("retry_after", 60)),
                 delay=float(body.get("delay", 10.0)),
+                location=str(body.get("location", "")),
+                size=int(body.get("size", 8 * 2**20)),
+                depth=int(body.get("depth", 990)),
             )
         except (KeyError, ValueError, TypeError) as err:
             raise _bad_request(f"bad fault: {err}") from err
@@ -878,6 +981,11 @@ async def _admin_body(request: web.Request) -> dict[str, Any]:
     if not isinstance(body, dict):
         raise _bad_request("body must be a JSON object")
     return body
+
+
+def _retry_after(value: Any) -> float | str:
+    """A Retry-After given to the admin endpoint: a number, or text sent as it is."""
+    return value if isinstance(value, str | int) else float(value)
 
 
 def _number(body: dict[str, Any], name: str) -> float | None:

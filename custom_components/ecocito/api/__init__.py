@@ -3,6 +3,7 @@
 from .client import EcocitoClient, normalize_portal
 from .errors import (
     AuthenticationError,
+    ClientClosedError,
     EcocitoError,
     InvalidKeyError,
     InvalidPortalError,
@@ -11,7 +12,9 @@ from .errors import (
     LinkError,
     PortalChangedError,
     PortalConnectionError,
+    PortalUserInfoError,
     RateLimitedError,
+    SessionRefusedError,
     UnknownAccountError,
     UnknownCommuneError,
 )
@@ -22,6 +25,7 @@ __all__ = [
     "AccountData",
     "AccountList",
     "AuthenticationError",
+    "ClientClosedError",
     "Commune",
     "EcocitoClient",
     "EcocitoError",
@@ -33,7 +37,9 @@ __all__ = [
     "Pickup",
     "PortalChangedError",
     "PortalConnectionError",
+    "PortalUserInfoError",
     "RateLimitedError",
+    "SessionRefusedError",
     "UnknownAccountError",
     "UnknownCommuneError",
     "Visit",

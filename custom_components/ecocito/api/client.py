@@ -8,6 +8,7 @@ from email.utils import parsedate_to_datetime
 from functools import partial
 import json
 import logging
+import math
 import re
 import time
 from typing import TYPE_CHECKING, Any
@@ -18,6 +19,7 @@ from yarl import URL
 from . import portal
 from .errors import (
     AuthenticationError,
+    ClientClosedError,
     InvalidKeyError,
     InvalidPortalError,
     KeyAlreadyUsedError,
@@ -25,7 +27,9 @@ from .errors import (
     LinkError,
     PortalChangedError,
     PortalConnectionError,
+    PortalUserInfoError,
     RateLimitedError,
+    SessionRefusedError,
     UnknownAccountError,
     UnknownCommuneError,
 )
@@ -58,16 +62,26 @@ DEFAULT_PAGE_SIZE = 100
 DEFAULT_RETRY_AFTER = 60.0
 """Back-off when a 429 answer carries no usable Retry-After."""
 
+_REDIRECTS = frozenset({301, 302, 303, 307, 308})
+
 _SUBDOMAIN = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$")
 _HOSTNAME = re.compile(r"^(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z0-9-]{2,63}$")
+
+
+def _excerpt(text: str, limit: int = 60) -> str:
+    """Return ``text`` quoted, cut to ``limit`` characters: errors never echo a whole field."""
+    return repr(text if len(text) <= limit else f"{text[:limit]}…")
 
 
 def normalize_portal(value: str) -> str:
     """Return the base URL of a portal given as subdomain, host or URL.
 
-    ``https://`` is required unless the host is loopback (the simulator, the demo).
+    ``https://`` is required unless the host is loopback (the simulator, the demo). An
+    address with a user name or password in it is refused without being echoed.
     """
     text = value.strip()
+    if "@" in text:
+        raise PortalUserInfoError("The portal address must not hold a user name or password")
     if _SUBDOMAIN.match(text.lower()) and text.lower() not in portal.LOOPBACK_HOSTS:
         text = f"https://{text.lower()}.{portal.PORTAL_DOMAIN}"
     try:
@@ -77,16 +91,14 @@ def normalize_portal(value: str) -> str:
         url = URL(text)
         host = (url.host or "").lower()
         port = url.explicit_port
-    except ValueError as err:
-        raise InvalidPortalError(f"Not a valid address: {value!r}") from err
-    if (
-        url.scheme not in ("http", "https")
-        or url.user is not None
-        or not (host in portal.LOOPBACK_HOSTS or _HOSTNAME.match(host))
+    except ValueError:
+        raise InvalidPortalError(f"Not a valid address: {_excerpt(value)}") from None
+    if url.scheme not in ("http", "https") or not (
+        host in portal.LOOPBACK_HOSTS or _HOSTNAME.match(host)
     ):
-        raise InvalidPortalError(f"Not a valid portal address: {value!r}")
+        raise InvalidPortalError(f"Not a valid portal address: {_excerpt(value)}")
     if url.scheme == "http" and host not in portal.LOOPBACK_HOSTS:
-        raise InvalidPortalError(f"The portal must be reached over https: {value!r}")
+        raise InvalidPortalError(f"The portal must be reached over https: {_excerpt(value)}")
     return str(URL.build(scheme=url.scheme, host=host, port=port))
 
 
@@ -100,6 +112,18 @@ class _Answer:
     body: str
     content_type: str
     location: str
+
+
+def _origin(url: URL) -> tuple[str, str, int | None]:
+    """Return what makes two addresses the same site: scheme, host and port."""
+    return (url.scheme.lower(), (url.host or "").lower(), url.port)
+
+
+async def _off_loop_if_large[T](parse: Callable[[str], T], text: str) -> T:
+    """Parse ``text``, in a worker thread when it is large enough to block the loop."""
+    if len(text) > portal.OFF_LOOP_BYTES:
+        return await asyncio.to_thread(parse, text)
+    return parse(text)
 
 
 class EcocitoClient:
@@ -128,6 +152,7 @@ class EcocitoClient:
         self._page_size = page_size
         self._lock = asyncio.Lock()
         self._logged_in = False
+        self._closed = False
         self._token: str | None = None
         self._blocked_until = 0.0
 
@@ -156,10 +181,16 @@ class EcocitoClient:
             return await self._login()
 
     async def logout(self) -> None:
-        """End the portal session."""
+        """End the portal session and close the client for good.
+
+        A call in progress stops at its next request; every later call raises
+        :class:`ClientClosedError` instead of logging in again.
+        """
+        self._closed = True
         async with self._lock:
-            self._logged_in = False
-            await self._request("GET", portal.PATH_LOGOUT)
+            if self._logged_in:
+                self._logged_in = False
+                await self._request("GET", portal.PATH_LOGOUT, follow_redirects=False)
 
     async def get_accounts(self) -> AccountList:
         """Return the linked accounts (the account drop-down)."""
@@ -212,7 +243,7 @@ class EcocitoClient:
     async def search_communes(self, term: str) -> tuple[Commune, ...]:
         """Return the communes matching a postal-code prefix or a name."""
         term = " ".join(term.split())
-        if len(term) < portal.SEARCH_MIN_LENGTH:
+        if not portal.SEARCH_MIN_LENGTH <= len(term) <= portal.SEARCH_MAX_LENGTH:
             return ()
         async with self._lock:
             payload = await self._with_session(
@@ -279,7 +310,7 @@ class EcocitoClient:
             except _SessionExpiredError:
                 _LOGGER.debug("The portal session has expired")
                 self._logged_in = False
-        raise AuthenticationError("The portal ended the session right after logging in")
+        raise SessionRefusedError("The portal ended the session right after logging in")
 
     async def _login(self) -> AccountList:
         self._logged_in = False
@@ -292,11 +323,12 @@ class EcocitoClient:
                 **portal.LOGIN_FIXED_FIELDS,
             },
         )
-        page = parse_html(answer.body)
+        page = await self._parse_page(answer)
         if messages := error_messages(page):
             raise AuthenticationError(" ".join(messages))
         if is_login_page(page):
-            raise AuthenticationError(None)  # the portal kept us on its login page
+            # Only the portal's message means a wrong password: this is a glitch.
+            raise SessionRefusedError("The portal showed its login page again, without a message")
         self._logged_in = True
         self._remember_token(page)
         if page.find("select", id=portal.ACCOUNT_SELECT_ID) is None:
@@ -325,12 +357,12 @@ class EcocitoClient:
             "POST",
             portal.PATH_SWITCH_ACCOUNT,
             data={portal.FIELD_TOKEN: self._token or "", portal.FIELD_ACCOUNT: str(account_id)},
-            allow_redirects=False,
+            follow_redirects=False,
         )
         if answer.location:
             if portal.PATH_LOGIN.lower() in answer.location.lower():
                 raise _SessionExpiredError
-        elif messages := error_messages(self._check_page(answer)):
+        elif messages := error_messages(await self._check_page(answer)):
             raise UnknownAccountError(account_id, " ".join(messages))
 
     # --- Internals: data ------------------------------------------------------
@@ -348,7 +380,11 @@ class EcocitoClient:
     async def _rows(
         self, path: str, account_id: int, waste_type_id: int, start: date, end: date
     ) -> list[Mapping[str, Any]]:
-        """Read every DevExtreme page of a data endpoint."""
+        """Read every DevExtreme page of a data endpoint.
+
+        At most ``MAX_PAGES`` pages; a page served twice in a row means the portal
+        ignores ``skip`` and would be read forever.
+        """
         query = {
             **portal.QUERY_FIXED,
             portal.QUERY_WASTE_TYPE: str(waste_type_id),
@@ -356,32 +392,45 @@ class EcocitoClient:
             portal.QUERY_END: end.strftime(portal.QUERY_END_FORMAT),
         }
         rows: list[Mapping[str, Any]] = []
-        while True:
+        previous: list[Mapping[str, Any]] = []
+        for _page in range(portal.MAX_PAGES):
             page_query = {**query, "skip": str(len(rows)), "take": str(self._page_size)}
             payload = await self._with_session(
                 partial(self._get_json, path, page_query), account_id
             )
             page_rows, total = parse_rows(payload, path)
+            if page_rows and page_rows == previous:
+                raise PortalChangedError(f"{path} served the same page twice (skip ignored)")
             rows.extend(page_rows)
+            previous = page_rows
             more = len(rows) < total if total is not None else len(page_rows) >= self._page_size
             if not page_rows or not more:
                 return rows
+        raise PortalChangedError(f"{path} has more than {portal.MAX_PAGES} pages")
 
     # --- Internals: HTTP -----------------------------------------------------
 
     async def _get_page(self, path: str) -> Element:
-        return self._check_page(await self._request("GET", path))
+        return await self._check_page(await self._request("GET", path))
 
     async def _post_page(self, path: str, data: Mapping[str, str]) -> Element:
-        return self._check_page(await self._request("POST", path, data=data))
+        return await self._check_page(await self._request("POST", path, data=data))
 
-    def _check_page(self, answer: _Answer) -> Element:
+    async def _check_page(self, answer: _Answer) -> Element:
         """Parse an HTML answer, noticing an expired session and keeping the token."""
-        page = parse_html(answer.body)
+        page = await self._parse_page(answer)
         if is_login_page(page):
             raise _SessionExpiredError
         self._remember_token(page)
         return page
+
+    @staticmethod
+    async def _parse_page(answer: _Answer) -> Element:
+        """Parse an HTML answer (off the event loop when it is large).
+
+        The tree never recurses, so no nesting depth can raise ``RecursionError``.
+        """
+        return await _off_loop_if_large(parse_html, answer.body)
 
     def _remember_token(self, page: Element) -> None:
         field = page.find("input", name=portal.FIELD_TOKEN)
@@ -391,15 +440,17 @@ class EcocitoClient:
     async def _get_json(self, path: str, query: Mapping[str, str]) -> Any:
         answer = await self._request("GET", path, params=query)
         if "json" not in answer.content_type:
-            if is_login_page(parse_html(answer.body)):
+            if is_login_page(await self._parse_page(answer)):
                 raise _SessionExpiredError
             raise PortalChangedError(
                 f"{path} answered {answer.content_type or 'no content type'}, not JSON"
             )
         try:
-            return json.loads(answer.body)
+            return await _off_loop_if_large(json.loads, answer.body)
         except ValueError:
             raise PortalChangedError(f"{path} answered malformed JSON") from None
+        except RecursionError:
+            raise PortalChangedError(f"{path} answered JSON nested too deeply") from None
 
     async def _request(
         self,
@@ -408,36 +459,37 @@ class EcocitoClient:
         *,
         params: Mapping[str, str] | None = None,
         data: Mapping[str, str] | None = None,
-        allow_redirects: bool = True,
+        follow_redirects: bool = True,
     ) -> _Answer:
-        """Send one request; map network errors, 5xx and 429 to library errors."""
+        """Send one request; map network errors, 5xx and 429 to library errors.
+
+        Redirects are followed here, never by aiohttp, and only within the portal's
+        own origin (scheme, host and port): the credentials of a login and the
+        session cookie never go to another site, nor from https to plain http.
+        """
+        if self._closed and path != portal.PATH_LOGOUT:
+            raise ClientClosedError
         if (wait := self._blocked_until - time.monotonic()) > 0:
             raise RateLimitedError(wait)
-        try:
-            async with self._session.request(
-                method,
-                self._base.with_path(path),
-                params=params,
-                data=data,
-                allow_redirects=allow_redirects,
-                timeout=self._timeout,
-            ) as response:
-                answer = _Answer(
-                    status=response.status,
-                    body=await response.text(),
-                    content_type=response.content_type,
-                    location=response.headers.get("Location", "")
-                    if 300 <= response.status < 400
-                    else "",
-                )
-                retry_after = response.headers.get("Retry-After")
-        except TimeoutError as err:
-            raise PortalConnectionError(
-                f"{method} {path}: no answer in {self._timeout.total:.0f} s"
-            ) from err
-        except aiohttp.ClientError as err:
-            raise PortalConnectionError(f"{method} {path}: {type(err).__name__}") from err
-        _LOGGER.debug("%s %s -> %s", method, path, answer.status)
+        url = self._base.with_path(path)
+        if params:
+            url = url.with_query(params)
+        for _hop in range(portal.MAX_REDIRECTS + 1):
+            answer, retry_after = await self._send(method, url, path, data)
+            _LOGGER.debug("%s %s -> %s", method, url.path, answer.status)
+            if not (follow_redirects and answer.status in _REDIRECTS and answer.location):
+                break
+            try:
+                target = url.join(URL(answer.location))
+            except ValueError:
+                raise PortalChangedError(f"{method} {path} redirected to a bad address") from None
+            if _origin(target) != _origin(self._base):
+                raise PortalChangedError(f"{method} {path} redirected away from the portal")
+            if answer.status == 303 or (answer.status in (301, 302) and method == "POST"):
+                method, data = "GET", None  # what browsers do; 307 and 308 keep the form
+            url = target
+        else:
+            raise PortalChangedError(f"{method} {path}: over {portal.MAX_REDIRECTS} redirects")
         if answer.status == 429:
             delay = _retry_after_seconds(retry_after)
             self._blocked_until = time.monotonic() + delay
@@ -448,19 +500,65 @@ class EcocitoClient:
             raise PortalChangedError(f"{method} {path} answered HTTP {answer.status}")
         return answer
 
+    async def _send(
+        self, method: str, url: URL, path: str, data: Mapping[str, str] | None
+    ) -> tuple[_Answer, str | None]:
+        """Send one HTTP request, without following redirects; return its Retry-After."""
+        try:
+            async with self._session.request(
+                method, url, data=data, allow_redirects=False, timeout=self._timeout
+            ) as response:
+                answer = _Answer(
+                    status=response.status,
+                    body=await _read_body(response, f"{method} {path}"),
+                    content_type=response.content_type,
+                    location=response.headers.get("Location", "")
+                    if 300 <= response.status < 400
+                    else "",
+                )
+                return answer, response.headers.get("Retry-After")
+        except TimeoutError as err:
+            raise PortalConnectionError(
+                f"{method} {path}: no answer in {self._timeout.total:.0f} s"
+            ) from err
+        except aiohttp.ClientError as err:
+            raise PortalConnectionError(f"{method} {path}: {type(err).__name__}") from err
+
+
+async def _read_body(response: aiohttp.ClientResponse, what: str) -> str:
+    """Read and decode an answer, refusing one larger than ``MAX_BODY_BYTES``."""
+    limit = portal.MAX_BODY_BYTES
+    too_large = PortalChangedError(f"{what} answered more than {limit // 2**20} MB")
+    if response.content_length is not None and response.content_length > limit:
+        raise too_large
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in response.content.iter_chunked(64 * 1024):
+        size += len(chunk)
+        if size > limit:
+            raise too_large
+        chunks.append(chunk)
+    raw = b"".join(chunks)
+    try:
+        return raw.decode(response.charset or "utf-8", errors="replace")
+    except LookupError:  # a charset Python does not know
+        return raw.decode("utf-8", errors="replace")
+
 
 def _retry_after_seconds(value: str | None) -> float:
-    """Read a Retry-After header: seconds or an HTTP date."""
+    """Read a Retry-After header: seconds or an HTTP date, at most ``MAX_RETRY_AFTER``."""
     if not value:
         return DEFAULT_RETRY_AFTER
     try:
-        return max(float(value), 0.0)
+        delay = float(value)
     except ValueError:
-        pass
-    try:
-        return max(parsedate_to_datetime(value).timestamp() - time.time(), 0.0)
-    except (TypeError, ValueError):
+        try:
+            delay = parsedate_to_datetime(value).timestamp() - time.time()
+        except (TypeError, ValueError, OverflowError, IndexError):
+            return DEFAULT_RETRY_AFTER
+    if math.isnan(delay):
         return DEFAULT_RETRY_AFTER
+    return min(max(delay, 0.0), portal.MAX_RETRY_AFTER)
 
 
 def _key_error(message: str) -> LinkError:

@@ -11,6 +11,10 @@ class InvalidPortalError(EcocitoError, ValueError):
     """The portal address is not an Ecocito portal address we accept."""
 
 
+class PortalUserInfoError(InvalidPortalError):
+    """The portal address holds a user name or password (``https://user:pw@host``)."""
+
+
 class AuthenticationError(EcocitoError):
     """The portal refused the login; ``message`` is the portal's own text, if any."""
 
@@ -31,6 +35,21 @@ class RateLimitedError(PortalConnectionError):
         """Keep the delay the portal asked for, in seconds."""
         super().__init__(f"Rate limited by the portal, retry after {retry_after:.0f} s")
         self.retry_after = retry_after
+
+
+class SessionRefusedError(PortalConnectionError):
+    """The portal showed its login page again without saying the password is wrong.
+
+    A temporary failure: only the portal's own error message means wrong credentials.
+    """
+
+
+class ClientClosedError(PortalConnectionError):
+    """The client was logged out (the entry is unloading): it sends nothing more."""
+
+    def __init__(self) -> None:
+        """Say why nothing was sent."""
+        super().__init__("The client was closed")
 
 
 class PortalChangedError(EcocitoError):

@@ -3,7 +3,8 @@
 The parser lower-cases tag and attribute names and decodes entities; the tree copes
 with omitted end tags (``<option>``, ``<li>``, ``<p>``), void elements and stray end
 tags, so lookups never depend on attribute order, whitespace, letter case or wrapper
-elements.
+elements. Nothing here recurses, so however deeply a page nests, walking it cannot
+exhaust Python's recursion limit.
 """
 
 from __future__ import annotations
@@ -63,13 +64,17 @@ class Element:
         return " ".join("".join(self._texts()).split())
 
     def _texts(self) -> Iterator[str]:
-        for child in self.children:
+        # An explicit stack, not recursion: a page nested a thousand levels deep
+        # must not exhaust Python's recursion limit.
+        stack: list[Element | str] = list(reversed(self.children))
+        while stack:
+            child = stack.pop()
             if isinstance(child, str):
                 yield child
             else:
                 yield " "
-                yield from child._texts()  # noqa: SLF001
-                yield " "
+                stack.append(" ")
+                stack.extend(reversed(child.children))
 
     @property
     def classes(self) -> frozenset[str]:
@@ -78,10 +83,13 @@ class Element:
 
     def iter(self) -> Iterator[Element]:
         """Yield every descendant element, depth first, in document order."""
-        for child in self.children:
-            if isinstance(child, Element):
-                yield child
-                yield from child.iter()
+        stack = [child for child in reversed(self.children) if isinstance(child, Element)]
+        while stack:
+            element = stack.pop()
+            yield element
+            stack.extend(
+                child for child in reversed(element.children) if isinstance(child, Element)
+            )
 
     def find_all(
         self,

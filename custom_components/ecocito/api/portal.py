@@ -27,6 +27,18 @@ PUBLIC_SUBDOMAINS: Final = (
 LOOPBACK_HOSTS: Final = frozenset({"localhost", "127.0.0.1", "::1"})
 """Hosts for which plain ``http://`` is accepted (the simulator, the demo)."""
 
+# --- Transport limits (MODELLED: our own bounds, far above what the portal serves) ---
+MAX_REDIRECTS: Final = 5
+"""Redirects followed for one request, all within the portal's own origin."""
+MAX_BODY_BYTES: Final = 4 * 1024 * 1024
+"""Largest answer read: a year of pickups is about 30 kB, a page about 20 kB."""
+OFF_LOOP_BYTES: Final = 256 * 1024
+"""Answers larger than this are parsed in a worker thread, off the event loop."""
+MAX_PAGES: Final = 100
+"""DevExtreme pages read for one query (10,000 rows at 100 rows a page)."""
+MAX_RETRY_AFTER: Final = 3600.0
+"""Longest back-off honoured from a Retry-After header, in seconds."""
+
 # --- Session (KNOWN) ---------------------------------------------------------
 PATH_LOGIN: Final = "/Usager/Profil/Connexion"
 PATH_LOGOUT: Final = "/Usager/Profil/Deconnexion"
@@ -78,6 +90,8 @@ PATH_LINK_START: Final = "/Usager/Profil/AssocierCompte"
 PATH_SEARCH_COMMUNES: Final = "/Usager/Profil/RechercherCommunes"
 QUERY_TERM: Final = "term"
 SEARCH_MIN_LENGTH: Final = 2
+SEARCH_MAX_LENGTH: Final = 100
+"""Longer terms match no commune and are not sent (a long query can be refused)."""
 PATH_LINK_COMMUNE: Final = "/Usager/Profil/AssocierCompte/Commune"
 FIELD_COMMUNE_ID: Final = "IdCommune"
 PATH_LINK_KEY: Final = "/Usager/Profil/AssocierCompte/Cle"

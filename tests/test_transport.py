@@ -1,0 +1,271 @@
+"""The client's transport against hostile or broken answers of the simulated portal.
+
+Redirects stay on the portal's own site, reads are bounded (pages, bytes, back-off),
+large pages are parsed off the event loop, and a logged-out client stays quiet.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Callable
+from datetime import UTC, date, datetime
+from email.utils import format_datetime
+from typing import Any
+
+import aiohttp
+import pytest
+from yarl import URL
+
+from custom_components.ecocito.api import (
+    ClientClosedError,
+    EcocitoClient,
+    PortalChangedError,
+    RateLimitedError,
+    client as client_module,
+    portal,
+)
+from custom_components.ecocito.api.client import DEFAULT_RETRY_AFTER, _retry_after_seconds
+
+from .portal import Fault, FaultKind, PortalSimulator, build_scenario
+from .portal.scenarios import DEMO_LOGIN, DEMO_MAIN_ACCOUNT_ID, DEMO_PASSWORD
+
+LOGIN = portal.PATH_LOGIN
+HOME = portal.PATH_HOME
+PICKUPS = portal.PATH_PICKUPS
+LOGOUT = portal.PATH_LOGOUT
+
+
+@pytest.fixture
+async def elsewhere(socket_enabled: None) -> AsyncIterator[PortalSimulator]:
+    """Another site (same host, another port: another origin) that records what it gets."""
+    sim = PortalSimulator(build_scenario("demo"))
+    await sim.start(host="127.0.0.1", port=0)
+    yield sim
+    await sim.stop()
+
+
+def year() -> tuple[date, date]:
+    today = datetime.now(UTC).date()
+    return date(today.year, 1, 1), today
+
+
+# --- Redirects ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("status", [301, 302, 303, 307, 308])
+async def test_login_redirected_to_another_site_sends_nothing_there(
+    client: EcocitoClient, simulator: PortalSimulator, elsewhere: PortalSimulator, status: int
+) -> None:
+    """A 307 would re-send the form: the e-mail and password must not go to another host."""
+    simulator.add_fault(
+        Fault(FaultKind.REDIRECT, LOGIN, count=1, status=status, location=elsewhere.base_url)
+    )
+
+    with pytest.raises(PortalChangedError, match="redirected away from the portal"):
+        await client.login()
+
+    assert elsewhere.requests == []
+    assert (await client.login()).accounts  # the portal's next answer is fine
+
+
+async def test_redirect_within_the_portal_is_followed(
+    client: EcocitoClient, simulator: PortalSimulator
+) -> None:
+    """A 307 to the portal's own login address re-posts the form there, once."""
+    simulator.add_fault(
+        Fault(FaultKind.REDIRECT, LOGIN, count=1, status=307, location=simulator.base_url)
+    )
+
+    assert (await client.login()).accounts
+
+    assert simulator.count(LOGIN, "POST") == 2
+    assert simulator.count(HOME) == 1
+
+
+async def test_endless_redirects_stop(client: EcocitoClient, simulator: PortalSimulator) -> None:
+    await client.login()
+    simulator.reset_requests()
+    simulator.add_fault(Fault(FaultKind.REDIRECT, HOME, status=302, location=simulator.base_url))
+
+    with pytest.raises(PortalChangedError, match="redirects"):
+        await client.get_accounts()
+
+    assert simulator.count() == portal.MAX_REDIRECTS + 1
+
+
+@pytest.mark.parametrize(
+    ("target", "same"),
+    [
+        ("https://ccac.ecocito.com/Usager/Accueil", True),
+        ("https://CCAC.ecocito.com:443/x", True),
+        ("http://ccac.ecocito.com/Usager/Accueil", False),  # never from https to http
+        ("https://ccac.ecocito.com:8443/x", False),
+        ("https://evil.example/Usager/Accueil", False),
+        ("https://ccac.ecocito.com.evil.example/", False),
+    ],
+)
+def test_same_origin(target: str, same: bool) -> None:
+    base = URL("https://ccac.ecocito.com")
+
+    assert (client_module._origin(URL(target)) == client_module._origin(base)) is same
+
+
+# --- Pagination -----------------------------------------------------------------
+
+
+async def test_ignored_skip_with_a_wrong_total_stops_at_the_repeated_page(
+    client: EcocitoClient, simulator: PortalSimulator
+) -> None:
+    await client.login()
+    simulator.reset_requests()
+    simulator.add_fault(Fault(FaultKind.IGNORE_SKIP, PICKUPS))
+
+    with pytest.raises(PortalChangedError, match="same page twice"):
+        await client.get_pickups(DEMO_MAIN_ACCOUNT_ID, 15, *year())
+
+    assert simulator.count(PICKUPS) == 2
+
+
+async def test_pages_are_bounded(
+    client: EcocitoClient, simulator: PortalSimulator, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Even pages that all differ stop at MAX_PAGES."""
+    monkeypatch.setattr(portal, "MAX_PAGES", 3)
+    simulator.max_take = 1
+    await client.login()
+    simulator.reset_requests()
+
+    with pytest.raises(PortalChangedError, match="more than 3 pages"):
+        await client.get_pickups(DEMO_MAIN_ACCOUNT_ID, 15, *year())
+
+    assert simulator.count(PICKUPS) == 3
+
+
+# --- Size -----------------------------------------------------------------------
+
+
+async def test_huge_body_is_refused(client: EcocitoClient, simulator: PortalSimulator) -> None:
+    await client.login()
+    simulator.add_fault(Fault(FaultKind.HUGE_BODY, HOME, count=1, size=48 * 2**20))
+
+    with pytest.raises(PortalChangedError, match="more than 4 MB"):
+        await client.get_accounts()
+
+    assert (await client.get_accounts()).accounts  # the next answer is read as usual
+
+
+async def test_large_page_is_parsed_off_the_event_loop(
+    client: EcocitoClient, simulator: PortalSimulator, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    in_threads: list[str] = []
+    to_thread = asyncio.to_thread
+
+    async def record(func: Callable[..., Any], /, *args: Any) -> Any:
+        in_threads.append(func.__name__)
+        return await to_thread(func, *args)
+
+    monkeypatch.setattr(client_module.asyncio, "to_thread", record)
+    await client.login()
+    assert in_threads == []  # small pages stay on the loop
+    simulator.add_fault(Fault(FaultKind.HUGE_BODY, HOME, count=1, size=2 * 2**20))
+    simulator.add_fault(Fault(FaultKind.HUGE_BODY, PICKUPS, count=1, size=2 * 2**20))
+
+    assert (await client.get_accounts()).accounts
+    assert await client.get_pickups(DEMO_MAIN_ACCOUNT_ID, 15, *year())
+
+    assert in_threads == ["parse_html", "loads"]  # the home page, the pickups
+
+
+# --- Nesting --------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("depth", [990, 100_000])
+async def test_deeply_nested_page_is_read(
+    client: EcocitoClient, simulator: PortalSimulator, depth: int
+) -> None:
+    """~990 nested elements once raised RecursionError: the tree walk does not recurse."""
+    simulator.add_fault(Fault(FaultKind.DEEP_NESTING, HOME, depth=depth))
+
+    assert (await client.login()).accounts
+    assert (await client.get_accounts()).accounts
+
+
+async def test_too_deeply_nested_json_is_a_portal_change(
+    client: EcocitoClient, simulator: PortalSimulator
+) -> None:
+    await client.login()
+    simulator.add_fault(Fault(FaultKind.DEEP_NESTING, PICKUPS, count=1, depth=100_000))
+
+    with pytest.raises(PortalChangedError, match="nested too deeply"):
+        await client.get_pickups(DEMO_MAIN_ACCOUNT_ID, 15, *year())
+
+
+# --- Retry-After ----------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("header", "expected"),
+    [
+        ("inf", portal.MAX_RETRY_AFTER),
+        ("1e400", portal.MAX_RETRY_AFTER),
+        ("nan", DEFAULT_RETRY_AFTER),
+        ("86400", portal.MAX_RETRY_AFTER),
+        ("Thu, 01 Jan 2099 00:00:00 GMT", portal.MAX_RETRY_AFTER),
+        ("Fri, 31 Dec 9999 23:59:59 GMT", portal.MAX_RETRY_AFTER),
+        ("Mon, 01 Jan 99999 00:00:00 GMT", DEFAULT_RETRY_AFTER),
+    ],
+)
+def test_retry_after_is_capped_at_an_hour(header: str, expected: float) -> None:
+    assert _retry_after_seconds(header) == expected
+
+
+@pytest.mark.parametrize("header", ["inf", "Thu, 01 Jan 2099 00:00:00 GMT"])
+async def test_rate_limit_blocks_for_at_most_an_hour(
+    client: EcocitoClient, simulator: PortalSimulator, header: str
+) -> None:
+    simulator.add_fault(Fault(FaultKind.RATE_LIMITED, count=1, retry_after=header))
+
+    with pytest.raises(RateLimitedError) as err:
+        await client.login()
+
+    assert err.value.retry_after == portal.MAX_RETRY_AFTER
+
+
+def test_retry_after_date_in_the_past_or_soon() -> None:
+    soon = format_datetime(datetime.now(UTC).replace(microsecond=0), usegmt=True)
+
+    assert 0 <= _retry_after_seconds(soon) <= 1
+
+
+# --- Closing --------------------------------------------------------------------
+
+
+async def test_logout_during_a_read_stops_it_without_logging_in_again(
+    client: EcocitoClient, simulator: PortalSimulator
+) -> None:
+    await client.login()
+    simulator.latency = 0.05
+    reading = asyncio.create_task(client.get_account_data(DEMO_MAIN_ACCOUNT_ID, *year()))
+    await asyncio.sleep(0.08)  # the read is under way
+
+    await client.logout()
+
+    with pytest.raises(ClientClosedError):
+        await reading
+    paths = [(record.method, record.path) for record in simulator.requests]
+    assert paths[-1] == ("GET", LOGOUT)
+    assert paths.count(("POST", LOGIN)) == 1
+    assert simulator.session_count() == 0
+
+
+async def test_logout_of_a_client_that_never_logged_in_sends_nothing(
+    http_session: aiohttp.ClientSession, simulator: PortalSimulator
+) -> None:
+    client = EcocitoClient(http_session, simulator.base_url, DEMO_LOGIN, DEMO_PASSWORD)
+
+    await client.logout()
+
+    assert simulator.requests == []
+    with pytest.raises(ClientClosedError):
+        await client.login()
+    assert simulator.requests == []

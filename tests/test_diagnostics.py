@@ -19,10 +19,8 @@ from pytest_homeassistant_custom_component.components.diagnostics import (
 from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 from syrupy.assertion import SnapshotAssertion
 
-from custom_components.ecocito.const import DOMAIN
-
-from .helpers import find_device
 from .conftest import FROZEN_NOW
+from .helpers import find_device, scoped
 from .portal import PortalSimulator
 from .portal.scenarios import (
     DEMO_LOGIN,
@@ -84,7 +82,7 @@ async def test_device_diagnostics(
     setup_platforms: MockConfigEntry,
 ) -> None:
     """An account's device: that account's data; the login's device: the entry's."""
-    device = find_device(device_registry, str(DEMO_SECOND_ACCOUNT_ID))
+    device = find_device(device_registry, scoped(hass, str(DEMO_SECOND_ACCOUNT_ID)))
     assert device is not None
     diagnostics = await get_diagnostics_for_device(hass, hass_client, setup_platforms, device)
     assert_no_canary(simulator, diagnostics)

@@ -13,7 +13,7 @@ from pytest_homeassistant_custom_component.typing import WebSocketGenerator
 from custom_components.ecocito.api.portal import PATH_HOME, PATH_LOGIN, PATH_LOGOUT
 from custom_components.ecocito.const import DOMAIN
 
-from .helpers import find_device
+from .helpers import find_device, scoped
 from .portal import Fault, FaultKind, PortalSimulator
 from .portal.scenarios import DEMO_LOGIN, DEMO_MAIN_ACCOUNT_ID
 
@@ -105,7 +105,7 @@ async def test_remove_device(
     assert await async_setup_component(hass, "config", {})
     client = await hass_ws_client(hass)
     entry_id = init_integration.entry_id
-    for identifier in (str(DEMO_MAIN_ACCOUNT_ID), entry_id):
+    for identifier in (scoped(hass, str(DEMO_MAIN_ACCOUNT_ID)), entry_id):
         device = find_device(device_registry, identifier)
         assert device is not None
         response = await client.remove_device(device.id, entry_id)
@@ -113,7 +113,7 @@ async def test_remove_device(
         assert device_registry.async_get(device.id) is not None
 
     stale = device_registry.async_get_or_create(
-        config_entry_id=entry_id, identifiers={(DOMAIN, "999999")}
+        config_entry_id=entry_id, identifiers={(DOMAIN, scoped(hass, "999999"))}
     )
     response = await client.remove_device(stale.id, entry_id)
     assert response["success"]

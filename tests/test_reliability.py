@@ -67,7 +67,7 @@ from custom_components.ecocito.coordinator import (
     EcocitoCoordinator,
 )
 
-from .helpers import find_device, simulator_entry
+from .helpers import find_device, scoped, simulator_entry
 from .portal import Fault, FaultKind, PortalSimulator, app as portal_app
 from .portal.app import ERROR_BAD_KEY
 from .portal.scenarios import (
@@ -317,14 +317,14 @@ async def test_account_unlinked(
     """Row "account unlinked by the collectivité": device removed, event fired once."""
     unlinked = listen(hass, EVENT_ACCOUNT_UNLINKED)
     coordinator = init_integration.runtime_data
-    assert find_device(device_registry, str(DEMO_SECOND_ACCOUNT_ID))
+    assert find_device(device_registry, scoped(hass, str(DEMO_SECOND_ACCOUNT_ID)))
     simulator.state.unlink(DEMO_LOGIN, DEMO_SECOND_ACCOUNT_ID)
 
     await poll(hass, init_integration)
     await poll(hass, init_integration)
 
     assert [event["account_id"] for event in unlinked] == [DEMO_SECOND_ACCOUNT_ID]
-    assert not find_device(device_registry, str(DEMO_SECOND_ACCOUNT_ID))
+    assert not find_device(device_registry, scoped(hass, str(DEMO_SECOND_ACCOUNT_ID)))
     assert not account_states(hass, init_integration, DEMO_SECOND_ACCOUNT_ID) - {STATE_UNAVAILABLE}
     assert STATE_UNAVAILABLE not in account_states(hass, init_integration, DEMO_MAIN_ACCOUNT_ID)
     assert init_integration.runtime_data is coordinator  # no reload
@@ -345,7 +345,7 @@ async def test_account_linked_elsewhere(
     await poll(hass, init_integration)
 
     assert [event["account_id"] for event in linked] == [DEMO_LINKABLE_ACCOUNT_ID]
-    assert find_device(device_registry, str(DEMO_LINKABLE_ACCOUNT_ID))
+    assert find_device(device_registry, scoped(hass, str(DEMO_LINKABLE_ACCOUNT_ID)))
     states = account_states(hass, init_integration, DEMO_LINKABLE_ACCOUNT_ID)
     assert states
     assert STATE_UNAVAILABLE not in states
@@ -387,7 +387,7 @@ async def test_bad_answer_to_the_account_switch(
     await poll(hass, init_integration)
 
     assert unlinked == []
-    assert find_device(device_registry, str(DEMO_SECOND_ACCOUNT_ID))
+    assert find_device(device_registry, scoped(hass, str(DEMO_SECOND_ACCOUNT_ID)))
     assert STATE_UNAVAILABLE not in account_states(hass, init_integration, DEMO_SECOND_ACCOUNT_ID)
 
 

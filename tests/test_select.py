@@ -23,6 +23,7 @@ from syrupy.assertion import SnapshotAssertion
 from custom_components.ecocito.const import DOMAIN
 
 from .conftest import FROZEN_NOW
+from .helpers import scoped
 from .portal import PortalSimulator
 from .portal.scenarios import (
     DEMO_MAIN_ACCOUNT_ID,
@@ -111,7 +112,7 @@ async def test_select_drives_the_active_sensors_without_a_request(
     assert (
         second["visits"][0]
         == hass.states.get(
-            account_sensor(entity_registry, f"{DEMO_SECOND_ACCOUNT_ID}_visits")
+            account_sensor(entity_registry, scoped(hass, f"{DEMO_SECOND_ACCOUNT_ID}_visits"))
         ).state
     )
     assert hass.states.get(ACTIVE_SENSORS["pickups"]).attributes["account"] == DEMO_SECOND_LABEL

@@ -11,10 +11,10 @@ import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry, snapshot_platform
 from syrupy.assertion import SnapshotAssertion
 
-from custom_components.ecocito.const import CONF_HISTORY_YEARS, DOMAIN
+from custom_components.ecocito.const import CONF_HISTORY_YEARS
 
 from .conftest import DEMO_TITLE, FROZEN_NOW
-from .helpers import find_device, poll, registered
+from .helpers import find_device, login_uid, poll, registered, scoped
 from .portal import PortalSimulator
 from .portal.scenarios import (
     DEMO_MAIN_ACCOUNT_ID,
@@ -75,7 +75,9 @@ async def test_figures_match_the_portal(
         counts, weights = portal_figures(simulator, account_id, type_id)
         assert set(counts) == {2024, 2025, 2026}
         pickups = hass.states.get(
-            registered(entity_registry, Platform.SENSOR, f"{account_id}_pickups_{type_id}")
+            registered(
+                entity_registry, Platform.SENSOR, scoped(hass, f"{account_id}_pickups_{type_id}")
+            )
         )
         assert pickups.state == str(counts[2026])
         assert pickups.attributes["previous_years"] == {
@@ -84,7 +86,9 @@ async def test_figures_match_the_portal(
         }
         assert pickups.attributes["last_reset"] == "2026-01-01T00:00:00+01:00"
         weight = hass.states.get(
-            registered(entity_registry, Platform.SENSOR, f"{account_id}_weight_{type_id}")
+            registered(
+                entity_registry, Platform.SENSOR, scoped(hass, f"{account_id}_weight_{type_id}")
+            )
         )
         assert float(weight.state) == pytest.approx(weights[2026])
         assert weight.attributes["unit_of_measurement"] == "kg"
@@ -92,7 +96,9 @@ async def test_figures_match_the_portal(
             {"2025": weights[2025], "2024": weights[2024]}
         )
     visits = simulator.state.get_account(account_id).visits
-    state = hass.states.get(registered(entity_registry, Platform.SENSOR, f"{account_id}_visits"))
+    state = hass.states.get(
+        registered(entity_registry, Platform.SENSOR, scoped(hass, f"{account_id}_visits"))
+    )
     assert state.state == str(sum(visit.when.year == 2026 for visit in visits))
     assert state.attributes["previous_years"] == {
         str(year): sum(visit.when.year == year for visit in visits)
@@ -161,14 +167,16 @@ async def test_history_years_option(
 
     counts, _weights = portal_figures(simulator, DEMO_MAIN_ACCOUNT_ID, 15)
     for unique_id in (
-        f"{DEMO_MAIN_ACCOUNT_ID}_pickups_15",
-        f"{DEMO_MAIN_ACCOUNT_ID}_weight_15",
-        f"{DEMO_MAIN_ACCOUNT_ID}_visits",
+        scoped(hass, f"{DEMO_MAIN_ACCOUNT_ID}_pickups_15"),
+        scoped(hass, f"{DEMO_MAIN_ACCOUNT_ID}_weight_15"),
+        scoped(hass, f"{DEMO_MAIN_ACCOUNT_ID}_visits"),
     ):
         state = hass.states.get(registered(entity_registry, Platform.SENSOR, unique_id))
         assert set(state.attributes["previous_years"]) == set(expected), unique_id
     pickups = hass.states.get(
-        registered(entity_registry, Platform.SENSOR, f"{DEMO_MAIN_ACCOUNT_ID}_pickups_15")
+        registered(
+            entity_registry, Platform.SENSOR, scoped(hass, f"{DEMO_MAIN_ACCOUNT_ID}_pickups_15")
+        )
     )
     assert pickups.attributes["previous_years"] == {year: counts[int(year)] for year in expected}
     assert pickups.state == str(counts[2026])
@@ -177,7 +185,9 @@ async def test_history_years_option(
     hass.config_entries.async_update_entry(setup_platforms, options={CONF_HISTORY_YEARS: 2})
     await poll(hass, setup_platforms)
     pickups = hass.states.get(
-        registered(entity_registry, Platform.SENSOR, f"{DEMO_MAIN_ACCOUNT_ID}_pickups_15")
+        registered(
+            entity_registry, Platform.SENSOR, scoped(hass, f"{DEMO_MAIN_ACCOUNT_ID}_pickups_15")
+        )
     )
     assert pickups.attributes["previous_years"] == {"2025": counts[2025], "2024": counts[2024]}
 
@@ -192,14 +202,11 @@ async def test_sensors_of_an_unlinked_account_are_removed(
     """Unlinking removes the account's sensors; the login's sensors follow."""
     simulator.state.unlink("jeanne.dupont@example.fr", DEMO_SECOND_ACCOUNT_ID)
     await poll(hass, setup_platforms)
-    assert (
-        find_device(device_registry, str(DEMO_SECOND_ACCOUNT_ID))
-        is None
-    )
+    assert find_device(device_registry, scoped(hass, str(DEMO_SECOND_ACCOUNT_ID))) is None
     remaining = er.async_entries_for_config_entry(entity_registry, setup_platforms.entry_id)
     assert not [e for e in remaining if e.unique_id.startswith(f"{DEMO_SECOND_ACCOUNT_ID}_")]
     linked = registered(
-        entity_registry, Platform.SENSOR, f"{setup_platforms.unique_id}_linked_accounts"
+        entity_registry, Platform.SENSOR, login_uid(setup_platforms, "linked_accounts")
     )
     assert hass.states.get(linked).state == "1"
     for entity in remaining:
@@ -217,14 +224,16 @@ async def test_waste_type_removed_from_an_account(
     del account.waste_types[17]
     await poll(hass, setup_platforms)
     for key in ("pickups", "weight", "last_pickup", "last_pickup_weight"):
-        unique_id = f"{DEMO_MAIN_ACCOUNT_ID}_{key}_17"
+        unique_id = scoped(hass, f"{DEMO_MAIN_ACCOUNT_ID}_{key}_17")
         assert (
             hass.states.get(registered(entity_registry, Platform.SENSOR, unique_id)).state
             == STATE_UNAVAILABLE
         )
     assert (
         hass.states.get(
-            registered(entity_registry, Platform.SENSOR, f"{DEMO_MAIN_ACCOUNT_ID}_pickups_15")
+            registered(
+                entity_registry, Platform.SENSOR, scoped(hass, f"{DEMO_MAIN_ACCOUNT_ID}_pickups_15")
+            )
         ).state
         != STATE_UNAVAILABLE
     )

@@ -257,7 +257,8 @@ class EcocitoConfigFlow(
 ):
     """Set up an Ecocito login: portal, credentials, linked production points."""
 
-    VERSION = 1
+    VERSION = 2
+    """2: identifiers are scoped by portal (see async_migrate_entry)."""
 
     _client: EcocitoClient
     _credentials: dict[str, str]

@@ -130,15 +130,11 @@ async def _async_link_production_point(call: ServiceCall) -> ServiceResponse:
 def _account_of_device(hass: HomeAssistant, device_id: str) -> tuple[EcocitoConfigEntry, int]:
     """Return the loaded entry and the account ID of an account's device."""
     device = dr.async_get(hass).async_get(device_id)
-    account_id = next(
-        (
-            int(identifier)
-            for domain, identifier in (device.identifiers if device else ())
-            if domain == DOMAIN and identifier.isdigit()
-        ),
-        None,
-    )
-    if device is None or account_id is None:
+    # An account's identifier is "<portal>_<account ID>"; the login's is its entry ID.
+    if device is None or not any(
+        domain == DOMAIN and identifier.rpartition("_")[2].isdigit()
+        for domain, identifier in device.identifiers
+    ):
         raise ServiceValidationError(
             translation_domain=DOMAIN,
             translation_key="not_an_account",
@@ -146,7 +142,8 @@ def _account_of_device(hass: HomeAssistant, device_id: str) -> tuple[EcocitoConf
         )
     entries = [_loaded_entry(hass, entry_id) for entry_id in sorted(device.config_entries)]
     for entry in entries:
-        if account_id in entry.runtime_data.data.accounts:
+        account_id = entry.runtime_data.account_of(device)
+        if account_id is not None and account_id in entry.runtime_data.data.accounts:
             return entry, account_id
     raise ServiceValidationError(
         translation_domain=DOMAIN,

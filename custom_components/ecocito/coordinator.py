@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any, Final
 
@@ -41,6 +41,8 @@ from .const import (
 from .errors import translation_key
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable
+
     from homeassistant.config_entries import ConfigEntry
 
 UPDATE_INTERVAL: Final = timedelta(hours=4)
@@ -56,6 +58,7 @@ row; a table with fewer rows than the last good read is accepted once it has com
 short this many polls in a row; an empty drop-down too. One bad answer costs nothing.
 """
 STORAGE_VERSION: Final = 1
+_VISITS: Final = "visits"
 
 type EcocitoConfigEntry = ConfigEntry[EcocitoCoordinator]
 
@@ -168,6 +171,8 @@ class EcocitoCoordinator(DataUpdateCoordinator[EcocitoData]):
         """Known accounts missing from the drop-down: successful polls in a row (stored)."""
         self._known: dict[int, str] | None = None
         """Accounts with a device, and their labels (from the registry at the first poll)."""
+        self._past_rows: dict[int, tuple[date, dict[str, int]]] = {}
+        """Per account, the first day and row counts of the last good past-years read (stored)."""
         self._short: dict[int, int] = {}
         """Accounts whose tables came back short: polls in a row."""
         self._empty_polls = 0
@@ -183,6 +188,10 @@ class EcocitoCoordinator(DataUpdateCoordinator[EcocitoData]):
             for account_id, marks in stored.get("marks", {}).items()
         }
         self._absent = {int(key): int(count) for key, count in stored.get("absent", {}).items()}
+        self._past_rows = {
+            int(account_id): (date.fromisoformat(past["start"]), dict(past["rows"]))
+            for account_id, past in stored.get("past_rows", {}).items()
+        }
         self._saved = self._stored()
 
     def _stored(self) -> dict[str, Any]:
@@ -194,6 +203,10 @@ class EcocitoCoordinator(DataUpdateCoordinator[EcocitoData]):
                 for account_id, marks in self._marks.items()
             },
             "absent": {str(key): count for key, count in self._absent.items()},
+            "past_rows": {
+                str(account_id): {"start": start.isoformat(), "rows": rows}
+                for account_id, (start, rows) in self._past_rows.items()
+            },
         }
 
     def account_identifier(self, account_id: int) -> tuple[str, str]:
@@ -298,6 +311,30 @@ class EcocitoCoordinator(DataUpdateCoordinator[EcocitoData]):
             # identity and write nothing for an account the poll left as it was.
             accounts[account.id] = before if before == state else state
         listed = {account.id: account.label for account in linked.accounts}
+        unlinked = self._count_absent(known, listed, previous, accounts)
+        for gone in set(self._past) - set(accounts):
+            del self._past[gone]
+        for gone in set(self._short) - set(accounts):
+            del self._short[gone]
+        return _Poll(
+            data=EcocitoData(accounts=accounts, year=today.year, first_day=history_start),
+            linked=[]
+            if self.data is None
+            else [account for account in linked.accounts if account.id not in known],
+            unlinked=unlinked,
+        )
+
+    def _count_absent(
+        self,
+        known: dict[int, str],
+        listed: dict[int, str],
+        previous: dict[int, AccountState],
+        accounts: dict[int, AccountState],
+    ) -> list[Account]:
+        """Count the polls known accounts are missing from; return those now unlinked.
+
+        An account still missing keeps its last data in ``accounts``.
+        """
         absent: dict[int, int] = {}
         unlinked: list[Account] = []
         for account_id, label in known.items():
@@ -320,17 +357,9 @@ class EcocitoCoordinator(DataUpdateCoordinator[EcocitoData]):
                 accounts[account_id] = before
         self._absent = absent
         self._known = {**{key: known[key] for key in absent}, **listed}
-        for gone in set(self._past) - set(accounts):
-            del self._past[gone]
-        for gone in set(self._short) - set(accounts):
-            del self._short[gone]
-        return _Poll(
-            data=EcocitoData(accounts=accounts, year=today.year, first_day=history_start),
-            linked=[]
-            if self.data is None
-            else [account for account in linked.accounts if account.id not in known],
-            unlinked=unlinked,
-        )
+        for gone in set(self._past_rows) - set(self._known):
+            del self._past_rows[gone]
+        return unlinked
 
     async def _read(
         self, account_id: int, before: AccountState | None, today: date, history_start: date
@@ -349,8 +378,11 @@ class EcocitoCoordinator(DataUpdateCoordinator[EcocitoData]):
         start = history_start if refresh_past else year_start
         if before is not None and (self.data is None or self.data.year != today.year):
             before = None  # a new year: this year's tables start empty
-        old_past = (
-            past if refresh_past and past is not None and past.start == history_start else None
+        # The past years' row counts survive a restart: a short history read right
+        # after one is caught too.
+        past_rows = self._past_rows.get(account_id)
+        reference = (
+            past_rows[1] if refresh_past and past_rows and past_rows[0] == history_start else None
         )
         for _attempt in range(2):
             fetched = await self.client.get_account_data(account_id, start, today)
@@ -364,10 +396,10 @@ class EcocitoCoordinator(DataUpdateCoordinator[EcocitoData]):
             visits = tuple(v for v in fetched.visits if v.date.date() >= year_start)
             types = {waste_type.id for waste_type in fetched.waste_types}
             short_year = before is not None and _shorter(
-                types, (pickups, visits), (before.pickups, before.visits)
+                types, _rows(pickups, visits), _rows(before.pickups, before.visits)
             )
-            short_past = old_past is not None and _shorter(
-                types, (new_past.pickups, new_past.visits), (old_past.pickups, old_past.visits)
+            short_past = reference is not None and _shorter(
+                types, _rows(new_past.pickups, new_past.visits), reference
             )
             if not (short_year or short_past):
                 self._short.pop(account_id, None)
@@ -390,6 +422,10 @@ class EcocitoCoordinator(DataUpdateCoordinator[EcocitoData]):
                 short_year = short_past = False
         if refresh_past and not short_past:
             past = self._past[account_id] = new_past
+            self._past_rows[account_id] = (history_start, _rows(past.pickups, past.visits))
+        elif refresh_past and (past is None or past.start != history_start):
+            # Short, with nothing read before it since a restart: shown, read again.
+            past = self._past[account_id] = replace(new_past, fetched_on=date.min)
         waste_types = fetched.waste_types
         if short_year and before is not None:
             waste_types, pickups, visits = before.waste_types, before.pickups, before.visits
@@ -499,18 +535,20 @@ def account_of_identifier(portal: str, identifier: str) -> int | None:
     return int(account_id) if account_id != identifier and account_id.isdigit() else None
 
 
-def _shorter(
-    waste_types: set[int],
-    now: tuple[tuple[Pickup, ...], tuple[Visit, ...]],
-    before: tuple[tuple[Pickup, ...], tuple[Visit, ...]],
-) -> bool:
+def _rows(pickups: Iterable[Pickup], visits: Iterable[Visit]) -> dict[str, int]:
+    """Return how many rows each table has: pickups per waste type, and visits."""
+    rows = Counter(str(pickup.waste_type_id) for pickup in pickups)
+    rows[_VISITS] = sum(1 for _visit in visits)
+    return dict(rows)
+
+
+def _shorter(waste_types: set[int], rows: dict[str, int], before: dict[str, int]) -> bool:
     """Return whether a read has fewer rows than the last good one in any of its tables.
 
     A waste type no longer listed is not a short table: its entities go with it.
     """
-    rows = Counter(p.waste_type_id for p in now[0])
-    rows_before = Counter(p.waste_type_id for p in before[0] if p.waste_type_id in waste_types)
-    return len(now[1]) < len(before[1]) or any(rows[key] < n for key, n in rows_before.items())
+    listed = {str(waste_type_id) for waste_type_id in waste_types} | {_VISITS}
+    return any(rows.get(key, 0) < count for key, count in before.items() if key in listed)
 
 
 def account_event_data(entry_id: str, account: Account) -> dict[str, Any]:

@@ -158,16 +158,18 @@ def _recorded_sums(
 ) -> dict[str, tuple[float, float]]:
     """Return each statistic's last sum before ``since`` and its last sum (recorder thread).
 
-    ``since`` is the first of a month: the monthly rows tell both.
+    Hourly rows: monthly ones follow Home Assistant's time zone, not the portal's, and
+    would mix rows on both sides of ``since``. Ours are sparse (an hour per pickup).
     """
-    found = statistics_during_period(hass, _EPOCH, None, statistic_ids, "month", None, {"sum"})
+    before = statistics_during_period(hass, _EPOCH, since, statistic_ids, "hour", None, {"sum"})
+    after = statistics_during_period(hass, since, None, statistic_ids, "hour", None, {"sum"})
     sums: dict[str, tuple[float, float]] = {}
-    for statistic_id, rows in found.items():
-        before = [row for row in rows if row["start"] < since.timestamp()]
-        sums[statistic_id] = (
-            float(before[-1].get("sum") or 0.0) if before else 0.0,
-            float(rows[-1].get("sum") or 0.0) if rows else 0.0,
-        )
+    for statistic_id in statistic_ids:
+        rows_before = before.get(statistic_id)
+        rows_after = after.get(statistic_id)
+        base = float(rows_before[-1].get("sum") or 0.0) if rows_before else 0.0
+        last = float(rows_after[-1].get("sum") or 0.0) if rows_after else base
+        sums[statistic_id] = (base, last)
     return sums
 
 

@@ -59,6 +59,10 @@ ERROR_KEY_USED = "Cette clé d'activation a déjà été utilisée."
 GARBAGE_JSON = '{"data": [{"DATE_DONNEE": "2026-03-04T06:4'
 
 _MARKUP_CHANGED = "ecocito_sim_markup_changed"
+_HIDDEN_ACCOUNT = "ecocito_sim_hidden_account"
+_NO_ACCOUNTS = "ecocito_sim_no_accounts"
+_SWITCH_REFUSED = "ecocito_sim_switch_refused"
+_ROWS_KEPT = "ecocito_sim_rows_kept"
 _ACCOUNT = "ecocito_sim_account_id"
 
 ExpiredSessionMode = Literal["page", "redirect"]
@@ -76,6 +80,28 @@ class FaultKind(StrEnum):
     RATE_LIMITED = "rate_limited"
     DISCONNECT = "disconnect"
     SESSION_EXPIRED = "session_expired"
+    # Glitches of a portal that answers, but wrongly (issue 11): the page is fine,
+    # its content is not. Only ever injected on purpose (not among random faults).
+    ACCOUNT_HIDDEN = "account_hidden"
+    """The account drop-down leaves out `account_id` (the first account if None)."""
+    NO_ACCOUNTS = "no_accounts"
+    """The account drop-down lists no account at all."""
+    SWITCH_REFUSED = "switch_refused"
+    """The account switch is refused with the "not linked" validation message."""
+    SHORT_TABLE = "short_table"
+    """A pickups/visits table keeps only its oldest `keep` share of rows (0: empty)."""
+
+
+_GLITCHES = frozenset(
+    {
+        FaultKind.ACCOUNT_HIDDEN,
+        FaultKind.NO_ACCOUNTS,
+        FaultKind.SWITCH_REFUSED,
+        FaultKind.SHORT_TABLE,
+    }
+)
+TRANSPORT_FAULTS = tuple(kind for kind in FaultKind if kind not in _GLITCHES)
+"""The kinds random faults draw from: a failing transport or a changed markup."""
 
 
 @dataclass
@@ -92,6 +118,8 @@ class Fault:
     status: int = 500
     retry_after: int = 60
     delay: float = 10.0
+    account_id: int | None = None
+    keep: float = 0.5
 
 
 @dataclass
@@ -127,7 +155,7 @@ class Session:
 class _RandomFaults:
     rate: float = 0.0
     rng: random.Random = field(default_factory=random.Random)
-    kinds: tuple[FaultKind, ...] = tuple(FaultKind)
+    kinds: tuple[FaultKind, ...] = TRANSPORT_FAULTS
     slow_delay: float = 10.0
     retry_after: int = 60
 
@@ -152,6 +180,25 @@ def _json(request: web.Request, payload: Any) -> web.Response:
 
 def _retry_key(request: web.Request) -> tuple[str, str, str]:
     return (request.method, request.path_qs, request.cookies.get(SESSION_COOKIE, ""))
+
+
+def _mark_glitch(request: web.Request, fault: Fault) -> None:
+    """Tell the handler which glitch to serve (it draws the page, wrongly)."""
+    match fault.kind:
+        case FaultKind.ACCOUNT_HIDDEN:
+            request[_HIDDEN_ACCOUNT] = fault.account_id
+        case FaultKind.NO_ACCOUNTS:
+            request[_NO_ACCOUNTS] = True
+        case FaultKind.SWITCH_REFUSED:
+            request[_SWITCH_REFUSED] = True
+        case FaultKind.SHORT_TABLE:
+            request[_ROWS_KEPT] = fault.keep
+
+
+def _kept(request: web.Request, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Return the rows a SHORT_TABLE fault leaves (the oldest ones), else every row."""
+    keep = request.get(_ROWS_KEPT)
+    return rows if keep is None else rows[: int(len(rows) * keep)]
 
 
 def _redirect(location: str) -> web.Response:
@@ -266,7 +313,7 @@ class PortalSimulator:
         self._random = _RandomFaults(
             rate=rate,
             rng=random.Random(seed),  # noqa: S311 - reproducible faults, not crypto
-            kinds=tuple(kinds) if kinds else tuple(FaultKind),
+            kinds=tuple(kinds) if kinds else TRANSPORT_FAULTS,
             slow_delay=slow_delay,
             retry_after=retry_after,
         )
@@ -396,6 +443,8 @@ class PortalSimulator:
                 self._sessions.pop(request.cookies.get(SESSION_COOKIE, ""), None)
             case FaultKind.MARKUP_CHANGED:
                 request[_MARKUP_CHANGED] = True
+            case _ if fault.kind in _GLITCHES:
+                _mark_glitch(request, fault)
         return None
 
     @staticmethod
@@ -434,9 +483,16 @@ class PortalSimulator:
         return _html(pages.login_page())
 
     def _context(self, request: web.Request, session: Session) -> LayoutContext:
+        accounts = self.state.linked_accounts(session.email)
+        if request.get(_NO_ACCOUNTS):
+            accounts = []
+        elif _HIDDEN_ACCOUNT in request and accounts:
+            hidden = request[_HIDDEN_ACCOUNT]
+            hidden = accounts[0].id if hidden is None else hidden
+            accounts = [account for account in accounts if account.id != hidden]
         return LayoutContext(
             email=session.email,
-            accounts=self.state.linked_accounts(session.email),
+            accounts=accounts,
             active_id=session.active_id,
             token=session.token,
             markup_changed=bool(request.get(_MARKUP_CHANGED)),
@@ -506,7 +562,11 @@ class PortalSimulator:
             return _html(pages.error_page(400), status=400)
         login = self.state.get_login(session.email)
         account_id = _parse_int(_form_text(form, "IdCompte"))
-        if account_id is None or account_id not in login.account_ids:
+        if (
+            account_id is None
+            or account_id not in login.account_ids
+            or request.get(_SWITCH_REFUSED)
+        ):
             context = self._context(request, session)
             return _html(pages.home_page(context, errors=[ERROR_NOT_LINKED]))
         session.active_id = account_id
@@ -531,7 +591,7 @@ class PortalSimulator:
             if account
             else []
         )
-        return _json(request, page(rows, query))
+        return _json(request, page(_kept(request, rows), query))
 
     @_authenticated
     async def _get_apport(self, request: web.Request, session: Session) -> web.Response:
@@ -546,7 +606,7 @@ class PortalSimulator:
             if account
             else []
         )
-        return _json(request, page(rows, query))
+        return _json(request, page(_kept(request, rows), query))
 
     async def _stats(self, request: web.Request, session: Session, pickups: bool) -> web.Response:
         try:
@@ -731,6 +791,8 @@ class PortalSimulator:
                 status=int(body.get("status", 500)),
                 retry_after=int(body.get("retry_after", 60)),
                 delay=float(body.get("delay", 10.0)),
+                account_id=body.get("account_id"),
+                keep=float(body.get("keep", 0.5)),
             )
         except (KeyError, ValueError, TypeError) as err:
             raise _bad_request(f"bad fault: {err}") from err

@@ -58,6 +58,8 @@ row; a table with fewer rows than the last good read is accepted once it has com
 short this many polls in a row; an empty drop-down too. One bad answer costs nothing.
 """
 STORAGE_VERSION: Final = 1
+NEW_TYPE_LOOKBACK: Final = timedelta(days=1)
+"""A waste type seen without any pickup: a pickup newer than this is new."""
 _VISITS: Final = "visits"
 
 type EcocitoConfigEntry = ConfigEntry[EcocitoCoordinator]
@@ -464,7 +466,7 @@ class EcocitoCoordinator(DataUpdateCoordinator[EcocitoData]):
         """Return the pickups later than the newest already seen; move the marks on.
 
         A waste type seen for the first time fires nothing: its mark is its newest
-        pickup (the current time if it has none). Marks never go back, so a short
+        pickup (a day ago if it has none: the portal posts a pickup within the day). Marks never go back, so a short
         read, its recovery, a restart or a longer history fire nothing.
         """
         marks = self._marks.setdefault(account_id, {})
@@ -474,7 +476,7 @@ class EcocitoCoordinator(DataUpdateCoordinator[EcocitoData]):
                     (p.date for p in state.pickups_of(waste_type.id)),
                     default=max(
                         (p.date for p in state.pickups_of(waste_type.id, past=True)),
-                        default=dt_util.utcnow(),
+                        default=dt_util.utcnow() - NEW_TYPE_LOOKBACK,
                     ),
                 )
         new = [

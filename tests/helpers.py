@@ -24,6 +24,7 @@ def simulator_entry(base_url: str, login: str, password: str, title: str) -> Moc
         unique_id=f"{base_url.removeprefix('http://')}_{login}",
         data={CONF_PORTAL: base_url, CONF_USERNAME: login, CONF_PASSWORD: password},
         options={CONF_HISTORY_YEARS: DEFAULT_HISTORY_YEARS},
+        version=2,
     )
 
 

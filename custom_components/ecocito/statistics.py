@@ -38,6 +38,7 @@ from homeassistant.components.recorder.statistics import (
 from homeassistant.const import UnitOfMass
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers.recorder import get_instance
+from homeassistant.util import dt as dt_util
 
 from .api.parsing import PORTAL_TZ
 from .const import DOMAIN, LOGGER
@@ -257,11 +258,13 @@ def async_setup_statistics(hass: HomeAssistant, entry: EcocitoConfigEntry) -> No
 async def async_migrate_statistic_ids(
     hass: HomeAssistant, portal_key: str, account_ids: set[int]
 ) -> None:
-    """Rename the statistics of these accounts to IDs scoped by portal, history kept.
+    """Move the statistics of these accounts to IDs scoped by portal, history kept.
 
     Version 1 named them ``ecocito:<account>_…``; they become
-    ``ecocito:<portal>_<account>_…``. Returns once the recorder has renamed them, so
-    that the first import after the migration reads the renamed sums.
+    ``ecocito:<portal>_<account>_…``. The recorder renames only its own statistics
+    (source ``recorder``), so every row is copied to the new ID, then the old ID is
+    cleared. Returns once the recorder has done both, so that the first import after
+    the migration reads the copied sums.
     """
     if RECORDER not in hass.config.components or not account_ids:
         return
@@ -269,21 +272,49 @@ async def async_migrate_statistic_ids(
     found = await instance.async_add_executor_job(
         partial(get_metadata, hass, statistic_source=DOMAIN)
     )
-    renamed: list[asyncio.Future[None]] = []
-    for statistic_id in found:
+    moved: list[str] = []
+    for statistic_id, (_metadata_id, metadata) in found.items():
         object_id = statistic_id.removeprefix(f"{DOMAIN}:")
         account, _, rest = object_id.partition("_")
         if not (account.isdigit() and int(account) in account_ids and rest):
             continue
+        rows = await instance.async_add_executor_job(
+            statistics_during_period,
+            hass,
+            _EPOCH,
+            None,
+            {statistic_id},
+            "hour",
+            None,
+            {"state", "sum"},
+        )
+        unit = metadata.get("unit_of_measurement")
+        series = Series(
+            statistic_id=f"{DOMAIN}:{portal_key}_{object_id}",
+            name=metadata.get("name") or object_id,
+            unit=unit,
+            unit_class="mass" if unit == UnitOfMass.KILOGRAMS else None,
+            hours=(),
+        )
+        async_add_external_statistics(
+            hass,
+            series.metadata(),
+            [
+                StatisticData(
+                    start=dt_util.utc_from_timestamp(row["start"]),
+                    state=row.get("state") or 0.0,
+                    sum=row.get("sum") or 0.0,
+                )
+                for row in rows.get(statistic_id, [])
+            ],
+        )
+        moved.append(statistic_id)
+    if moved:
         done: asyncio.Future[None] = hass.loop.create_future()
 
-        def on_done(done: asyncio.Future[None] = done) -> None:
+        def on_done() -> None:
             hass.loop.call_soon_threadsafe(done.set_result, None)  # recorder thread
 
-        instance.async_update_statistics_metadata(
-            statistic_id, new_statistic_id=f"{DOMAIN}:{portal_key}_{object_id}", on_done=on_done
-        )
-        renamed.append(done)
-    if renamed:
-        await asyncio.gather(*renamed)
-        LOGGER.debug("Renamed %s statistics to scope them by portal", len(renamed))
+        instance.async_clear_statistics(moved, on_done=on_done)
+        await done  # the recorder's queue runs in order: the copies are in
+        LOGGER.debug("Moved %s statistics to IDs scoped by portal", len(moved))

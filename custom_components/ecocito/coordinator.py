@@ -180,7 +180,7 @@ class EcocitoCoordinator(DataUpdateCoordinator[EcocitoData]):
         self._empty_polls = 0
 
     async def _async_setup(self) -> None:
-        """Load what must survive a restart: the pickup marks and the absence counts."""
+        """Load what must survive a restart: pickup marks, absence counts, past-year rows."""
         stored = await self._store.async_load() or {}
         self._marks = {
             int(account_id): {

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from homeassistant.config_entries import SOURCE_REAUTH, ConfigEntryState
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import device_registry as dr
@@ -15,7 +17,7 @@ from custom_components.ecocito.const import DOMAIN
 
 from .helpers import find_device, scoped
 from .portal import Fault, FaultKind, PortalSimulator
-from .portal.scenarios import DEMO_LOGIN, DEMO_MAIN_ACCOUNT_ID
+from .portal.scenarios import DEMO_LOGIN, DEMO_MAIN_ACCOUNT_ID, DEMO_SECOND_ACCOUNT_ID
 
 pytestmark = pytest.mark.usefixtures("enable_custom_integrations")
 
@@ -118,3 +120,15 @@ async def test_remove_device(
     response = await client.remove_device(stale.id, entry_id)
     assert response["success"]
     assert device_registry.async_get(stale.id) is None
+
+
+async def test_store_kept_then_removed_with_the_entry(
+    hass: HomeAssistant, hass_storage: dict[str, Any], init_integration: MockConfigEntry
+) -> None:
+    """The pickup marks are stored at the first poll; removing the entry removes them."""
+    key = f"{DOMAIN}.{init_integration.entry_id}"
+    marks = hass_storage[key]["data"]["marks"]
+    assert set(marks) == {str(DEMO_MAIN_ACCOUNT_ID), str(DEMO_SECOND_ACCOUNT_ID)}
+    assert await hass.config_entries.async_remove(init_integration.entry_id)
+    await hass.async_block_till_done()
+    assert key not in hass_storage

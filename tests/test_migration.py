@@ -174,3 +174,21 @@ async def test_migration_keeps_ids_customisations_and_history(
     ours = [statistic_id for statistic_id in ids if statistic_id.startswith(f"{DOMAIN}:")]
     assert ours
     assert all(statistic_id.startswith(f"{DOMAIN}:{statistic_key}_") for statistic_id in ours)
+
+
+async def test_an_entry_from_a_newer_version_is_left_alone(
+    hass: HomeAssistant, enable_custom_integrations: None, simulator: PortalSimulator
+) -> None:
+    """Downgrading never half-migrates: the entry waits for the newer version."""
+    newer = version_1_entry(simulator)
+    newer = MockConfigEntry(
+        domain=DOMAIN,
+        title=newer.title,
+        unique_id=newer.unique_id,
+        data=dict(newer.data),
+        version=3,
+    )
+    newer.add_to_hass(hass)
+    assert not await hass.config_entries.async_setup(newer.entry_id)
+    assert newer.state is ConfigEntryState.MIGRATION_ERROR
+    assert newer.version == 3

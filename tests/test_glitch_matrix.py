@@ -64,6 +64,8 @@ class Glitch:
     """One bad answer: the faults served during one poll."""
 
     faults: Callable[[], list[Fault]]
+    evidence: str
+    """What the integration logs when it notices the glitch (proof that it bit)."""
     poll_fails: bool = False
     """The glitch poll fails (entities unavailable) rather than keeping the figures."""
     next_day: bool = False
@@ -72,39 +74,54 @@ class Glitch:
     """The glitch hits the first poll after a restart (nothing to compare it with)."""
 
 
+MISSING = "missing from the portal's list"
+REFUSED = "refused to switch to account"
+SHORT = "fewer pickups or visits"
+
 GLITCHES = {
     "account_missing_once": Glitch(
         faults=lambda: [
             Fault(FaultKind.ACCOUNT_HIDDEN, path=PATH_HOME, account_id=DEMO_SECOND_ACCOUNT_ID)
-        ]
+        ],
+        evidence=MISSING,
     ),
     "account_missing_from_every_page": Glitch(
-        faults=lambda: [Fault(FaultKind.ACCOUNT_HIDDEN, account_id=DEMO_SECOND_ACCOUNT_ID)]
+        faults=lambda: [Fault(FaultKind.ACCOUNT_HIDDEN, account_id=DEMO_SECOND_ACCOUNT_ID)],
+        evidence=MISSING,
     ),
     "empty_drop_down": Glitch(
-        faults=lambda: [Fault(FaultKind.NO_ACCOUNTS, path=PATH_HOME)], poll_fails=True
+        faults=lambda: [Fault(FaultKind.NO_ACCOUNTS, path=PATH_HOME)],
+        evidence="listed no production point",
+        poll_fails=True,
     ),
     "one_switch_refused": Glitch(
-        faults=lambda: [Fault(FaultKind.SWITCH_REFUSED, path=PATH_SWITCH_ACCOUNT, count=1)]
+        faults=lambda: [Fault(FaultKind.SWITCH_REFUSED, path=PATH_SWITCH_ACCOUNT, count=1)],
+        evidence=REFUSED,
     ),
     "every_switch_refused": Glitch(
-        faults=lambda: [Fault(FaultKind.SWITCH_REFUSED, path=PATH_SWITCH_ACCOUNT)]
+        faults=lambda: [Fault(FaultKind.SWITCH_REFUSED, path=PATH_SWITCH_ACCOUNT)],
+        evidence=REFUSED,
     ),
     "empty_pickups_table": Glitch(
-        faults=lambda: [Fault(FaultKind.SHORT_TABLE, path=PATH_PICKUPS, keep=0)]
+        faults=lambda: [Fault(FaultKind.SHORT_TABLE, path=PATH_PICKUPS, keep=0)],
+        evidence=SHORT,
     ),
     "half_the_pickups": Glitch(
-        faults=lambda: [Fault(FaultKind.SHORT_TABLE, path=PATH_PICKUPS, keep=0.5)]
+        faults=lambda: [Fault(FaultKind.SHORT_TABLE, path=PATH_PICKUPS, keep=0.5)],
+        evidence=SHORT,
     ),
     "empty_visits_table": Glitch(
-        faults=lambda: [Fault(FaultKind.SHORT_TABLE, path=PATH_VISITS, keep=0)]
+        faults=lambda: [Fault(FaultKind.SHORT_TABLE, path=PATH_VISITS, keep=0)],
+        evidence=SHORT,
     ),
     "short_history_at_the_first_poll_of_the_day": Glitch(
         faults=lambda: [Fault(FaultKind.SHORT_TABLE, path=PATH_PICKUPS, keep=0.3)],
+        evidence=SHORT,
         next_day=True,
     ),
     "half_the_pickups_right_after_a_restart": Glitch(
         faults=lambda: [Fault(FaultKind.SHORT_TABLE, path=PATH_PICKUPS, keep=0.5)],
+        evidence=SHORT,
         restart=True,
     ),
 }
@@ -194,6 +211,7 @@ async def test_one_bad_answer_costs_nothing(
     simulator: PortalSimulator,
     freezer: FrozenDateTimeFactory,
     init_integration: MockConfigEntry,
+    caplog: pytest.LogCaptureFixture,
     glitch: Glitch,
 ) -> None:
     """A glitch, then recovery: registries, states and sums as before; nothing fired."""
@@ -209,6 +227,8 @@ async def test_one_bad_answer_costs_nothing(
     if glitch.next_day:
         freezer.tick(timedelta(days=1))
     simulator.reset_requests()
+    caplog.clear()
+    caplog.set_level(logging.INFO, logger="custom_components.ecocito")
     for fault in glitch.faults():
         simulator.add_fault(fault)
     if glitch.restart:
@@ -216,6 +236,7 @@ async def test_one_bad_answer_costs_nothing(
         await hass.async_block_till_done()
     else:
         await poll(hass, entry)
+    assert glitch.evidence in caplog.text  # the glitch did bite
     assert simulator.count() <= 2 * setup_requests
     assert entry.runtime_data.last_update_success is not glitch.poll_fails
     assert registries(hass, entry) == registries_before

@@ -492,10 +492,10 @@ def _pickup_shown(
     """Whether the pickup count of one account and type went up by one, in the state too."""
     now = len(coordinator.data.accounts[account_id].pickups_of(type_id))
     entity_id = er.async_get(hass).async_get_entity_id(
-        Platform.SENSOR, DOMAIN, f"{account_id}_pickups_{type_id}"
+        Platform.SENSOR, DOMAIN, f"{coordinator.portal}_{account_id}_pickups_{type_id}"
     )
     state = hass.states.get(entity_id) if entity_id else None
-    return now == before + 1 and (state is None or state.state == str(now))
+    return now == before + 1 and state is not None and state.state == str(now)
 
 
 # --- The report ------------------------------------------------------------------

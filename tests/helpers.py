@@ -16,6 +16,7 @@ from custom_components.ecocito.const import (
     DEFAULT_HISTORY_YEARS,
     DOMAIN,
 )
+from custom_components.ecocito.coordinator import portal_of
 
 HA_RELEASE = ".".join(__version__.split(".")[:2])
 """The Home Assistant release the suite runs on: "2025.4" (oldest) or "2026.10" (newest)."""
@@ -29,7 +30,33 @@ def simulator_entry(base_url: str, login: str, password: str, title: str) -> Moc
         unique_id=f"{base_url.removeprefix('http://')}_{login}",
         data={CONF_PORTAL: base_url, CONF_USERNAME: login, CONF_PASSWORD: password},
         options={CONF_HISTORY_YEARS: DEFAULT_HISTORY_YEARS},
+        version=2,
     )
+
+
+def portal(hass: HomeAssistant) -> str:
+    """Return the portal of the test's Ecocito entries (there must be one portal)."""
+    portals = {portal_of(entry) for entry in hass.config_entries.async_entries(DOMAIN)}
+    assert len(portals) == 1, portals
+    return portals.pop()
+
+
+def scoped(hass: HomeAssistant, unscoped: str) -> str:
+    """Return an account's unique ID or device identifier: ``<portal>_<account>…``.
+
+    ``unscoped`` starts with the account ID, as in ``f"{account_id}_pickups_15"``.
+    """
+    return f"{portal(hass)}_{unscoped}"
+
+
+def login_uid(entry: MockConfigEntry, key: str) -> str:
+    """Return the unique ID of a login entity: its portal and entry, not the e-mail."""
+    return f"{portal_of(entry)}_{entry.entry_id}_{key}"
+
+
+def statistic_key(hass: HomeAssistant) -> str:
+    """Return the portal as statistic IDs hold it (``127_0_0_1_<port>``)."""
+    return portal(hass).replace(".", "_").replace(":", "_")
 
 
 async def poll(hass: HomeAssistant, entry: MockConfigEntry) -> None:

@@ -24,6 +24,7 @@ from datetime import datetime
 import sys
 import time
 from typing import Any
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 import aiohttp
@@ -46,6 +47,11 @@ ENTITIES_TIMEOUT = 90.0
 
 class SmokeError(Exception):
     """The smoke test cannot go on."""
+
+
+def scope(portal_url: str, unscoped: str) -> str:
+    """Return an account's unique ID or device identifier: the portal's host comes first."""
+    return f"{urlsplit(portal_url).netloc}_{unscoped}"
 
 
 @dataclass(frozen=True)
@@ -253,7 +259,7 @@ async def simulator_checks(
         def check(
             key: str, expected: Any, compare: Callable[[str, Any], bool], account: int = account_id
         ) -> Check:
-            return Check(account, f"{account}_{key}", expected, compare)
+            return Check(account, scope(portal_url, f"{account}_{key}"), expected, compare)
 
         for type_id in waste_types[account_id]:
             pickups = figures["pickups"].get(type_id, {})
@@ -293,14 +299,17 @@ async def entity_states(hass: HomeAssistant, entry_id: str) -> dict[str, tuple[s
     }
 
 
-async def devices_of_accounts(hass: HomeAssistant, account_ids: list[int]) -> dict[int, str]:
+async def devices_of_accounts(
+    hass: HomeAssistant, portal_url: str, account_ids: list[int]
+) -> dict[int, str]:
     """Return the device name of every account that has a device."""
     (devices,) = await hass.websocket({"type": "config/device_registry/list"})
+    identifiers = {scope(portal_url, str(account_id)): account_id for account_id in account_ids}
     found = {}
     for device in devices:
         for domain, identifier in device["identifiers"]:
-            if domain == DOMAIN and identifier in {str(i) for i in account_ids}:
-                found[int(identifier)] = device["name"]
+            if domain == DOMAIN and identifier in identifiers:
+                found[identifiers[identifier]] = device["name"]
     return found
 
 
@@ -324,7 +333,7 @@ async def wait_for_entities(
 
 
 async def calendar_failures(
-    hass: HomeAssistant, found: dict[str, tuple[str, str]], checks: list[Check]
+    hass: HomeAssistant, portal_url: str, found: dict[str, tuple[str, str]], checks: list[Check]
 ) -> list[str]:
     """Compare each account's calendar events of the year with its pickups and visits."""
     year = datetime.now(PARIS).year
@@ -338,9 +347,14 @@ async def calendar_failures(
             check.expected
             for check in checks
             if check.account_id == account_id
-            and check.unique_id.startswith((f"{account_id}_pickups_", f"{account_id}_visits"))
+            and check.unique_id.startswith(
+                (
+                    scope(portal_url, f"{account_id}_pickups_"),
+                    scope(portal_url, f"{account_id}_visits"),
+                )
+            )
         )
-        calendar = found.get(f"{account_id}_history")
+        calendar = found.get(scope(portal_url, f"{account_id}_history"))
         if calendar is None:
             failures.append(f"account {account_id} has no calendar")
             continue
@@ -368,7 +382,7 @@ async def run(ha_url: str, portal_url: str) -> int:
         if DEMO_LINKABLE_ACCOUNT_ID not in account_ids or len(account_ids) != 3:
             raise SmokeError(f"the simulator lists {account_ids}: the link did not happen")
         found = await wait_for_entities(hass, entry_id, checks)
-        devices = await devices_of_accounts(hass, account_ids)
+        devices = await devices_of_accounts(hass, portal_url, account_ids)
 
         failures = [
             f"{found[check.unique_id][0]}: {found[check.unique_id][1]!r}, expected {check.expected!r}"
@@ -385,7 +399,7 @@ async def run(ha_url: str, portal_url: str) -> int:
             for account_id in account_ids
             if account_id not in devices
         ]
-        failures += await calendar_failures(hass, found, checks)
+        failures += await calendar_failures(hass, portal_url, found, checks)
 
     for account_id in account_ids:
         figures = [check for check in checks if check.account_id == account_id]

@@ -16,6 +16,7 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.ecocito.const import CONF_ALLOWANCES, CONF_HISTORY_YEARS, DOMAIN
 
+from .helpers import scoped
 from .portal import PortalSimulator
 from .portal.scenarios import (
     DEMO_LOGIN,
@@ -79,7 +80,9 @@ async def test_allowance_crossing_the_limit(
 ) -> None:
     """Set an allowance without a reload; extra pickups make it exceeded and cost."""
     coordinator = init_integration.runtime_data
-    assert entity_id(hass, Platform.BINARY_SENSOR, f"{MAIN}_allowance_exceeded") is None
+    assert (
+        entity_id(hass, Platform.BINARY_SENSOR, scoped(hass, f"{MAIN}_allowance_exceeded")) is None
+    )
     used = used_this_year(simulator, RESIDUAL)
     await set_allowance(hass, init_integration, MAIN, {"Ordures ménagères": used + 1, "price": 3.5})
     assert init_integration.options[CONF_ALLOWANCES] == {
@@ -89,31 +92,47 @@ async def test_allowance_crossing_the_limit(
     assert init_integration.runtime_data is coordinator  # not reloaded
     assert init_integration.state is ConfigEntryState.LOADED
 
-    assert value(hass, Platform.SENSOR, f"{MAIN}_allowance_remaining_{RESIDUAL}") == "1"
-    assert value(hass, Platform.SENSOR, f"{MAIN}_allowance_extra_{RESIDUAL}") == "0"
-    assert value(hass, Platform.SENSOR, f"{MAIN}_allowance_cost") == "0.0"
-    assert value(hass, Platform.BINARY_SENSOR, f"{MAIN}_allowance_exceeded") == STATE_OFF
+    assert (
+        value(hass, Platform.SENSOR, scoped(hass, f"{MAIN}_allowance_remaining_{RESIDUAL}")) == "1"
+    )
+    assert value(hass, Platform.SENSOR, scoped(hass, f"{MAIN}_allowance_extra_{RESIDUAL}")) == "0"
+    assert value(hass, Platform.SENSOR, scoped(hass, f"{MAIN}_allowance_cost")) == "0.0"
+    assert (
+        value(hass, Platform.BINARY_SENSOR, scoped(hass, f"{MAIN}_allowance_exceeded")) == STATE_OFF
+    )
     # Only the counted waste type has sensors; the other account has none.
-    assert entity_id(hass, Platform.SENSOR, f"{MAIN}_allowance_remaining_{PACKAGING}") is None
-    assert entity_id(hass, Platform.SENSOR, f"{DEMO_SECOND_ACCOUNT_ID}_allowance_cost") is None
+    assert (
+        entity_id(hass, Platform.SENSOR, scoped(hass, f"{MAIN}_allowance_remaining_{PACKAGING}"))
+        is None
+    )
+    assert (
+        entity_id(hass, Platform.SENSOR, scoped(hass, f"{DEMO_SECOND_ACCOUNT_ID}_allowance_cost"))
+        is None
+    )
 
     now = dt_util.now(PARIS)
     simulator.state.add_pickup(MAIN, RESIDUAL, now - timedelta(minutes=3), 9.0)
     simulator.state.add_pickup(MAIN, RESIDUAL, now - timedelta(minutes=2), 9.5)
     await coordinator.async_refresh()
     await hass.async_block_till_done()
-    assert value(hass, Platform.SENSOR, f"{MAIN}_allowance_remaining_{RESIDUAL}") == "0"
-    assert value(hass, Platform.SENSOR, f"{MAIN}_allowance_extra_{RESIDUAL}") == "1"
-    assert value(hass, Platform.SENSOR, f"{MAIN}_allowance_cost") == "3.5"
-    assert value(hass, Platform.BINARY_SENSOR, f"{MAIN}_allowance_exceeded") == STATE_ON
+    assert (
+        value(hass, Platform.SENSOR, scoped(hass, f"{MAIN}_allowance_remaining_{RESIDUAL}")) == "0"
+    )
+    assert value(hass, Platform.SENSOR, scoped(hass, f"{MAIN}_allowance_extra_{RESIDUAL}")) == "1"
+    assert value(hass, Platform.SENSOR, scoped(hass, f"{MAIN}_allowance_cost")) == "3.5"
+    assert (
+        value(hass, Platform.BINARY_SENSOR, scoped(hass, f"{MAIN}_allowance_exceeded")) == STATE_ON
+    )
 
-    cost = hass.states.get(entity_id(hass, Platform.SENSOR, f"{MAIN}_allowance_cost") or "")
+    cost = hass.states.get(
+        entity_id(hass, Platform.SENSOR, scoped(hass, f"{MAIN}_allowance_cost")) or ""
+    )
     assert cost is not None
     assert cost.attributes["unit_of_measurement"] == "EUR"
     assert cost.attributes["device_class"] == "monetary"
     assert cost.attributes["state_class"] == "total"
     exceeded = hass.states.get(
-        entity_id(hass, Platform.BINARY_SENSOR, f"{MAIN}_allowance_exceeded") or ""
+        entity_id(hass, Platform.BINARY_SENSOR, scoped(hass, f"{MAIN}_allowance_exceeded")) or ""
     )
     assert exceeded is not None
     assert exceeded.attributes["extra_pickups"] == 1
@@ -125,24 +144,36 @@ async def test_allowance_removed_and_set_again(
     """Clearing an allowance removes its entities; setting it again brings the same IDs."""
     used = used_this_year(simulator, PACKAGING)
     await set_allowance(hass, init_integration, MAIN, {"Emballages": used, "Biodéchets": 0})
-    remaining = entity_id(hass, Platform.SENSOR, f"{MAIN}_allowance_remaining_{PACKAGING}")
+    remaining = entity_id(
+        hass, Platform.SENSOR, scoped(hass, f"{MAIN}_allowance_remaining_{PACKAGING}")
+    )
     assert remaining is not None
     assert hass.states.get(remaining).state == "0"  # type: ignore[union-attr]
-    assert value(hass, Platform.SENSOR, f"{MAIN}_allowance_cost") == "unknown"  # no price
+    assert (
+        value(hass, Platform.SENSOR, scoped(hass, f"{MAIN}_allowance_cost")) == "unknown"
+    )  # no price
     biowaste = used_this_year(simulator, 17)
-    assert value(hass, Platform.SENSOR, f"{MAIN}_allowance_extra_17") == str(biowaste)
+    assert value(hass, Platform.SENSOR, scoped(hass, f"{MAIN}_allowance_extra_17")) == str(biowaste)
 
     # Without the biowaste number, its sensors go; without any number, all go.
     await set_allowance(hass, init_integration, MAIN, {"Emballages": used})
-    assert entity_id(hass, Platform.SENSOR, f"{MAIN}_allowance_extra_17") is None
+    assert entity_id(hass, Platform.SENSOR, scoped(hass, f"{MAIN}_allowance_extra_17")) is None
     await set_allowance(hass, init_integration, MAIN, {})
     assert init_integration.options[CONF_ALLOWANCES] == {}
-    assert entity_id(hass, Platform.SENSOR, f"{MAIN}_allowance_remaining_{PACKAGING}") is None
-    assert entity_id(hass, Platform.BINARY_SENSOR, f"{MAIN}_allowance_exceeded") is None
+    assert (
+        entity_id(hass, Platform.SENSOR, scoped(hass, f"{MAIN}_allowance_remaining_{PACKAGING}"))
+        is None
+    )
+    assert (
+        entity_id(hass, Platform.BINARY_SENSOR, scoped(hass, f"{MAIN}_allowance_exceeded")) is None
+    )
     assert hass.states.get(remaining) is None
 
     await set_allowance(hass, init_integration, MAIN, {"Emballages": used + 2, "price": 2})
-    assert entity_id(hass, Platform.SENSOR, f"{MAIN}_allowance_remaining_{PACKAGING}") == remaining
+    assert (
+        entity_id(hass, Platform.SENSOR, scoped(hass, f"{MAIN}_allowance_remaining_{PACKAGING}"))
+        == remaining
+    )
     assert hass.states.get(remaining).state == "2"  # type: ignore[union-attr]
 
     # The form suggests the stored figures.
@@ -173,8 +204,12 @@ async def test_allowance_survives_a_restart(
     assert await hass.config_entries.async_setup(mock_config_entry.entry_id)
     await hass.async_block_till_done()
     used = used_this_year(simulator, RESIDUAL)
-    assert value(hass, Platform.SENSOR, f"{MAIN}_allowance_extra_{RESIDUAL}") == str(used)
-    assert float(value(hass, Platform.SENSOR, f"{MAIN}_allowance_cost")) == pytest.approx(4 * used)
+    assert value(hass, Platform.SENSOR, scoped(hass, f"{MAIN}_allowance_extra_{RESIDUAL}")) == str(
+        used
+    )
+    assert float(
+        value(hass, Platform.SENSOR, scoped(hass, f"{MAIN}_allowance_cost"))
+    ) == pytest.approx(4 * used)
 
 
 async def test_allowance_needs_a_running_entry(
@@ -198,7 +233,7 @@ async def test_single_account_goes_straight_to_the_form(
     assert await hass.config_entries.async_setup(mock_config_entry.entry_id)
     await hass.async_block_till_done()
     await set_allowance(hass, mock_config_entry, None, {"Ordures ménagères": 52, "price": 0})
-    assert value(hass, Platform.SENSOR, f"{MAIN}_allowance_cost") == "0.0"
+    assert value(hass, Platform.SENSOR, scoped(hass, f"{MAIN}_allowance_cost")) == "0.0"
 
 
 @pytest.mark.parametrize(

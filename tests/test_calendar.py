@@ -18,6 +18,7 @@ from syrupy.assertion import SnapshotAssertion
 from custom_components.ecocito.const import DOMAIN
 
 from .conftest import FROZEN_NOW
+from .helpers import scoped
 from .portal import PortalSimulator
 from .portal.scenarios import DEMO_ACCOUNT_IDS, DEMO_MAIN_ACCOUNT_ID
 from .portal.state import PARIS
@@ -27,7 +28,7 @@ MAIN = DEMO_MAIN_ACCOUNT_ID
 
 def calendar_id(hass: HomeAssistant, account_id: int = MAIN) -> str:
     entity_id = er.async_get(hass).async_get_entity_id(
-        CALENDAR_DOMAIN, DOMAIN, f"{account_id}_history"
+        CALENDAR_DOMAIN, DOMAIN, scoped(hass, f"{account_id}_history")
     )
     assert entity_id is not None
     return entity_id

@@ -38,7 +38,7 @@ from custom_components.ecocito.const import (
     SUBENTRY_PRODUCTION_POINT,
 )
 
-from .helpers import find_device
+from .helpers import find_device, scoped
 from .portal import Fault, FaultKind, PortalSimulator
 from .portal.scenarios import (
     DEMO_LINKABLE_ACCOUNT_ID,
@@ -652,7 +652,7 @@ async def test_subentry_flow_links_a_production_point(
     assert DEMO_LINKABLE_ACCOUNT_ID in simulator.state.get_login(DEMO_LOGIN).account_ids
     assert_no_key({"data": dict(init_integration.data), "options": dict(init_integration.options)})
     await hass.async_block_till_done()
-    device = find_device(dr.async_get(hass), str(DEMO_LINKABLE_ACCOUNT_ID))
+    device = find_device(dr.async_get(hass), scoped(hass, str(DEMO_LINKABLE_ACCOUNT_ID)))
     assert device is not None  # at once, without a reload
 
 

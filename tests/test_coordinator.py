@@ -28,10 +28,10 @@ from custom_components.ecocito.const import (
     EVENT_ACCOUNT_UNLINKED,
     EVENT_PICKUP,
 )
-from custom_components.ecocito.coordinator import UPDATE_INTERVAL
+from custom_components.ecocito.coordinator import CONFIRM_AFTER, UPDATE_INTERVAL
 
 from .conftest import DEMO_TITLE, FROZEN_NOW
-from .helpers import find_device, poll, registered
+from .helpers import find_device, login_uid, poll, registered, scoped
 from .portal import Fault, FaultKind, PortalSimulator
 from .portal.scenarios import (
     DEMO_LINKABLE_ACCOUNT_ID,
@@ -55,11 +55,11 @@ DATA_PATHS = (PATH_PICKUPS, PATH_VISITS)
 
 
 def login_unique_id(entry: MockConfigEntry, key: str) -> str:
-    return f"{entry.unique_id}_{key}"
+    return login_uid(entry, key)
 
 
 def account_device(device_registry: dr.DeviceRegistry, account_id: int) -> dr.DeviceEntry | None:
-    return find_device(device_registry, str(account_id))
+    return find_device(device_registry, scoped(device_registry.hass, str(account_id)))
 
 
 def data_starts(simulator: PortalSimulator) -> set[str]:
@@ -79,14 +79,18 @@ async def test_devices(
     device_registry: dr.DeviceRegistry,
     init_integration: MockConfigEntry,
 ) -> None:
-    """One device per linked account, named after its label, and one for the login."""
+    """One device per linked account, named after its label, and one for the login.
+
+    An account's identifier is scoped by the portal's host (and port), never the e-mail.
+    """
+    host = simulator.base_url.removeprefix("http://")
     for account_id, label in (
         (DEMO_MAIN_ACCOUNT_ID, DEMO_MAIN_LABEL),
         (DEMO_SECOND_ACCOUNT_ID, DEMO_SECOND_LABEL),
     ):
         device = account_device(device_registry, account_id)
         assert device is not None
-        assert device.identifiers == {(DOMAIN, str(account_id))}
+        assert device.identifiers == {(DOMAIN, f"{host}_{account_id}")}
         assert device.name == label
         assert device.manufacturer == "Ecocito"
         assert device.model == "Point de production"
@@ -98,6 +102,16 @@ async def test_devices(
     assert login.configuration_url == simulator.base_url
     devices = dr.async_entries_for_config_entry(device_registry, init_integration.entry_id)
     assert len(devices) == 3
+    unique_ids = {
+        entity.unique_id
+        for entity in er.async_entries_for_config_entry(
+            er.async_get(hass), init_integration.entry_id
+        )
+    }
+    assert f"{host}_{DEMO_MAIN_ACCOUNT_ID}_pickups_15" in unique_ids
+    assert f"{host}_{init_integration.entry_id}_linked_accounts" in unique_ids
+    assert all(unique_id.startswith(f"{host}_") for unique_id in unique_ids)
+    assert not [unique_id for unique_id in unique_ids if DEMO_LOGIN in unique_id]
 
 
 async def test_steady_poll_request_budget(
@@ -222,7 +236,10 @@ async def test_account_unlinked_on_the_portal(
     entity_registry: er.EntityRegistry,
     init_integration: MockConfigEntry,
 ) -> None:
-    """An account the collectivité unlinked loses its device; the select falls back."""
+    """An account missing from 3 polls in a row loses its device; the select falls back.
+
+    Until then its device, entities and figures stay, and nothing fires.
+    """
     entry = init_integration
     unlinked_events = async_capture_events(hass, EVENT_ACCOUNT_UNLINKED)
     accounts_event = registered(entity_registry, Platform.EVENT, login_unique_id(entry, "accounts"))
@@ -236,7 +253,16 @@ async def test_account_unlinked_on_the_portal(
     assert entity_ids
     assert hass.states.get(select).state == DEMO_MAIN_LABEL
 
+    states = {entity_id: hass.states.get(entity_id).state for entity_id in entity_ids}
     simulator.state.unlink(DEMO_LOGIN, DEMO_MAIN_ACCOUNT_ID)
+    for _ in range(CONFIRM_AFTER - 1):
+        freezer.tick(1)
+        await poll(hass, entry)
+        assert entry.runtime_data.last_update_success
+        assert account_device(device_registry, DEMO_MAIN_ACCOUNT_ID) == device
+        assert {entity_id: hass.states.get(entity_id).state for entity_id in entity_ids} == states
+        assert unlinked_events == []
+        assert hass.states.get(select).state == DEMO_MAIN_LABEL
     freezer.tick(1)
     await poll(hass, entry)
 
@@ -280,7 +306,11 @@ async def test_account_unlinked_during_a_poll(
     device_registry: dr.DeviceRegistry,
     init_integration: MockConfigEntry,
 ) -> None:
-    """An account listed at login but gone when switching to it is treated as unlinked."""
+    """An account listed at login but refused at the switch keeps its device and figures.
+
+    The portal's word is not taken for an unlinking: missing from the next 3 polls'
+    lists, it is unlinked.
+    """
     client = init_integration.runtime_data.client
     login = client.login
 
@@ -290,11 +320,21 @@ async def test_account_unlinked_during_a_poll(
         return accounts
 
     unlinked_events = async_capture_events(hass, EVENT_ACCOUNT_UNLINKED)
+    coordinator = init_integration.runtime_data
+    second = coordinator.data.accounts[DEMO_SECOND_ACCOUNT_ID]
     client.login = login_then_unlink
     await poll(hass, init_integration)
 
-    assert init_integration.runtime_data.last_update_success
-    assert list(init_integration.runtime_data.data.accounts) == [DEMO_MAIN_ACCOUNT_ID]
+    assert coordinator.last_update_success
+    assert list(coordinator.data.accounts) == [DEMO_MAIN_ACCOUNT_ID, DEMO_SECOND_ACCOUNT_ID]
+    assert coordinator.data.accounts[DEMO_SECOND_ACCOUNT_ID] is second
+    assert account_device(device_registry, DEMO_SECOND_ACCOUNT_ID) is not None
+    assert unlinked_events == []
+
+    client.login = login
+    for _ in range(CONFIRM_AFTER):
+        assert account_device(device_registry, DEMO_SECOND_ACCOUNT_ID) is not None
+        await poll(hass, init_integration)
     assert account_device(device_registry, DEMO_SECOND_ACCOUNT_ID) is None
     assert len(unlinked_events) == 1
 
@@ -306,17 +346,31 @@ async def test_account_unlinked_while_home_assistant_was_stopped(
     entity_registry: er.EntityRegistry,
     init_integration: MockConfigEntry,
 ) -> None:
-    """A device whose account vanished while the entry was not running is removed too."""
+    """A device whose account vanished while the entry was not running is removed too.
+
+    Not at setup on the word of one poll: after 3 polls in a row, restarts included.
+    """
     device = account_device(device_registry, DEMO_SECOND_ACCOUNT_ID)
     assert device is not None
     assert await hass.config_entries.async_unload(init_integration.entry_id)
     simulator.state.unlink(DEMO_LOGIN, DEMO_SECOND_ACCOUNT_ID)
 
+    unlinked_events = async_capture_events(hass, EVENT_ACCOUNT_UNLINKED)
+    entity_ids = {e.entity_id for e in er.async_entries_for_device(entity_registry, device.id)}
     assert await hass.config_entries.async_setup(init_integration.entry_id)
+    await hass.async_block_till_done()
+    # Missing at the first poll: kept, its entities unavailable (no data yet).
+    assert account_device(device_registry, DEMO_SECOND_ACCOUNT_ID) == device
+    for entity_id in entity_ids:
+        assert hass.states.get(entity_id).state == STATE_UNAVAILABLE
+    await poll(hass, init_integration)
+    # A restart keeps the count: the third poll, after it, unlinks.
+    assert await hass.config_entries.async_reload(init_integration.entry_id)
     await hass.async_block_till_done()
 
     assert account_device(device_registry, DEMO_SECOND_ACCOUNT_ID) is None
     assert er.async_entries_for_device(entity_registry, device.id) == []
+    assert [event.data["account_id"] for event in unlinked_events] == [DEMO_SECOND_ACCOUNT_ID]
     assert account_device(device_registry, DEMO_MAIN_ACCOUNT_ID) is not None
     login = find_device(device_registry, init_integration.entry_id)
     assert login is not None
@@ -332,13 +386,17 @@ async def test_new_pickup_fires_once(
     """A pickup new since the previous poll fires one event; history never does."""
     entry = init_integration
     pickup_events = async_capture_events(hass, EVENT_PICKUP)
-    event_entity = registered(entity_registry, Platform.EVENT, f"{DEMO_MAIN_ACCOUNT_ID}_pickup")
-    other_event_entity = registered(
-        entity_registry, Platform.EVENT, f"{DEMO_SECOND_ACCOUNT_ID}_pickup"
+    event_entity = registered(
+        entity_registry, Platform.EVENT, scoped(hass, f"{DEMO_MAIN_ACCOUNT_ID}_pickup")
     )
-    pickups = registered(entity_registry, Platform.SENSOR, f"{DEMO_MAIN_ACCOUNT_ID}_pickups_15")
+    other_event_entity = registered(
+        entity_registry, Platform.EVENT, scoped(hass, f"{DEMO_SECOND_ACCOUNT_ID}_pickup")
+    )
+    pickups = registered(
+        entity_registry, Platform.SENSOR, scoped(hass, f"{DEMO_MAIN_ACCOUNT_ID}_pickups_15")
+    )
     last_pickup = registered(
-        entity_registry, Platform.SENSOR, f"{DEMO_MAIN_ACCOUNT_ID}_last_pickup_15"
+        entity_registry, Platform.SENSOR, scoped(hass, f"{DEMO_MAIN_ACCOUNT_ID}_last_pickup_15")
     )
     # Nothing fired at first load, nor at a poll that brings nothing new.
     await poll(hass, entry)

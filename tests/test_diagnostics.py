@@ -20,7 +20,7 @@ from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 from syrupy.assertion import SnapshotAssertion
 
 from .conftest import FROZEN_NOW
-from .helpers import find_device
+from .helpers import find_device, scoped
 from .portal import PortalSimulator
 from .portal.scenarios import (
     DEMO_LOGIN,
@@ -82,7 +82,7 @@ async def test_device_diagnostics(
     setup_platforms: MockConfigEntry,
 ) -> None:
     """An account's device: that account's data; the login's device: the entry's."""
-    device = find_device(device_registry, str(DEMO_SECOND_ACCOUNT_ID))
+    device = find_device(device_registry, scoped(hass, str(DEMO_SECOND_ACCOUNT_ID)))
     assert device is not None
     diagnostics = await get_diagnostics_for_device(hass, hass_client, setup_platforms, device)
     assert_no_canary(simulator, diagnostics)

@@ -31,7 +31,7 @@ from syrupy.assertion import SnapshotAssertion
 from custom_components.ecocito.const import EVENT_PICKUP
 
 from .conftest import FROZEN_NOW
-from .helpers import poll, registered
+from .helpers import login_uid, poll, registered, scoped
 from .portal import PortalSimulator
 from .portal.scenarios import (
     DEMO_LINKABLE_ACCOUNT_ID,
@@ -64,12 +64,12 @@ async def test_event_types(
 ) -> None:
     """The accounts event has two types, the pickup event one."""
     accounts = hass.states.get(
-        registered(entity_registry, Platform.EVENT, f"{setup_platforms.unique_id}_accounts")
+        registered(entity_registry, Platform.EVENT, login_uid(setup_platforms, "accounts"))
     )
     assert accounts.attributes[ATTR_EVENT_TYPES] == ["account_linked", "account_unlinked"]
     for account_id in (DEMO_MAIN_ACCOUNT_ID, DEMO_SECOND_ACCOUNT_ID):
         pickup = hass.states.get(
-            registered(entity_registry, Platform.EVENT, f"{account_id}_pickup")
+            registered(entity_registry, Platform.EVENT, scoped(hass, f"{account_id}_pickup"))
         )
         assert pickup.attributes[ATTR_EVENT_TYPES] == ["pickup"]
         assert pickup.state == STATE_UNKNOWN
@@ -83,7 +83,9 @@ async def test_each_pickup_fires_once(
     init_integration: MockConfigEntry,
 ) -> None:
     """Two new pickups fire two events; the select's updates fire none again."""
-    entity = registered(entity_registry, Platform.EVENT, f"{DEMO_MAIN_ACCOUNT_ID}_pickup")
+    entity = registered(
+        entity_registry, Platform.EVENT, scoped(hass, f"{DEMO_MAIN_ACCOUNT_ID}_pickup")
+    )
     bus_events = async_capture_events(hass, EVENT_PICKUP)
     fired: list[dict[str, object]] = []
 
@@ -146,7 +148,9 @@ async def test_new_account_pickups_fire_from_the_next_poll(
     bus_events = async_capture_events(hass, EVENT_PICKUP)
     simulator.state.link(DEMO_LOGIN, DEMO_LINKABLE_ACCOUNT_ID)
     await poll(hass, init_integration)
-    entity = registered(entity_registry, Platform.EVENT, f"{DEMO_LINKABLE_ACCOUNT_ID}_pickup")
+    entity = registered(
+        entity_registry, Platform.EVENT, scoped(hass, f"{DEMO_LINKABLE_ACCOUNT_ID}_pickup")
+    )
     assert hass.states.get(entity).state == STATE_UNKNOWN
     assert bus_events == []
 

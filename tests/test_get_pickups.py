@@ -16,7 +16,7 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 from custom_components.ecocito.api.portal import PATH_PICKUPS
 from custom_components.ecocito.const import DOMAIN, SERVICE_GET_PICKUPS
 
-from .helpers import find_device
+from .helpers import find_device, scoped
 from .portal import Fault, FaultKind, PortalSimulator
 from .portal.scenarios import DEMO_LOGIN, DEMO_MAIN_ACCOUNT_ID, DEMO_WASTE_TYPES
 from .portal.state import PARIS
@@ -26,7 +26,9 @@ pytestmark = pytest.mark.usefixtures("enable_custom_integrations")
 MAIN = DEMO_MAIN_ACCOUNT_ID
 
 
-def device_id(hass: HomeAssistant, identifier: str = str(MAIN)) -> str:
+def device_id(hass: HomeAssistant, account_id: int | str = MAIN) -> str:
+    """Return the device of an account (or of the login, given its entry ID)."""
+    identifier = account_id if isinstance(account_id, str) else scoped(hass, str(account_id))
     device = find_device(dr.async_get(hass), identifier)
     assert device is not None
     return device.id

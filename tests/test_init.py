@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from homeassistant.config_entries import SOURCE_REAUTH, ConfigEntryState
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import device_registry as dr, frame
@@ -14,9 +16,9 @@ from custom_components.ecocito.api.portal import PATH_HOME, PATH_LOGIN, PATH_LOG
 from custom_components.ecocito.const import DOMAIN
 
 from .conftest import frame_reports
-from .helpers import find_device, remove_device_as_the_frontend_does
+from .helpers import find_device, remove_device_as_the_frontend_does, scoped
 from .portal import Fault, FaultKind, PortalSimulator
-from .portal.scenarios import DEMO_LOGIN, DEMO_MAIN_ACCOUNT_ID
+from .portal.scenarios import DEMO_LOGIN, DEMO_MAIN_ACCOUNT_ID, DEMO_SECOND_ACCOUNT_ID
 
 pytestmark = pytest.mark.usefixtures("enable_custom_integrations")
 
@@ -106,7 +108,7 @@ async def test_remove_device(
     assert await async_setup_component(hass, "config", {})
     client = await hass_ws_client(hass)
     entry_id = init_integration.entry_id
-    for identifier in (str(DEMO_MAIN_ACCOUNT_ID), entry_id):
+    for identifier in (scoped(hass, str(DEMO_MAIN_ACCOUNT_ID)), entry_id):
         device = find_device(device_registry, identifier)
         assert device is not None
         response = await remove_device_as_the_frontend_does(client, device.id, entry_id)
@@ -114,7 +116,7 @@ async def test_remove_device(
         assert device_registry.async_get(device.id) is not None
 
     stale = device_registry.async_get_or_create(
-        config_entry_id=entry_id, identifiers={(DOMAIN, "999999")}
+        config_entry_id=entry_id, identifiers={(DOMAIN, scoped(hass, "999999"))}
     )
     response = await remove_device_as_the_frontend_does(client, stale.id, entry_id)
     assert response["success"]
@@ -135,3 +137,15 @@ async def test_a_deprecated_call_of_ours_fails_the_test(
     assert len(reports) == 1
     assert "calls `old_api`, which is deprecated" in reports[0]
     caplog.clear()  # what no_frame_reports would otherwise fail this test for
+
+
+async def test_store_kept_then_removed_with_the_entry(
+    hass: HomeAssistant, hass_storage: dict[str, Any], init_integration: MockConfigEntry
+) -> None:
+    """The pickup marks are stored at the first poll; removing the entry removes them."""
+    key = f"{DOMAIN}.{init_integration.entry_id}"
+    marks = hass_storage[key]["data"]["marks"]
+    assert set(marks) == {str(DEMO_MAIN_ACCOUNT_ID), str(DEMO_SECOND_ACCOUNT_ID)}
+    assert await hass.config_entries.async_remove(init_integration.entry_id)
+    await hass.async_block_till_done()
+    assert key not in hass_storage

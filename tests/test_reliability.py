@@ -61,13 +61,14 @@ from custom_components.ecocito.const import (
     SUBENTRY_PRODUCTION_POINT,
 )
 from custom_components.ecocito.coordinator import (
+    CONFIRM_AFTER,
     PORTAL_CHANGED_REPAIR_AFTER,
     REPAIR_PORTAL_CHANGED,
     UPDATE_INTERVAL,
     EcocitoCoordinator,
 )
 
-from .helpers import find_device, simulator_entry
+from .helpers import find_device, scoped, simulator_entry
 from .portal import Fault, FaultKind, PortalSimulator, app as portal_app
 from .portal.app import ERROR_BAD_KEY
 from .portal.scenarios import (
@@ -131,7 +132,7 @@ def account_states(hass: HomeAssistant, entry: MockConfigEntry, account_id: int)
         state.state
         for entity in er.async_entries_for_config_entry(registry, entry.entry_id)
         if entity.domain == Platform.SENSOR
-        and entity.unique_id.startswith(f"{account_id}_")
+        and entity.unique_id.startswith(scoped(hass, f"{account_id}_"))
         and (state := hass.states.get(entity.entity_id))
     }
 
@@ -314,17 +315,21 @@ async def test_account_unlinked(
     init_integration: MockConfigEntry,
     device_registry: dr.DeviceRegistry,
 ) -> None:
-    """Row "account unlinked by the collectivité": device removed, event fired once."""
+    """Row "account unlinked by the collectivité": after 3 polls, device removed, one event."""
     unlinked = listen(hass, EVENT_ACCOUNT_UNLINKED)
     coordinator = init_integration.runtime_data
-    assert find_device(device_registry, str(DEMO_SECOND_ACCOUNT_ID))
+    assert find_device(device_registry, scoped(hass, str(DEMO_SECOND_ACCOUNT_ID)))
     simulator.state.unlink(DEMO_LOGIN, DEMO_SECOND_ACCOUNT_ID)
 
+    for _ in range(CONFIRM_AFTER - 1):
+        await poll(hass, init_integration)
+        assert find_device(device_registry, scoped(hass, str(DEMO_SECOND_ACCOUNT_ID)))
+        assert unlinked == []
     await poll(hass, init_integration)
     await poll(hass, init_integration)
 
     assert [event["account_id"] for event in unlinked] == [DEMO_SECOND_ACCOUNT_ID]
-    assert not find_device(device_registry, str(DEMO_SECOND_ACCOUNT_ID))
+    assert not find_device(device_registry, scoped(hass, str(DEMO_SECOND_ACCOUNT_ID)))
     assert not account_states(hass, init_integration, DEMO_SECOND_ACCOUNT_ID) - {STATE_UNAVAILABLE}
     assert STATE_UNAVAILABLE not in account_states(hass, init_integration, DEMO_MAIN_ACCOUNT_ID)
     assert init_integration.runtime_data is coordinator  # no reload
@@ -345,7 +350,7 @@ async def test_account_linked_elsewhere(
     await poll(hass, init_integration)
 
     assert [event["account_id"] for event in linked] == [DEMO_LINKABLE_ACCOUNT_ID]
-    assert find_device(device_registry, str(DEMO_LINKABLE_ACCOUNT_ID))
+    assert find_device(device_registry, scoped(hass, str(DEMO_LINKABLE_ACCOUNT_ID)))
     states = account_states(hass, init_integration, DEMO_LINKABLE_ACCOUNT_ID)
     assert states
     assert STATE_UNAVAILABLE not in states
@@ -387,7 +392,7 @@ async def test_bad_answer_to_the_account_switch(
     await poll(hass, init_integration)
 
     assert unlinked == []
-    assert find_device(device_registry, str(DEMO_SECOND_ACCOUNT_ID))
+    assert find_device(device_registry, scoped(hass, str(DEMO_SECOND_ACCOUNT_ID)))
     assert STATE_UNAVAILABLE not in account_states(hass, init_integration, DEMO_SECOND_ACCOUNT_ID)
 
 
@@ -475,10 +480,10 @@ async def test_soak(
         for type_id in account.waste_types:
             mine = [p for p in account.pickups if p.type_id == type_id and p.when.year == year]
             count = registry.async_get_entity_id(
-                Platform.SENSOR, DOMAIN, f"{account.id}_pickups_{type_id}"
+                Platform.SENSOR, DOMAIN, scoped(hass, f"{account.id}_pickups_{type_id}")
             )
             weight = registry.async_get_entity_id(
-                Platform.SENSOR, DOMAIN, f"{account.id}_weight_{type_id}"
+                Platform.SENSOR, DOMAIN, scoped(hass, f"{account.id}_weight_{type_id}")
             )
             assert count
             assert weight
@@ -486,7 +491,9 @@ async def test_soak(
             assert float(hass.states.get(weight).state) == pytest.approx(
                 sum(p.weight or 0 for p in mine), abs=0.01
             )
-        visits = registry.async_get_entity_id(Platform.SENSOR, DOMAIN, f"{account.id}_visits")
+        visits = registry.async_get_entity_id(
+            Platform.SENSOR, DOMAIN, scoped(hass, f"{account.id}_visits")
+        )
         assert visits
         assert hass.states.get(visits).state == str(
             sum(1 for v in account.visits if v.when.year == year)

@@ -21,8 +21,10 @@ from pytest_homeassistant_custom_component.common import (
 from syrupy.assertion import SnapshotAssertion
 
 from custom_components.ecocito.const import DOMAIN
+from custom_components.ecocito.coordinator import CONFIRM_AFTER
 
 from .conftest import FROZEN_NOW
+from .helpers import poll, scoped
 from .portal import PortalSimulator
 from .portal.scenarios import (
     DEMO_MAIN_ACCOUNT_ID,
@@ -94,7 +96,11 @@ async def test_select_drives_the_active_sensors_without_a_request(
     assert {account for _, account in main.values()} == {DEMO_MAIN_ACCOUNT_ID}
     assert main["pickups"][0] == str(
         sum(
-            int(hass.states.get(account_sensor(entity_registry, f"104233_pickups_{t}")).state)
+            int(
+                hass.states.get(
+                    account_sensor(entity_registry, scoped(hass, f"104233_pickups_{t}"))
+                ).state
+            )
             for t in (15, 16, 17)
         )
     )
@@ -111,7 +117,7 @@ async def test_select_drives_the_active_sensors_without_a_request(
     assert (
         second["visits"][0]
         == hass.states.get(
-            account_sensor(entity_registry, f"{DEMO_SECOND_ACCOUNT_ID}_visits")
+            account_sensor(entity_registry, scoped(hass, f"{DEMO_SECOND_ACCOUNT_ID}_visits"))
         ).state
     )
     assert hass.states.get(ACTIVE_SENSORS["pickups"]).attributes["account"] == DEMO_SECOND_LABEL
@@ -161,11 +167,22 @@ async def test_active_sensors_without_any_account(
     simulator: PortalSimulator,
     init_integration: MockConfigEntry,
 ) -> None:
-    """With every account unlinked, the select and the active sensors have nothing to show."""
+    """With every account unlinked, the select and the active sensors have nothing to show.
+
+    An empty list fails the poll twice; taken at the third, the accounts are then
+    missing from three successful polls.
+    """
     for account_id in (DEMO_MAIN_ACCOUNT_ID, DEMO_SECOND_ACCOUNT_ID):
         simulator.state.unlink("jeanne.dupont@example.fr", account_id)
-    await init_integration.runtime_data.async_refresh()
-    await hass.async_block_till_done()
+    coordinator = init_integration.runtime_data
+    for _ in range(CONFIRM_AFTER - 1):
+        await poll(hass, init_integration)
+        assert not coordinator.last_update_success
+        assert hass.states.get(SELECT).state == "unavailable"
+    for _ in range(CONFIRM_AFTER):
+        assert hass.states.get(SELECT).state != "unknown"
+        await poll(hass, init_integration)
+        assert coordinator.last_update_success
 
     state = hass.states.get(SELECT)
     assert state.state == "unknown"

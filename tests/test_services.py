@@ -20,7 +20,7 @@ from custom_components.ecocito.const import (
     SERVICE_LINK_PRODUCTION_POINT,
 )
 
-from .helpers import find_device
+from .helpers import find_device, scoped
 from .portal import Fault, FaultKind, PortalSimulator
 from .portal.scenarios import (
     DEMO_LINKABLE_ACCOUNT_ID,
@@ -57,7 +57,7 @@ async def test_link_returns_the_new_account(
     assert DEMO_LINKABLE_ACCOUNT_ID in simulator.state.get_login(DEMO_LOGIN).account_ids
     assert DEMO_LINKABLE_KEY not in str(dict(init_integration.data))
     # The new production point is a device at once, without a reload of the entry.
-    device = find_device(dr.async_get(hass), str(DEMO_LINKABLE_ACCOUNT_ID))
+    device = find_device(dr.async_get(hass), scoped(hass, str(DEMO_LINKABLE_ACCOUNT_ID)))
     assert device is not None
     assert device.name == DEMO_LINKABLE_LABEL
     assert init_integration.runtime_data is coordinator

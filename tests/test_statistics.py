@@ -28,6 +28,7 @@ from custom_components.ecocito.statistics import (
     weight_statistic_id,
 )
 
+from .helpers import statistic_key
 from .portal import Fault, FaultKind, PortalSimulator
 from .portal.scenarios import DEMO_MAIN_ACCOUNT_ID, DEMO_SECOND_ACCOUNT_ID
 from .portal.state import PARIS
@@ -97,35 +98,38 @@ async def test_pickups_weights_and_visits_at_their_hours(
 ) -> None:
     """Each hour with pickups has its count and weight; sums run over the kept years."""
     pickups = portal_pickups(simulator, MAIN, RESIDUAL)
-    assert await recorded(hass, pickups_statistic_id(MAIN, RESIDUAL)) == approx(
-        expected_rows([(p.when, 1.0) for p in pickups], since(2))
-    )
-    assert await recorded(hass, weight_statistic_id(MAIN, RESIDUAL)) == approx(
+    assert await recorded(
+        hass, pickups_statistic_id(statistic_key(hass), MAIN, RESIDUAL)
+    ) == approx(expected_rows([(p.when, 1.0) for p in pickups], since(2)))
+    assert await recorded(hass, weight_statistic_id(statistic_key(hass), MAIN, RESIDUAL)) == approx(
         expected_rows([(p.when, p.weight or 0.0) for p in pickups], since(2))
     )
     visits = simulator.state.get_account(MAIN).visits
-    rows = await recorded(hass, visits_statistic_id(MAIN))
+    rows = await recorded(hass, visits_statistic_id(statistic_key(hass), MAIN))
     assert rows == approx(expected_rows([(v.when, 1.0) for v in visits], since(2)))
     assert rows[-1][2] == len(visits)
 
     # The second account's summer-only packaging stream has its own series.
     second = portal_pickups(simulator, DEMO_SECOND_ACCOUNT_ID, 16)
-    assert await recorded(hass, pickups_statistic_id(DEMO_SECOND_ACCOUNT_ID, 16)) == approx(
-        expected_rows([(p.when, 1.0) for p in second], since(2))
-    )
+    assert await recorded(
+        hass, pickups_statistic_id(statistic_key(hass), DEMO_SECOND_ACCOUNT_ID, 16)
+    ) == approx(expected_rows([(p.when, 1.0) for p in second], since(2)))
 
     metadata = await get_instance(hass).async_add_executor_job(
         list_statistic_ids,
         hass,
-        {pickups_statistic_id(MAIN, RESIDUAL), weight_statistic_id(MAIN, RESIDUAL)},
+        {
+            pickups_statistic_id(statistic_key(hass), MAIN, RESIDUAL),
+            weight_statistic_id(statistic_key(hass), MAIN, RESIDUAL),
+        },
     )
     by_id = {item["statistic_id"]: item for item in metadata}
-    weight = by_id[weight_statistic_id(MAIN, RESIDUAL)]
+    weight = by_id[weight_statistic_id(statistic_key(hass), MAIN, RESIDUAL)]
     assert weight["source"] == "ecocito"
     assert weight["has_sum"] is True
     assert weight["statistics_unit_of_measurement"] == "kg"
     assert weight["name"] == "N° 104233 - 12 RUE DES LILAS 23000 GUERET · Ordures ménagères · poids"
-    count = by_id[pickups_statistic_id(MAIN, RESIDUAL)]
+    count = by_id[pickups_statistic_id(statistic_key(hass), MAIN, RESIDUAL)]
     assert count["statistics_unit_of_measurement"] is None
     assert count["name"].endswith("Ordures ménagères · levées")
 
@@ -137,7 +141,7 @@ async def test_reimport_is_idempotent_and_new_pickups_extend(
     init_integration: MockConfigEntry,
 ) -> None:
     """Importing the same data again changes nothing; a new pickup adds its hour."""
-    statistic_id = pickups_statistic_id(MAIN, RESIDUAL)
+    statistic_id = pickups_statistic_id(statistic_key(hass), MAIN, RESIDUAL)
     before = await recorded(hass, statistic_id)
     assert before
 
@@ -168,7 +172,7 @@ async def test_shorter_history_keeps_sums_going_up(
     init_integration: MockConfigEntry,
 ) -> None:
     """Keeping fewer years re-imports from the new first year, continuing the old sum."""
-    statistic_id = pickups_statistic_id(MAIN, RESIDUAL)
+    statistic_id = pickups_statistic_id(statistic_key(hass), MAIN, RESIDUAL)
     before = await recorded(hass, statistic_id)
     hass.config_entries.async_update_entry(init_integration, options={CONF_HISTORY_YEARS: 1})
     await init_integration.runtime_data.async_refresh()
@@ -197,7 +201,7 @@ async def test_no_history_starts_at_this_year(
     hass.config_entries.async_update_entry(mock_config_entry, options={CONF_HISTORY_YEARS: 0})
     assert await hass.config_entries.async_setup(mock_config_entry.entry_id)
     await hass.async_block_till_done()
-    rows = await recorded(hass, visits_statistic_id(MAIN))
+    rows = await recorded(hass, visits_statistic_id(statistic_key(hass), MAIN))
     visits = simulator.state.get_account(MAIN).visits
     assert rows == approx(expected_rows([(v.when, 1.0) for v in visits], since(0)))
     assert all(start >= since(0) for start, _, _ in rows)
@@ -223,7 +227,7 @@ async def test_failed_poll_and_unchanged_data_import_nothing(
     init_integration: MockConfigEntry,
 ) -> None:
     """A failed poll imports nothing; an unchanged series is not sent again."""
-    statistic_id = pickups_statistic_id(MAIN, RESIDUAL)
+    statistic_id = pickups_statistic_id(statistic_key(hass), MAIN, RESIDUAL)
     before = await recorded(hass, statistic_id)
     coordinator = init_integration.runtime_data
     simulator.add_fault(Fault(FaultKind.SERVER_ERROR))

@@ -3,18 +3,31 @@
 from __future__ import annotations
 
 import contextlib
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import aiohttp
 from homeassistant.const import CONF_PASSWORD, CONF_USERNAME, Platform
-from homeassistant.helpers import config_validation as cv
+from homeassistant.core import callback
+from homeassistant.helpers import (
+    config_validation as cv,
+    device_registry as dr,
+    entity_registry as er,
+)
 from homeassistant.helpers.aiohttp_client import async_create_clientsession
+from homeassistant.util import slugify
 
 from .api import EcocitoClient, EcocitoError
-from .const import CONF_PORTAL, DOMAIN
-from .coordinator import EcocitoConfigEntry, EcocitoCoordinator
+from .const import CONF_PORTAL, DOMAIN, LOGGER
+from .coordinator import (
+    EcocitoConfigEntry,
+    EcocitoCoordinator,
+    account_identifier,
+    entry_store,
+    portal_of,
+)
+from .entity import login_unique_id
 from .services import async_setup_services
-from .statistics import async_setup_statistics
+from .statistics import async_migrate_statistic_ids, async_setup_statistics
 
 if TYPE_CHECKING:
     from homeassistant.core import HomeAssistant
@@ -63,12 +76,65 @@ async def async_unload_entry(hass: HomeAssistant, entry: EcocitoConfigEntry) -> 
     return unloaded
 
 
+async def async_remove_entry(hass: HomeAssistant, entry: EcocitoConfigEntry) -> None:
+    """Forget the entry's stored pickup marks and absence counts."""
+    await entry_store(hass, entry.entry_id).async_remove()
+
+
 async def async_remove_config_entry_device(
     hass: HomeAssistant, entry: EcocitoConfigEntry, device: DeviceEntry
 ) -> bool:
     """Allow removing a device only once its account is no longer linked."""
-    accounts = {str(account_id) for account_id in entry.runtime_data.data.accounts}
-    return not any(
-        domain == DOMAIN and (identifier in accounts or identifier == entry.entry_id)
-        for domain, identifier in device.identifiers
+    coordinator = entry.runtime_data
+    return (DOMAIN, entry.entry_id) not in device.identifiers and (
+        coordinator.account_of(device) not in coordinator.data.accounts
     )
+
+
+async def async_migrate_entry(hass: HomeAssistant, entry: EcocitoConfigEntry) -> bool:
+    """Scope every identifier by portal (version 1 to 2), keeping everything the user has.
+
+    Version 1 named account devices and entities after the bare account ID (two portals
+    may both have an account 104233) and login entities after the login e-mail. The
+    registries are updated in place, so entity IDs, names, areas and history stay; the
+    statistics are renamed with their history.
+    """
+    if entry.version > 2:
+        return False  # written by a newer version
+    if entry.version == 1:
+        portal = portal_of(entry)
+        login_prefix = f"{entry.unique_id}_"
+
+        @callback
+        def scoped(entity: er.RegistryEntry) -> dict[str, Any] | None:
+            old = entity.unique_id
+            if old.startswith(login_prefix):
+                key = old.removeprefix(login_prefix)
+                return {"new_unique_id": login_unique_id(portal, entry.entry_id, key)}
+            account, _, rest = old.partition("_")
+            return {"new_unique_id": f"{portal}_{old}"} if account.isdigit() and rest else None
+
+        await er.async_migrate_entries(hass, entry.entry_id, scoped)
+        registry = dr.async_get(hass)
+        accounts: set[int] = set()
+        for device in dr.async_entries_for_config_entry(registry, entry.entry_id):
+            old_ids = {
+                int(identifier)
+                for domain, identifier in device.identifiers
+                if domain == DOMAIN and identifier.isdigit()
+            }
+            if old_ids:
+                accounts |= old_ids
+                registry.async_update_device(
+                    device.id,
+                    new_identifiers={
+                        (domain, identifier)
+                        for domain, identifier in device.identifiers
+                        if not (domain == DOMAIN and identifier.isdigit())
+                    }
+                    | {(DOMAIN, account_identifier(portal, account_id)) for account_id in old_ids},
+                )
+        await async_migrate_statistic_ids(hass, slugify(portal), accounts)
+        hass.config_entries.async_update_entry(entry, version=2)
+        LOGGER.debug("Entry %s migrated to version 2", entry.entry_id)
+    return True

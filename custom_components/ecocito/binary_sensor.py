@@ -42,7 +42,7 @@ async def async_setup_entry(
         lambda account_id, _key: EcocitoAllowanceExceeded(
             coordinator, account_id, ALLOWANCE_EXCEEDED
         ),
-        account_unique_id,
+        lambda account_id, key: account_unique_id(coordinator.portal, account_id, key),
     )
 
 

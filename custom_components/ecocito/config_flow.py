@@ -268,7 +268,8 @@ class EcocitoConfigFlow(
 ):
     """Set up an Ecocito login: portal, credentials, linked production points."""
 
-    VERSION = 1
+    VERSION = 2
+    """2: identifiers are scoped by portal (see async_migrate_entry)."""
 
     _client: EcocitoClient
     _credentials: dict[str, str]
@@ -290,8 +291,14 @@ class EcocitoConfigFlow(
 
     @cached_property
     def _session(self) -> aiohttp.ClientSession:
-        """One session (and cookie jar) for the whole flow; unsafe allows IP hosts."""
-        return async_create_clientsession(self.hass, cookie_jar=aiohttp.CookieJar(unsafe=True))
+        """One session (and cookie jar) for the whole flow; unsafe allows IP hosts.
+
+        Detached when the flow ends: it shares Home Assistant's connection pool, which
+        closing it would close too.
+        """
+        return async_create_clientsession(
+            self.hass, auto_cleanup=False, cookie_jar=aiohttp.CookieJar(unsafe=True)
+        )
 
     @cached_property
     def _clients(self) -> list[EcocitoClient]:
@@ -300,7 +307,7 @@ class EcocitoConfigFlow(
 
     @callback
     def async_remove(self) -> None:
-        """Log out of the portal and close the session, however the flow ends."""
+        """Log out of the portal and let the session go, however the flow ends."""
         if "_session" in self.__dict__:
             self.hass.async_create_task(self._async_close_session(), eager_start=True)
 
@@ -308,7 +315,7 @@ class EcocitoConfigFlow(
         for client in self._clients:
             with contextlib.suppress(EcocitoError):
                 await client.logout()
-        await self._session.close()
+        self._session.detach()
 
     async def _async_log_in(
         self, portal_address: str, username: str, password: str, *fields: str

@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import asyncio
-from dataclasses import dataclass, field
-from datetime import date, timedelta
+from collections import Counter
+from dataclasses import dataclass, field, replace
+from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any, Final
 
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.exceptions import ConfigEntryAuthFailed
 from homeassistant.helpers import device_registry as dr, issue_registry as ir
+from homeassistant.helpers.storage import Store
 from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, UpdateFailed
-from homeassistant.util import dt as dt_util
+from homeassistant.util import dt as dt_util, slugify
+from yarl import URL
 
 from .api import (
     Account,
@@ -24,10 +27,12 @@ from .api import (
     UnknownAccountError,
     Visit,
     WasteType,
+    normalize_portal,
 )
 from .api.parsing import PORTAL_TZ
 from .const import (
     CONF_HISTORY_YEARS,
+    CONF_PORTAL,
     DEFAULT_HISTORY_YEARS,
     DOMAIN,
     EVENT_ACCOUNT_LINKED,
@@ -38,6 +43,8 @@ from .const import (
 from .errors import translation_key
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable
+
     from homeassistant.config_entries import ConfigEntry
 
 UPDATE_INTERVAL: Final = timedelta(hours=4)
@@ -45,8 +52,28 @@ UPDATE_INTERVAL: Final = timedelta(hours=4)
 PORTAL_CHANGED_REPAIR_AFTER: Final = 3
 """Consecutive polls that fail to parse the portal before a repair issue is raised."""
 REPAIR_PORTAL_CHANGED: Final = "portal_changed"
+CONFIRM_AFTER: Final = 3
+"""Consecutive polls that must agree before the portal's word is taken for a loss.
+
+An account is unlinked once it has been missing from this many successful polls in a
+row; a table with fewer rows than the last good read is accepted once it has come back
+short this many polls in a row; an empty drop-down too. One bad answer costs nothing.
+"""
+STORAGE_VERSION: Final = 1
+NEW_TYPE_LOOKBACK: Final = timedelta(days=1)
+"""A waste type seen without any pickup: a pickup newer than this is new."""
+_VISITS: Final = "visits"
 
 type EcocitoConfigEntry = ConfigEntry[EcocitoCoordinator]
+
+
+def portal_of(entry: ConfigEntry[Any]) -> str:
+    """Return the entry's portal host (with its port, if any): it scopes every identifier.
+
+    The same account ID may exist on two portals; the login e-mail is never part of an
+    identifier (it may change, and it is personal).
+    """
+    return URL(normalize_portal(entry.data[CONF_PORTAL])).raw_authority.lower()
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -103,6 +130,17 @@ class Happenings:
     new_pickups: dict[int, list[Pickup]] = field(default_factory=dict)
 
 
+@dataclass(slots=True)
+class _Poll:
+    """What one successful poll found."""
+
+    data: EcocitoData
+    linked: list[Account]
+    """Accounts never seen before (not at the first poll after a start)."""
+    unlinked: list[Account]
+    """Accounts whose unlinking is now confirmed."""
+
+
 class EcocitoCoordinator(DataUpdateCoordinator[EcocitoData]):
     """Poll every linked account of one login."""
 
@@ -120,11 +158,76 @@ class EcocitoCoordinator(DataUpdateCoordinator[EcocitoData]):
             update_interval=UPDATE_INTERVAL,
         )
         self.client = client
+        self.portal = portal_of(entry)
+        """The portal's host: account devices, unique IDs and statistics start with it."""
+        self.statistic_key = slugify(self.portal)
+        """The portal's host as statistic IDs can hold it (``gueret_ecocito_com``)."""
         self.happenings = Happenings()
         self.active_account_id: int | None = None
         """The account chosen with the select; the active-account sensors follow it."""
         self._past: dict[int, _PastYears] = {}
         self._portal_changed_count = 0
+        self._store = entry_store(hass, entry.entry_id)
+        self._saved: dict[str, Any] = {}
+        self._marks: dict[int, dict[int, datetime]] = {}
+        """Per account and waste type, the newest pickup already seen (stored)."""
+        self._absent: dict[int, int] = {}
+        """Known accounts missing from the drop-down: successful polls in a row (stored)."""
+        self._known: dict[int, str] | None = None
+        """Accounts with a device, and their labels (from the registry at the first poll)."""
+        self._past_rows: dict[int, tuple[date, dict[str, int]]] = {}
+        """Per account, the first day and row counts of the last good past-years read (stored)."""
+        self._short: dict[int, int] = {}
+        """Accounts whose tables came back short: polls in a row."""
+        self._empty_polls = 0
+
+    async def _async_setup(self) -> None:
+        """Load what must survive a restart: pickup marks, absence counts, past-year rows."""
+        stored = await self._store.async_load() or {}
+        self._marks = {
+            int(account_id): {
+                int(waste_type_id): datetime.fromisoformat(when)
+                for waste_type_id, when in marks.items()
+            }
+            for account_id, marks in stored.get("marks", {}).items()
+        }
+        self._absent = {int(key): int(count) for key, count in stored.get("absent", {}).items()}
+        self._past_rows = {
+            int(account_id): (date.fromisoformat(past["start"]), dict(past["rows"]))
+            for account_id, past in stored.get("past_rows", {}).items()
+        }
+        self._saved = self._stored()
+
+    def _stored(self) -> dict[str, Any]:
+        return {
+            "marks": {
+                str(account_id): {
+                    str(waste_type_id): when.isoformat() for waste_type_id, when in marks.items()
+                }
+                for account_id, marks in self._marks.items()
+            },
+            "absent": {str(key): count for key, count in self._absent.items()},
+            "past_rows": {
+                str(account_id): {"start": start.isoformat(), "rows": rows}
+                for account_id, (start, rows) in self._past_rows.items()
+            },
+        }
+
+    def account_identifier(self, account_id: int) -> tuple[str, str]:
+        """Return the device identifier of one account of this entry's portal."""
+        return (DOMAIN, account_identifier(self.portal, account_id))
+
+    def account_of(self, device: dr.DeviceEntry) -> int | None:
+        """Return the account ID of an account device of this portal (None: not one)."""
+        return next(
+            (
+                account_id
+                for domain, identifier in device.identifiers
+                if domain == DOMAIN
+                and (account_id := account_of_identifier(self.portal, identifier)) is not None
+            ),
+            None,
+        )
 
     async def async_link(self, commune_id: int, activation_key: str) -> Account:
         """Link a production point to the login; its device appears at the refresh."""
@@ -139,7 +242,7 @@ class EcocitoCoordinator(DataUpdateCoordinator[EcocitoData]):
 
     async def _async_update_data(self) -> EcocitoData:
         try:
-            data = await self._fetch()
+            found = await self._fetch()
         except ClientClosedError as err:
             # The entry is unloading and has logged out: end this poll as a cancelled one.
             raise asyncio.CancelledError from err
@@ -158,101 +261,245 @@ class EcocitoCoordinator(DataUpdateCoordinator[EcocitoData]):
                 translation_placeholders={"portal_message": str(err)},
             ) from err
         self._portal_parsed()
+        data = found.data
         if self.active_account_id not in data.accounts:  # first poll, or unlinked
             self.active_account_id = next(iter(data.accounts), None)
-        self._track_changes(data)
+        self._track_changes(found)
+        if (stored := self._stored()) != self._saved:
+            await self._store.async_save(stored)
+            self._saved = stored
         return data
 
-    async def _fetch(self) -> EcocitoData:
-        """Log in (a fresh session), then read every linked account."""
+    def _known_accounts(self) -> dict[int, str]:
+        """Return the accounts known so far: at the first poll, those with a device."""
+        if self._known is None:
+            registry = dr.async_get(self.hass)
+            self._known = {
+                account_id: device.name or str(account_id)
+                for device in dr.async_entries_for_config_entry(
+                    registry, self.config_entry.entry_id
+                )
+                if (account_id := self.account_of(device)) is not None
+            }
+        return self._known
+
+    async def _fetch(self) -> _Poll:
+        """Log in (a fresh session), then read every linked account.
+
+        An account missing from the drop-down is unlinked only once it has been missing
+        from CONFIRM_AFTER successful polls in a row; until then it keeps its last data.
+        An empty drop-down where accounts were linked fails the poll, CONFIRM_AFTER - 1
+        times in a row; an account whose switch is refused keeps its last data.
+        """
         linked = await self.client.login()
+        known = self._known_accounts()
+        if linked.accounts or not known:
+            self._empty_polls = 0
+        else:
+            self._empty_polls += 1
+            if self._empty_polls < CONFIRM_AFTER:
+                LOGGER.debug("The portal listed no account (%s in a row)", self._empty_polls)
+                raise UpdateFailed(translation_domain=DOMAIN, translation_key="no_accounts")
         today = dt_util.now(PORTAL_TZ).date()
-        year_start = date(today.year, 1, 1)
         history_start = date(today.year - self.history_years, 1, 1)
+        previous = self.data.accounts if self.data else {}
         accounts: dict[int, AccountState] = {}
         for account in linked.accounts:
-            past = self._past.get(account.id)
-            refresh_past = self.history_years > 0 and (
-                past is None or past.fetched_on != today or past.start != history_start
-            )
+            before = previous.get(account.id)
             try:
-                fetched = await self.client.get_account_data(
-                    account.id, history_start if refresh_past else year_start, today
-                )
-            except UnknownAccountError:
-                LOGGER.debug("Account %s was unlinked during the poll", account.id)
+                state = await self._read(account.id, before, today, history_start)
+            except UnknownAccountError as err:
+                # Listed, yet the portal refused to switch to it: a failed read.
+                LOGGER.info("The portal refused to switch to account %s: %s", account.id, err)
+                if before is not None:
+                    accounts[account.id] = before
                 continue
-            if refresh_past:
-                past = _PastYears(
-                    start=history_start,
-                    fetched_on=today,
-                    pickups=tuple(p for p in fetched.pickups if p.date.date() < year_start),
-                    visits=tuple(v for v in fetched.visits if v.date.date() < year_start),
-                )
-                self._past[account.id] = past
-            state = AccountState(
-                account=fetched.account,
-                waste_types=fetched.waste_types,
-                pickups=tuple(p for p in fetched.pickups if p.date.date() >= year_start),
-                visits=tuple(v for v in fetched.visits if v.date.date() >= year_start),
-                past_pickups=past.pickups if past and self.history_years else (),
-                past_visits=past.visits if past and self.history_years else (),
-            )
             # Keep the previous object when nothing changed: entities compare states by
             # identity and write nothing for an account the poll left as it was.
-            before = self.data.accounts.get(account.id) if self.data else None
             accounts[account.id] = before if before == state else state
+        listed = {account.id: account.label for account in linked.accounts}
+        unlinked = self._count_absent(known, listed, previous, accounts)
         for gone in set(self._past) - set(accounts):
             del self._past[gone]
-        return EcocitoData(accounts=accounts, year=today.year, first_day=history_start)
+        for gone in set(self._short) - set(accounts):
+            del self._short[gone]
+        return _Poll(
+            data=EcocitoData(accounts=accounts, year=today.year, first_day=history_start),
+            linked=[]
+            if self.data is None
+            else [account for account in linked.accounts if account.id not in known],
+            unlinked=unlinked,
+        )
 
-    def _track_changes(self, data: EcocitoData) -> None:
+    def _count_absent(
+        self,
+        known: dict[int, str],
+        listed: dict[int, str],
+        previous: dict[int, AccountState],
+        accounts: dict[int, AccountState],
+    ) -> list[Account]:
+        """Count the polls known accounts are missing from; return those now unlinked.
+
+        An account still missing keeps its last data in ``accounts``.
+        """
+        absent: dict[int, int] = {}
+        unlinked: list[Account] = []
+        for account_id, label in known.items():
+            if account_id in listed:
+                continue
+            missing = self._absent.get(account_id, 0) + 1
+            before = previous.get(account_id)
+            if missing >= CONFIRM_AFTER:
+                unlinked.append(before.account if before else Account(id=account_id, label=label))
+                self._marks.pop(account_id, None)
+                continue
+            LOGGER.info(
+                "Account %s is missing from the portal's list (%s of %s polls)",
+                account_id,
+                missing,
+                CONFIRM_AFTER,
+            )
+            absent[account_id] = missing
+            if before is not None:
+                accounts[account_id] = before
+        self._absent = absent
+        self._known = {**{key: known[key] for key in absent}, **listed}
+        for gone in set(self._past_rows) - set(self._known):
+            del self._past_rows[gone]
+        return unlinked
+
+    async def _read(
+        self, account_id: int, before: AccountState | None, today: date, history_start: date
+    ) -> AccountState:
+        """Read one account; a table shorter than at the last good read is not taken at once.
+
+        A short table is read again once; still short, the previous figures are kept
+        until it has come back short CONFIRM_AFTER polls in a row (the portal does
+        correct mistakes). The same goes for the past years read at the day's first poll.
+        """
+        year_start = date(today.year, 1, 1)
+        past = self._past.get(account_id)
+        refresh_past = self.history_years > 0 and (
+            past is None or past.fetched_on != today or past.start != history_start
+        )
+        start = history_start if refresh_past else year_start
+        if before is not None and (self.data is None or self.data.year != today.year):
+            before = None  # a new year: this year's tables start empty
+        # The past years' row counts survive a restart: a short history read right
+        # after one is caught too.
+        past_rows = self._past_rows.get(account_id)
+        reference = (
+            past_rows[1] if refresh_past and past_rows and past_rows[0] == history_start else None
+        )
+        for _attempt in range(2):
+            fetched = await self.client.get_account_data(account_id, start, today)
+            new_past = _PastYears(
+                start=history_start,
+                fetched_on=today,
+                pickups=tuple(p for p in fetched.pickups if p.date.date() < year_start),
+                visits=tuple(v for v in fetched.visits if v.date.date() < year_start),
+            )
+            pickups = tuple(p for p in fetched.pickups if p.date.date() >= year_start)
+            visits = tuple(v for v in fetched.visits if v.date.date() >= year_start)
+            types = {waste_type.id for waste_type in fetched.waste_types}
+            short_year = before is not None and _shorter(
+                types, _rows(pickups, visits), _rows(before.pickups, before.visits)
+            )
+            short_past = reference is not None and _shorter(
+                types, _rows(new_past.pickups, new_past.visits), reference
+            )
+            if not (short_year or short_past):
+                self._short.pop(account_id, None)
+                break
+        else:
+            repeats = self._short.get(account_id, 0) + 1
+            if repeats < CONFIRM_AFTER:
+                if repeats == 1:
+                    LOGGER.warning(
+                        "The portal returned fewer pickups or visits for account %s than "
+                        "at the last poll; the previous figures are kept until it has "
+                        "done so %s polls in a row",
+                        account_id,
+                        CONFIRM_AFTER,
+                    )
+                self._short[account_id] = repeats
+            else:
+                LOGGER.info("Account %s has fewer pickups or visits on the portal", account_id)
+                self._short.pop(account_id, None)
+                short_year = short_past = False
+        if refresh_past and not short_past:
+            past = self._past[account_id] = new_past
+            self._past_rows[account_id] = (history_start, _rows(past.pickups, past.visits))
+        elif refresh_past and (past is None or past.start != history_start):
+            # Short, with nothing read before it since a restart: shown, read again.
+            past = self._past[account_id] = replace(new_past, fetched_on=date.min)
+        waste_types = fetched.waste_types
+        if short_year and before is not None:
+            waste_types, pickups, visits = before.waste_types, before.pickups, before.visits
+        return AccountState(
+            account=fetched.account,
+            waste_types=waste_types,
+            pickups=pickups,
+            visits=visits,
+            past_pickups=past.pickups if past and self.history_years else (),
+            past_visits=past.visits if past and self.history_years else (),
+        )
+
+    def _track_changes(self, found: _Poll) -> None:
         """Work out what happened since the previous poll and tell the event bus."""
-        happenings = Happenings(poll=self.happenings.poll + 1)
-        previous = self.data
-        if previous is not None:
-            happenings.linked = [
-                state.account
-                for key, state in data.accounts.items()
-                if key not in previous.accounts
-            ]
-            happenings.unlinked = [
-                state.account
-                for key, state in previous.accounts.items()
-                if key not in data.accounts
-            ]
-            for key, state in data.accounts.items():
-                before = previous.accounts.get(key)
-                if before is None or before is state:
-                    continue
-                # Only this year's pickups can be new (past years are never re-dated).
-                known = {(p.date, p.waste_type_id) for p in before.pickups}
-                if new := [p for p in state.pickups if (p.date, p.waste_type_id) not in known]:
-                    happenings.new_pickups[key] = new
+        data = found.data
+        happenings = Happenings(
+            poll=self.happenings.poll + 1, linked=found.linked, unlinked=found.unlinked
+        )
+        previous = self.data.accounts if self.data else {}
+        for key, state in data.accounts.items():
+            if previous.get(key) is not state and (new := self._new_pickups(key, state)):
+                happenings.new_pickups[key] = new
         self.happenings = happenings
         entry_id = self.config_entry.entry_id
         for account in happenings.linked:
             self.hass.bus.async_fire(EVENT_ACCOUNT_LINKED, account_event_data(entry_id, account))
         for account in happenings.unlinked:
             self.hass.bus.async_fire(EVENT_ACCOUNT_UNLINKED, account_event_data(entry_id, account))
-        self._remove_stale_devices(data)
+            self._remove_device(account.id)
         for key, pickups in happenings.new_pickups.items():
             state = data.accounts[key]
             for pickup in pickups:
                 self.hass.bus.async_fire(EVENT_PICKUP, pickup_event_data(entry_id, state, pickup))
 
-    @callback
-    def _remove_stale_devices(self, data: EcocitoData) -> None:
-        """Remove the devices of accounts no longer linked.
+    def _new_pickups(self, account_id: int, state: AccountState) -> list[Pickup]:
+        """Return the pickups later than the newest already seen; move the marks on.
 
-        Compared with the device registry rather than the previous poll, so that an
-        account unlinked while Home Assistant was stopped loses its device at setup.
+        A waste type seen for the first time fires nothing: its mark is its newest
+        pickup (a day ago if it has none: the portal posts a pickup within the day). Marks never go back, so a short
+        read, its recovery, a restart or a longer history fire nothing.
         """
+        marks = self._marks.setdefault(account_id, {})
+        for waste_type in state.waste_types:
+            if waste_type.id not in marks:
+                marks[waste_type.id] = max(
+                    (p.date for p in state.pickups_of(waste_type.id)),
+                    default=max(
+                        (p.date for p in state.pickups_of(waste_type.id, past=True)),
+                        default=dt_util.utcnow() - NEW_TYPE_LOOKBACK,
+                    ),
+                )
+        new = [
+            pickup
+            for pickup in state.pickups
+            if (mark := marks.get(pickup.waste_type_id)) is not None and pickup.date > mark
+        ]
+        for pickup in new:
+            marks[pickup.waste_type_id] = max(marks[pickup.waste_type_id], pickup.date)
+        return new
+
+    @callback
+    def _remove_device(self, account_id: int) -> None:
+        """Remove the device (and so the entities) of an account whose unlinking is confirmed."""
         registry = dr.async_get(self.hass)
-        entry_id = self.config_entry.entry_id
-        keep = {(DOMAIN, entry_id), *((DOMAIN, str(key)) for key in data.accounts)}
-        for device in dr.async_entries_for_config_entry(registry, entry_id):
-            if device.identifiers.isdisjoint(keep):
+        identifier = self.account_identifier(account_id)
+        for device in dr.async_entries_for_config_entry(registry, self.config_entry.entry_id):
+            if identifier in device.identifiers:
                 registry.async_remove_device(device.id)
 
     def _portal_changed(self) -> None:
@@ -277,6 +524,38 @@ class EcocitoCoordinator(DataUpdateCoordinator[EcocitoData]):
     @property
     def _repair_issue_id(self) -> str:
         return f"{REPAIR_PORTAL_CHANGED}_{self.config_entry.entry_id}"
+
+
+def entry_store(hass: HomeAssistant, entry_id: str) -> Store[dict[str, Any]]:
+    """Return the store of an entry's pickup marks and absence counts."""
+    return Store(hass, STORAGE_VERSION, f"{DOMAIN}.{entry_id}")
+
+
+def account_identifier(portal: str, account_id: int) -> str:
+    """Return the device identifier of an account: its portal, then its ID."""
+    return f"{portal}_{account_id}"
+
+
+def account_of_identifier(portal: str, identifier: str) -> int | None:
+    """Return the account ID in a device identifier of that portal (None: not one)."""
+    account_id = identifier.removeprefix(f"{portal}_")
+    return int(account_id) if account_id != identifier and account_id.isdigit() else None
+
+
+def _rows(pickups: Iterable[Pickup], visits: Iterable[Visit]) -> dict[str, int]:
+    """Return how many rows each table has: pickups per waste type, and visits."""
+    rows = Counter(str(pickup.waste_type_id) for pickup in pickups)
+    rows[_VISITS] = sum(1 for _visit in visits)
+    return dict(rows)
+
+
+def _shorter(waste_types: set[int], rows: dict[str, int], before: dict[str, int]) -> bool:
+    """Return whether a read has fewer rows than the last good one in any of its tables.
+
+    A waste type no longer listed is not a short table: its entities go with it.
+    """
+    listed = {str(waste_type_id) for waste_type_id in waste_types} | {_VISITS}
+    return any(rows.get(key, 0) < count for key, count in before.items() if key in listed)
 
 
 def account_event_data(entry_id: str, account: Account) -> dict[str, Any]:

@@ -9,8 +9,6 @@ from typing import TYPE_CHECKING, Any
 from homeassistant.components.diagnostics import async_redact_data
 from homeassistant.const import CONF_PASSWORD, CONF_USERNAME
 
-from .const import DOMAIN
-
 if TYPE_CHECKING:
     from collections.abc import Iterable
 
@@ -91,7 +89,6 @@ async def async_get_device_diagnostics(
 ) -> dict[str, Any]:
     """Return one account's data, redacted (the login's device: the entry's settings)."""
     accounts = entry.runtime_data.data.accounts
-    for domain, identifier in device.identifiers:
-        if domain == DOMAIN and identifier.isdigit() and int(identifier) in accounts:
-            return _account(accounts[int(identifier)])
+    if (account_id := entry.runtime_data.account_of(device)) in accounts:
+        return _account(accounts[account_id])
     return await async_get_config_entry_diagnostics(hass, entry)

@@ -21,9 +21,20 @@ if TYPE_CHECKING:
     from .coordinator import EcocitoConfigEntry, EcocitoData
 
 
-def account_unique_id(account_id: int, key: str, waste_type_id: int | None = None) -> str:
-    """Return the unique ID of an account's entity (of one of its waste types, if given)."""
-    return f"{account_id}_{key}" if waste_type_id is None else f"{account_id}_{key}_{waste_type_id}"
+def account_unique_id(
+    portal: str, account_id: int, key: str, waste_type_id: int | None = None
+) -> str:
+    """Return the unique ID of an account's entity (of one of its waste types, if given).
+
+    The portal's host comes first: two portals may both have an account 104233.
+    """
+    unique_id = f"{portal}_{account_id}_{key}"
+    return unique_id if waste_type_id is None else f"{unique_id}_{waste_type_id}"
+
+
+def login_unique_id(portal: str, entry_id: str, key: str) -> str:
+    """Return the unique ID of a login's entity: its portal and entry, never the e-mail."""
+    return f"{portal}_{entry_id}_{key}"
 
 
 class EcocitoEntity(CoordinatorEntity[EcocitoCoordinator]):
@@ -36,7 +47,7 @@ class EcocitoEntity(CoordinatorEntity[EcocitoCoordinator]):
         super().__init__(coordinator)
         self.entity_description = description
         entry = coordinator.config_entry
-        self._attr_unique_id = f"{entry.unique_id}_{description.key}"
+        self._attr_unique_id = login_unique_id(coordinator.portal, entry.entry_id, description.key)
         self._attr_device_info = DeviceInfo(
             identifiers={(DOMAIN, entry.entry_id)},
             name=entry.title,
@@ -68,7 +79,9 @@ class EcocitoAccountEntity(CoordinatorEntity[EcocitoCoordinator]):
         self.entity_description = description
         self.account_id = account_id
         self.waste_type_id = waste_type_id
-        self._attr_unique_id = account_unique_id(account_id, description.key, waste_type_id)
+        self._attr_unique_id = account_unique_id(
+            coordinator.portal, account_id, description.key, waste_type_id
+        )
         if waste_type_id is not None:
             self._attr_translation_key = f"waste_type_{description.translation_key}"
             labels = {t.id: t.label for t in self.account_state.waste_types}
@@ -76,7 +89,7 @@ class EcocitoAccountEntity(CoordinatorEntity[EcocitoCoordinator]):
                 "waste_type": labels.get(waste_type_id, str(waste_type_id))
             }
         self._attr_device_info = DeviceInfo(
-            identifiers={(DOMAIN, str(account_id))},
+            identifiers={coordinator.account_identifier(account_id)},
             name=self.account_state.account.label,
             manufacturer=MANUFACTURER,
             model="Point de production",

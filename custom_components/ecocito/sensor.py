@@ -206,7 +206,7 @@ async def async_setup_entry(
         lambda account_id, key: EcocitoAllowanceSensor(
             coordinator, account_id, ALLOWANCE_SENSORS[key[0]], key[1]
         ),
-        lambda account_id, key: account_unique_id(account_id, *key),
+        lambda account_id, key: account_unique_id(coordinator.portal, account_id, *key),
     )
 
 

@@ -133,15 +133,11 @@ def _account_of_device(hass: HomeAssistant, device_id: str) -> tuple[EcocitoConf
     """Return the loaded entry and the account ID of an account's device."""
     registry = dr.async_get(hass)
     device = registry.async_get(device_id)
-    account_id = next(
-        (
-            int(identifier)
-            for domain, identifier in (device.identifiers if device else ())
-            if domain == DOMAIN and identifier.isdigit()
-        ),
-        None,
-    )
-    if device is None or account_id is None:
+    # An account's identifier is "<portal>_<account ID>"; the login's is its entry ID.
+    if device is None or not any(
+        domain == DOMAIN and identifier.rpartition("_")[2].isdigit()
+        for domain, identifier in device.identifiers
+    ):
         raise ServiceValidationError(
             translation_domain=DOMAIN,
             translation_key="not_an_account",
@@ -158,7 +154,8 @@ def _account_of_device(hass: HomeAssistant, device_id: str) -> tuple[EcocitoConf
         )
     ]
     for entry in entries:
-        if account_id in entry.runtime_data.data.accounts:
+        account_id = entry.runtime_data.account_of(device)
+        if account_id is not None and account_id in entry.runtime_data.data.accounts:
             return entry, account_id
     raise ServiceValidationError(
         translation_domain=DOMAIN,

@@ -1,16 +1,19 @@
 """Long-term statistics at the portal's own dates: pickups, weights and visits per hour.
 
 Each account's pickups (count and weight per waste type) and recycling-centre visits
-(count) are imported as external statistics (``ecocito:<account>_<type>_pickups``,
-``ecocito:<account>_<type>_weight``, ``ecocito:<account>_visits``), one row per hour
-that had something, so statistics graphs show real weekly, monthly and yearly figures.
+(count) are imported as external statistics (``ecocito:<portal>_<account>_<type>_pickups``,
+``ecocito:<portal>_<account>_<type>_weight``, ``ecocito:<portal>_<account>_visits``, the
+portal's host written ``gueret_ecocito_com``), one row per hour that had something, so
+statistics graphs show real weekly, monthly and yearly figures.
 
 After each successful poll the series of every year the options keep is rebuilt and
 imported again; the recorder replaces rows with the same start, so a re-import is
 idempotent and a newly fetched pickup extends the series. ``sum`` continues the sum
 recorded just before the first kept year (0 the first time), so that shortening the
-history, or the turn of the year, never makes a sum go back. Nothing is ever deleted:
-removing the integration leaves the recorded history alone.
+history, or the turn of the year, never makes a sum go back. A series that would end
+lower than the sum already recorded (a short read from the portal, say right after a
+restart) is not imported until it has come back so at CONFIRM_AFTER polls in a row.
+Nothing is ever deleted: removing the integration leaves the recorded history alone.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ import asyncio
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import UTC, datetime, time
+from functools import partial
 from typing import TYPE_CHECKING, Any, Final, cast
 
 from homeassistant.components.recorder.models import (
@@ -28,14 +32,17 @@ from homeassistant.components.recorder.models import (
 )
 from homeassistant.components.recorder.statistics import (
     async_add_external_statistics,
+    get_metadata,
     statistics_during_period,
 )
 from homeassistant.const import UnitOfMass
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers.recorder import get_instance
+from homeassistant.util import dt as dt_util
 
 from .api.parsing import PORTAL_TZ
 from .const import DOMAIN, LOGGER
+from .coordinator import CONFIRM_AFTER
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
@@ -48,19 +55,19 @@ _HAS_UNIT_CLASS: Final = "unit_class" in StatisticMetaData.__annotations__
 """2026.11 requires ``unit_class``; 2025.4.4 rejects it (see HA-COMPAT.md)."""
 
 
-def pickups_statistic_id(account_id: int, waste_type_id: int) -> str:
+def pickups_statistic_id(portal_key: str, account_id: int, waste_type_id: int) -> str:
     """Return the statistic ID of an account's pickup count for one waste type."""
-    return f"{DOMAIN}:{account_id}_{waste_type_id}_pickups"
+    return f"{DOMAIN}:{portal_key}_{account_id}_{waste_type_id}_pickups"
 
 
-def weight_statistic_id(account_id: int, waste_type_id: int) -> str:
+def weight_statistic_id(portal_key: str, account_id: int, waste_type_id: int) -> str:
     """Return the statistic ID of an account's collected weight for one waste type."""
-    return f"{DOMAIN}:{account_id}_{waste_type_id}_weight"
+    return f"{DOMAIN}:{portal_key}_{account_id}_{waste_type_id}_weight"
 
 
-def visits_statistic_id(account_id: int) -> str:
+def visits_statistic_id(portal_key: str, account_id: int) -> str:
     """Return the statistic ID of an account's recycling-centre visit count."""
-    return f"{DOMAIN}:{account_id}_visits"
+    return f"{DOMAIN}:{portal_key}_{account_id}_visits"
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,8 +113,11 @@ def _hourly(items: Iterable[tuple[datetime, float]]) -> tuple[tuple[datetime, fl
     return tuple((start, round(figure, 3)) for start, figure in sorted(hours.items()))
 
 
-def account_series(state: AccountState, since: datetime) -> list[Series]:
-    """Return every statistic of one account, from ``since`` (aware) on."""
+def account_series(state: AccountState, since: datetime, portal_key: str) -> list[Series]:
+    """Return every statistic of one account, from ``since`` (aware) on.
+
+    ``portal_key`` is the coordinator's ``statistic_key``: the portal's host.
+    """
     account = state.account
     pickups = [p for p in (*state.past_pickups, *state.pickups) if p.date >= since]
     visits = [v for v in (*state.past_visits, *state.visits) if v.date >= since]
@@ -116,7 +126,7 @@ def account_series(state: AccountState, since: datetime) -> list[Series]:
         mine = [p for p in pickups if p.waste_type_id == waste_type.id]
         series.append(
             Series(
-                statistic_id=pickups_statistic_id(account.id, waste_type.id),
+                statistic_id=pickups_statistic_id(portal_key, account.id, waste_type.id),
                 name=f"{account.label} · {waste_type.label} · levées",
                 unit=None,
                 unit_class=None,
@@ -125,7 +135,7 @@ def account_series(state: AccountState, since: datetime) -> list[Series]:
         )
         series.append(
             Series(
-                statistic_id=weight_statistic_id(account.id, waste_type.id),
+                statistic_id=weight_statistic_id(portal_key, account.id, waste_type.id),
                 name=f"{account.label} · {waste_type.label} · poids",
                 unit=UnitOfMass.KILOGRAMS,
                 unit_class="mass",
@@ -134,7 +144,7 @@ def account_series(state: AccountState, since: datetime) -> list[Series]:
         )
     series.append(
         Series(
-            statistic_id=visits_statistic_id(account.id),
+            statistic_id=visits_statistic_id(portal_key, account.id),
             name=f"{account.label} · passages en déchèterie",
             unit=None,
             unit_class=None,
@@ -144,14 +154,24 @@ def account_series(state: AccountState, since: datetime) -> list[Series]:
     return series
 
 
-def _sums_before(hass: HomeAssistant, statistic_ids: set[str], end: datetime) -> dict[str, float]:
-    """Return the last recorded sum of each statistic before ``end`` (recorder thread)."""
-    found = statistics_during_period(hass, _EPOCH, end, statistic_ids, "month", None, {"sum"})
-    return {
-        statistic_id: float(rows[-1].get("sum") or 0.0)
-        for statistic_id, rows in found.items()
-        if rows
-    }
+def _recorded_sums(
+    hass: HomeAssistant, statistic_ids: set[str], since: datetime
+) -> dict[str, tuple[float, float]]:
+    """Return each statistic's last sum before ``since`` and its last sum (recorder thread).
+
+    Hourly rows: monthly ones follow Home Assistant's time zone, not the portal's, and
+    would mix rows on both sides of ``since``. Ours are sparse (an hour per pickup).
+    """
+    before = statistics_during_period(hass, _EPOCH, since, statistic_ids, "hour", None, {"sum"})
+    after = statistics_during_period(hass, since, None, statistic_ids, "hour", None, {"sum"})
+    sums: dict[str, tuple[float, float]] = {}
+    for statistic_id in statistic_ids:
+        rows_before = before.get(statistic_id)
+        rows_after = after.get(statistic_id)
+        base = float(rows_before[-1].get("sum") or 0.0) if rows_before else 0.0
+        last = float(rows_after[-1].get("sum") or 0.0) if rows_after else base
+        sums[statistic_id] = (base, last)
+    return sums
 
 
 class StatisticsImporter:
@@ -164,6 +184,8 @@ class StatisticsImporter:
         self._lock = asyncio.Lock()
         self._imported: dict[str, tuple[datetime, tuple[tuple[datetime, float], ...]]] = {}
         """What was last imported per statistic: unchanged series are not sent again."""
+        self._short: dict[str, set[int]] = {}
+        """Per statistic, the polls in a row whose series would have lowered its sum."""
 
     @callback
     def async_schedule(self) -> None:
@@ -190,23 +212,36 @@ class StatisticsImporter:
             for state in self.coordinator.data.accounts.values():
                 changed.extend(
                     series
-                    for series in account_series(state, since)
+                    for series in account_series(state, since, self.coordinator.statistic_key)
                     if self._imported.get(series.statistic_id) != (since, series.hours)
                 )
                 await asyncio.sleep(0)  # one account per turn of the event loop
             if not changed:
                 return
-            bases = await get_instance(self.hass).async_add_executor_job(
-                _sums_before, self.hass, {series.statistic_id for series in changed}, since
+            recorded = await get_instance(self.hass).async_add_executor_job(
+                _recorded_sums, self.hass, {series.statistic_id for series in changed}, since
             )
             for series in changed:
-                async_add_external_statistics(
-                    self.hass,
-                    series.metadata(),
-                    series.rows(bases.get(series.statistic_id, 0.0)),
-                )
+                base, last = recorded.get(series.statistic_id, (0.0, 0.0))
+                rows = series.rows(base)
+                if rows and rows[-1]["sum"] < last - 0.0005 and not self._lower_accepted(series):
+                    continue
+                self._short.pop(series.statistic_id, None)
+                async_add_external_statistics(self.hass, series.metadata(), rows)
                 self._imported[series.statistic_id] = (since, series.hours)
             LOGGER.debug("Imported %s statistics since %s", len(changed), since.date())
+
+    def _lower_accepted(self, series: Series) -> bool:
+        """Return whether a series ending below its recorded sum has come back so enough.
+
+        A short read must never lower a recorded sum; the portal correcting a mistake
+        may, once the lower figures have come back at CONFIRM_AFTER polls in a row.
+        """
+        polls = self._short.setdefault(series.statistic_id, set())
+        if not polls:
+            LOGGER.info("Not importing %s: it would lower the recorded sum", series.statistic_id)
+        polls.add(self.coordinator.happenings.poll)
+        return len(polls) >= CONFIRM_AFTER
 
 
 @callback
@@ -218,3 +253,68 @@ def async_setup_statistics(hass: HomeAssistant, entry: EcocitoConfigEntry) -> No
     importer = StatisticsImporter(hass, entry.runtime_data)
     entry.async_on_unload(entry.runtime_data.async_add_listener(importer.async_schedule))
     importer.async_schedule()
+
+
+async def async_migrate_statistic_ids(
+    hass: HomeAssistant, portal_key: str, account_ids: set[int]
+) -> None:
+    """Move the statistics of these accounts to IDs scoped by portal, history kept.
+
+    Version 1 named them ``ecocito:<account>_…``; they become
+    ``ecocito:<portal>_<account>_…``. The recorder renames only its own statistics
+    (source ``recorder``), so every row is copied to the new ID, then the old ID is
+    cleared. Returns once the recorder has done both, so that the first import after
+    the migration reads the copied sums.
+    """
+    if RECORDER not in hass.config.components or not account_ids:
+        return
+    instance = get_instance(hass)
+    found = await instance.async_add_executor_job(
+        partial(get_metadata, hass, statistic_source=DOMAIN)
+    )
+    moved: list[str] = []
+    for statistic_id, (_metadata_id, metadata) in found.items():
+        object_id = statistic_id.removeprefix(f"{DOMAIN}:")
+        account, _, rest = object_id.partition("_")
+        if not (account.isdigit() and int(account) in account_ids and rest):
+            continue
+        rows = await instance.async_add_executor_job(
+            statistics_during_period,
+            hass,
+            _EPOCH,
+            None,
+            {statistic_id},
+            "hour",
+            None,
+            {"state", "sum"},
+        )
+        unit = metadata.get("unit_of_measurement")
+        series = Series(
+            statistic_id=f"{DOMAIN}:{portal_key}_{object_id}",
+            name=metadata.get("name") or object_id,
+            unit=unit,
+            unit_class="mass" if unit == UnitOfMass.KILOGRAMS else None,
+            hours=(),
+        )
+        async_add_external_statistics(
+            hass,
+            series.metadata(),
+            [
+                StatisticData(
+                    start=dt_util.utc_from_timestamp(row["start"]),
+                    state=row.get("state") or 0.0,
+                    sum=row.get("sum") or 0.0,
+                )
+                for row in rows.get(statistic_id, [])
+            ],
+        )
+        moved.append(statistic_id)
+    if moved:
+        done: asyncio.Future[None] = hass.loop.create_future()
+
+        def on_done() -> None:
+            hass.loop.call_soon_threadsafe(done.set_result, None)  # recorder thread
+
+        instance.async_clear_statistics(moved, on_done=on_done)
+        await done  # the recorder's queue runs in order: the copies are in
+        LOGGER.debug("Moved %s statistics to IDs scoped by portal", len(moved))

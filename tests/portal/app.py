@@ -62,6 +62,10 @@ GARBAGE_JSON = '{"data": [{"DATE_DONNEE": "2026-03-04T06:4'
 _MARKUP_CHANGED = "ecocito_sim_markup_changed"
 _IGNORE_SKIP = "ecocito_sim_ignore_skip"
 _RESHAPE = "ecocito_sim_reshape"
+_HIDDEN_ACCOUNT = "ecocito_sim_hidden_account"
+_NO_ACCOUNTS = "ecocito_sim_no_accounts"
+_SWITCH_REFUSED = "ecocito_sim_switch_refused"
+_ROWS_KEPT = "ecocito_sim_rows_kept"
 _ACCOUNT = "ecocito_sim_account_id"
 
 ExpiredSessionMode = Literal["page", "redirect"]
@@ -93,10 +97,29 @@ class FaultKind(StrEnum):
     """HTML wrapped in ``depth`` nested ``<div>``; JSON gains an array that deep."""
     LOGIN_PAGE = "login_page"
     """The login page without any message, the session left as it was."""
+    # Glitches of a portal that answers, but wrongly (issue 11): the page is fine,
+    # its content is not. Only ever injected on purpose (not among random faults).
+    ACCOUNT_HIDDEN = "account_hidden"
+    """The account drop-down leaves out `account_id` (the first account if None)."""
+    NO_ACCOUNTS = "no_accounts"
+    """The account drop-down lists no account at all."""
+    SWITCH_REFUSED = "switch_refused"
+    """The account switch is refused with the "not linked" validation message."""
+    SHORT_TABLE = "short_table"
+    """A pickups/visits table keeps only its oldest `keep` share of rows (0: empty)."""
 
 
 SPEC_FAULT_KINDS = tuple(FaultKind)[: tuple(FaultKind).index(FaultKind.SESSION_EXPIRED) + 1]
 """The failure shapes of the SPEC's table: what random faults draw by default."""
+
+_GLITCHES = frozenset(
+    {
+        FaultKind.ACCOUNT_HIDDEN,
+        FaultKind.NO_ACCOUNTS,
+        FaultKind.SWITCH_REFUSED,
+        FaultKind.SHORT_TABLE,
+    }
+)
 
 
 @dataclass
@@ -118,6 +141,8 @@ class Fault:
     """REDIRECT: the address before the request's path, e.g. another site's origin."""
     size: int = 8 * 2**20
     depth: int = 990
+    account_id: int | None = None
+    keep: float = 0.5
 
 
 @dataclass
@@ -221,6 +246,25 @@ async def _padded(request: web.Request, response: web.Response, size: int) -> we
 
 def _retry_key(request: web.Request) -> tuple[str, str, str]:
     return (request.method, request.path_qs, request.cookies.get(SESSION_COOKIE, ""))
+
+
+def _mark_glitch(request: web.Request, fault: Fault) -> None:
+    """Tell the handler which glitch to serve (it draws the page, wrongly)."""
+    match fault.kind:
+        case FaultKind.ACCOUNT_HIDDEN:
+            request[_HIDDEN_ACCOUNT] = fault.account_id
+        case FaultKind.NO_ACCOUNTS:
+            request[_NO_ACCOUNTS] = True
+        case FaultKind.SWITCH_REFUSED:
+            request[_SWITCH_REFUSED] = True
+        case FaultKind.SHORT_TABLE:
+            request[_ROWS_KEPT] = fault.keep
+
+
+def _kept(request: web.Request, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Return the rows a SHORT_TABLE fault leaves (the oldest ones), else every row."""
+    keep = request.get(_ROWS_KEPT)
+    return rows if keep is None else rows[: int(len(rows) * keep)]
 
 
 def _redirect(location: str) -> web.Response:
@@ -483,7 +527,7 @@ class PortalSimulator:
 
     @staticmethod
     def _apply_hostile_fault(request: web.Request, fault: Fault) -> web.Response | None:
-        """The faults beyond the SPEC's table (see FaultKind)."""
+        """The faults beyond the SPEC's table (see FaultKind): hostile answers and glitches."""
         match fault.kind:
             case FaultKind.REDIRECT:
                 status = fault.status if 300 <= fault.status < 400 else 307
@@ -496,6 +540,8 @@ class PortalSimulator:
                 request[_RESHAPE] = fault
             case FaultKind.LOGIN_PAGE:
                 return _html(pages.login_page())
+            case _ if fault.kind in _GLITCHES:
+                _mark_glitch(request, fault)
         return None
 
     @staticmethod
@@ -534,9 +580,16 @@ class PortalSimulator:
         return _html(pages.login_page())
 
     def _context(self, request: web.Request, session: Session) -> LayoutContext:
+        accounts = self.state.linked_accounts(session.email)
+        if request.get(_NO_ACCOUNTS):
+            accounts = []
+        elif _HIDDEN_ACCOUNT in request and accounts:
+            hidden = request[_HIDDEN_ACCOUNT]
+            hidden = accounts[0].id if hidden is None else hidden
+            accounts = [account for account in accounts if account.id != hidden]
         return LayoutContext(
             email=session.email,
-            accounts=self.state.linked_accounts(session.email),
+            accounts=accounts,
             active_id=session.active_id,
             token=session.token,
             markup_changed=bool(request.get(_MARKUP_CHANGED)),
@@ -606,7 +659,11 @@ class PortalSimulator:
             return _html(pages.error_page(400), status=400)
         login = self.state.get_login(session.email)
         account_id = _parse_int(_form_text(form, "IdCompte"))
-        if account_id is None or account_id not in login.account_ids:
+        if (
+            account_id is None
+            or account_id not in login.account_ids
+            or request.get(_SWITCH_REFUSED)
+        ):
             context = self._context(request, session)
             return _html(pages.home_page(context, errors=[ERROR_NOT_LINKED]))
         session.active_id = account_id
@@ -631,7 +688,7 @@ class PortalSimulator:
             if account
             else []
         )
-        return _json(request, _data_page(request, rows, query))
+        return _json(request, _data_page(request, _kept(request, rows), query))
 
     @_authenticated
     async def _get_apport(self, request: web.Request, session: Session) -> web.Response:
@@ -646,7 +703,7 @@ class PortalSimulator:
             if account
             else []
         )
-        return _json(request, _data_page(request, rows, query))
+        return _json(request, _data_page(request, _kept(request, rows), query))
 
     async def _stats(self, request: web.Request, session: Session, pickups: bool) -> web.Response:
         try:
@@ -834,6 +891,8 @@ class PortalSimulator:
                 location=str(body.get("location", "")),
                 size=int(body.get("size", 8 * 2**20)),
                 depth=int(body.get("depth", 990)),
+                account_id=body.get("account_id"),
+                keep=float(body.get("keep", 0.5)),
             )
         except (KeyError, ValueError, TypeError) as err:
             raise _bad_request(f"bad fault: {err}") from err

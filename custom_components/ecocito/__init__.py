@@ -87,7 +87,7 @@ async def async_remove_config_entry_device(
     """Allow removing a device only once its account is no longer linked."""
     coordinator = entry.runtime_data
     return (DOMAIN, entry.entry_id) not in device.identifiers and (
-        coordinator.account_of(device) not in coordinator.data.accounts
+        coordinator.account_of(device.identifiers) not in coordinator.data.accounts
     )
 
 

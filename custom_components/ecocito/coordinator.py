@@ -217,12 +217,12 @@ class EcocitoCoordinator(DataUpdateCoordinator[EcocitoData]):
         """Return the device identifier of one account of this entry's portal."""
         return (DOMAIN, account_identifier(self.portal, account_id))
 
-    def account_of(self, device: dr.DeviceEntry) -> int | None:
-        """Return the account ID of an account device of this portal (None: not one)."""
+    def account_of(self, identifiers: Iterable[tuple[str, str]]) -> int | None:
+        """Return the account ID a device's identifiers name on this portal (None: none)."""
         return next(
             (
                 account_id
-                for domain, identifier in device.identifiers
+                for domain, identifier in identifiers
                 if domain == DOMAIN
                 and (account_id := account_of_identifier(self.portal, identifier)) is not None
             ),
@@ -279,7 +279,7 @@ class EcocitoCoordinator(DataUpdateCoordinator[EcocitoData]):
                 for device in dr.async_entries_for_config_entry(
                     registry, self.config_entry.entry_id
                 )
-                if (account_id := self.account_of(device)) is not None
+                if (account_id := self.account_of(device.identifiers)) is not None
             }
         return self._known
 

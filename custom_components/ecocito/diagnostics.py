@@ -89,6 +89,6 @@ async def async_get_device_diagnostics(
 ) -> dict[str, Any]:
     """Return one account's data, redacted (the login's device: the entry's settings)."""
     accounts = entry.runtime_data.data.accounts
-    if (account_id := entry.runtime_data.account_of(device)) in accounts:
+    if (account_id := entry.runtime_data.account_of(device.identifiers)) in accounts:
         return _account(accounts[account_id])
     return await async_get_config_entry_diagnostics(hass, entry)

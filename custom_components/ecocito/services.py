@@ -154,7 +154,7 @@ def _account_of_device(hass: HomeAssistant, device_id: str) -> tuple[EcocitoConf
         )
     ]
     for entry in entries:
-        account_id = entry.runtime_data.account_of(device)
+        account_id = entry.runtime_data.account_of(device.identifiers)
         if account_id is not None and account_id in entry.runtime_data.data.accounts:
             return entry, account_id
     raise ServiceValidationError(

@@ -170,6 +170,13 @@ async def test_failures_leave_fingerprints_with_nothing_personal(
     logged = "\n".join(record.getMessage() for record in ours)
     assert "POST /Usager/Profil/AssocierCompte/Cle -> 200" in logged
     assert "Unexpected answer to GET /Usager/Collecte/GetCollecte: {" in logged
+    assert (
+        "Account switch form: POST /Usager/Profil/ChangerCompte, fills IdCompte, "
+        "sends back __RequestVerificationToken"
+    ) in logged
+    assert (
+        "Wizard's key step: POST /Usager/Profil/AssocierCompte/Cle, fills CleActivation" in logged
+    )
     assert leaks(logged, values) == []
 
 

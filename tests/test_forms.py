@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+import logging
 
 import pytest
 
@@ -151,8 +152,11 @@ def test_wizard_field_missing_names_what() -> None:
 
 
 @pytest.mark.parametrize("scenario", ["renamed"])
-async def test_renamed_portal_journey(client: EcocitoClient, simulator: PortalSimulator) -> None:
+async def test_renamed_portal_journey(
+    client: EcocitoClient, simulator: PortalSimulator, caplog: pytest.LogCaptureFixture
+) -> None:
     """Link with a wrong then a right key, switch, poll: portal.py's names never used."""
+    caplog.set_level(logging.DEBUG, logger="custom_components.ecocito")
     names = RENAMED_NAMES
     start, today = date(datetime.now(PORTAL_TZ).year, 1, 1), datetime.now(PORTAL_TZ).date()
 
@@ -189,3 +193,12 @@ async def test_renamed_portal_journey(client: EcocitoClient, simulator: PortalSi
         assert simulator.count(modelled) == 0
     assert all(record.status < 400 for record in simulator.requests)
     assert client.portal_fingerprints == []
+    # The debug log tells a maintainer which forms the client followed.
+    assert (
+        f"Account switch form: POST {names.switch_path}, fills {names.account_field}, "
+        f"sends back {names.token_field}"
+    ) in caplog.text
+    assert (
+        f"Wizard's commune step: POST {names.wizard_commune_path}, fills {names.commune_id_field}"
+    ) in caplog.text
+    assert f"Commune search: {names.search_path}" in caplog.text

@@ -274,8 +274,13 @@ class EcocitoClient:
         if self._search is None:  # the wizard's page says where its autocomplete looks
             start = await self._get_page(portal.PATH_LINK_START)
             self._search = commune_search(start, portal.PATH_LINK_START, self.base_url)
+            _LOGGER.debug("Commune search: %s", self._search[0])
         path, query = self._search
-        return await self._get_json(path, {**query, portal.QUERY_TERM: term})
+        try:
+            return await self._get_json(path, {**query, portal.QUERY_TERM: term})
+        except PortalChangedError:
+            self._search = None  # read the wizard's page again next time
+            raise
 
     @_fingerprinted
     async def link_account(self, commune_id: int, activation_key: str) -> Account:
@@ -292,10 +297,12 @@ class EcocitoClient:
         self._search = commune_search(start, portal.PATH_LINK_START, self.base_url)
         before = {account.id for account in parse_accounts(start).accounts}
         step = commune_form(start, portal.PATH_LINK_START, self.base_url)
+        _LOGGER.debug("Wizard's commune step: %s", step.shape)
         key_step = self._check_page(await self._send(step, str(commune_id)))
         if messages := error_messages(key_step):
             raise UnknownCommuneError(" ".join(messages))
         step = key_form(key_step, step.path, self.base_url)
+        _LOGGER.debug("Wizard's key step: %s", step.shape)
         done = self._check_page(await self._send(step, activation_key))
         if messages := error_messages(done):
             raise _key_error(" ".join(messages))
@@ -424,7 +431,9 @@ class EcocitoClient:
         """Send a page's form back with ``value`` in its field, as a browser would."""
         if form.method == "GET":
             params = {**form.query, **form.fill(value)}
-            return await self._request("GET", form.path, params=params)
+            return await self._request(
+                "GET", form.path, params=params, allow_redirects=allow_redirects
+            )
         return await self._request(
             "POST",
             form.path,
@@ -446,6 +455,8 @@ class EcocitoClient:
         path = self._last[1] if self._last else portal.PATH_HOME
         with contextlib.suppress(PortalChangedError):  # a form leading off the portal
             if (form := account_switch_form(page, path, self.base_url)) is not None:
+                if self._switch_form is None or form.shape != self._switch_form.shape:
+                    _LOGGER.debug("Account switch form: %s", form.shape)
                 self._switch_form = form
 
     def _fingerprint(self, err: PortalChangedError) -> None:

@@ -47,6 +47,12 @@ class PageForm:
         """Return the fields to send, with the client's field set to ``value``."""
         return {**self.fields, self.field: value}
 
+    @property
+    def shape(self) -> str:
+        """Describe the form by its names only (no value, no query): safe to log."""
+        carried = ", ".join(self.fields) or "nothing"
+        return f"{self.method} {self.path}, fills {self.field}, sends back {carried}"
+
 
 def resolve(target: str, page_path: str, base_url: str) -> tuple[str, dict[str, str]]:
     """Resolve a link of the page (``action``, ``data-*`` URL) to a path and its query.

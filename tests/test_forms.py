@@ -18,13 +18,14 @@ from custom_components.ecocito.api.forms import (
     account_switch_form,
     commune_form,
     commune_search,
+    form_fields,
     key_form,
     resolve,
 )
 from custom_components.ecocito.api.html import parse_html
 from custom_components.ecocito.api.parsing import PORTAL_TZ, parse_accounts
 
-from .portal import PortalSimulator
+from .portal import Fault, FaultKind, PortalSimulator
 from .portal.scenarios import (
     DEMO_ACCOUNT_IDS,
     DEMO_LINKABLE_ACCOUNT_ID,
@@ -139,6 +140,47 @@ def test_commune_search_from_a_script_or_the_default() -> None:
     assert commune_search(silent, "/", BASE) == (portal.PATH_SEARCH_COMMUNES, {})
 
 
+def test_form_fields_as_a_browser_sends_them() -> None:
+    form = parse_html(
+        """<form method="post">
+          <input type="checkbox" name="Garder" value="true">
+          <input type="checkbox" name="Cgu" checked>
+          <input type="radio" name="Mode" value="a"><input type="radio" name="Mode" value="b" checked>
+          <input name="Ancien" value="x" disabled>
+          <select name="Pays"><option value="fr">France</option><option value="be">Belgique</option></select>
+          <select name="Vide"></select>
+          <textarea name="Note">ligne</textarea>
+          <button type="submit" name="Go">Go</button>
+        </form>"""
+    ).find("form")
+    assert form is not None
+
+    assert form_fields(form) == {"Cgu": "on", "Mode": "b", "Pays": "fr", "Note": "ligne"}
+
+
+def test_commune_search_skips_urls_of_other_sites() -> None:
+    page = parse_html(
+        """<form action="/A" method="post">
+          <input name="Commune" data-map="https://tiles.example/{z}" data-source="/Communes">
+          <input type="hidden" name="IdCommune"></form>"""
+    )
+
+    assert commune_search(page, "/", BASE) == ("/Communes", {})
+
+
+def test_wizard_field_named_like_a_hint_among_several() -> None:
+    page = parse_html(
+        """<form action="/A" method="post">
+          <input type="hidden" name="Retour" value="">
+          <input type="hidden" name="Commune.Code" value="">
+          <input name="Recherche"><input name="CleDeLaCommune">
+        </form>"""
+    )
+
+    assert commune_form(page, "/", BASE).field == "Commune.Code"
+    assert key_form(page, "/", BASE).field == "CleDeLaCommune"
+
+
 def test_wizard_field_missing_names_what() -> None:
     two_texts = parse_html('<form method="post"><input name="A"><input name="B"></form>')
 
@@ -146,6 +188,19 @@ def test_wizard_field_missing_names_what() -> None:
         key_form(two_texts, "/", BASE)
     with pytest.raises(PortalChangedError, match="commune field"):
         commune_form(parse_html(LAYOUT), "/", BASE)
+
+
+async def test_a_failed_search_reads_the_wizard_page_again(
+    client: EcocitoClient, simulator: PortalSimulator
+) -> None:
+    simulator.add_fault(Fault(FaultKind.HTML_INSTEAD_OF_JSON, portal.PATH_SEARCH_COMMUNES, count=1))
+    with pytest.raises(PortalChangedError):
+        await client.search_communes("23300")
+    assert len(await client.search_communes("23300")) == 1
+    assert await client.search_communes("gueret")
+
+    assert simulator.count(portal.PATH_LINK_START) == 2
+    assert simulator.count(portal.PATH_SEARCH_COMMUNES) == 3
 
 
 # --- The whole journey on a portal that renamed every modelled path and field --------

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date, datetime, timedelta
 from email.utils import format_datetime
 import time
@@ -526,12 +527,18 @@ async def test_garbled_switch_answer_is_not_an_unlinked_account(
 
 async def test_stale_form_token(client: EcocitoClient, simulator: PortalSimulator) -> None:
     await client.login()
-    client._token = "stale"
+    form = client._switch_form
+    assert form is not None
+    client._switch_form = replace(form, fields={"__RequestVerificationToken": "stale"})
 
     with pytest.raises(PortalChangedError) as err:
         await client.get_waste_types(DEMO_SECOND_ACCOUNT_ID)
 
     assert err.value.what == "POST /Usager/Profil/ChangerCompte answered HTTP 400"
+    assert err.value.fingerprint is not None
+    assert err.value.fingerprint["request"] == "POST /Usager/Profil/ChangerCompte"
+    assert err.value.fingerprint["status"] == 400
+    assert client.portal_fingerprints == [err.value.fingerprint]
 
 
 async def test_rate_limited_honours_retry_after(

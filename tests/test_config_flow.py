@@ -12,7 +12,7 @@ from homeassistant.config_entries import SOURCE_USER, ConfigEntryState
 from homeassistant.const import CONF_PASSWORD, CONF_USERNAME
 from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType
-from homeassistant.helpers import device_registry as dr
+from homeassistant.helpers import device_registry as dr, issue_registry as ir
 from homeassistant.setup import async_setup_component
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
@@ -25,6 +25,7 @@ from custom_components.ecocito.api.portal import (
     PATH_LOGOUT,
     PATH_SEARCH_COMMUNES,
     PATH_SIGN_UP,
+    PATH_SWITCH_ACCOUNT,
 )
 from custom_components.ecocito.config_flow import GENERIC_SIGN_UP_URL, PLACEHOLDER_LIMIT
 from custom_components.ecocito.const import (
@@ -38,7 +39,7 @@ from custom_components.ecocito.const import (
     SUBENTRY_PRODUCTION_POINT,
 )
 
-from .helpers import find_device, scoped
+from .helpers import find_device, poll, scoped
 from .portal import Fault, FaultKind, PortalSimulator
 from .portal.scenarios import (
     DEMO_LINKABLE_ACCOUNT_ID,
@@ -49,10 +50,12 @@ from .portal.scenarios import (
     DEMO_MAIN_ACCOUNT_ID,
     DEMO_MAIN_LABEL,
     DEMO_PASSWORD,
+    DEMO_SECOND_ACCOUNT_ID,
     DEMO_SECOND_LABEL,
     OTHER_COMMUNE_KEY,
     OTHER_LOGIN,
     OTHER_PASSWORD,
+    RENAMED_NAMES,
     USED_KEY,
     USED_KEY_ACCOUNT_ID,
     USED_KEY_COMMUNE_ID,
@@ -704,3 +707,47 @@ async def test_options_allowance_when_the_entry_stops_meanwhile(
     assert result["type"] is FlowResultType.ABORT
     assert result["reason"] == "entry_not_loaded"
     assert "allowances" not in init_integration.options
+
+
+@pytest.mark.parametrize("scenario", ["renamed"])
+async def test_renamed_portal_through_the_flow(
+    hass: HomeAssistant, simulator: PortalSimulator, issue_registry: ir.IssueRegistry
+) -> None:
+    """A portal naming its forms otherwise: link (wrong then right key), set up, switch, poll."""
+    result = await start_and_log_in(hass, simulator)
+    flow_id = result["flow_id"]
+    await hass.config_entries.flow.async_configure(flow_id, {"next_step_id": "link"})
+    result = await hass.config_entries.flow.async_configure(flow_id, {CONF_COMMUNE: "23300"})
+    assert result["step_id"] == "key"
+    result = await hass.config_entries.flow.async_configure(
+        flow_id, {CONF_ACTIVATION_KEY: "NOPE-0000-XX"}
+    )
+    assert result["errors"] == {CONF_ACTIVATION_KEY: "invalid_key"}
+    result = await hass.config_entries.flow.async_configure(
+        flow_id, {CONF_ACTIVATION_KEY: DEMO_LINKABLE_KEY}
+    )
+    assert result["step_id"] == "accounts"
+    assert result["description_placeholders"]["accounts"].endswith(f"- {DEMO_LINKABLE_LABEL}")
+    entry = await finish(hass, flow_id, simulator)
+    await hass.async_block_till_done()
+    assert entry.state is ConfigEntryState.LOADED
+
+    # Each poll switches to every account through the page's own form.
+    await poll(hass, entry)
+    coordinator = entry.runtime_data
+    assert coordinator.last_update_success
+    linked = (DEMO_MAIN_ACCOUNT_ID, DEMO_SECOND_ACCOUNT_ID, DEMO_LINKABLE_ACCOUNT_ID)
+    assert list(coordinator.data.accounts) == list(linked)
+    for account_id in linked:
+        assert find_device(dr.async_get(hass), scoped(hass, str(account_id))) is not None
+        held = simulator.state.get_account(account_id)
+        this_year = coordinator.data.year
+        assert len(coordinator.data.accounts[account_id].pickups) == sum(
+            1 for p in held.pickups if p.when.year == this_year
+        )
+    assert simulator.count(RENAMED_NAMES.switch_path, "POST") == 2 * len(linked)
+    assert simulator.count(RENAMED_NAMES.wizard_key_path, "POST") == 2
+    for modelled in (PATH_SWITCH_ACCOUNT, PATH_SEARCH_COMMUNES, PATH_LINK_KEY):
+        assert simulator.count(modelled) == 0
+    assert coordinator.client.portal_fingerprints == []
+    assert issue_registry.issues == {}

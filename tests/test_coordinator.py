@@ -499,7 +499,10 @@ async def test_repair_issue_when_the_portal_changed(
     issue = issue_registry.async_get_issue(DOMAIN, issue_id)
     assert issue is not None
     assert issue.translation_key == "portal_changed"
-    assert issue.translation_placeholders == {"portal": simulator.base_url}
+    assert issue.translation_placeholders == {
+        "portal": simulator.base_url,
+        "issue_tracker": "https://github.com/ecocito-ha/ecocito/issues",
+    }
     assert issue.severity is ir.IssueSeverity.ERROR
     assert not issue.is_fixable
 

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import json
+import logging
+from pathlib import Path
 
 # Diagnostics import the hassio component, whose library compiles dataclasses with
 # datetime fields at import time: that breaks under freezegun, so import it first.
 import homeassistant.components.hassio  # noqa: F401
 from homeassistant.const import Platform
 from homeassistant.core import HomeAssistant
-from homeassistant.helpers import device_registry as dr
+from homeassistant.helpers import device_registry as dr, issue_registry as ir
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 from pytest_homeassistant_custom_component.components.diagnostics import (
@@ -19,9 +21,11 @@ from pytest_homeassistant_custom_component.components.diagnostics import (
 from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 from syrupy.assertion import SnapshotAssertion
 
+from custom_components.ecocito.const import DOMAIN
+
 from .conftest import FROZEN_NOW
-from .helpers import find_device, scoped
-from .portal import PortalSimulator
+from .helpers import find_device, poll, scoped
+from .portal import Fault, FaultKind, PortalSimulator
 from .portal.scenarios import (
     DEMO_LOGIN,
     DEMO_MAIN_ACCOUNT_ID,
@@ -33,6 +37,9 @@ pytestmark = [
     pytest.mark.freeze_time(FROZEN_NOW),
     pytest.mark.usefixtures("enable_custom_integrations"),
 ]
+
+
+COMPONENT = Path(__file__).parent.parent / "custom_components" / "ecocito"
 
 
 @pytest.fixture
@@ -94,3 +101,52 @@ async def test_device_diagnostics(
     diagnostics = await get_diagnostics_for_device(hass, hass_client, setup_platforms, login)
     assert_no_canary(simulator, diagnostics)
     assert diagnostics == await get_diagnostics_for_config_entry(hass, hass_client, setup_platforms)
+
+
+async def test_portal_changed_repair_issue_and_its_diagnostics(
+    hass: HomeAssistant,
+    hass_client: ClientSessionGenerator,
+    simulator: PortalSimulator,
+    issue_registry: ir.IssueRegistry,
+    setup_platforms: MockConfigEntry,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """The repair issue sends the user to the diagnostics, which say what differs."""
+    caplog.set_level(logging.DEBUG, logger="custom_components.ecocito")
+    tokens = {session.token for session in simulator._sessions.values()}
+    simulator.add_fault(Fault(FaultKind.MARKUP_CHANGED))
+    for _ in range(3):
+        await poll(hass, setup_platforms)
+    tokens |= {session.token for session in simulator._sessions.values()}
+
+    issue = issue_registry.async_get_issue(DOMAIN, f"portal_changed_{setup_platforms.entry_id}")
+    assert issue is not None
+    manifest = json.loads((COMPONENT / "manifest.json").read_text(encoding="utf-8"))
+    assert issue.translation_placeholders["issue_tracker"] == manifest["issue_tracker"]
+    for language, words in (
+        ("en", "download the diagnostics"),
+        ("fr", "téléchargez les diagnostics"),
+    ):
+        issues = json.loads((COMPONENT / "translations" / f"{language}.json").read_text("utf-8"))
+        description = issues["issues"]["portal_changed"]["description"]
+        assert words in description
+        assert "{issue_tracker}" in description
+
+    diagnostics = await get_diagnostics_for_config_entry(hass, hass_client, setup_platforms)
+    fingerprints = diagnostics["portal_fingerprints"]
+    assert len(fingerprints) == 3
+    last = fingerprints[-1]
+    assert last["request"] == "GET /Usager/Accueil"
+    assert last["problem"] == "account drop-down (select #IdCompte) is missing"
+    assert last["html"]["selects"] == []
+    assert "li[data-compte]" in last["html"]["data_attributes"]
+    assert_no_canary(simulator, diagnostics)
+    text = json.dumps(diagnostics)
+    assert tokens
+    assert [token for token in tokens if token in text] == []
+
+    ours = [r.getMessage() for r in caplog.records if r.name.startswith("custom_components")]
+    logged = "\n".join(ours)
+    assert "GET /Usager/Accueil -> 200" in logged
+    assert "Unexpected answer to GET /Usager/Accueil: {" in logged
+    assert [value for value in canaries(simulator) | tokens if value in logged] == []

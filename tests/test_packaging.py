@@ -21,6 +21,7 @@ import yaml
 
 import custom_components.ecocito
 from custom_components.ecocito.api.portal import PUBLIC_SUBDOMAINS
+from custom_components.ecocito.const import ISSUE_TRACKER
 
 ROOT = Path(__file__).parent.parent
 COMPONENT = Path(custom_components.ecocito.__file__).parent
@@ -195,6 +196,8 @@ def test_manifest_values() -> None:
         for key in ("documentation", "issue_tracker")
         if not str(MANIFEST.get(key, "")).startswith("https://")
     )
+    if MANIFEST.get("issue_tracker") != ISSUE_TRACKER:
+        problems.append("issue_tracker must be const.ISSUE_TRACKER (the repair issue links to it)")
     if MANIFEST.get("iot_class") not in IOT_CLASSES:
         problems.append(f"iot_class must be one of {sorted(IOT_CLASSES)}")
     if MANIFEST.get("integration_type") not in INTEGRATION_TYPES:

@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from custom_components.ecocito.api import PortalChangedError
+from custom_components.ecocito.api.forms import account_switch_form
 from custom_components.ecocito.api.html import parse_html
 from custom_components.ecocito.api.models import Account, Commune, WasteType
 from custom_components.ecocito.api.parsing import (
@@ -20,7 +21,6 @@ from custom_components.ecocito.api.parsing import (
     parse_number,
     parse_pickup,
     parse_rows,
-    parse_token,
     parse_visit,
     parse_waste_types,
 )
@@ -69,7 +69,13 @@ def test_account_drop_down_variants(markup: str) -> None:
         Account(id=118871, label="N° 118871 - LE BOURG 23200 AUBUSSON"),
     )
     assert accounts.active_id == 104233
-    assert parse_token(page) == "TOKEN"
+    form = account_switch_form(page, "/Usager/Accueil", "https://ccac.ecocito.com")
+    assert form is not None
+    assert (form.method, form.path, form.fill("118871")) == (
+        "POST",
+        "/Usager/Profil/ChangerCompte",
+        {"__RequestVerificationToken": "TOKEN", "IdCompte": "118871"},
+    )
     assert not is_login_page(page)
 
 
@@ -97,7 +103,7 @@ def test_account_drop_down_selected_later_and_default() -> None:
         ),
         (
             '<select id="IdCompte"><option value="abc">?</option></select>',
-            "account drop-down has a non-numeric option 'abc'",
+            "account drop-down has a non-numeric option",
         ),
     ],
 )
@@ -105,11 +111,6 @@ def test_account_drop_down_changed(markup: str, what: str) -> None:
     with pytest.raises(PortalChangedError) as err:
         parse_accounts(parse_html(markup))
     assert err.value.what == what
-
-
-def test_token_missing() -> None:
-    with pytest.raises(PortalChangedError, match="__RequestVerificationToken"):
-        parse_token(parse_html('<input name="__RequestVerificationToken" value="">'))
 
 
 def test_waste_types_variants() -> None:

@@ -22,6 +22,7 @@ from .portal.scenarios import (
     DEMO_SECOND_ACCOUNT_ID,
     LARGE_ACCOUNT_IDS,
     OTHER_COMMUNE_KEY,
+    RENAMED_NAMES,
     UNSERVED_COMMUNE_ID,
     USED_KEY,
 )
@@ -617,3 +618,44 @@ async def test_hostile_faults(sim: PortalSimulator, browser: aiohttp.ClientSessi
     await fault(kind="login_page", path="/Usager/Accueil", count=1)
     assert LOGIN_FORM in await get_text(browser, sim, "/Usager/Accueil")
     assert LOGIN_FORM not in await get_text(browser, sim, "/Usager/Accueil")  # session kept
+
+
+async def test_renamed_portal_answers_only_to_its_own_names(
+    browser: aiohttp.ClientSession, socket_enabled: None
+) -> None:
+    """The `renamed` scenario serves and expects other names than the SPEC's."""
+    sim = PortalSimulator.from_scenario("renamed", today=TODAY)
+    await sim.start(host="127.0.0.1", port=0)
+    try:
+        names = RENAMED_NAMES
+        await login(browser, sim)
+        home = await get_text(browser, sim, "/Usager/Accueil")
+        assert f'<form action="{names.switch_path}" method="post"' in home
+        assert f'id="{names.account_select_id}" name="{names.account_field}"' in home
+        token = re.search(rf'name="{names.token_field}" type="hidden" value="([^"]+)"', home)
+        assert token is not None
+        assert "__RequestVerificationToken" not in home
+
+        async def post(path: str, data: dict[str, str]) -> int:
+            async with browser.post(
+                f"{sim.base_url}{path}", data=data, allow_redirects=False
+            ) as response:
+                return response.status
+
+        spec = {"__RequestVerificationToken": token.group(1), "IdCompte": "118871"}
+        assert await post("/Usager/Profil/ChangerCompte", spec) == 404
+        assert await post(names.switch_path, spec) == 400
+        own = {names.token_field: token.group(1), names.account_field: "118871"}
+        assert await post(names.switch_path, own) == 302
+
+        step1 = await get_text(browser, sim, "/Usager/Profil/AssocierCompte")
+        assert f'action="{names.wizard_commune_path}"' in step1
+        assert f'{names.search_attribute}="{names.search_path}"' in step1
+        commune = {names.token_field: token.group(1), names.commune_id_field: "14"}
+        assert await post(names.wizard_commune_path, commune) == 400  # no step field
+        assert await post(names.wizard_commune_path, {**commune, "Etape": "1"}) == 200
+        assert await post("/Usager/Profil/AssocierCompte/Commune", commune) == 404
+        async with browser.get(f"{sim.base_url}{names.search_path}?term=23300") as response:
+            assert [c["Id"] for c in await response.json()] == [14]
+    finally:
+        await sim.stop()

@@ -27,6 +27,8 @@ SERVICE_LINK_PRODUCTION_POINT: Final = "link_production_point"
 ATTR_CONFIG_ENTRY_ID: Final = "config_entry_id"
 
 MANUFACTURER: Final = "Ecocito"
+ISSUE_TRACKER: Final = "https://github.com/ecocito-ha/ecocito/issues"
+"""Where users report bugs (the manifest's issue_tracker): the repair issue links to it."""
 
 EVENT_ACCOUNT_LINKED: Final = f"{DOMAIN}_account_linked"
 """Event bus: an account was linked to a login (data: config_entry_id, account_id, label)."""

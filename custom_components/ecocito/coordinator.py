@@ -38,6 +38,7 @@ from .const import (
     EVENT_ACCOUNT_LINKED,
     EVENT_ACCOUNT_UNLINKED,
     EVENT_PICKUP,
+    ISSUE_TRACKER,
     LOGGER,
 )
 from .errors import translation_key
@@ -513,7 +514,10 @@ class EcocitoCoordinator(DataUpdateCoordinator[EcocitoData]):
                 is_fixable=False,
                 severity=ir.IssueSeverity.ERROR,
                 translation_key=REPAIR_PORTAL_CHANGED,
-                translation_placeholders={"portal": self.client.base_url},
+                translation_placeholders={
+                    "portal": self.client.base_url,
+                    "issue_tracker": ISSUE_TRACKER,
+                },
             )
 
     def _portal_parsed(self) -> None:

@@ -81,6 +81,9 @@ async def async_get_config_entry_diagnostics(
         "last_update_success": coordinator.last_update_success,
         "year": coordinator.data.year,
         "accounts": [_account(state) for state in coordinator.data.accounts.values()],
+        # What the portal answered when the client could not understand it: names,
+        # types and counts only, for a maintainer to see what differs from the model.
+        "portal_fingerprints": coordinator.client.portal_fingerprints,
     }
 
 

@@ -47,8 +47,7 @@ COLLECTE_JSON = "/Usager/Collecte/GetCollecte"
 APPORT_JSON = "/Usager/Apport/GetApport"
 STATS_PICKUPS = "/Usager/Json/ObtenirStatistiqueLeveesMensuel"
 STATS_VISITS = "/Usager/Json/ObtenirStatistiqueApportPAVMensuel"
-SEARCH_COMMUNES = "/Usager/Profil/RechercherCommunes"
-JSON_PATHS = frozenset({COLLECTE_JSON, APPORT_JSON, STATS_PICKUPS, STATS_VISITS, SEARCH_COMMUNES})
+DATA_JSON_PATHS = frozenset({COLLECTE_JSON, APPORT_JSON, STATS_PICKUPS, STATS_VISITS})
 
 ERROR_BAD_LOGIN = "Identifiant ou mot de passe incorrect."
 ERROR_NOT_LINKED = "Ce compte n'est pas associé à votre identifiant."
@@ -404,9 +403,15 @@ class PortalSimulator:
 
     # -- application ----------------------------------------------------------
 
+    @property
+    def json_paths(self) -> frozenset[str]:
+        """The paths that answer JSON (the commune search's follows the state's names)."""
+        return DATA_JSON_PATHS | {self.state.names.search_path}
+
     def _build_app(self) -> web.Application:
         app = web.Application(middlewares=[self._middleware])
         get, post = web.get, web.post
+        names = self.state.names
         app.add_routes(
             [
                 get("/", self._login_form),
@@ -416,7 +421,7 @@ class PortalSimulator:
                 get(pages.SIGNUP_PATH, self._signup),
                 get(HOME_PATH, self._home),
                 get("/Usager/Profil", self._profile),
-                post(pages.SWITCH_PATH, self._switch_account),
+                post(names.switch_path, self._switch_account),
                 get("/Usager/Collecte", self._collecte_page),
                 get(COLLECTE_JSON, self._get_collecte),
                 get("/Usager/Apport", self._apport_page),
@@ -424,9 +429,9 @@ class PortalSimulator:
                 get(STATS_PICKUPS, self._stats_pickups),
                 get(STATS_VISITS, self._stats_visits),
                 get(pages.WIZARD_PATH, self._wizard_start),
-                get(SEARCH_COMMUNES, self._search_communes),
-                post(pages.WIZARD_COMMUNE_PATH, self._wizard_commune),
-                post(pages.WIZARD_KEY_PATH, self._wizard_key),
+                get(names.search_path, self._search_communes),
+                post(names.wizard_commune_path, self._wizard_commune),
+                post(names.wizard_key_path, self._wizard_key),
                 *self._admin_routes(),
             ]
         )
@@ -498,7 +503,7 @@ class PortalSimulator:
 
     async def _apply_fault(self, request: web.Request, fault: Fault) -> web.Response | None:
         """Answer in place of the portal, or prepare the request and return None."""
-        wants_json = request.path in JSON_PATHS
+        wants_json = request.path in self.json_paths
         match fault.kind:
             case FaultKind.SERVER_ERROR:
                 return _html(pages.error_page(fault.status), status=fault.status)
@@ -593,6 +598,7 @@ class PortalSimulator:
             active_id=session.active_id,
             token=session.token,
             markup_changed=bool(request.get(_MARKUP_CHANGED)),
+            names=self.state.names,
         )
 
     def _active_account(self, session: Session) -> Account | None:
@@ -655,10 +661,11 @@ class PortalSimulator:
     @_authenticated
     async def _switch_account(self, request: web.Request, session: Session) -> web.Response:
         form = await request.post()
-        if _form_text(form, "__RequestVerificationToken") != session.token:
+        names = self.state.names
+        if _form_text(form, names.token_field) != session.token:
             return _html(pages.error_page(400), status=400)
         login = self.state.get_login(session.email)
-        account_id = _parse_int(_form_text(form, "IdCompte"))
+        account_id = _parse_int(_form_text(form, names.account_field))
         if (
             account_id is None
             or account_id not in login.account_ids
@@ -728,6 +735,13 @@ class PortalSimulator:
 
     # -- association wizard (modelled) ----------------------------------------
 
+    def _wizard_post_valid(self, form: Any, session: Session, step: int) -> bool:
+        """The form carries the session's token, and the step when the portal wants it."""
+        names = self.state.names
+        return _form_text(form, names.token_field) == session.token and (
+            names.step_field is None or _form_text(form, names.step_field) == str(step)
+        )
+
     @_authenticated
     async def _wizard_start(self, request: web.Request, session: Session) -> web.Response:
         return _html(pages.wizard_commune_page(self._context(request, session)))
@@ -743,9 +757,9 @@ class PortalSimulator:
     @_authenticated
     async def _wizard_commune(self, request: web.Request, session: Session) -> web.Response:
         form = await request.post()
-        if _form_text(form, "__RequestVerificationToken") != session.token:
+        if not self._wizard_post_valid(form, session, step=1):
             return _html(pages.error_page(400), status=400)
-        commune_id = _parse_int(_form_text(form, "IdCommune"))
+        commune_id = _parse_int(_form_text(form, self.state.names.commune_id_field))
         commune = self.state.communes.get(commune_id) if commune_id is not None else None
         context = self._context(request, session)
         if commune is None or not commune.served:
@@ -757,14 +771,14 @@ class PortalSimulator:
     @_authenticated
     async def _wizard_key(self, request: web.Request, session: Session) -> web.Response:
         form = await request.post()
-        if _form_text(form, "__RequestVerificationToken") != session.token:
+        if not self._wizard_post_valid(form, session, step=2):
             return _html(pages.error_page(400), status=400)
         commune = (
             self.state.communes.get(session.commune_id) if session.commune_id is not None else None
         )
         if commune is None:
             return _html(pages.wizard_commune_page(self._context(request, session)))
-        account = self.state.account_by_key(_form_text(form, "CleActivation"))
+        account = self.state.account_by_key(_form_text(form, self.state.names.key_field))
         error = None
         if account is None:
             error = ERROR_BAD_KEY

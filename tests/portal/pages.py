@@ -2,12 +2,13 @@
 
 Known markup (from the live portal): the login form, `validation-summary-errors`,
 `select#Filtres_IdMatiere`. Modelled markup (our choice, ASP.NET MVC style): the
-account drop-down `select#IdCompte` in the layout and the association wizard.
+account drop-down `select#IdCompte` in the layout and the association wizard; their
+paths and field names come from the state's `PortalNames` (a scenario renames them).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from html import escape
 from typing import TYPE_CHECKING
 
@@ -16,12 +17,11 @@ if TYPE_CHECKING:
 
     from .state import Account, Commune
 
+from .state import PortalNames
+
 LOGIN_PATH = "/Usager/Profil/Connexion"
 SIGNUP_PATH = "/Usager/Profil/Inscription"
-SWITCH_PATH = "/Usager/Profil/ChangerCompte"
 WIZARD_PATH = "/Usager/Profil/AssocierCompte"
-WIZARD_COMMUNE_PATH = "/Usager/Profil/AssocierCompte/Commune"
-WIZARD_KEY_PATH = "/Usager/Profil/AssocierCompte/Cle"
 
 LINK_SUCCESS = "Le nouveau compte est maintenant associé !"
 
@@ -35,6 +35,7 @@ class LayoutContext:
     active_id: int | None
     token: str
     markup_changed: bool = False
+    names: PortalNames = field(default_factory=PortalNames)
 
 
 def _errors(messages: Sequence[str]) -> str:
@@ -88,10 +89,11 @@ def _account_selector(ctx: LayoutContext) -> str:
         f"{escape(account.label)}</option>"
         for account in ctx.accounts
     )
-    return f"""<form action="{SWITCH_PATH}" method="post" class="form-inline compte-actif">
-      <input name="__RequestVerificationToken" type="hidden" value="{escape(ctx.token)}">
-      <label for="IdCompte">Compte</label>
-      <select id="IdCompte" name="IdCompte" class="form-control"
+    names = ctx.names
+    return f"""<form action="{names.switch_path}" method="post" class="form-inline compte-actif">
+      <input name="{names.token_field}" type="hidden" value="{escape(ctx.token)}">
+      <label for="{names.account_select_id}">Compte</label>
+      <select id="{names.account_select_id}" name="{names.account_field}" class="form-control"
               onchange="this.form.submit()">{options}
       </select>
     </form>"""
@@ -212,31 +214,42 @@ def profile_page(ctx: LayoutContext) -> str:
     return layout(ctx, "Mon profil", content)
 
 
+def _hidden(ctx: LayoutContext, step: int) -> str:
+    """The wizard form's hidden fields: the token, and the step if the portal wants it."""
+    names = ctx.names
+    fields = f'<input name="{names.token_field}" type="hidden" value="{escape(ctx.token)}">'
+    if names.step_field:
+        fields += f'\n      <input name="{names.step_field}" type="hidden" value="{step}">'
+    return fields
+
+
 def wizard_commune_page(ctx: LayoutContext, errors: Sequence[str] = ()) -> str:
+    names = ctx.names
     content = f"""    <h2>&Eacute;tape 1 : commune</h2>
     {_errors(errors)}
     <p>Commencez &agrave; saisir le code postal ou le nom de la commune o&ugrave; sont
     produits les d&eacute;chets, puis s&eacute;lectionnez-la dans la liste.</p>
-    <form action="{WIZARD_COMMUNE_PATH}" method="post">
-      <input name="__RequestVerificationToken" type="hidden" value="{escape(ctx.token)}">
-      <input id="Commune" name="Commune" type="text" class="form-control"
-             data-autocomplete="/Usager/Profil/RechercherCommunes" autocomplete="off">
-      <input id="IdCommune" name="IdCommune" type="hidden" value="">
+    <form action="{names.wizard_commune_path}" method="post">
+      {_hidden(ctx, 1)}
+      <input id="Commune" name="{names.commune_text_field}" type="text" class="form-control"
+             {names.search_attribute}="{names.search_path}" autocomplete="off">
+      <input id="IdCommune" name="{names.commune_id_field}" type="hidden" value="">
       <button type="submit" class="btn btn-primary">Suivant</button>
     </form>"""
     return layout(ctx, "Associer un autre compte", content)
 
 
 def wizard_key_page(ctx: LayoutContext, commune: Commune, errors: Sequence[str] = ()) -> str:
+    names = ctx.names
     content = f"""    <h2>&Eacute;tape 2 : cl&eacute; d'activation</h2>
     {_errors(errors)}
     <p>Commune : <strong>{escape(commune.name)} ({escape(commune.postal_code)})</strong></p>
     <p>La cl&eacute; vous a &eacute;t&eacute; transmise par votre collectivit&eacute;,
     sur une facture ou un autre document personnel.</p>
-    <form action="{WIZARD_KEY_PATH}" method="post">
-      <input name="__RequestVerificationToken" type="hidden" value="{escape(ctx.token)}">
+    <form action="{names.wizard_key_path}" method="post">
+      {_hidden(ctx, 2)}
       <label for="CleActivation">Cl&eacute; d'activation</label>
-      <input id="CleActivation" name="CleActivation" type="text" class="form-control">
+      <input id="CleActivation" name="{names.key_field}" type="text" class="form-control">
       <button type="submit" class="btn btn-primary">Associer</button>
     </form>"""
     return layout(ctx, "Associer un autre compte", content)

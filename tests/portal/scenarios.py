@@ -1,4 +1,4 @@
-"""Deterministic portal contents: `demo`, `empty` and `large`.
+"""Deterministic portal contents: `demo`, `empty`, `large` and `renamed`.
 
 Every scenario is built from a seeded `random.Random` with dates relative to
 `today` (default: today in Europe/Paris), so two builds with the same `today` are
@@ -12,7 +12,7 @@ import random
 from typing import TYPE_CHECKING
 import unicodedata
 
-from .state import PARIS, Account, Commune, PortalState
+from .state import PARIS, Account, Commune, PortalNames, PortalState
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -121,7 +121,24 @@ LARGE_WASTE_TYPES = {
 LARGE_LINKABLE_ACCOUNT_ID = 300021
 LARGE_LINKABLE_KEY = "GRND-0021-XL"
 
-SCENARIOS = ("demo", "empty", "large")
+# -- renamed: the demo's contents, with every modelled path and field renamed --------
+
+RENAMED_NAMES = PortalNames(
+    switch_path="/Usager/Compte/Selectionner",
+    account_select_id="CompteActif_Id",
+    account_field="CompteActif.Id",
+    token_field="__Jeton",
+    wizard_commune_path="/Usager/Associer/EtapeLocalite",
+    wizard_key_path="/Usager/Associer/EtapeCode",
+    commune_text_field="Localite.Libelle",
+    commune_id_field="Localite.Code",
+    key_field="CodeSecret",
+    search_path="/Usager/Associer/Localites",
+    search_attribute="data-source",
+    step_field="Etape",
+)
+
+SCENARIOS = ("demo", "empty", "large", "renamed")
 
 _SITES = {
     COMMUNE_GUERET: ("Déchèterie de Guéret", "Déchèterie de Sainte-Feyre"),
@@ -145,11 +162,12 @@ def paris_today() -> date:
 
 
 def build_scenario(name: str, today: date | None = None) -> PortalState:
-    """Build a fresh `PortalState` for scenario `name` (`demo`, `empty`, `large`)."""
+    """Build a fresh `PortalState` for scenario `name` (one of `SCENARIOS`)."""
     builders: dict[str, Callable[[date], PortalState]] = {
         "demo": _build_demo,
         "empty": _build_empty,
         "large": _build_large,
+        "renamed": _build_renamed,
     }
     try:
         builder = builders[name]
@@ -354,6 +372,13 @@ def _build_demo(today: date) -> PortalState:
 
     state.add_login(DEMO_LOGIN, DEMO_PASSWORD, list(DEMO_ACCOUNT_IDS))
     state.add_login(OTHER_LOGIN, OTHER_PASSWORD, [USED_KEY_ACCOUNT_ID])
+    return state
+
+
+def _build_renamed(today: date) -> PortalState:
+    """The demo, on a portal whose modelled paths and form fields have other names."""
+    state = _build_demo(today)
+    state.names = RENAMED_NAMES
     return state
 
 

@@ -117,10 +117,34 @@ class Login:
     generation: int = 0
 
 
+@dataclass(frozen=True)
+class PortalNames:
+    """The modelled paths and form fields the portal uses (the SPEC's by default).
+
+    A scenario may rename them, as the live portal may: the client must follow the
+    forms of its pages. ``step_field`` is a hidden field the wizard's forms carry and
+    expect back (its value is the step's number).
+    """
+
+    switch_path: str = "/Usager/Profil/ChangerCompte"
+    account_select_id: str = "IdCompte"
+    account_field: str = "IdCompte"
+    token_field: str = "__RequestVerificationToken"
+    wizard_commune_path: str = "/Usager/Profil/AssocierCompte/Commune"
+    wizard_key_path: str = "/Usager/Profil/AssocierCompte/Cle"
+    commune_text_field: str = "Commune"
+    commune_id_field: str = "IdCommune"
+    key_field: str = "CleActivation"
+    search_path: str = "/Usager/Profil/RechercherCommunes"
+    search_attribute: str = "data-autocomplete"
+    step_field: str | None = None
+
+
 @dataclass
 class PortalState:
     """Everything the simulated portal knows."""
 
+    names: PortalNames = field(default_factory=PortalNames)
     communes: dict[int, Commune] = field(default_factory=dict)
     accounts: dict[int, Account] = field(default_factory=dict)
     logins: dict[str, Login] = field(default_factory=dict)  # key: folded e-mail

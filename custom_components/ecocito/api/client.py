@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+from collections import deque
+import contextlib
 from dataclasses import dataclass
 from email.utils import parsedate_to_datetime
+import functools
 from functools import partial
 import json
 import logging
@@ -33,10 +36,20 @@ from .errors import (
     UnknownAccountError,
     UnknownCommuneError,
 )
+from .fingerprint import answer_fingerprint
+from .forms import (
+    PageForm,
+    account_switch_form,
+    commune_form,
+    commune_search,
+    default_switch_form,
+    key_form,
+)
 from .html import Element, parse_html
 from .models import Account, AccountData, AccountList, Commune, Pickup, Visit, WasteType
 from .parsing import (
     error_messages,
+    find_account_select,
     fold,
     has_success_alert,
     is_login_page,
@@ -44,7 +57,6 @@ from .parsing import (
     parse_communes,
     parse_pickup,
     parse_rows,
-    parse_token,
     parse_visit,
     parse_waste_types,
 )
@@ -52,6 +64,7 @@ from .parsing import (
 if TYPE_CHECKING:
     from collections.abc import Awaitable, Callable, Mapping
     from datetime import date
+    from typing import Concatenate
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -61,6 +74,8 @@ DEFAULT_PAGE_SIZE = 100
 """Rows asked for per DevExtreme page (a year of weekly pickups fits in one)."""
 DEFAULT_RETRY_AFTER = 60.0
 """Back-off when a 429 answer carries no usable Retry-After."""
+MAX_FINGERPRINTS = 5
+"""Fingerprints of misunderstood answers kept in memory, newest last."""
 
 _REDIRECTS = frozenset({301, 302, 303, 307, 308})
 
@@ -126,6 +141,22 @@ async def _off_loop_if_large[T](parse: Callable[[str], T], text: str) -> T:
     return parse(text)
 
 
+def _fingerprinted[**P, T](
+    call: Callable[Concatenate[EcocitoClient, P], Awaitable[T]],
+) -> Callable[Concatenate[EcocitoClient, P], Awaitable[T]]:
+    """Keep the fingerprint of the answer that a public call failed to understand."""
+
+    @functools.wraps(call)
+    async def run(self: EcocitoClient, /, *args: P.args, **kwargs: P.kwargs) -> T:
+        try:
+            return await call(self, *args, **kwargs)
+        except PortalChangedError as err:
+            await self._fingerprint(err)
+            raise
+
+    return run
+
+
 class EcocitoClient:
     """A session with one Ecocito portal for one login.
 
@@ -153,8 +184,14 @@ class EcocitoClient:
         self._lock = asyncio.Lock()
         self._logged_in = False
         self._closed = False
-        self._token: str | None = None
         self._blocked_until = 0.0
+        self._last: tuple[str, str, _Answer] | None = None
+        """The latest answer (method, path, answer): what a failed parse fingerprints."""
+        self._fingerprints: deque[dict[str, Any]] = deque(maxlen=MAX_FINGERPRINTS)
+        self._switch_form: PageForm | None = None
+        """The latest page's form holding the account drop-down."""
+        self._search: tuple[str, dict[str, str]] | None = None
+        """The commune search's path and query, as the wizard's page gives it."""
 
     @property
     def base_url(self) -> str:
@@ -173,8 +210,17 @@ class EcocitoClient:
         """Return the portal's host (with its port, if any): a stable identity."""
         return self._base.raw_authority.lower()
 
+    @property
+    def portal_fingerprints(self) -> list[dict[str, Any]]:
+        """Return the structure of the last answers the client failed to understand.
+
+        Names, types and counts only (see ``fingerprint.py``): safe to show a maintainer.
+        """
+        return list(self._fingerprints)
+
     # --- Session ------------------------------------------------------------
 
+    @_fingerprinted
     async def login(self) -> AccountList:
         """Log in and return the linked accounts."""
         async with self._lock:
@@ -192,6 +238,7 @@ class EcocitoClient:
                 self._logged_in = False
                 await self._request("GET", portal.PATH_LOGOUT, follow_redirects=False)
 
+    @_fingerprinted
     async def get_accounts(self) -> AccountList:
         """Return the linked accounts (the account drop-down)."""
         async with self._lock:
@@ -202,6 +249,7 @@ class EcocitoClient:
 
     # --- Account data -------------------------------------------------------
 
+    @_fingerprinted
     async def get_account_data(self, account_id: int, start: date, end: date) -> AccountData:
         """Return an account's waste types, pickups and visits between two dates."""
         async with self._lock:
@@ -218,12 +266,14 @@ class EcocitoClient:
             visits=visits,
         )
 
+    @_fingerprinted
     async def get_waste_types(self, account_id: int) -> tuple[WasteType, ...]:
         """Return an account's waste streams."""
         async with self._lock:
             _account, page = await self._switch(account_id)
             return parse_waste_types(page)
 
+    @_fingerprinted
     async def get_pickups(
         self, account_id: int, waste_type_id: int, start: date, end: date
     ) -> tuple[Pickup, ...]:
@@ -232,6 +282,7 @@ class EcocitoClient:
             await self._switch(account_id)
             return await self._pickups(account_id, waste_type_id, start, end)
 
+    @_fingerprinted
     async def get_visits(self, account_id: int, start: date, end: date) -> tuple[Visit, ...]:
         """Return an account's recycling-centre visits between two dates."""
         async with self._lock:
@@ -240,17 +291,29 @@ class EcocitoClient:
 
     # --- Association wizard -------------------------------------------------
 
+    @_fingerprinted
     async def search_communes(self, term: str) -> tuple[Commune, ...]:
         """Return the communes matching a postal-code prefix or a name."""
         term = " ".join(term.split())
         if not portal.SEARCH_MIN_LENGTH <= len(term) <= portal.SEARCH_MAX_LENGTH:
             return ()
         async with self._lock:
-            payload = await self._with_session(
-                lambda: self._get_json(portal.PATH_SEARCH_COMMUNES, {portal.QUERY_TERM: term})
-            )
+            payload = await self._with_session(partial(self._search_communes, term))
         return parse_communes(payload)
 
+    async def _search_communes(self, term: str) -> Any:
+        if self._search is None:  # the wizard's page says where its autocomplete looks
+            start = await self._get_page(portal.PATH_LINK_START)
+            self._search = commune_search(start, portal.PATH_LINK_START, self.base_url)
+            _LOGGER.debug("Commune search: %s", self._search[0])
+        path, query = self._search
+        try:
+            return await self._get_json(path, {**query, portal.QUERY_TERM: term})
+        except PortalChangedError:
+            self._search = None  # read the wizard's page again next time
+            raise
+
+    @_fingerprinted
     async def link_account(self, commune_id: int, activation_key: str) -> Account:
         """Link another production point with its commune and activation key.
 
@@ -262,24 +325,16 @@ class EcocitoClient:
 
     async def _link(self, commune_id: int, activation_key: str) -> Account:
         start = await self._get_page(portal.PATH_LINK_START)
+        self._search = commune_search(start, portal.PATH_LINK_START, self.base_url)
         before = {account.id for account in parse_accounts(start).accounts}
-        key_step = await self._post_page(
-            portal.PATH_LINK_COMMUNE,
-            {portal.FIELD_TOKEN: parse_token(start), portal.FIELD_COMMUNE_ID: str(commune_id)},
-        )
+        step = commune_form(start, portal.PATH_LINK_START, self.base_url)
+        _LOGGER.debug("Wizard's commune step: %s", step.shape)
+        key_step = await self._check_page(await self._submit(step, str(commune_id)))
         if messages := error_messages(key_step):
             raise UnknownCommuneError(" ".join(messages))
-        if key_step.find("input", name=portal.FIELD_ACTIVATION_KEY) is None:
-            raise PortalChangedError(
-                f"activation key field ({portal.FIELD_ACTIVATION_KEY}) is missing"
-            )
-        done = await self._post_page(
-            portal.PATH_LINK_KEY,
-            {
-                portal.FIELD_TOKEN: parse_token(key_step),
-                portal.FIELD_ACTIVATION_KEY: activation_key,
-            },
-        )
+        step = key_form(key_step, step.path, self.base_url)
+        _LOGGER.debug("Wizard's key step: %s", step.shape)
+        done = await self._check_page(await self._submit(step, activation_key))
         if messages := error_messages(done):
             raise _key_error(" ".join(messages))
         if not has_success_alert(done):
@@ -330,8 +385,8 @@ class EcocitoClient:
             # Only the portal's message means a wrong password: this is a glitch.
             raise SessionRefusedError("The portal showed its login page again, without a message")
         self._logged_in = True
-        self._remember_token(page)
-        if page.find("select", id=portal.ACCOUNT_SELECT_ID) is None:
+        self._remember_forms(page)
+        if find_account_select(page) is None:
             page = await self._get_page(portal.PATH_HOME)
         return parse_accounts(page)
 
@@ -352,13 +407,13 @@ class EcocitoClient:
         return account, page
 
     async def _post_switch(self, account_id: int) -> None:
-        """Ask the portal to switch the active account (its redirect is not followed)."""
-        answer = await self._request(
-            "POST",
-            portal.PATH_SWITCH_ACCOUNT,
-            data={portal.FIELD_TOKEN: self._token or "", portal.FIELD_ACCOUNT: str(account_id)},
-            follow_redirects=False,
-        )
+        """Ask the portal to switch the active account (its redirect is not followed).
+
+        The form holding the drop-down on the latest page says how; the modelled one
+        stands in until a page has shown it.
+        """
+        form = self._switch_form or default_switch_form()
+        answer = await self._submit(form, str(account_id), follow_redirects=False)
         if answer.location:
             if portal.PATH_LOGIN.lower() in answer.location.lower():
                 raise _SessionExpiredError
@@ -413,15 +468,29 @@ class EcocitoClient:
     async def _get_page(self, path: str) -> Element:
         return await self._check_page(await self._request("GET", path))
 
-    async def _post_page(self, path: str, data: Mapping[str, str]) -> Element:
-        return await self._check_page(await self._request("POST", path, data=data))
+    async def _submit(
+        self, form: PageForm, value: str, *, follow_redirects: bool = True
+    ) -> _Answer:
+        """Send a page's form back with ``value`` in its field, as a browser would."""
+        if form.method == "GET":
+            params = {**form.query, **form.fill(value)}
+            return await self._request(
+                "GET", form.path, params=params, follow_redirects=follow_redirects
+            )
+        return await self._request(
+            "POST",
+            form.path,
+            params=form.query or None,
+            data=form.fill(value),
+            follow_redirects=follow_redirects,
+        )
 
     async def _check_page(self, answer: _Answer) -> Element:
         """Parse an HTML answer, noticing an expired session and keeping the token."""
         page = await self._parse_page(answer)
         if is_login_page(page):
             raise _SessionExpiredError
-        self._remember_token(page)
+        self._remember_forms(page)
         return page
 
     @staticmethod
@@ -432,10 +501,33 @@ class EcocitoClient:
         """
         return await _off_loop_if_large(parse_html, answer.body)
 
-    def _remember_token(self, page: Element) -> None:
-        field = page.find("input", name=portal.FIELD_TOKEN)
-        if field is not None and field.attrs.get("value"):
-            self._token = field.attrs["value"]
+    def _remember_forms(self, page: Element) -> None:
+        """Keep the page's account switch form (its token changes with the session)."""
+        path = self._last[1] if self._last else portal.PATH_HOME
+        with contextlib.suppress(PortalChangedError):  # a form leading off the portal
+            if (form := account_switch_form(page, path, self.base_url)) is not None:
+                if self._switch_form is None or form.shape != self._switch_form.shape:
+                    _LOGGER.debug("Account switch form: %s", form.shape)
+                self._switch_form = form
+
+    async def _fingerprint(self, err: PortalChangedError) -> None:
+        """Keep (and log) the fingerprint of the answer behind ``err``."""
+        if err.fingerprint is not None or self._last is None:
+            return
+        method, path, answer = self._last
+        err.fingerprint = await _off_loop_if_large(
+            lambda body: answer_fingerprint(
+                method=method,
+                path=path,
+                status=answer.status,
+                content_type=answer.content_type,
+                body=body,
+                problem=err.what,
+            ),
+            answer.body,
+        )
+        self._fingerprints.append(err.fingerprint)
+        _LOGGER.debug("Unexpected answer to %s %s: %s", method, path, json.dumps(err.fingerprint))
 
     async def _get_json(self, path: str, query: Mapping[str, str]) -> Any:
         answer = await self._request("GET", path, params=query)
@@ -477,6 +569,7 @@ class EcocitoClient:
         for _hop in range(portal.MAX_REDIRECTS + 1):
             answer, retry_after = await self._send(method, url, path, data)
             _LOGGER.debug("%s %s -> %s", method, url.path, answer.status)
+            self._last = (method, path, answer)
             if not (follow_redirects and answer.status in _REDIRECTS and answer.location):
                 break
             try:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 
 class EcocitoError(Exception):
     """Base class of every error raised by the library."""
@@ -53,12 +55,17 @@ class ClientClosedError(PortalConnectionError):
 
 
 class PortalChangedError(EcocitoError):
-    """The portal answered, but not in a shape we understand; ``what`` names it."""
+    """The portal answered, but not in a shape we understand; ``what`` names it.
+
+    ``fingerprint`` is the structure of the answer (see ``fingerprint.py``), once the
+    client has taken it.
+    """
 
     def __init__(self, what: str) -> None:
         """Name what was missing or malformed."""
         super().__init__(f"Unexpected portal answer: {what}")
         self.what = what
+        self.fingerprint: dict[str, Any] | None = None
 
 
 class UnknownAccountError(EcocitoError):

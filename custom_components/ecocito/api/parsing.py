@@ -58,6 +58,28 @@ def _select(page: Element, select_id: str, what: str) -> Element:
     return select
 
 
+def find_account_select(page: Element) -> Element | None:
+    """Return the account drop-down: the modelled id or name, else a select about accounts.
+
+    The fallback is the first select whose id or name holds ``portal.ACCOUNT_SELECT_HINT``.
+    """
+    found = page.find("select", id=portal.ACCOUNT_SELECT_ID) or page.find(
+        "select", name=portal.ACCOUNT_SELECT_ID
+    )
+    if found is not None:
+        return found
+    hint = portal.ACCOUNT_SELECT_HINT
+    return next(
+        (
+            select
+            for select in page.find_all("select")
+            if hint in fold(select.attrs.get("id", ""))
+            or hint in fold(select.attrs.get("name", ""))
+        ),
+        None,
+    )
+
+
 def _option_id(option: Element, what: str) -> int | None:
     value = option.attrs.get("value", option.text).strip()
     if not value:
@@ -65,7 +87,7 @@ def _option_id(option: Element, what: str) -> int | None:
     try:
         return int(value)
     except ValueError:
-        raise PortalChangedError(f"{what} has a non-numeric option {value!r}") from None
+        raise PortalChangedError(f"{what} has a non-numeric option") from None
 
 
 def parse_accounts(page: Element) -> AccountList:
@@ -73,7 +95,10 @@ def parse_accounts(page: Element) -> AccountList:
     what = "account drop-down"
     accounts: list[Account] = []
     active_id: int | None = None
-    for option in _select(page, portal.ACCOUNT_SELECT_ID, what).find_all("option"):
+    select = find_account_select(page)
+    if select is None:
+        raise PortalChangedError(f"{what} (select #{portal.ACCOUNT_SELECT_ID}) is missing")
+    for option in select.find_all("option"):
         if (account_id := _option_id(option, what)) is None:
             continue
         accounts.append(Account(id=account_id, label=option.text))
@@ -82,14 +107,6 @@ def parse_accounts(page: Element) -> AccountList:
     if active_id is None and accounts:
         active_id = accounts[0].id  # browsers select the first option
     return AccountList(accounts=tuple(accounts), active_id=active_id)
-
-
-def parse_token(page: Element) -> str:
-    """Return the anti-forgery token of the page's forms."""
-    field = page.find("input", name=portal.FIELD_TOKEN)
-    if field is None or not field.attrs.get("value"):
-        raise PortalChangedError(f"form token ({portal.FIELD_TOKEN}) is missing")
-    return field.attrs["value"]
 
 
 def parse_waste_types(page: Element) -> tuple[WasteType, ...]:

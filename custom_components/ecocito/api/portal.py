@@ -5,8 +5,13 @@ Two kinds of facts live here (see the project's portal SPEC):
 * KNOWN: observed on the live portal by existing public clients. Ground truth.
 * MODELLED: taken from the portal's user guide (the account drop-down and the
   production-point association wizard); the names were chosen by us in ASP.NET MVC
-  style and are still to be confirmed against the live portal. If the live portal
-  differs, this module and the parsers' tolerance are the only places to change.
+  style and are still to be confirmed against the live portal.
+
+The MODELLED form names are DEFAULTS: the client follows the forms of the page it
+gets (``forms.py``): their ``action``, ``method``, hidden fields (the token, whatever
+its name) and the names of the fields it fills in; it uses a default only where the
+page says nothing. If the live portal differs beyond what a page can say, this module
+and the parsers' tolerance are the only places to change.
 """
 
 from __future__ import annotations
@@ -79,23 +84,37 @@ ROW_VISIT_SITE: Final = "LIBELLE_DECHETERIE"
 ROW_VISIT_MATERIAL: Final = "LIBELLE_MATIERE"
 ROW_VISIT_QUANTITY: Final = "QUANTITE"
 
-# --- Account drop-down (MODELLED) --------------------------------------------
+# --- Account drop-down (MODELLED; DEFAULTS, the page's form overrides them) ---
 ACCOUNT_SELECT_ID: Final = "IdCompte"
+"""The drop-down's id or name; else the first select whose id or name holds the hint."""
+ACCOUNT_SELECT_HINT: Final = "compte"
 PATH_SWITCH_ACCOUNT: Final = "/Usager/Profil/ChangerCompte"
+"""DEFAULT: the ``action`` of the form holding the drop-down wins."""
 FIELD_ACCOUNT: Final = "IdCompte"
+"""DEFAULT: the drop-down's ``name`` wins."""
 FIELD_TOKEN: Final = "__RequestVerificationToken"  # noqa: S105 - a field name
+"""DEFAULT: every hidden field of the page's form is sent back, whatever its name."""
 
-# --- Association wizard (MODELLED) -------------------------------------------
+# --- Association wizard (MODELLED; DEFAULTS but the start page) ----------------
 PATH_LINK_START: Final = "/Usager/Profil/AssocierCompte"
+"""The wizard's first page: the one wizard address the client must know."""
 PATH_SEARCH_COMMUNES: Final = "/Usager/Profil/RechercherCommunes"
+"""DEFAULT: a ``data-*`` URL of the wizard's form (or a script's ``source:``) wins."""
 QUERY_TERM: Final = "term"
+"""What jQuery UI's autocomplete sends; the page cannot say it."""
 SEARCH_MIN_LENGTH: Final = 2
 SEARCH_MAX_LENGTH: Final = 100
 """Longer terms match no commune and are not sent (a long query can be refused)."""
 PATH_LINK_COMMUNE: Final = "/Usager/Profil/AssocierCompte/Commune"
+"""DEFAULT: the ``action`` of the start page's wizard form wins (as for the key step)."""
 FIELD_COMMUNE_ID: Final = "IdCommune"
+"""DEFAULT: else the form's empty hidden input (named like a hint, if several)."""
+COMMUNE_FIELD_HINTS: Final = ("commune",)
 PATH_LINK_KEY: Final = "/Usager/Profil/AssocierCompte/Cle"
+"""DEFAULT: the ``action`` of the commune step's answer wins."""
 FIELD_ACTIVATION_KEY: Final = "CleActivation"
+"""DEFAULT: else the key step form's text input (named like a hint, if several)."""
+KEY_FIELD_HINTS: Final = ("cle", "activation", "key")
 COMMUNE_ID: Final = "Id"
 COMMUNE_NAME: Final = "Libelle"
 COMMUNE_POSTAL_CODE: Final = "CodePostal"

@@ -1,0 +1,188 @@
+"""When to ask the portal: a schedule learnt from the pickups already held.
+
+Pure and Home Assistant-free: no I/O, no clock of its own. Each table (one account's
+pickups of one waste type) either follows a rhythm (the same weekdays, at about the same
+hour, every week or every other week) or does not. A table with a rhythm is read every
+``FREQUENT`` in a window after each expected pickup (its hours plus the portal's
+publication delay) until the pickup shows; a table without one is read every
+``IRREGULAR``, as every table was before; the whole login is read every ``BACKGROUND``.
+An expected pickup that never showed opens a window the next day too: a public holiday
+moves a round by one day.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from statistics import median
+from typing import TYPE_CHECKING, Final
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable, Mapping, Sequence
+    from zoneinfo import ZoneInfo
+
+FREQUENT: Final = timedelta(minutes=20)
+"""Between two reads of a table in a window: half of it is the median delay."""
+IRREGULAR: Final = timedelta(hours=4)
+"""Between two reads of a table without a rhythm (what every table had before)."""
+BACKGROUND: Final = timedelta(hours=12)
+"""Between two reads of the whole login: visits, waste types, linked accounts."""
+DEFAULT_DELAY: Final = timedelta(hours=1)
+"""The portal's publication delay until one has been measured."""
+LOOKBACK: Final = timedelta(weeks=10)
+"""The pickups a rhythm is learnt from: the last ten weeks'."""
+MIN_PICKUPS: Final = 3
+COVERAGE: Final = 0.6
+"""Share of the rhythm's days in the lookback that must have had a pickup."""
+ON_RHYTHM: Final = 0.8
+"""Share of the lookback's pickups that must fall on the rhythm's days."""
+BEFORE_WINDOW: Final = timedelta(minutes=15)
+AFTER_WINDOW: Final = timedelta(hours=2)
+"""A window runs from the earliest usual hour plus the delay, less ``BEFORE_WINDOW``, to
+the latest usual hour plus the delay plus ``AFTER_WINDOW``."""
+BATCH: Final = timedelta(minutes=10)
+"""Tables due within this of the first are read at the same poll."""
+HORIZON: Final = 16
+"""Days ahead searched for a window (a fortnight and a holiday shift)."""
+DELAY_SAMPLES: Final = 8
+"""Publication delays kept per table; the median is used."""
+
+
+def week_index(day: date) -> int:
+    """Return the number of the Monday-to-Sunday week of ``day`` (its parity alternates)."""
+    return (day.toordinal() - 1) // 7
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Rhythm:
+    """The days and hours at which one table's pickups happen."""
+
+    weekdays: frozenset[int]
+    """Monday is 0."""
+    every: int
+    """1: every week; 2: every other week."""
+    parity: int
+    """With ``every == 2``: the parity of ``week_index`` of the weeks with a pickup."""
+    earliest: timedelta
+    """The earliest usual time of day (local)."""
+    latest: timedelta
+    """The latest usual time of day (local)."""
+
+    def on(self, day: date) -> bool:
+        """Return whether a pickup is expected on ``day``."""
+        return day.weekday() in self.weekdays and (
+            self.every == 1 or week_index(day) % 2 == self.parity
+        )
+
+
+def learn(times: Iterable[datetime], now: datetime, tz: ZoneInfo) -> Rhythm | None:
+    """Return the rhythm of a table's pickups (None: too few, or no clear rhythm).
+
+    Only the pickups of the last ``LOOKBACK`` count. A weekday is the rhythm's when it
+    holds a quarter of them; the rhythm is fortnightly when nine in ten of those fall in
+    weeks of one parity; it must cover ``ON_RHYTHM`` of the pickups, and
+    ``COVERAGE`` of its own days up to the newest pickup must have had one.
+    """
+    local = sorted(t.astimezone(tz) for t in times if now - LOOKBACK <= t <= now)
+    if len(local) < MIN_PICKUPS:
+        return None
+    weekdays = Counter(t.weekday() for t in local)
+    chosen = frozenset(d for d, n in weekdays.items() if n >= max(2, len(local) / 4))
+    on = [t for t in local if t.weekday() in chosen]
+    if len(on) < ON_RHYTHM * len(local):
+        return None
+    parities = Counter(week_index(t.date()) % 2 for t in on)
+    parity, count = parities.most_common(1)[0]
+    every = 2 if count >= 0.9 * len(on) and len({t.date() for t in on}) >= 2 else 1
+    hours = [t - t.replace(hour=0, minute=0, second=0, microsecond=0) for t in on]
+    rhythm = Rhythm(
+        weekdays=chosen,
+        every=every,
+        parity=parity if every == 2 else 0,
+        earliest=min(hours),
+        latest=max(hours),
+    )
+    first = max((now - LOOKBACK).astimezone(tz).date(), local[0].date())
+    days = [
+        first + timedelta(days=n)
+        for n in range((on[-1].date() - first).days + 1)
+        if rhythm.on(first + timedelta(days=n))
+    ]
+    if len({t.date() for t in on}) < COVERAGE * len(days):
+        return None
+    return rhythm
+
+
+def publication_delay(samples: Sequence[float]) -> timedelta:
+    """Return the portal's usual publication delay from measured ones (seconds)."""
+    return timedelta(seconds=median(samples)) if samples else DEFAULT_DELAY
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Table:
+    """What the schedule needs of one table."""
+
+    rhythm: Rhythm | None
+    delay: timedelta
+    newest: datetime | None
+    """The newest pickup held."""
+    read_at: datetime | None
+    """The last successful read."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Plan[K]:
+    """The next poll: when, and whether it reads the whole login or only due tables."""
+
+    at: datetime
+    full: bool
+    due: frozenset[K]
+
+
+def window(rhythm: Rhythm, delay: timedelta, day: date, tz: ZoneInfo) -> tuple[datetime, datetime]:
+    """Return when to look for a pickup expected on ``day``."""
+    midnight = datetime.combine(day, time(), tz)
+    return (
+        midnight + rhythm.earliest + delay - BEFORE_WINDOW,
+        midnight + rhythm.latest + delay + AFTER_WINDOW,
+    )
+
+
+def table_next(table: Table, now: datetime, tz: ZoneInfo) -> datetime | None:
+    """Return when one table is next due on its own (None: only with the whole login)."""
+    if table.rhythm is None:
+        return now if table.read_at is None else table.read_at + IRREGULAR
+    rhythm = table.rhythm
+    newest = table.newest.astimezone(tz).date() if table.newest else date.min
+    today = now.astimezone(tz).date()
+    for offset in range(-3, HORIZON):
+        day = today + timedelta(days=offset)
+        if not rhythm.on(day) or newest >= day:
+            continue
+        start, end = window(rhythm, table.delay, day, tz)
+        if end <= now:
+            # Never showed: a holiday may have moved it to the next day.
+            start, end = window(rhythm, table.delay, day + timedelta(days=1), tz)
+        earliest = table.read_at + FREQUENT if table.read_at else start
+        if (at := max(start, earliest)) < end:
+            return at
+    return None
+
+
+def plan[K](
+    tables: Mapping[K, Table], *, last_full: datetime | None, now: datetime, tz: ZoneInfo
+) -> Plan[K]:
+    """Return the next poll: the soonest table due, or the whole login's background read."""
+    full_at = now if last_full is None else last_full + BACKGROUND
+    times = {
+        key: at
+        for key, table in tables.items()
+        if (at := table_next(table, now, tz)) is not None
+    }
+    at = max(now, min([full_at, *times.values()]))
+    return Plan(
+        at=at,
+        full=full_at <= at + BATCH,
+        due=frozenset(key for key, when in times.items() if when <= at + BATCH),
+    )

@@ -1,0 +1,169 @@
+"""The schedule: rhythms learnt from pickups, and when the next poll is due (pure)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from custom_components.ecocito.schedule import (
+    BACKGROUND,
+    BEFORE_WINDOW,
+    DEFAULT_DELAY,
+    FREQUENT,
+    IRREGULAR,
+    Rhythm,
+    Table,
+    learn,
+    plan,
+    publication_delay,
+    table_next,
+    week_index,
+)
+
+PARIS = ZoneInfo("Europe/Paris")
+NOW = datetime(2026, 11, 30, 12, 0, tzinfo=PARIS)
+"""A Monday."""
+
+
+def at(day: date, hour: int, minute: int = 0) -> datetime:
+    return datetime.combine(day, time(hour, minute), PARIS)
+
+
+def weekly(weekday: int, weeks: int = 10, every: int = 1, hour: int = 6) -> list[datetime]:
+    """Pickups on ``weekday`` before NOW, every ``every`` weeks, at about ``hour``."""
+    last = NOW.date() - timedelta(days=(NOW.weekday() - weekday) % 7 or 7)
+    return [
+        at(last - timedelta(weeks=n * every), hour, (n * 13) % 50)
+        for n in range(weeks // every)
+    ]
+
+
+def test_weekly_rhythm() -> None:
+    """Ten Tuesdays between 6:00 and 6:50: every week on Tuesday, 6:00 to 6:50."""
+    rhythm = learn(weekly(1), NOW, PARIS)
+    assert rhythm is not None
+    assert rhythm.weekdays == {1}
+    assert rhythm.every == 1
+    assert rhythm.earliest == timedelta(hours=6)
+    assert timedelta(hours=6, minutes=40) <= rhythm.latest < timedelta(hours=7)
+
+
+def test_two_weekdays() -> None:
+    """Monday and Thursday rounds: both weekdays."""
+    rhythm = learn(weekly(0) + weekly(3), NOW, PARIS)
+    assert rhythm is not None
+    assert rhythm.weekdays == {0, 3}
+    assert rhythm.every == 1
+
+
+def test_fortnightly_rhythm() -> None:
+    """Every other Wednesday: the parity of the weeks with a pickup is learnt."""
+    pickups = weekly(2, weeks=10, every=2)
+    rhythm = learn(pickups, NOW, PARIS)
+    assert rhythm is not None
+    assert rhythm.every == 2
+    assert rhythm.weekdays == {2}
+    assert rhythm.parity == week_index(pickups[0].date()) % 2
+    assert rhythm.on(pickups[0].date() + timedelta(weeks=2))
+    assert not rhythm.on(pickups[0].date() + timedelta(weeks=1))
+
+
+def test_holiday_shift_keeps_the_rhythm() -> None:
+    """One Friday moved to Saturday by a holiday: still a Friday rhythm."""
+    pickups = weekly(4)
+    pickups[3] += timedelta(days=1)
+    rhythm = learn(pickups, NOW, PARIS)
+    assert rhythm is not None
+    assert rhythm.weekdays == {4}
+    assert rhythm.every == 1
+
+
+def test_no_rhythm() -> None:
+    """Pickups every 10 days fall on every weekday: no rhythm."""
+    pickups = [NOW - timedelta(days=10 * n + 1) for n in range(7)]
+    assert learn(pickups, NOW, PARIS) is None
+
+
+def test_too_few_or_stale_pickups() -> None:
+    """A new account (two pickups) or a quiet table (nothing for ten weeks): no rhythm."""
+    assert learn(weekly(1)[:2], NOW, PARIS) is None
+    assert learn([t - timedelta(weeks=11) for t in weekly(1)], NOW, PARIS) is None
+
+
+def test_rhythm_with_many_missed_days_is_not_one() -> None:
+    """Three Tuesdays out of ten weeks: too few of its days had a pickup."""
+    pickups = weekly(1)
+    assert learn([pickups[0], pickups[4], pickups[9]], NOW, PARIS) is None
+
+
+def test_publication_delay() -> None:
+    """The median of measured delays; the default until one is measured."""
+    assert publication_delay([]) == DEFAULT_DELAY
+    assert publication_delay([600, 7200, 3600]) == timedelta(hours=1)
+
+
+TUESDAY = Rhythm(
+    weekdays=frozenset({1}),
+    every=1,
+    parity=0,
+    earliest=timedelta(hours=6),
+    latest=timedelta(hours=7),
+)
+
+
+def tuesday_table(newest: datetime | None, read_at: datetime | None) -> Table:
+    return Table(rhythm=TUESDAY, delay=timedelta(hours=1), newest=newest, read_at=read_at)
+
+
+def test_window_after_the_expected_pickup() -> None:
+    """The next Tuesday: from 6:00 + 1 h delay - margin, then every FREQUENT."""
+    tuesday = date(2026, 12, 1)
+    table = tuesday_table(at(date(2026, 11, 24), 6), NOW)
+    opens = at(tuesday, 7) - BEFORE_WINDOW
+    assert table_next(table, NOW, PARIS) == opens
+    inside = opens + timedelta(minutes=5)
+    assert table_next(tuesday_table(table.newest, inside), inside, PARIS) == inside + FREQUENT
+
+
+def test_window_closes_once_the_pickup_shows() -> None:
+    """Tuesday's pickup is held: nothing due before the next Tuesday."""
+    tuesday = date(2026, 12, 1)
+    now = at(tuesday, 8)
+    table = tuesday_table(at(tuesday, 6, 30), now)
+    assert table_next(table, now, PARIS) == at(tuesday + timedelta(weeks=1), 7) - BEFORE_WINDOW
+
+
+def test_missing_pickup_opens_a_window_the_next_day() -> None:
+    """Tuesday's window ended without a pickup: a holiday may have moved it to Wednesday."""
+    tuesday = date(2026, 12, 1)
+    now = at(tuesday, 12)
+    table = tuesday_table(at(tuesday - timedelta(weeks=1), 6), now)
+    assert table_next(table, now, PARIS) == at(tuesday + timedelta(days=1), 7) - BEFORE_WINDOW
+
+
+def test_fallback_without_rhythm() -> None:
+    """A table without a rhythm is read every IRREGULAR, at once if never read."""
+    table = Table(rhythm=None, delay=DEFAULT_DELAY, newest=None, read_at=NOW)
+    assert table_next(table, NOW, PARIS) == NOW + IRREGULAR
+    assert table_next(Table(rhythm=None, delay=DEFAULT_DELAY, newest=None, read_at=None), NOW, PARIS) == NOW
+
+
+def test_plan_background_and_batching() -> None:
+    """The soonest due table sets the time; tables due together are read together;
+    the whole login is read every BACKGROUND (at once the first time)."""
+    irregular = Table(rhythm=None, delay=DEFAULT_DELAY, newest=None, read_at=NOW)
+    tables = {
+        (1, 1): tuesday_table(at(date(2026, 11, 24), 6), NOW),
+        (1, 2): irregular,
+        (2, 5): irregular,
+    }
+    first = plan(tables, last_full=NOW, now=NOW, tz=PARIS)
+    assert first.at == NOW + IRREGULAR
+    assert not first.full
+    assert first.due == {(1, 2), (2, 5)}
+    assert plan(tables, last_full=None, now=NOW, tz=PARIS).full
+    quiet = {(1, 1): tables[(1, 1)]}
+    later = NOW + timedelta(hours=7)
+    background = plan(quiet, last_full=later - BACKGROUND + timedelta(hours=1), now=later, tz=PARIS)
+    assert background.full
+    assert background.at == later + timedelta(hours=1)

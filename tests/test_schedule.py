@@ -33,8 +33,7 @@ def weekly(weekday: int, weeks: int = 10, every: int = 1, hour: int = 6) -> list
     """Pickups on ``weekday`` before NOW, every ``every`` weeks, at about ``hour``."""
     last = NOW.date() - timedelta(days=(NOW.weekday() - weekday) % 7 or 7)
     return [
-        at(last - timedelta(weeks=n * every), hour, (n * 13) % 50)
-        for n in range(weeks // every)
+        at(last - timedelta(weeks=n * every), hour, (n * 13) % 50) for n in range(weeks // every)
     ]
 
 
@@ -145,7 +144,10 @@ def test_fallback_without_rhythm() -> None:
     """A table without a rhythm is read every IRREGULAR, at once if never read."""
     table = Table(rhythm=None, delay=DEFAULT_DELAY, newest=None, read_at=NOW)
     assert table_next(table, NOW, PARIS) == NOW + IRREGULAR
-    assert table_next(Table(rhythm=None, delay=DEFAULT_DELAY, newest=None, read_at=None), NOW, PARIS) == NOW
+    assert (
+        table_next(Table(rhythm=None, delay=DEFAULT_DELAY, newest=None, read_at=None), NOW, PARIS)
+        == NOW
+    )
 
 
 def test_plan_background_and_batching() -> None:

@@ -176,9 +176,7 @@ def plan[K](
     """Return the next poll: the soonest table due, or the whole login's background read."""
     full_at = now if last_full is None else last_full + BACKGROUND
     times = {
-        key: at
-        for key, table in tables.items()
-        if (at := table_next(table, now, tz)) is not None
+        key: at for key, table in tables.items() if (at := table_next(table, now, tz)) is not None
     }
     at = max(now, min([full_at, *times.values()]))
     return Plan(

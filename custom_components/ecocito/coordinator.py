@@ -42,6 +42,16 @@ from .const import (
     LOGGER,
 )
 from .errors import translation_key
+from .schedule import (
+    DELAY_SAMPLES,
+    FREQUENT,
+    LOOKBACK,
+    Plan,
+    Table,
+    learn,
+    plan,
+    publication_delay,
+)
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
@@ -49,7 +59,10 @@ if TYPE_CHECKING:
     from homeassistant.config_entries import ConfigEntry
 
 UPDATE_INTERVAL: Final = timedelta(hours=4)
-"""Pickups land a few times a week; four hours keeps a new one under 4 h old."""
+"""Until the schedule has planned a poll, and after a failed one: today's interval."""
+MIN_INTERVAL: Final = timedelta(minutes=1)
+PLAN_TOLERANCE: Final = timedelta(minutes=1)
+"""A scheduled refresh this close to the planned poll is that poll."""
 PORTAL_CHANGED_REPAIR_AFTER: Final = 3
 """Consecutive polls that fail to parse the portal before a repair issue is raised."""
 REPAIR_PORTAL_CHANGED: Final = "portal_changed"
@@ -181,6 +194,25 @@ class EcocitoCoordinator(DataUpdateCoordinator[EcocitoData]):
         self._short: dict[int, int] = {}
         """Accounts whose tables came back short: polls in a row."""
         self._empty_polls = 0
+        self._delays: dict[int, dict[int, list[float]]] = {}
+        """Per account and waste type, measured publication delays in seconds (stored)."""
+        self._read_at: dict[tuple[int, int], datetime] = {}
+        """Per account and waste type, the last successful read of its pickups."""
+        self._last_full: datetime | None = None
+        self.plan: Plan[tuple[int, int]] | None = None
+        """The next poll the schedule planned (None: before the first poll)."""
+        self._scheduled = False
+        """The refresh running is the coordinator's own (not ``update_entity``, not a link)."""
+
+    @property
+    def next_poll(self) -> datetime | None:
+        """Return when the coordinator will next ask the portal on its own (None: never).
+
+        None while "pref_disable_polling" is set: only ``update_entity`` polls then.
+        """
+        if self.plan is None or self.config_entry.pref_disable_polling:
+            return None
+        return self.plan.at
 
     async def _async_setup(self) -> None:
         """Load what must survive a restart: pickup marks, absence counts, past-year rows."""
@@ -197,6 +229,10 @@ class EcocitoCoordinator(DataUpdateCoordinator[EcocitoData]):
             int(account_id): (date.fromisoformat(past["start"]), dict(past["rows"]))
             for account_id, past in stored.get("past_rows", {}).items()
         }
+        self._delays = {
+            int(account_id): {int(type_id): list(samples) for type_id, samples in delays.items()}
+            for account_id, delays in stored.get("delays", {}).items()
+        }
         self._saved = self._stored()
 
     def _stored(self) -> dict[str, Any]:
@@ -211,6 +247,10 @@ class EcocitoCoordinator(DataUpdateCoordinator[EcocitoData]):
             "past_rows": {
                 str(account_id): {"start": start.isoformat(), "rows": rows}
                 for account_id, (start, rows) in self._past_rows.items()
+            },
+            "delays": {
+                str(account_id): {str(type_id): samples for type_id, samples in delays.items()}
+                for account_id, delays in self._delays.items()
             },
         }
 
@@ -241,9 +281,36 @@ class EcocitoCoordinator(DataUpdateCoordinator[EcocitoData]):
         """Return how many past years the options keep."""
         return int(self.config_entry.options.get(CONF_HISTORY_YEARS, DEFAULT_HISTORY_YEARS))
 
-    async def _async_update_data(self) -> EcocitoData:
+    async def _handle_refresh_interval(self, _now: datetime | None = None) -> None:
+        """Run the planned poll: only it may read no more than the tables due.
+
+        Any other refresh (``homeassistant.update_entity``, a link) reads the whole login.
+        """
+        self._scheduled = True
         try:
-            found = await self._fetch()
+            await super()._handle_refresh_interval(_now)
+        finally:
+            self._scheduled = False
+
+    async def _async_update_data(self) -> EcocitoData:
+        now = dt_util.now()
+        planned, held, read_before = self.plan, self.data, dict(self._read_at)
+        try:
+            if (
+                self._scheduled
+                and planned is not None
+                and not planned.full
+                and held is not None
+                and held.year == now.astimezone(PORTAL_TZ).year
+                and now >= planned.at - PLAN_TOLERANCE
+            ):
+                found = await self._fetch_due(held, planned.due, now)
+            else:
+                found = await self._fetch()
+                self._last_full = now
+                for account_id, state in found.data.accounts.items():
+                    for waste_type in state.waste_types:
+                        self._read_at[(account_id, waste_type.id)] = now
         except ClientClosedError as err:
             # The entry is unloading and has logged out: end this poll as a cancelled one.
             raise asyncio.CancelledError from err
@@ -254,6 +321,7 @@ class EcocitoCoordinator(DataUpdateCoordinator[EcocitoData]):
                 translation_placeholders={"portal_message": err.message or ""},
             ) from err
         except EcocitoError as err:
+            self.update_interval = min(self.update_interval or UPDATE_INTERVAL, UPDATE_INTERVAL)
             if isinstance(err, PortalChangedError):
                 self._portal_changed()
             raise UpdateFailed(
@@ -265,11 +333,65 @@ class EcocitoCoordinator(DataUpdateCoordinator[EcocitoData]):
         data = found.data
         if self.active_account_id not in data.accounts:  # first poll, or unlinked
             self.active_account_id = next(iter(data.accounts), None)
-        self._track_changes(found)
+        self._track_changes(found, now, read_before)
+        self._plan(data, now)
         if (stored := self._stored()) != self._saved:
             await self._store.async_save(stored)
             self._saved = stored
         return data
+
+    def _plan(self, data: EcocitoData, now: datetime) -> None:
+        """Plan the next poll from the pickups held; the base class schedules it."""
+        tables: dict[tuple[int, int], Table] = {}
+        for account_id, state in data.accounts.items():
+            recent = _recent_pickups(state, now - LOOKBACK)
+            delays = self._delays.get(account_id, {})
+            for waste_type in state.waste_types:
+                key = (account_id, waste_type.id)
+                times = recent.get(waste_type.id, [])
+                tables[key] = Table(
+                    rhythm=learn(times, now, PORTAL_TZ),
+                    delay=publication_delay(delays.get(waste_type.id, [])),
+                    newest=max(times, default=None),
+                    read_at=self._read_at.get(key),
+                )
+        for gone in set(self._read_at) - set(tables):
+            del self._read_at[gone]
+        self.plan = plan(tables, last_full=self._last_full, now=now, tz=PORTAL_TZ)
+        self.update_interval = max(self.plan.at - now, MIN_INTERVAL)
+        LOGGER.debug(
+            "Next poll at %s (%s)",
+            self.plan.at,
+            "whole login" if self.plan.full else f"{len(self.plan.due)} waste type(s)",
+        )
+
+    async def _fetch_due(
+        self, held: EcocitoData, due: frozenset[tuple[int, int]], now: datetime
+    ) -> _Poll:
+        """Read only the pickups of the tables due (this year's): no login page, no visits.
+
+        A table that comes back shorter than held is left as it was: the next read of the
+        whole login confirms it (or not) as any short table.
+        """
+        today = now.astimezone(PORTAL_TZ).date()
+        year_start = date(today.year, 1, 1)
+        accounts = dict(held.accounts)
+        for account_id, type_id in sorted(due):
+            if (before := accounts.get(account_id)) is None:
+                continue
+            try:
+                fresh = await self.client.get_pickups(account_id, type_id, year_start, today)
+            except UnknownAccountError as err:
+                LOGGER.info("The portal refused to switch to account %s: %s", account_id, err)
+                continue
+            self._read_at[(account_id, type_id)] = now
+            if len(fresh) < len(before.pickups_of(type_id)):
+                continue
+            others = (p for p in before.pickups if p.waste_type_id != type_id)
+            state = replace(before, pickups=tuple(sorted((*others, *fresh), key=lambda p: p.date)))
+            if state != before:
+                accounts[account_id] = state
+        return _Poll(data=replace(held, accounts=accounts), linked=[], unlinked=[])
 
     def _known_accounts(self) -> dict[int, str]:
         """Return the accounts known so far: at the first poll, those with a device."""
@@ -353,6 +475,7 @@ class EcocitoCoordinator(DataUpdateCoordinator[EcocitoData]):
             if missing >= CONFIRM_AFTER:
                 unlinked.append(before.account if before else Account(id=account_id, label=label))
                 self._marks.pop(account_id, None)
+                self._delays.pop(account_id, None)
                 continue
             LOGGER.info(
                 "Account %s is missing from the portal's list (%s of %s polls)",
@@ -446,7 +569,9 @@ class EcocitoCoordinator(DataUpdateCoordinator[EcocitoData]):
             past_visits=past.visits if past and self.history_years else (),
         )
 
-    def _track_changes(self, found: _Poll) -> None:
+    def _track_changes(
+        self, found: _Poll, now: datetime, read_before: dict[tuple[int, int], datetime]
+    ) -> None:
         """Work out what happened since the previous poll and tell the event bus."""
         data = found.data
         happenings = Happenings(
@@ -456,6 +581,7 @@ class EcocitoCoordinator(DataUpdateCoordinator[EcocitoData]):
         for key, state in data.accounts.items():
             if previous.get(key) is not state and (new := self._new_pickups(key, state)):
                 happenings.new_pickups[key] = new
+                self._measure_delays(key, new, now, read_before)
         self.happenings = happenings
         entry_id = self.config_entry.entry_id
         for account in happenings.linked:
@@ -493,6 +619,29 @@ class EcocitoCoordinator(DataUpdateCoordinator[EcocitoData]):
         for pickup in new:
             marks[pickup.waste_type_id] = max(marks[pickup.waste_type_id], pickup.date)
         return new
+
+    def _measure_delays(
+        self,
+        account_id: int,
+        new: list[Pickup],
+        now: datetime,
+        read_before: dict[tuple[int, int], datetime],
+    ) -> None:
+        """Learn the portal's publication delay from pickups first seen in a window.
+
+        Only a table read FREQUENT-ish before says when the pickup appeared (between
+        that read and this one: the midpoint is taken); after a long gap it says little.
+        """
+        delays = self._delays.setdefault(account_id, {})
+        for pickup in new:
+            key = (account_id, pickup.waste_type_id)
+            previous = read_before.get(key)
+            if previous is None or now - previous > 2 * FREQUENT:
+                continue
+            seen = previous + (now - previous) / 2
+            samples = delays.setdefault(pickup.waste_type_id, [])
+            samples.append(max(0.0, (seen - pickup.date).total_seconds()))
+            del samples[:-DELAY_SAMPLES]
 
     @callback
     def _remove_device(self, account_id: int) -> None:
@@ -544,6 +693,17 @@ def account_of_identifier(portal: str, identifier: str) -> int | None:
     """Return the account ID in a device identifier of that portal (None: not one)."""
     account_id = identifier.removeprefix(f"{portal}_")
     return int(account_id) if account_id != identifier and account_id.isdigit() else None
+
+
+def _recent_pickups(state: AccountState, since: datetime) -> dict[int, list[datetime]]:
+    """Return the times of an account's pickups since ``since``, per waste type."""
+    recent: dict[int, list[datetime]] = {}
+    for pickups in (state.pickups, state.past_pickups):
+        for pickup in reversed(pickups):
+            if pickup.date < since:
+                break
+            recent.setdefault(pickup.waste_type_id, []).append(pickup.date)
+    return recent
 
 
 def _rows(pickups: Iterable[Pickup], visits: Iterable[Visit]) -> dict[str, int]:

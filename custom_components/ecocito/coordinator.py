@@ -201,6 +201,8 @@ class EcocitoCoordinator(DataUpdateCoordinator[EcocitoData]):
         self._last_full: datetime | None = None
         self.plan: Plan[tuple[int, int]] | None = None
         """The next poll the schedule planned (None: before the first poll)."""
+        self.tables: dict[tuple[int, int], Table] = {}
+        """Per account and waste type, what the last plan was made from."""
         self._scheduled = False
         """The refresh running is the coordinator's own (not ``update_entity``, not a link)."""
 
@@ -357,6 +359,7 @@ class EcocitoCoordinator(DataUpdateCoordinator[EcocitoData]):
                 )
         for gone in set(self._read_at) - set(tables):
             del self._read_at[gone]
+        self.tables = tables
         self.plan = plan(tables, last_full=self._last_full, now=now, tz=PORTAL_TZ)
         self.update_interval = max(self.plan.at - now, MIN_INTERVAL)
         LOGGER.debug(

@@ -16,7 +16,8 @@ if TYPE_CHECKING:
     from homeassistant.helpers.device_registry import DeviceEntry
 
     from .api import Pickup, Visit
-    from .coordinator import AccountState, EcocitoConfigEntry
+    from .coordinator import AccountState, EcocitoConfigEntry, EcocitoCoordinator
+    from .schedule import Table
 
 TO_REDACT = {
     CONF_USERNAME,
@@ -47,7 +48,37 @@ def _figures(pickups: Iterable[Pickup], visits: Iterable[Visit]) -> dict[str, An
     }
 
 
-def _account(state: AccountState) -> dict[str, Any]:
+def _table(table: Table) -> dict[str, Any]:
+    """Describe what the schedule learnt of one waste type of an account."""
+    rhythm = table.rhythm
+    return {
+        "rhythm": None
+        if rhythm is None
+        else {
+            "weekdays": sorted(rhythm.weekdays),
+            "every_weeks": rhythm.every,
+            "week_parity": rhythm.parity,
+            "earliest": str(rhythm.earliest),
+            "latest": str(rhythm.latest),
+        },
+        "publication_delay": str(table.delay),
+        "read_at": table.read_at.isoformat() if table.read_at else None,
+    }
+
+
+def _schedule(coordinator: EcocitoCoordinator) -> dict[str, Any]:
+    """Describe the next planned poll."""
+    planned = coordinator.plan
+    next_poll = coordinator.next_poll
+    return {
+        "next_poll": next_poll.isoformat() if next_poll else None,
+        "polling_disabled": coordinator.config_entry.pref_disable_polling,
+        "reads_whole_login": planned.full if planned else None,
+        "waste_types_due": len(planned.due) if planned else 0,
+    }
+
+
+def _account(state: AccountState, coordinator: EcocitoCoordinator) -> dict[str, Any]:
     """Summarise an account: its waste types, yearly figures and its latest rows."""
     past_years = sorted(
         {p.date.year for p in state.past_pickups} | {v.date.year for v in state.past_visits}
@@ -65,6 +96,11 @@ def _account(state: AccountState) -> dict[str, Any]:
         },
         "recent_pickups": [asdict(pickup) for pickup in state.pickups[-RECENT:]],
         "recent_visits": [asdict(visit) for visit in state.visits[-RECENT:]],
+        "schedule": {
+            waste_type.id: _table(table)
+            for waste_type in state.waste_types
+            if (table := coordinator.tables.get((state.account.id, waste_type.id)))
+        },
     }
     redacted: dict[str, Any] = async_redact_data(summary, TO_REDACT)
     return redacted
@@ -80,7 +116,8 @@ async def async_get_config_entry_diagnostics(
         "options": dict(entry.options),
         "last_update_success": coordinator.last_update_success,
         "year": coordinator.data.year,
-        "accounts": [_account(state) for state in coordinator.data.accounts.values()],
+        "schedule": _schedule(coordinator),
+        "accounts": [_account(state, coordinator) for state in coordinator.data.accounts.values()],
         # What the portal answered when the client could not understand it: names,
         # types and counts only, for a maintainer to see what differs from the model.
         "portal_fingerprints": coordinator.client.portal_fingerprints,
@@ -91,7 +128,8 @@ async def async_get_device_diagnostics(
     hass: HomeAssistant, entry: EcocitoConfigEntry, device: DeviceEntry
 ) -> dict[str, Any]:
     """Return one account's data, redacted (the login's device: the entry's settings)."""
-    accounts = entry.runtime_data.data.accounts
-    if (account_id := entry.runtime_data.account_of(device.identifiers)) in accounts:
-        return _account(accounts[account_id])
+    coordinator = entry.runtime_data
+    accounts = coordinator.data.accounts
+    if (account_id := coordinator.account_of(device.identifiers)) in accounts:
+        return _account(accounts[account_id], coordinator)
     return await async_get_config_entry_diagnostics(hass, entry)

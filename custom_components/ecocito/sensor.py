@@ -13,7 +13,7 @@ from homeassistant.components.sensor import (
     SensorEntityDescription,
     SensorStateClass,
 )
-from homeassistant.const import Platform, UnitOfMass
+from homeassistant.const import EntityCategory, Platform, UnitOfMass
 
 from .allowance import allowance_use, allowances, async_track_allowance_entities
 from .api import Pickup, Visit
@@ -123,6 +123,13 @@ ACTIVE_ACCOUNT_SENSORS = (PICKUPS, WEIGHT, LAST_PICKUP, VISITS)
 LINKED_ACCOUNTS = SensorEntityDescription(
     key="linked_accounts", state_class=SensorStateClass.MEASUREMENT
 )
+NEXT_POLL = SensorEntityDescription(
+    key="next_poll",
+    translation_key="next_poll",
+    device_class=SensorDeviceClass.TIMESTAMP,
+    entity_category=EntityCategory.DIAGNOSTIC,
+)
+"""When the integration will next ask the portal on its own (unknown: polling is off)."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -182,6 +189,7 @@ async def async_setup_entry(
     async_add_entities(
         [
             EcocitoLinkedAccountsSensor(coordinator, LINKED_ACCOUNTS),
+            EcocitoNextPollSensor(coordinator, NEXT_POLL),
             *(EcocitoActiveAccountSensor(coordinator, d) for d in ACTIVE_ACCOUNT_SENSORS),
         ]
     )
@@ -257,6 +265,15 @@ class EcocitoLinkedAccountsSensor(EcocitoEntity, SensorEntity):
     def native_value(self) -> int:
         """Return the number of linked accounts."""
         return len(self.coordinator.data.accounts)
+
+
+class EcocitoNextPollSensor(EcocitoEntity, SensorEntity):
+    """When the schedule will next ask the portal."""
+
+    @property
+    def native_value(self) -> datetime | None:
+        """Return the planned poll (None while polling is off)."""
+        return self.coordinator.next_poll
 
 
 class EcocitoActiveAccountSensor(EcocitoEntity, _YearlySensor):

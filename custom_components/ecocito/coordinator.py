@@ -379,21 +379,27 @@ class EcocitoCoordinator(DataUpdateCoordinator[EcocitoData]):
         today = now.astimezone(PORTAL_TZ).date()
         year_start = date(today.year, 1, 1)
         accounts = dict(held.accounts)
+        by_account: dict[int, list[int]] = {}
         for account_id, type_id in sorted(due):
+            by_account.setdefault(account_id, []).append(type_id)
+        for account_id, type_ids in by_account.items():
             if (before := accounts.get(account_id)) is None:
                 continue
             try:
-                fresh = await self.client.get_pickups(account_id, type_id, year_start, today)
+                tables = await self.client.get_pickups_of_types(
+                    account_id, type_ids, year_start, today
+                )
             except UnknownAccountError as err:
                 LOGGER.info("The portal refused to switch to account %s: %s", account_id, err)
                 continue
-            self._read_at[(account_id, type_id)] = now
-            if len(fresh) < len(before.pickups_of(type_id)):
-                continue
-            others = (p for p in before.pickups if p.waste_type_id != type_id)
-            state = replace(before, pickups=tuple(sorted((*others, *fresh), key=lambda p: p.date)))
-            if state != before:
-                accounts[account_id] = state
+            pickups = before.pickups
+            for type_id, fresh in tables.items():
+                self._read_at[(account_id, type_id)] = now
+                if len(fresh) >= len(before.pickups_of(type_id)):
+                    others = (p for p in pickups if p.waste_type_id != type_id)
+                    pickups = tuple(sorted((*others, *fresh), key=lambda p: p.date))
+            if pickups != before.pickups:
+                accounts[account_id] = replace(before, pickups=pickups)
         return _Poll(data=replace(held, accounts=accounts), linked=[], unlinked=[])
 
     def _known_accounts(self) -> dict[int, str]:

@@ -22,8 +22,9 @@ if TYPE_CHECKING:
     from collections.abc import Iterable, Mapping, Sequence
     from zoneinfo import ZoneInfo
 
-FREQUENT: Final = timedelta(minutes=20)
-"""Between two reads of a table in a window: half of it is the median delay."""
+FREQUENT: Final = timedelta(minutes=15)
+"""Between two reads of a table in a window: half of it is the median delay, and the
+portal's session (20 minutes of silence) stays open from one read to the next."""
 IRREGULAR: Final = timedelta(hours=4)
 """Between two reads of a table without a rhythm (what every table had before)."""
 BACKGROUND: Final = timedelta(hours=12)

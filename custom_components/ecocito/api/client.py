@@ -62,7 +62,7 @@ from .parsing import (
 )
 
 if TYPE_CHECKING:
-    from collections.abc import Awaitable, Callable, Mapping
+    from collections.abc import Awaitable, Callable, Iterable, Mapping
     from datetime import date
     from typing import Concatenate
 
@@ -281,6 +281,18 @@ class EcocitoClient:
         async with self._lock:
             await self._switch(account_id)
             return await self._pickups(account_id, waste_type_id, start, end)
+
+    @_fingerprinted
+    async def get_pickups_of_types(
+        self, account_id: int, waste_type_ids: Iterable[int], start: date, end: date
+    ) -> dict[int, tuple[Pickup, ...]]:
+        """Return an account's pickups of some waste types, switching to it once."""
+        async with self._lock:
+            await self._switch(account_id)
+            return {
+                waste_type_id: await self._pickups(account_id, waste_type_id, start, end)
+                for waste_type_id in waste_type_ids
+            }
 
     @_fingerprinted
     async def get_visits(self, account_id: int, start: date, end: date) -> tuple[Visit, ...]:

@@ -690,7 +690,9 @@ class PortalSimulator:
             [
                 pickup_row(account, pickup)
                 for pickup in account.pickups
-                if query.type_id in (-1, pickup.type_id) and query.keeps(pickup.when)
+                if query.type_id in (-1, pickup.type_id)
+                and query.keeps(pickup.when)
+                and self.state.is_published(pickup)
             ]
             if account
             else []
@@ -720,7 +722,11 @@ class PortalSimulator:
         account = self._active_account(session)
         moments: list[datetime] = []
         if account and pickups:
-            moments = [p.when for p in account.pickups if query.type_id in (-1, p.type_id)]
+            moments = [
+                p.when
+                for p in account.pickups
+                if query.type_id in (-1, p.type_id) and self.state.is_published(p)
+            ]
         elif account:
             moments = [v.when for v in account.visits]
         return _json(request, monthly_counts(moments, query.start, query.end))

@@ -203,6 +203,40 @@ def _weekly(start: date, end: date, weekday: int, every: int = 1) -> list[date]:
     return days
 
 
+FIXED_PUBLIC_HOLIDAYS = ((1, 1), (5, 1), (5, 8), (7, 14), (8, 15), (11, 1), (11, 11), (12, 25))
+"""France's fixed-date public holidays (month, day); Easter's are left out."""
+
+
+def rhythm_days(start: date, end: date, weekday: int, every: int = 1) -> list[date]:
+    """A round's days: ``weekday`` every ``every`` weeks; a public holiday moves it a day."""
+    return [
+        day + timedelta(days=1) if (day.month, day.day) in FIXED_PUBLIC_HOLIDAYS else day
+        for day in _weekly(start, end, weekday, every)
+    ]
+
+
+def irregular_days(rng: random.Random, start: date, end: date) -> list[date]:
+    """Days with no rhythm: 4 to 12 days apart."""
+    days: list[date] = []
+    day = start + timedelta(days=rng.randrange(7))
+    while day <= end:
+        days.append(day)
+        day += timedelta(days=rng.randrange(4, 13))
+    return days
+
+
+def add_pickups(
+    state: PortalState,
+    rng: random.Random,
+    account_id: int,
+    type_id: int,
+    days: list[date],
+) -> None:
+    """Add one pickup per day (one in twenty missed), weighed as the type usually is."""
+    weight = _residual if type_id == 1 else _packaging if type_id == 2 else _biowaste
+    _add_pickups(state, rng, account_id, type_id, days, weight)
+
+
 def _pickup_time(rng: random.Random, day: date) -> datetime:
     """Morning round time; about one in five carries milliseconds."""
     moment = datetime.combine(day, time(5, 30)) + timedelta(seconds=rng.randrange(3 * 3600))

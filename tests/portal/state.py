@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import bisect
 from dataclasses import dataclass, field
+from datetime import timedelta
 import re
 from typing import TYPE_CHECKING
 import unicodedata
@@ -148,7 +149,16 @@ class PortalState:
     communes: dict[int, Commune] = field(default_factory=dict)
     accounts: dict[int, Account] = field(default_factory=dict)
     logins: dict[str, Login] = field(default_factory=dict)  # key: folded e-mail
+    now: datetime | None = None
+    """The portal's time (naive local) once set: pickups show only once published."""
+    publication_delay: timedelta = timedelta(0)
+    """How long after its time a pickup shows, when ``now`` is set (the live portal
+    posts a round's pickups some time after the truck's pass)."""
     _next_row_id: int = 1_000_001
+
+    def is_published(self, pickup: Pickup) -> bool:
+        """Return whether the portal shows ``pickup`` yet (always, until ``now`` is set)."""
+        return self.now is None or pickup.when + self.publication_delay <= self.now
 
     # -- building -------------------------------------------------------------
 

@@ -67,10 +67,19 @@ def data_starts(simulator: PortalSimulator) -> set[str]:
     return {r.query[QUERY_START] for r in simulator.requests if r.path in DATA_PATHS}
 
 
-async def test_polls_every_four_hours(init_integration: MockConfigEntry) -> None:
-    """Pickups land a few times a week: four hours keeps a new one fresh enough."""
+async def test_no_rhythm_keeps_four_hours(init_integration: MockConfigEntry) -> None:
+    """The second account's few pickups have no rhythm: it is read again in 4 hours,
+    as every account was before the schedule (the fallback)."""
+    coordinator = init_integration.runtime_data
     assert timedelta(hours=4) == UPDATE_INTERVAL
-    assert init_integration.runtime_data.update_interval == UPDATE_INTERVAL
+    assert coordinator.update_interval == UPDATE_INTERVAL
+    assert coordinator.plan is not None
+    assert {account_id for account_id, _type in coordinator.plan.due} == {DEMO_SECOND_ACCOUNT_ID}
+    assert all(
+        table.rhythm is None
+        for (account_id, _type), table in coordinator.tables.items()
+        if account_id == DEMO_SECOND_ACCOUNT_ID
+    )
 
 
 async def test_devices(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 import json
 import re
 import time
@@ -25,6 +25,7 @@ from .portal.scenarios import (
     RENAMED_NAMES,
     UNSERVED_COMMUNE_ID,
     USED_KEY,
+    rhythm_days,
 )
 
 if TYPE_CHECKING:
@@ -659,3 +660,24 @@ async def test_renamed_portal_answers_only_to_its_own_names(
             assert [c["Id"] for c in await response.json()] == [14]
     finally:
         await sim.stop()
+
+
+async def test_publication_delay(sim: PortalSimulator, browser: aiohttp.ClientSession) -> None:
+    """Once the portal has a time, a pickup shows only its publication delay after its own."""
+    sim.state.now = datetime(2026, 11, 26, 9, 0)
+    sim.state.publication_delay = timedelta(hours=2)
+    sim.state.add_pickup(DEMO_MAIN_ACCOUNT_ID, 15, datetime(2026, 11, 26, 6, 30), 9.5)
+    sim.state.add_pickup(DEMO_MAIN_ACCOUNT_ID, 16, datetime(2026, 11, 26, 7, 30), 1.5)
+    await login(browser, sim)
+    day = data_query(TODAY, TODAY, type_id=-1)
+    rows = (await get_json(browser, sim, COLLECTE, day))["data"]
+    assert [row["DATE_DONNEE"][11:16] for row in rows] == ["06:30"]
+    sim.state.now = datetime(2026, 11, 26, 9, 30)
+    rows = (await get_json(browser, sim, COLLECTE, day))["data"]
+    assert [row["DATE_DONNEE"][11:16] for row in rows] == ["06:30", "07:30"]
+
+
+def test_rhythm_days_move_on_public_holidays() -> None:
+    """Fridays every other week; Christmas Friday 2026 moves to Saturday."""
+    days = rhythm_days(date(2026, 12, 11), date(2027, 1, 8), 4, every=2)
+    assert days == [date(2026, 12, 11), date(2026, 12, 26), date(2027, 1, 8)]

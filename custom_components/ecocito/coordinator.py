@@ -371,7 +371,7 @@ class EcocitoCoordinator(DataUpdateCoordinator[EcocitoData]):
     async def _fetch_due(
         self, held: EcocitoData, due: frozenset[tuple[int, int]], now: datetime
     ) -> _Poll:
-        """Read only the pickups of the tables due (this year's): no login page, no visits.
+        """Read only this year's pickups of the tables due: no account list, no visits.
 
         A table that comes back shorter than held is left as it was: the next read of the
         whole login confirms it (or not) as any short table.

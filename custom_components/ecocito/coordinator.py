@@ -47,6 +47,7 @@ from .schedule import (
     FREQUENT,
     LOOKBACK,
     Plan,
+    Rhythm,
     Table,
     learn,
     plan,
@@ -203,6 +204,9 @@ class EcocitoCoordinator(DataUpdateCoordinator[EcocitoData]):
         """The next poll the schedule planned (None: before the first poll)."""
         self.tables: dict[tuple[int, int], Table] = {}
         """Per account and waste type, what the last plan was made from."""
+        self._rhythms: dict[tuple[int, int], Rhythm | None] = {}
+        self._rhythms_day: date | None = None
+        """The rhythms are learnt again once a day (and for a waste type new since)."""
         self._scheduled = False
         """The refresh running is the coordinator's own (not ``update_entity``, not a link)."""
 
@@ -336,14 +340,20 @@ class EcocitoCoordinator(DataUpdateCoordinator[EcocitoData]):
         if self.active_account_id not in data.accounts:  # first poll, or unlinked
             self.active_account_id = next(iter(data.accounts), None)
         self._track_changes(found, now, read_before)
-        self._plan(data, now)
+        await self._plan(data, now)
         if (stored := self._stored()) != self._saved:
             await self._store.async_save(stored)
             self._saved = stored
         return data
 
-    def _plan(self, data: EcocitoData, now: datetime) -> None:
-        """Plan the next poll from the pickups held; the base class schedules it."""
+    async def _plan(self, data: EcocitoData, now: datetime) -> None:
+        """Plan the next poll from the pickups held; the base class schedules it.
+
+        It yields to the event loop after each account: a login with many accounts
+        and waste types does not hold the loop for them all at once.
+        """
+        if (today := now.astimezone(PORTAL_TZ).date()) != self._rhythms_day:
+            self._rhythms, self._rhythms_day = {}, today
         tables: dict[tuple[int, int], Table] = {}
         for account_id, state in data.accounts.items():
             recent = _recent_pickups(state, now - LOOKBACK)
@@ -351,12 +361,15 @@ class EcocitoCoordinator(DataUpdateCoordinator[EcocitoData]):
             for waste_type in state.waste_types:
                 key = (account_id, waste_type.id)
                 times = recent.get(waste_type.id, [])
+                if key not in self._rhythms:
+                    self._rhythms[key] = learn(times, now, PORTAL_TZ)
                 tables[key] = Table(
-                    rhythm=learn(times, now, PORTAL_TZ),
+                    rhythm=self._rhythms[key],
                     delay=publication_delay(delays.get(waste_type.id, [])),
                     newest=max(times, default=None),
                     read_at=self._read_at.get(key),
                 )
+            await asyncio.sleep(0)
         for gone in set(self._read_at) - set(tables):
             del self._read_at[gone]
         self.tables = tables
@@ -367,6 +380,7 @@ class EcocitoCoordinator(DataUpdateCoordinator[EcocitoData]):
             self.plan.at,
             "whole login" if self.plan.full else f"{len(self.plan.due)} waste type(s)",
         )
+        await asyncio.sleep(0)  # the listeners' updates come next
 
     async def _fetch_due(
         self, held: EcocitoData, due: frozenset[tuple[int, int]], now: datetime

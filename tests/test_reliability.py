@@ -113,10 +113,13 @@ async def poll(hass: HomeAssistant, entry: MockConfigEntry) -> EcocitoCoordinato
 
 
 def entry_states(hass: HomeAssistant, entry: MockConfigEntry) -> dict[str, str]:
-    """The states of the entry's sensors and selects (time-independent entities)."""
+    """The states of the entry's sensors and selects (time-independent entities: not the
+    next-poll sensor, which moves with every poll)."""
     registry = er.async_get(hass)
     states = {}
     for entity in er.async_entries_for_config_entry(registry, entry.entry_id):
+        if entity.unique_id.endswith("_next_poll"):
+            continue
         if entity.domain in (Platform.SENSOR, Platform.SELECT) and (
             state := hass.states.get(entity.entity_id)
         ):

@@ -85,6 +85,15 @@ async def simulator(
 
 
 @pytest.fixture
+async def elsewhere(socket_enabled: None) -> AsyncIterator[PortalSimulator]:
+    """Another site (same host, another port: another origin) that records what it gets."""
+    sim = PortalSimulator(build_scenario("demo"))
+    await sim.start(host="127.0.0.1", port=0)
+    yield sim
+    await sim.stop()
+
+
+@pytest.fixture
 async def http_session(socket_enabled: None) -> AsyncIterator[aiohttp.ClientSession]:
     """An aiohttp session with its own cookie jar, as the integration gives the client.
 

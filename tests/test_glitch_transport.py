@@ -10,7 +10,7 @@ said the password is wrong), the requests stay bounded, and no secret reaches th
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import Callable, Iterator
 import contextlib
 from dataclasses import dataclass, field
 import logging
@@ -39,22 +39,13 @@ from custom_components.ecocito.const import (
 )
 
 from .helpers import find_device, poll, scoped
-from .portal import Fault, FaultKind, PortalSimulator, build_scenario
+from .portal import Fault, FaultKind, PortalSimulator
 from .portal.scenarios import DEMO_LOGIN, DEMO_MAIN_ACCOUNT_ID, DEMO_PASSWORD
 
 pytestmark = pytest.mark.usefixtures("enable_custom_integrations")
 
 POLL_BUDGET = 30
 """Requests one glitched poll may make: a good poll of the demo makes 17."""
-
-
-@pytest.fixture
-async def elsewhere(socket_enabled: None) -> AsyncIterator[PortalSimulator]:
-    """Another site (another port: another origin) that records what reaches it."""
-    sim = PortalSimulator(build_scenario("demo"))
-    await sim.start(host="127.0.0.1", port=0)
-    yield sim
-    await sim.stop()
 
 
 @dataclass(frozen=True, kw_only=True)

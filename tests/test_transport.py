@@ -7,7 +7,7 @@ large pages are parsed off the event loop, and a logged-out client stays quiet.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 from datetime import UTC, date, datetime
 from email.utils import format_datetime
 from typing import Any
@@ -26,22 +26,13 @@ from custom_components.ecocito.api import (
 )
 from custom_components.ecocito.api.client import DEFAULT_RETRY_AFTER, _retry_after_seconds
 
-from .portal import Fault, FaultKind, PortalSimulator, build_scenario
+from .portal import Fault, FaultKind, PortalSimulator
 from .portal.scenarios import DEMO_LOGIN, DEMO_MAIN_ACCOUNT_ID, DEMO_PASSWORD
 
 LOGIN = portal.PATH_LOGIN
 HOME = portal.PATH_HOME
 PICKUPS = portal.PATH_PICKUPS
 LOGOUT = portal.PATH_LOGOUT
-
-
-@pytest.fixture
-async def elsewhere(socket_enabled: None) -> AsyncIterator[PortalSimulator]:
-    """Another site (same host, another port: another origin) that records what it gets."""
-    sim = PortalSimulator(build_scenario("demo"))
-    await sim.start(host="127.0.0.1", port=0)
-    yield sim
-    await sim.stop()
 
 
 def year() -> tuple[date, date]:

@@ -46,6 +46,8 @@ import voluptuous as vol
 
 from .allowance import MAX_INCLUDED, MAX_PRICE, Allowance, allowances, store_allowance
 from .api import (
+    PATH_SIGN_UP,
+    PORTAL_DOMAIN,
     Account,
     Commune,
     EcocitoClient,
@@ -55,7 +57,6 @@ from .api import (
     UnknownCommuneError,
     normalize_portal,
 )
-from .api.portal import PATH_SIGN_UP, PORTAL_DOMAIN
 from .const import (
     CONF_ACCOUNT,
     CONF_ACTIVATION_KEY,
@@ -70,7 +71,7 @@ from .const import (
     MAX_HISTORY_YEARS,
     SUBENTRY_PRODUCTION_POINT,
 )
-from .errors import translation_key
+from .error_keys import translation_key
 
 if TYPE_CHECKING:
     from collections.abc import Mapping

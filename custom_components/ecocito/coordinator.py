@@ -17,6 +17,7 @@ from homeassistant.util import dt as dt_util, slugify
 from yarl import URL
 
 from .api import (
+    PORTAL_TZ,
     Account,
     AuthenticationError,
     ClientClosedError,
@@ -29,7 +30,6 @@ from .api import (
     WasteType,
     normalize_portal,
 )
-from .api.parsing import PORTAL_TZ
 from .const import (
     CONF_HISTORY_YEARS,
     CONF_PORTAL,
@@ -41,7 +41,7 @@ from .const import (
     ISSUE_TRACKER,
     LOGGER,
 )
-from .errors import translation_key
+from .error_keys import translation_key
 from .schedule import (
     DELAY_SAMPLES,
     FREQUENT,

@@ -16,8 +16,7 @@ from homeassistant.components.sensor import (
 from homeassistant.const import EntityCategory, Platform, UnitOfMass
 
 from .allowance import allowance_use, allowances, async_track_allowance_entities
-from .api import Pickup, Visit
-from .api.parsing import PORTAL_TZ
+from .api import PORTAL_TZ, Pickup, Visit
 from .entity import (
     EcocitoAccountEntity,
     EcocitoEntity,

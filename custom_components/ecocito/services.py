@@ -13,7 +13,7 @@ from homeassistant.helpers import config_validation as cv, device_registry as dr
 from homeassistant.util import dt as dt_util
 import voluptuous as vol
 
-from .api.parsing import PORTAL_TZ, fold
+from .api import PORTAL_TZ, casefold_without_accents
 from .const import (
     ATTR_CONFIG_ENTRY_ID,
     ATTR_END,
@@ -24,7 +24,7 @@ from .const import (
     SERVICE_GET_PICKUPS,
     SERVICE_LINK_PRODUCTION_POINT,
 )
-from .errors import action_errors
+from .error_keys import action_errors
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
@@ -97,8 +97,12 @@ def _pick_commune(text: str, communes: tuple[Commune, ...]) -> Commune:
     """
     if len(communes) == 1:
         return communes[0]
-    wanted = fold(text)
-    exact = [c for c in communes if wanted in (fold(c.name), fold(c.display_name))]
+    wanted = casefold_without_accents(text)
+    exact = [
+        c
+        for c in communes
+        if wanted in (casefold_without_accents(c.name), casefold_without_accents(c.display_name))
+    ]
     if len(exact) == 1:
         return exact[0]
     if not communes:

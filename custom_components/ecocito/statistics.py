@@ -40,7 +40,7 @@ from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers.recorder import get_instance
 from homeassistant.util import dt as dt_util
 
-from .api.parsing import PORTAL_TZ
+from .api import PORTAL_TZ
 from .const import DOMAIN, LOGGER
 from .coordinator import CONFIRM_AFTER
 

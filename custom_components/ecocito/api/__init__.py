@@ -19,8 +19,13 @@ from .errors import (
     UnknownCommuneError,
 )
 from .models import Account, AccountData, AccountList, Commune, Pickup, Visit, WasteType
+from .parsing import PORTAL_TZ, casefold_without_accents
+from .portal import PATH_SIGN_UP, PORTAL_DOMAIN
 
 __all__ = [
+    "PATH_SIGN_UP",
+    "PORTAL_DOMAIN",
+    "PORTAL_TZ",
     "Account",
     "AccountData",
     "AccountList",
@@ -44,5 +49,6 @@ __all__ = [
     "UnknownCommuneError",
     "Visit",
     "WasteType",
+    "casefold_without_accents",
     "normalize_portal",
 ]

@@ -48,9 +48,9 @@ from .forms import (
 from .html import Element, parse_html
 from .models import Account, AccountData, AccountList, Commune, Pickup, Visit, WasteType
 from .parsing import (
+    casefold_without_accents,
     error_messages,
     find_account_select,
-    fold,
     has_success_alert,
     is_login_page,
     parse_accounts,
@@ -668,7 +668,7 @@ def _retry_after_seconds(value: str | None) -> float:
 
 def _key_error(message: str) -> LinkError:
     """Classify the portal's refusal of an activation key by its words."""
-    folded = fold(message)
+    folded = casefold_without_accents(message)
     if all(word in folded for word in portal.KEY_ALREADY_USED_WORDS):
         return KeyAlreadyUsedError(message)
     if all(word in folded for word in portal.KEY_OTHER_COMMUNE_WORDS):

@@ -17,7 +17,7 @@ from urllib.parse import parse_qsl, urljoin, urlsplit
 
 from . import portal
 from .errors import PortalChangedError
-from .parsing import find_account_select, fold
+from .parsing import casefold_without_accents, find_account_select
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -166,7 +166,11 @@ def _inputs(form: Element, types: frozenset[str]) -> list[Element]:
 
 def _guess(candidates: list[Element], words: tuple[str, ...]) -> str | None:
     """Return the candidate named after one of ``words``, else the only one, else None."""
-    named = [e for e in candidates if any(word in fold(e.attrs["name"]) for word in words)]
+    named = [
+        e
+        for e in candidates
+        if any(word in casefold_without_accents(e.attrs["name"]) for word in words)
+    ]
     if len(named) == 1:
         return named[0].attrs["name"]
     return candidates[0].attrs["name"] if len(candidates) == 1 else None

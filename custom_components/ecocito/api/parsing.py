@@ -22,7 +22,7 @@ if TYPE_CHECKING:
 PORTAL_TZ = ZoneInfo(portal.PORTAL_TIMEZONE)
 
 
-def fold(text: str) -> str:
+def casefold_without_accents(text: str) -> str:
     """Return ``text`` lower-cased and without accents, for tolerant comparisons."""
     decomposed = unicodedata.normalize("NFKD", text.casefold())
     return "".join(char for char in decomposed if not unicodedata.combining(char))
@@ -73,8 +73,8 @@ def find_account_select(page: Element) -> Element | None:
         (
             select
             for select in page.find_all("select")
-            if hint in fold(select.attrs.get("id", ""))
-            or hint in fold(select.attrs.get("name", ""))
+            if hint in casefold_without_accents(select.attrs.get("id", ""))
+            or hint in casefold_without_accents(select.attrs.get("name", ""))
         ),
         None,
     )

@@ -21,10 +21,10 @@ from .const import CONF_PORTAL, DOMAIN, LOGGER
 from .coordinator import (
     EcocitoConfigEntry,
     EcocitoCoordinator,
-    account_identifier,
     entry_store,
     portal_of,
 )
+from .devices import account_identifier, account_of
 from .entity import login_unique_id
 from .services import async_setup_services
 from .statistics import async_migrate_statistic_ids, async_setup_statistics
@@ -87,7 +87,7 @@ async def async_remove_config_entry_device(
     """Allow removing a device only once its account is no longer linked."""
     coordinator = entry.runtime_data
     return (DOMAIN, entry.entry_id) not in device.identifiers and (
-        coordinator.account_of(device.identifiers) not in coordinator.data.accounts
+        account_of(coordinator.portal, device.identifiers) not in coordinator.data.accounts
     )
 
 
@@ -132,7 +132,7 @@ async def async_migrate_entry(hass: HomeAssistant, entry: EcocitoConfigEntry) ->
                         for domain, identifier in device.identifiers
                         if not (domain == DOMAIN and identifier.isdigit())
                     }
-                    | {(DOMAIN, account_identifier(portal, account_id)) for account_id in old_ids},
+                    | {account_identifier(portal, account_id) for account_id in old_ids},
                 )
         await async_migrate_statistic_ids(hass, slugify(portal), accounts)
         hass.config_entries.async_update_entry(entry, version=2)

@@ -19,7 +19,7 @@ from homeassistant.core import callback
 from homeassistant.helpers import entity_registry as er
 
 from .const import CONF_ALLOWANCES, CONF_INCLUDED, CONF_PRICE, DOMAIN
-from .entity import async_add_entities_as_they_appear
+from .entity import EcocitoAccountEntity, async_add_entities_as_they_appear
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable, Mapping
@@ -87,7 +87,7 @@ def store_allowance(
     return {**options, CONF_ALLOWANCES: stored}
 
 
-def allowance_use(state: AccountState, allowance: Allowance) -> AllowanceUse:
+def use_of_allowance(state: AccountState, allowance: Allowance) -> AllowanceUse:
     """Work out this year's use of an allowance from the account's pickups."""
     used = {
         waste_type: len(state.pickups_of(waste_type)) for waste_type in sorted(allowance.included)
@@ -96,6 +96,29 @@ def allowance_use(state: AccountState, allowance: Allowance) -> AllowanceUse:
     extra = {key: max(count - allowance.included[key], 0) for key, count in used.items()}
     cost = None if allowance.price is None else round(sum(extra.values()) * allowance.price, 2)
     return AllowanceUse(used=used, remaining=remaining, extra=extra, cost=cost)
+
+
+class EcocitoAllowanceEntity(EcocitoAccountEntity):
+    """An entity of an account's allowance: it follows the options as well as the polls."""
+
+    def _state_depends_on(self) -> tuple[object, ...]:
+        """Depend on the options too: they hold the allowance."""
+        return (*super()._state_depends_on(), self.coordinator.config_entry.options)
+
+    @property
+    def allowance_use(self) -> AllowanceUse | None:
+        """Return this year's use of the allowance (None: none, or not of this waste type)."""
+        allowance = allowances(self.coordinator.config_entry.options).get(self.account_id)
+        if allowance is None or (
+            self.waste_type_id is not None and self.waste_type_id not in allowance.included
+        ):
+            return None
+        return use_of_allowance(self.account_state, allowance)
+
+    @property
+    def available(self) -> bool:
+        """Return whether the account is polled and its allowance still counts this."""
+        return super().available and self.allowance_use is not None
 
 
 async def async_track_allowance_entities[K](

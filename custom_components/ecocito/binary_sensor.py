@@ -10,14 +10,13 @@ from homeassistant.components.binary_sensor import (
 )
 from homeassistant.const import Platform
 
-from .allowance import allowance_use, allowances, async_track_allowance_entities
-from .entity import EcocitoAccountEntity, account_unique_id
+from .allowance import EcocitoAllowanceEntity, async_track_allowance_entities
+from .entity import account_unique_id
 
 if TYPE_CHECKING:
     from homeassistant.core import HomeAssistant
     from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
-    from .allowance import AllowanceUse
     from .coordinator import EcocitoConfigEntry
 
 PARALLEL_UPDATES = 0
@@ -46,31 +45,17 @@ async def async_setup_entry(
     )
 
 
-class EcocitoAllowanceExceeded(EcocitoAccountEntity, BinarySensorEntity):
+class EcocitoAllowanceExceeded(EcocitoAllowanceEntity, BinarySensorEntity):
     """On once this year's pickups of a counted waste type exceed the included ones."""
-
-    def _state_inputs(self) -> tuple[object, ...]:
-        """Depend on the options too: they hold the allowance."""
-        return (*super()._state_inputs(), self.coordinator.config_entry.options)
-
-    @property
-    def _use(self) -> AllowanceUse | None:
-        allowance = allowances(self.coordinator.config_entry.options).get(self.account_id)
-        return None if allowance is None else allowance_use(self.account_state, allowance)
-
-    @property
-    def available(self) -> bool:
-        """Return whether the account is polled and still has an allowance."""
-        return super().available and self._use is not None
 
     @property
     def is_on(self) -> bool | None:
         """Return whether an extra pickup has been charged this year."""
-        return None if (use := self._use) is None else use.exceeded
+        return None if (use := self.allowance_use) is None else use.exceeded
 
     @property
     def extra_state_attributes(self) -> dict[str, Any] | None:
         """Return the extra pickups so far, all counted waste types together."""
-        if (use := self._use) is None:
+        if (use := self.allowance_use) is None:
             return None
         return {"extra_pickups": sum(use.extra.values())}

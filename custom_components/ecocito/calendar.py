@@ -44,8 +44,7 @@ def _number(value: float) -> str:
 
 def pickup_event(state: AccountState, pickup: Pickup) -> CalendarEvent:
     """Return the calendar event of a pickup: "Levée Ordures ménagères (12,5 kg)"."""
-    labels = {waste_type.id: waste_type.label for waste_type in state.waste_types}
-    summary = f"Levée {labels.get(pickup.waste_type_id, str(pickup.waste_type_id))}"
+    summary = f"Levée {state.labels.get(pickup.waste_type_id, str(pickup.waste_type_id))}"
     if pickup.weight is not None:
         summary = f"{summary} ({_number(pickup.weight)} kg)"
     return CalendarEvent(
@@ -102,7 +101,7 @@ class EcocitoCalendar(EcocitoAccountEntity, CalendarEntity):
     def _update_events(self) -> None:
         state = self._indexed = self.account_state
         self._items = sorted(
-            (*state.past_pickups, *state.pickups, *state.past_visits, *state.visits),
+            (*state.all_pickups, *state.all_visits),
             key=lambda item: item.date,
         )
         self._starts = [item.date for item in self._items]

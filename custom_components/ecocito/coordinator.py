@@ -8,9 +8,8 @@ from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any, Final
 
-from homeassistant.core import HomeAssistant, callback
 from homeassistant.exceptions import ConfigEntryAuthFailed
-from homeassistant.helpers import device_registry as dr, issue_registry as ir
+from homeassistant.helpers import issue_registry as ir
 from homeassistant.helpers.storage import Store
 from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, UpdateFailed
 from homeassistant.util import dt as dt_util, slugify
@@ -41,6 +40,7 @@ from .const import (
     ISSUE_TRACKER,
     LOGGER,
 )
+from .devices import account_devices, remove_account_devices
 from .error_keys import translation_key
 from .schedule import (
     DELAY_SAMPLES,
@@ -58,6 +58,7 @@ if TYPE_CHECKING:
     from collections.abc import Iterable
 
     from homeassistant.config_entries import ConfigEntry
+    from homeassistant.core import HomeAssistant
 
 UPDATE_INTERVAL: Final = timedelta(hours=4)
 """Until the schedule has planned a poll, and after a failed one: today's interval."""
@@ -83,11 +84,7 @@ type EcocitoConfigEntry = ConfigEntry[EcocitoCoordinator]
 
 
 def portal_of(entry: ConfigEntry[Any]) -> str:
-    """Return the entry's portal host (with its port, if any): it scopes every identifier.
-
-    The same account ID may exist on two portals; the login e-mail is never part of an
-    identifier (it may change, and it is personal).
-    """
+    """Return the entry's portal host (with its port, if any): it scopes every identifier."""
     return URL(normalize_portal(entry.data[CONF_PORTAL])).raw_authority.lower()
 
 
@@ -103,6 +100,30 @@ class AccountState:
     """This year's recycling-centre visits, oldest first."""
     past_pickups: tuple[Pickup, ...] = ()
     past_visits: tuple[Visit, ...] = ()
+
+    @property
+    def all_pickups(self) -> tuple[Pickup, ...]:
+        """Return the pickups of every year kept, oldest first."""
+        return (*self.past_pickups, *self.pickups)
+
+    @property
+    def all_visits(self) -> tuple[Visit, ...]:
+        """Return the visits of every year kept, oldest first."""
+        return (*self.past_visits, *self.visits)
+
+    @property
+    def labels(self) -> dict[int, str]:
+        """Return the portal's label of each of the account's waste types, by ID."""
+        return {waste_type.id: waste_type.label for waste_type in self.waste_types}
+
+    def pickup_data(self, pickup: Pickup) -> dict[str, Any]:
+        """Return a pickup as events and actions give it."""
+        return {
+            "date": pickup.date.isoformat(),
+            "waste_type_id": pickup.waste_type_id,
+            "waste_type": self.labels.get(pickup.waste_type_id),
+            "weight": pickup.weight,
+        }
 
     def pickups_of(self, waste_type_id: int | None, *, past: bool = False) -> tuple[Pickup, ...]:
         """Return this year's (or the past years') pickups of one waste type, or all."""
@@ -260,22 +281,6 @@ class EcocitoCoordinator(DataUpdateCoordinator[EcocitoData]):
             },
         }
 
-    def account_identifier(self, account_id: int) -> tuple[str, str]:
-        """Return the device identifier of one account of this entry's portal."""
-        return (DOMAIN, account_identifier(self.portal, account_id))
-
-    def account_of(self, identifiers: Iterable[tuple[str, str]]) -> int | None:
-        """Return the account ID a device's identifiers name on this portal (None: none)."""
-        return next(
-            (
-                account_id
-                for domain, identifier in identifiers
-                if domain == DOMAIN
-                and (account_id := account_of_identifier(self.portal, identifier)) is not None
-            ),
-            None,
-        )
-
     async def async_link(self, commune_id: int, activation_key: str) -> Account:
         """Link a production point to the login; its device appears at the refresh."""
         account = await self.client.link_account(commune_id, activation_key)
@@ -419,14 +424,7 @@ class EcocitoCoordinator(DataUpdateCoordinator[EcocitoData]):
     def _known_accounts(self) -> dict[int, str]:
         """Return the accounts known so far: at the first poll, those with a device."""
         if self._known is None:
-            registry = dr.async_get(self.hass)
-            self._known = {
-                account_id: device.name or str(account_id)
-                for device in dr.async_entries_for_config_entry(
-                    registry, self.config_entry.entry_id
-                )
-                if (account_id := self.account_of(device.identifiers)) is not None
-            }
+            self._known = account_devices(self.hass, self.config_entry.entry_id, self.portal)
         return self._known
 
     async def _fetch(self) -> _Poll:
@@ -611,11 +609,13 @@ class EcocitoCoordinator(DataUpdateCoordinator[EcocitoData]):
             self.hass.bus.async_fire(EVENT_ACCOUNT_LINKED, account_event_data(entry_id, account))
         for account in happenings.unlinked:
             self.hass.bus.async_fire(EVENT_ACCOUNT_UNLINKED, account_event_data(entry_id, account))
-            self._remove_device(account.id)
         for key, pickups in happenings.new_pickups.items():
             state = data.accounts[key]
             for pickup in pickups:
                 self.hass.bus.async_fire(EVENT_PICKUP, pickup_event_data(entry_id, state, pickup))
+        remove_account_devices(
+            self.hass, entry_id, self.portal, (account.id for account in happenings.unlinked)
+        )
 
     def _new_pickups(self, account_id: int, state: AccountState) -> list[Pickup]:
         """Return the pickups later than the newest already seen; move the marks on.
@@ -666,15 +666,6 @@ class EcocitoCoordinator(DataUpdateCoordinator[EcocitoData]):
             samples.append(max(0.0, (seen - pickup.date).total_seconds()))
             del samples[:-DELAY_SAMPLES]
 
-    @callback
-    def _remove_device(self, account_id: int) -> None:
-        """Remove the device (and so the entities) of an account whose unlinking is confirmed."""
-        registry = dr.async_get(self.hass)
-        identifier = self.account_identifier(account_id)
-        for device in dr.async_entries_for_config_entry(registry, self.config_entry.entry_id):
-            if identifier in device.identifiers:
-                registry.async_remove_device(device.id)
-
     def _portal_changed(self) -> None:
         """Raise a repair issue once parsing the portal has failed repeatedly."""
         self._portal_changed_count += 1
@@ -705,17 +696,6 @@ class EcocitoCoordinator(DataUpdateCoordinator[EcocitoData]):
 def entry_store(hass: HomeAssistant, entry_id: str) -> Store[dict[str, Any]]:
     """Return the store of an entry's pickup marks and absence counts."""
     return Store(hass, STORAGE_VERSION, f"{DOMAIN}.{entry_id}")
-
-
-def account_identifier(portal: str, account_id: int) -> str:
-    """Return the device identifier of an account: its portal, then its ID."""
-    return f"{portal}_{account_id}"
-
-
-def account_of_identifier(portal: str, identifier: str) -> int | None:
-    """Return the account ID in a device identifier of that portal (None: not one)."""
-    account_id = identifier.removeprefix(f"{portal}_")
-    return int(account_id) if account_id != identifier and account_id.isdigit() else None
 
 
 def _recent_pickups(state: AccountState, since: datetime) -> dict[int, list[datetime]]:
@@ -752,12 +732,8 @@ def account_event_data(entry_id: str, account: Account) -> dict[str, Any]:
 
 def pickup_event_data(entry_id: str, state: AccountState, pickup: Pickup) -> dict[str, Any]:
     """Return the data of a pickup event."""
-    labels = {waste_type.id: waste_type.label for waste_type in state.waste_types}
     return {
         "config_entry_id": entry_id,
         "account_id": state.account.id,
-        "waste_type_id": pickup.waste_type_id,
-        "waste_type": labels.get(pickup.waste_type_id),
-        "date": pickup.date.isoformat(),
-        "weight": pickup.weight,
+        **state.pickup_data(pickup),
     }

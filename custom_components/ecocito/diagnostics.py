@@ -9,6 +9,8 @@ from typing import TYPE_CHECKING, Any
 from homeassistant.components.diagnostics import async_redact_data
 from homeassistant.const import CONF_PASSWORD, CONF_USERNAME
 
+from .devices import account_of
+
 if TYPE_CHECKING:
     from collections.abc import Iterable
 
@@ -130,6 +132,6 @@ async def async_get_device_diagnostics(
     """Return one account's data, redacted (the login's device: the entry's settings)."""
     coordinator = entry.runtime_data
     accounts = coordinator.data.accounts
-    if (account_id := coordinator.account_of(device.identifiers)) in accounts:
+    if (account_id := account_of(coordinator.portal, device.identifiers)) in accounts:
         return _account(accounts[account_id], coordinator)
     return await async_get_config_entry_diagnostics(hass, entry)

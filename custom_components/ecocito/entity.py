@@ -11,6 +11,7 @@ from homeassistant.helpers.update_coordinator import CoordinatorEntity
 
 from .const import DOMAIN, MANUFACTURER
 from .coordinator import AccountState, EcocitoCoordinator
+from .devices import account_identifier
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable
@@ -84,12 +85,11 @@ class EcocitoAccountEntity(CoordinatorEntity[EcocitoCoordinator]):
         )
         if waste_type_id is not None:
             self._attr_translation_key = f"waste_type_{description.translation_key}"
-            labels = {t.id: t.label for t in self.account_state.waste_types}
             self._attr_translation_placeholders = {
-                "waste_type": labels.get(waste_type_id, str(waste_type_id))
+                "waste_type": self.account_state.labels.get(waste_type_id, str(waste_type_id))
             }
         self._attr_device_info = DeviceInfo(
-            identifiers={coordinator.account_identifier(account_id)},
+            identifiers={account_identifier(coordinator.portal, account_id)},
             name=self.account_state.account.label,
             manufacturer=MANUFACTURER,
             model="Point de production",
@@ -97,14 +97,14 @@ class EcocitoAccountEntity(CoordinatorEntity[EcocitoCoordinator]):
             entry_type=DeviceEntryType.SERVICE,
         )
 
-    _written: tuple[object, ...] = ()
+    _written_from: tuple[object, ...] = ()
 
     @property
     def account_state(self) -> AccountState:
         """Return the account's latest data."""
         return self.coordinator.data.accounts[self.account_id]
 
-    def _state_inputs(self) -> tuple[object, ...]:
+    def _state_depends_on(self) -> tuple[object, ...]:
         """Return what the entity's state is made of, compared by identity.
 
         The coordinator keeps an account's previous data object when a poll changed
@@ -118,16 +118,16 @@ class EcocitoAccountEntity(CoordinatorEntity[EcocitoCoordinator]):
     async def async_added_to_hass(self) -> None:
         """Remember what the first state, written right after this, is made of."""
         await super().async_added_to_hass()
-        self._written = self._state_inputs()
+        self._written_from = self._state_depends_on()
 
     @callback
     def _handle_coordinator_update(self) -> None:
-        inputs = self._state_inputs()
-        if len(inputs) == len(self._written) and all(
-            new is old for new, old in zip(inputs, self._written, strict=True)
+        inputs = self._state_depends_on()
+        if len(inputs) == len(self._written_from) and all(
+            new is old for new, old in zip(inputs, self._written_from, strict=True)
         ):
             return
-        self._written = inputs
+        self._written_from = inputs
         super()._handle_coordinator_update()
 
     @property

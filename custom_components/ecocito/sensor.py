@@ -15,7 +15,7 @@ from homeassistant.components.sensor import (
 )
 from homeassistant.const import EntityCategory, Platform, UnitOfMass
 
-from .allowance import allowance_use, allowances, async_track_allowance_entities
+from .allowance import EcocitoAllowanceEntity, async_track_allowance_entities
 from .api import PORTAL_TZ, Pickup, Visit
 from .entity import (
     EcocitoAccountEntity,
@@ -311,33 +311,15 @@ class EcocitoActiveAccountSensor(EcocitoEntity, _YearlySensor):
         return {"account_id": state.account.id, "account": state.account.label}
 
 
-class EcocitoAllowanceSensor(EcocitoAccountEntity, SensorEntity):
+class EcocitoAllowanceSensor(EcocitoAllowanceEntity, SensorEntity):
     """How much of an account's allowance is used this year: per waste type, or in euros."""
 
     entity_description: EcocitoAllowanceSensorDescription
 
-    def _state_inputs(self) -> tuple[object, ...]:
-        """Depend on the options too: they hold the allowance."""
-        return (*super()._state_inputs(), self.coordinator.config_entry.options)
-
-    @property
-    def _use(self) -> AllowanceUse | None:
-        allowance = allowances(self.coordinator.config_entry.options).get(self.account_id)
-        if allowance is None or (
-            self.waste_type_id is not None and self.waste_type_id not in allowance.included
-        ):
-            return None
-        return allowance_use(self.account_state, allowance)
-
-    @property
-    def available(self) -> bool:
-        """Return whether the account is polled and its allowance still counts this."""
-        return super().available and self._use is not None
-
     @property
     def native_value(self) -> StateType:
         """Return this year's figure."""
-        use = self._use
+        use = self.allowance_use
         return None if use is None else self.entity_description.value_fn(use, self.waste_type_id)
 
     @property

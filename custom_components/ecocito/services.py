@@ -24,6 +24,8 @@ from .const import (
     SERVICE_GET_PICKUPS,
     SERVICE_LINK_PRODUCTION_POINT,
 )
+from .coordinator import AccountState
+from .devices import account_of
 from .error_keys import action_errors
 
 if TYPE_CHECKING:
@@ -31,7 +33,7 @@ if TYPE_CHECKING:
 
     from homeassistant.core import ServiceResponse
 
-    from .api import Commune, Pickup, Visit, WasteType
+    from .api import Commune, Pickup, Visit
     from .coordinator import EcocitoConfigEntry
 
 LINK_PRODUCTION_POINT_SCHEMA: Final = vol.Schema(
@@ -158,7 +160,7 @@ def _account_of_device(hass: HomeAssistant, device_id: str) -> tuple[EcocitoConf
         )
     ]
     for entry in entries:
-        account_id = entry.runtime_data.account_of(device.identifiers)
+        account_id = account_of(entry.runtime_data.portal, device.identifiers)
         if account_id is not None and account_id in entry.runtime_data.data.accounts:
             return entry, account_id
     raise ServiceValidationError(
@@ -172,19 +174,11 @@ def _in_range[T: (Pickup, Visit)](items: Iterable[T], start: date, end: date) ->
     return [item for item in items if start <= item.date.astimezone(PORTAL_TZ).date() <= end]
 
 
-def _response(
-    waste_types: Iterable[WasteType], pickups: Iterable[Pickup], visits: Iterable[Visit]
-) -> dict[str, Any]:
-    labels = {waste_type.id: waste_type.label for waste_type in waste_types}
+def _response(state: AccountState, start: date, end: date) -> dict[str, Any]:
+    """Return an account's pickups and visits between two dates (portal days)."""
     return {
         "pickups": [
-            {
-                "date": pickup.date.isoformat(),
-                "waste_type_id": pickup.waste_type_id,
-                "waste_type": labels.get(pickup.waste_type_id),
-                "weight": pickup.weight,
-            }
-            for pickup in pickups
+            state.pickup_data(pickup) for pickup in _in_range(state.all_pickups, start, end)
         ],
         "visits": [
             {
@@ -193,7 +187,7 @@ def _response(
                 "material": visit.material,
                 "quantity": visit.quantity,
             }
-            for visit in visits
+            for visit in _in_range(state.all_visits, start, end)
         ],
     }
 
@@ -226,15 +220,16 @@ async def _async_get_pickups(call: ServiceCall) -> ServiceResponse:
     coordinator = entry.runtime_data
     state = coordinator.data.accounts[account_id]
     if start >= coordinator.data.first_day:
-        return _response(
-            state.waste_types,
-            _in_range((*state.past_pickups, *state.pickups), start, end),
-            _in_range((*state.past_visits, *state.visits), start, end),
-        )
+        return _response(state, start, end)
     with action_errors(call.hass, entry):
         fetched = await coordinator.client.get_account_data(account_id, start, min(end, today))
     return _response(
-        fetched.waste_types,
-        _in_range(fetched.pickups, start, end),
-        _in_range(fetched.visits, start, end),
+        AccountState(
+            account=state.account,
+            waste_types=fetched.waste_types,
+            pickups=fetched.pickups,
+            visits=fetched.visits,
+        ),
+        start,
+        end,
     )

@@ -119,8 +119,8 @@ def account_series(state: AccountState, since: datetime, portal_key: str) -> lis
     ``portal_key`` is the coordinator's ``statistic_key``: the portal's host.
     """
     account = state.account
-    pickups = [p for p in (*state.past_pickups, *state.pickups) if p.date >= since]
-    visits = [v for v in (*state.past_visits, *state.visits) if v.date >= since]
+    pickups = [p for p in state.all_pickups if p.date >= since]
+    visits = [v for v in state.all_visits if v.date >= since]
     series: list[Series] = []
     for waste_type in state.waste_types:
         mine = [p for p in pickups if p.waste_type_id == waste_type.id]

@@ -27,7 +27,7 @@ if TYPE_CHECKING:
     from homeassistant.helpers.entity import Entity
     from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
-    from .coordinator import AccountState, EcocitoConfigEntry, EcocitoData
+    from .coordinator import AccountState, EcocitoConfigEntry, EcocitoCoordinator, EcocitoData
 
 MAX_INCLUDED: Final = 365
 MAX_PRICE: Final = 1000.0
@@ -98,6 +98,24 @@ def use_of_allowance(state: AccountState, allowance: Allowance) -> AllowanceUse:
     return AllowanceUse(used=used, remaining=remaining, extra=extra, cost=cost)
 
 
+def account_allowance_use(
+    coordinator: EcocitoCoordinator, account_id: int, waste_type_id: int | None
+) -> AllowanceUse | None:
+    """Return this year's use of an account's allowance (None: none, or not of the waste type).
+
+    ``waste_type_id`` None: every counted waste type.
+    """
+    allowance = allowances(coordinator.config_entry.options).get(account_id)
+    state = coordinator.data.accounts.get(account_id)
+    if (
+        allowance is None
+        or state is None
+        or (waste_type_id is not None and waste_type_id not in allowance.included)
+    ):
+        return None
+    return use_of_allowance(state, allowance)
+
+
 class EcocitoAllowanceEntity(EcocitoAccountEntity):
     """An entity of an account's allowance: it follows the options as well as the polls."""
 
@@ -108,12 +126,7 @@ class EcocitoAllowanceEntity(EcocitoAccountEntity):
     @property
     def allowance_use(self) -> AllowanceUse | None:
         """Return this year's use of the allowance (None: none, or not of this waste type)."""
-        allowance = allowances(self.coordinator.config_entry.options).get(self.account_id)
-        if allowance is None or (
-            self.waste_type_id is not None and self.waste_type_id not in allowance.included
-        ):
-            return None
-        return use_of_allowance(self.account_state, allowance)
+        return account_allowance_use(self.coordinator, self.account_id, self.waste_type_id)
 
     @property
     def available(self) -> bool:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from homeassistant.components.binary_sensor import (
@@ -14,16 +15,36 @@ from .allowance import EcocitoAllowanceEntity, async_track_allowance_entities
 from .entity import account_unique_id
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from homeassistant.core import HomeAssistant
     from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
+    from .allowance import AllowanceUse
     from .coordinator import EcocitoConfigEntry
 
 PARALLEL_UPDATES = 0
 
-ALLOWANCE_EXCEEDED = BinarySensorEntityDescription(
-    key="allowance_exceeded", translation_key="allowance_exceeded"
+
+@dataclass(frozen=True, kw_only=True)
+class EcocitoBinarySensorEntityDescription(BinarySensorEntityDescription):
+    """A yes/no of an account's allowance, and what it says with it."""
+
+    is_on_fn: Callable[[AllowanceUse], bool]
+    attributes_fn: Callable[[AllowanceUse], dict[str, Any]]
+
+
+BINARY_SENSORS: tuple[EcocitoBinarySensorEntityDescription, ...] = (
+    EcocitoBinarySensorEntityDescription(
+        # On once an extra pickup has been charged this year; the extra pickups so far,
+        # all counted waste types together.
+        key="allowance_exceeded",
+        translation_key="allowance_exceeded",
+        is_on_fn=lambda use: use.exceeded,
+        attributes_fn=lambda use: {"extra_pickups": sum(use.extra.values())},
+    ),
 )
+DESCRIPTIONS = {description.key: description for description in BINARY_SENSORS}
 
 
 async def async_setup_entry(
@@ -37,25 +58,27 @@ async def async_setup_entry(
         entry,
         async_add_entities,
         Platform.BINARY_SENSOR,
-        lambda state, allowance: [ALLOWANCE_EXCEEDED.key],
-        lambda account_id, _key: EcocitoAllowanceExceeded(
-            coordinator, account_id, ALLOWANCE_EXCEEDED
+        lambda state, allowance: list(DESCRIPTIONS),
+        lambda account_id, key: EcocitoAllowanceBinarySensor(
+            coordinator, account_id, DESCRIPTIONS[key]
         ),
         lambda account_id, key: account_unique_id(coordinator.portal, account_id, key),
     )
 
 
-class EcocitoAllowanceExceeded(EcocitoAllowanceEntity, BinarySensorEntity):
-    """On once this year's pickups of a counted waste type exceed the included ones."""
+class EcocitoAllowanceBinarySensor(EcocitoAllowanceEntity, BinarySensorEntity):
+    """A yes/no of an account's allowance this year, all counted waste types together."""
+
+    entity_description: EcocitoBinarySensorEntityDescription
 
     @property
     def is_on(self) -> bool | None:
-        """Return whether an extra pickup has been charged this year."""
-        return None if (use := self.allowance_use) is None else use.exceeded
+        """Return the yes/no of this year's use."""
+        use = self.allowance_use
+        return None if use is None else self.entity_description.is_on_fn(use)
 
     @property
     def extra_state_attributes(self) -> dict[str, Any] | None:
-        """Return the extra pickups so far, all counted waste types together."""
-        if (use := self.allowance_use) is None:
-            return None
-        return {"extra_pickups": sum(use.extra.values())}
+        """Return what comes with the yes/no."""
+        use = self.allowance_use
+        return None if use is None else self.entity_description.attributes_fn(use)

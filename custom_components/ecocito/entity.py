@@ -73,8 +73,8 @@ class EcocitoAccountEntity(CoordinatorEntity[EcocitoCoordinator]):
     ) -> None:
         """Attach the entity to the account's device; name it after a waste type if given.
 
-        A waste type's entity has the translation key ``waste_type_<key>``, whose name
-        holds the portal's label of the type (``{waste_type}``).
+        A waste type's entity has a name holding the portal's label of the type
+        (``{waste_type}``).
         """
         super().__init__(coordinator)
         self.entity_description = description
@@ -84,7 +84,6 @@ class EcocitoAccountEntity(CoordinatorEntity[EcocitoCoordinator]):
             coordinator.portal, account_id, description.key, waste_type_id
         )
         if waste_type_id is not None:
-            self._attr_translation_key = f"waste_type_{description.translation_key}"
             self._attr_translation_placeholders = {
                 "waste_type": self.account_state.labels.get(waste_type_id, str(waste_type_id))
             }

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime
+from enum import StrEnum, auto
 from typing import TYPE_CHECKING, Any
 
 from homeassistant.components.sensor import (
@@ -15,7 +16,11 @@ from homeassistant.components.sensor import (
 )
 from homeassistant.const import EntityCategory, Platform, UnitOfMass
 
-from .allowance import EcocitoAllowanceEntity, async_track_allowance_entities
+from .allowance import (
+    EcocitoAllowanceEntity,
+    account_allowance_use,
+    async_track_allowance_entities,
+)
 from .api import PORTAL_TZ, Pickup, Visit
 from .entity import (
     EcocitoAccountEntity,
@@ -51,121 +56,227 @@ def _per_year[T: (Pickup, Visit)](
     return {str(year): figure(years[year]) for year in sorted(years, reverse=True)}
 
 
-@dataclass(frozen=True, kw_only=True)
-class EcocitoSensorDescription(SensorEntityDescription):
-    """A figure of an account's year, for one waste type or all (``None``)."""
+class Scope(StrEnum):
+    """Which device a sensor is on, and what it counts."""
 
-    value_fn: Callable[[AccountState, int | None], StateType | datetime]
-    previous_years_fn: Callable[[AccountState, int | None], dict[str, Any]] | None = None
+    LOGIN = auto()
+    """The login's device."""
+    ACTIVE_ACCOUNT = auto()
+    """The login's device: the account chosen with the select, every waste type together."""
+    ACCOUNT = auto()
+    """Each account's device."""
+    WASTE_TYPE = auto()
+    """Each account's device, one per waste type."""
+    ALLOWANCE = auto()
+    """Each account with an allowance, one per counted waste type."""
+    ALLOWANCE_TOTAL = auto()
+    """Each account with an allowance, all counted waste types together."""
+
+
+type Figure = StateType | datetime
+type ValueFn[T] = Callable[[EcocitoCoordinator, int | None, int | None], T]
+"""A figure of (coordinator, account or None, waste type or None: all)."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class EcocitoSensorEntityDescription(SensorEntityDescription):
+    """A sensor: where it is, and how its figure is read."""
+
+    scope: Scope
+    value_fn: ValueFn[Figure]
+    previous_years_fn: ValueFn[dict[str, Any] | None] | None = None
     """The same figure for each past year kept by the options, as an attribute."""
 
 
-PICKUPS = EcocitoSensorDescription(
-    key="pickups",
-    translation_key="pickups",
-    state_class=SensorStateClass.TOTAL,
-    value_fn=lambda state, waste_type: len(state.pickups_of(waste_type)),
-    previous_years_fn=lambda state, waste_type: _per_year(
-        state.pickups_of(waste_type, past=True), len
+def _of_account[T](figure: Callable[[AccountState, int | None], T]) -> ValueFn[T | None]:
+    """Read a figure of an account's data (None: the account is not polled)."""
+
+    def value(
+        coordinator: EcocitoCoordinator, account_id: int | None, waste_type: int | None
+    ) -> T | None:
+        state = None if account_id is None else coordinator.data.accounts.get(account_id)
+        return None if state is None else figure(state, waste_type)
+
+    return value
+
+
+def _of_allowance(figure: Callable[[AllowanceUse, int | None], Figure]) -> ValueFn[Figure]:
+    """Read a figure of an account's allowance (None: no allowance counts it)."""
+
+    def value(
+        coordinator: EcocitoCoordinator, account_id: int | None, waste_type: int | None
+    ) -> Figure:
+        use = (
+            None
+            if account_id is None
+            else account_allowance_use(coordinator, account_id, waste_type)
+        )
+        return None if use is None else figure(use, waste_type)
+
+    return value
+
+
+def _pickups(state: AccountState, waste_type: int | None) -> int:
+    return len(state.pickups_of(waste_type))
+
+
+def _pickups_per_year(state: AccountState, waste_type: int | None) -> dict[str, Any]:
+    return _per_year(state.pickups_of(waste_type, past=True), len)
+
+
+def _pickup_weight(state: AccountState, waste_type: int | None) -> float:
+    return _weight(state.pickups_of(waste_type))
+
+
+def _weight_per_year(state: AccountState, waste_type: int | None) -> dict[str, Any]:
+    return _per_year(state.pickups_of(waste_type, past=True), _weight)
+
+
+def _last_pickup(state: AccountState, waste_type: int | None) -> datetime | None:
+    return pickups[-1].date if (pickups := state.pickups_of(waste_type)) else None
+
+
+def _visits(state: AccountState, _waste_type: int | None) -> int:
+    return len(state.visits)
+
+
+SENSORS: tuple[EcocitoSensorEntityDescription, ...] = (
+    EcocitoSensorEntityDescription(
+        key="linked_accounts",
+        translation_key="linked_accounts",
+        scope=Scope.LOGIN,
+        state_class=SensorStateClass.MEASUREMENT,
+        value_fn=lambda coordinator, _account, _waste_type: len(coordinator.data.accounts),
+    ),
+    EcocitoSensorEntityDescription(
+        # When the integration will next ask the portal on its own (unknown: polling is off).
+        key="next_poll",
+        translation_key="next_poll",
+        scope=Scope.LOGIN,
+        device_class=SensorDeviceClass.TIMESTAMP,
+        entity_category=EntityCategory.DIAGNOSTIC,
+        value_fn=lambda coordinator, _account, _waste_type: coordinator.next_poll,
+    ),
+    EcocitoSensorEntityDescription(
+        key="pickups_active",
+        translation_key="active_pickups",
+        scope=Scope.ACTIVE_ACCOUNT,
+        state_class=SensorStateClass.TOTAL,
+        value_fn=_of_account(_pickups),
+    ),
+    EcocitoSensorEntityDescription(
+        key="weight_active",
+        translation_key="active_weight",
+        scope=Scope.ACTIVE_ACCOUNT,
+        device_class=SensorDeviceClass.WEIGHT,
+        native_unit_of_measurement=UnitOfMass.KILOGRAMS,
+        state_class=SensorStateClass.TOTAL,
+        suggested_display_precision=1,
+        value_fn=_of_account(_pickup_weight),
+    ),
+    EcocitoSensorEntityDescription(
+        key="last_pickup_active",
+        translation_key="active_last_pickup",
+        scope=Scope.ACTIVE_ACCOUNT,
+        device_class=SensorDeviceClass.TIMESTAMP,
+        value_fn=_of_account(_last_pickup),
+    ),
+    EcocitoSensorEntityDescription(
+        key="visits_active",
+        translation_key="active_visits",
+        scope=Scope.ACTIVE_ACCOUNT,
+        state_class=SensorStateClass.TOTAL,
+        value_fn=_of_account(_visits),
+    ),
+    EcocitoSensorEntityDescription(
+        key="visits",
+        translation_key="visits",
+        scope=Scope.ACCOUNT,
+        state_class=SensorStateClass.TOTAL,
+        value_fn=_of_account(_visits),
+        previous_years_fn=_of_account(lambda state, _: _per_year(state.past_visits, len)),
+    ),
+    EcocitoSensorEntityDescription(
+        key="last_visit",
+        translation_key="last_visit",
+        scope=Scope.ACCOUNT,
+        device_class=SensorDeviceClass.TIMESTAMP,
+        value_fn=_of_account(lambda state, _: state.visits[-1].date if state.visits else None),
+    ),
+    EcocitoSensorEntityDescription(
+        key="pickups",
+        translation_key="waste_type_pickups",
+        scope=Scope.WASTE_TYPE,
+        state_class=SensorStateClass.TOTAL,
+        value_fn=_of_account(_pickups),
+        previous_years_fn=_of_account(_pickups_per_year),
+    ),
+    EcocitoSensorEntityDescription(
+        key="weight",
+        translation_key="waste_type_weight",
+        scope=Scope.WASTE_TYPE,
+        device_class=SensorDeviceClass.WEIGHT,
+        native_unit_of_measurement=UnitOfMass.KILOGRAMS,
+        state_class=SensorStateClass.TOTAL,
+        suggested_display_precision=1,
+        value_fn=_of_account(_pickup_weight),
+        previous_years_fn=_of_account(_weight_per_year),
+    ),
+    EcocitoSensorEntityDescription(
+        key="last_pickup",
+        translation_key="waste_type_last_pickup",
+        scope=Scope.WASTE_TYPE,
+        device_class=SensorDeviceClass.TIMESTAMP,
+        value_fn=_of_account(_last_pickup),
+    ),
+    EcocitoSensorEntityDescription(
+        key="last_pickup_weight",
+        translation_key="waste_type_last_pickup_weight",
+        scope=Scope.WASTE_TYPE,
+        device_class=SensorDeviceClass.WEIGHT,
+        native_unit_of_measurement=UnitOfMass.KILOGRAMS,
+        suggested_display_precision=1,
+        value_fn=_of_account(
+            lambda state, waste_type: (
+                pickups[-1].weight if (pickups := state.pickups_of(waste_type)) else None
+            )
+        ),
+    ),
+    EcocitoSensorEntityDescription(
+        key="allowance_remaining",
+        translation_key="waste_type_allowance_remaining",
+        scope=Scope.ALLOWANCE,
+        state_class=SensorStateClass.MEASUREMENT,
+        value_fn=_of_allowance(lambda use, waste_type: use.remaining.get(waste_type or 0)),
+    ),
+    EcocitoSensorEntityDescription(
+        key="allowance_extra",
+        translation_key="waste_type_allowance_extra",
+        scope=Scope.ALLOWANCE,
+        state_class=SensorStateClass.TOTAL,
+        value_fn=_of_allowance(lambda use, waste_type: use.extra.get(waste_type or 0)),
+    ),
+    EcocitoSensorEntityDescription(
+        key="allowance_cost",
+        translation_key="allowance_cost",
+        scope=Scope.ALLOWANCE_TOTAL,
+        device_class=SensorDeviceClass.MONETARY,
+        native_unit_of_measurement="EUR",
+        state_class=SensorStateClass.TOTAL,
+        suggested_display_precision=2,
+        value_fn=_of_allowance(lambda use, _: use.cost),
     ),
 )
-WEIGHT = EcocitoSensorDescription(
-    key="weight",
-    translation_key="weight",
-    device_class=SensorDeviceClass.WEIGHT,
-    native_unit_of_measurement=UnitOfMass.KILOGRAMS,
-    state_class=SensorStateClass.TOTAL,
-    suggested_display_precision=1,
-    value_fn=lambda state, waste_type: _weight(state.pickups_of(waste_type)),
-    previous_years_fn=lambda state, waste_type: _per_year(
-        state.pickups_of(waste_type, past=True), _weight
-    ),
-)
-LAST_PICKUP = EcocitoSensorDescription(
-    key="last_pickup",
-    translation_key="last_pickup",
-    device_class=SensorDeviceClass.TIMESTAMP,
-    value_fn=lambda state, waste_type: (
-        pickups[-1].date if (pickups := state.pickups_of(waste_type)) else None
-    ),
-)
-LAST_PICKUP_WEIGHT = EcocitoSensorDescription(
-    key="last_pickup_weight",
-    translation_key="last_pickup_weight",
-    device_class=SensorDeviceClass.WEIGHT,
-    native_unit_of_measurement=UnitOfMass.KILOGRAMS,
-    suggested_display_precision=1,
-    value_fn=lambda state, waste_type: (
-        pickups[-1].weight if (pickups := state.pickups_of(waste_type)) else None
-    ),
-)
-VISITS = EcocitoSensorDescription(
-    key="visits",
-    translation_key="visits",
-    state_class=SensorStateClass.TOTAL,
-    value_fn=lambda state, _: len(state.visits),
-    previous_years_fn=lambda state, _: _per_year(state.past_visits, len),
-)
-LAST_VISIT = EcocitoSensorDescription(
-    key="last_visit",
-    translation_key="last_visit",
-    device_class=SensorDeviceClass.TIMESTAMP,
-    value_fn=lambda state, _: state.visits[-1].date if state.visits else None,
-)
-
-WASTE_TYPE_SENSORS = (PICKUPS, WEIGHT, LAST_PICKUP, LAST_PICKUP_WEIGHT)
-"""Per account and waste type."""
-ACCOUNT_SENSORS = (VISITS, LAST_VISIT)
-"""Per account."""
-ACTIVE_ACCOUNT_SENSORS = (PICKUPS, WEIGHT, LAST_PICKUP, VISITS)
-"""On the login's device, every waste type together, for the account chosen with the select."""
-LINKED_ACCOUNTS = SensorEntityDescription(
-    key="linked_accounts", state_class=SensorStateClass.MEASUREMENT
-)
-NEXT_POLL = SensorEntityDescription(
-    key="next_poll",
-    translation_key="next_poll",
-    device_class=SensorDeviceClass.TIMESTAMP,
-    entity_category=EntityCategory.DIAGNOSTIC,
-)
-"""When the integration will next ask the portal on its own (unknown: polling is off)."""
 
 
-@dataclass(frozen=True, kw_only=True)
-class EcocitoAllowanceSensorDescription(SensorEntityDescription):
-    """A figure of an account's allowance, for one counted waste type or all (``None``)."""
-
-    value_fn: Callable[[AllowanceUse, int | None], StateType]
-    per_waste_type: bool = True
+def _of_scope(*scopes: Scope) -> tuple[EcocitoSensorEntityDescription, ...]:
+    return tuple(description for description in SENSORS if description.scope in scopes)
 
 
-ALLOWANCE_REMAINING = EcocitoAllowanceSensorDescription(
-    key="allowance_remaining",
-    translation_key="allowance_remaining",
-    state_class=SensorStateClass.MEASUREMENT,
-    value_fn=lambda use, waste_type: use.remaining.get(waste_type or 0),
-)
-ALLOWANCE_EXTRA = EcocitoAllowanceSensorDescription(
-    key="allowance_extra",
-    translation_key="allowance_extra",
-    state_class=SensorStateClass.TOTAL,
-    value_fn=lambda use, waste_type: use.extra.get(waste_type or 0),
-)
-ALLOWANCE_COST = EcocitoAllowanceSensorDescription(
-    key="allowance_cost",
-    translation_key="allowance_cost",
-    device_class=SensorDeviceClass.MONETARY,
-    native_unit_of_measurement="EUR",
-    state_class=SensorStateClass.TOTAL,
-    suggested_display_precision=2,
-    per_waste_type=False,
-    value_fn=lambda use, _: use.cost,
-)
 ALLOWANCE_SENSORS = {
     description.key: description
-    for description in (ALLOWANCE_REMAINING, ALLOWANCE_EXTRA, ALLOWANCE_COST)
+    for description in _of_scope(Scope.ALLOWANCE, Scope.ALLOWANCE_TOTAL)
 }
-"""Per account with an allowance: per counted waste type, and the cost of the extras."""
 
 
 def _allowance_keys(_state: AccountState, allowance: Allowance) -> list[tuple[str, int | None]]:
@@ -174,7 +285,7 @@ def _allowance_keys(_state: AccountState, allowance: Allowance) -> list[tuple[st
     return [
         (key, waste_type)
         for key, description in ALLOWANCE_SENSORS.items()
-        for waste_type in (counted if description.per_waste_type else [None])
+        for waste_type in (counted if description.scope is Scope.ALLOWANCE else [None])
     ]
 
 
@@ -187,11 +298,11 @@ async def async_setup_entry(
     coordinator = entry.runtime_data
     async_add_entities(
         [
-            EcocitoLinkedAccountsSensor(coordinator, LINKED_ACCOUNTS),
-            EcocitoNextPollSensor(coordinator, NEXT_POLL),
-            *(EcocitoActiveAccountSensor(coordinator, d) for d in ACTIVE_ACCOUNT_SENSORS),
+            *(EcocitoLoginSensor(coordinator, d) for d in _of_scope(Scope.LOGIN)),
+            *(EcocitoActiveAccountSensor(coordinator, d) for d in _of_scope(Scope.ACTIVE_ACCOUNT)),
         ]
     )
+    account_sensors, waste_type_sensors = _of_scope(Scope.ACCOUNT), _of_scope(Scope.WASTE_TYPE)
     await async_add_entities_as_they_appear(
         entry,
         async_add_entities,
@@ -202,7 +313,7 @@ async def async_setup_entry(
         ],
         lambda key: (
             EcocitoAccountSensor(coordinator, key[0], description, key[1])
-            for description in (ACCOUNT_SENSORS if key[1] is None else WASTE_TYPE_SENSORS)
+            for description in (account_sensors if key[1] is None else waste_type_sensors)
         ),
     )
     await async_track_allowance_entities(
@@ -220,7 +331,6 @@ async def async_setup_entry(
 class _YearlySensor(SensorEntity):
     """A sensor whose yearly totals start again on 1 January, portal time."""
 
-    entity_description: EcocitoSensorDescription
     coordinator: EcocitoCoordinator
 
     @property
@@ -234,6 +344,8 @@ class _YearlySensor(SensorEntity):
 class EcocitoAccountSensor(EcocitoAccountEntity, _YearlySensor):
     """A figure of one account's year, for one of its waste types or for its visits."""
 
+    entity_description: EcocitoSensorEntityDescription
+
     @property
     def available(self) -> bool:
         """Return whether the account (and its waste type) is still there."""
@@ -243,48 +355,35 @@ class EcocitoAccountSensor(EcocitoAccountEntity, _YearlySensor):
         )
 
     @property
-    def native_value(self) -> StateType | datetime:
+    def native_value(self) -> Figure:
         """Return the figure for this year."""
-        return self.entity_description.value_fn(self.account_state, self.waste_type_id)
+        return self.entity_description.value_fn(
+            self.coordinator, self.account_id, self.waste_type_id
+        )
 
     @property
     def extra_state_attributes(self) -> dict[str, Any] | None:
         """Return the same figure for the past years kept by the options."""
         if (previous := self.entity_description.previous_years_fn) is None:
             return None
-        return {"previous_years": previous(self.account_state, self.waste_type_id)}
+        return {"previous_years": previous(self.coordinator, self.account_id, self.waste_type_id)}
 
 
-class EcocitoLinkedAccountsSensor(EcocitoEntity, SensorEntity):
-    """How many accounts are linked to the login."""
+class EcocitoLoginSensor(EcocitoEntity, SensorEntity):
+    """A figure of the login: its linked accounts, its next poll."""
 
-    _attr_translation_key = "linked_accounts"
-
-    @property
-    def native_value(self) -> int:
-        """Return the number of linked accounts."""
-        return len(self.coordinator.data.accounts)
-
-
-class EcocitoNextPollSensor(EcocitoEntity, SensorEntity):
-    """When the schedule will next ask the portal."""
+    entity_description: EcocitoSensorEntityDescription
 
     @property
-    def native_value(self) -> datetime | None:
-        """Return the planned poll (None while polling is off)."""
-        return self.coordinator.next_poll
+    def native_value(self) -> Figure:
+        """Return the login's figure."""
+        return self.entity_description.value_fn(self.coordinator, None, None)
 
 
 class EcocitoActiveAccountSensor(EcocitoEntity, _YearlySensor):
     """A figure of the account chosen with the select, every waste type together."""
 
-    def __init__(
-        self, coordinator: EcocitoCoordinator, description: EcocitoSensorDescription
-    ) -> None:
-        """Name the sensor from its key."""
-        super().__init__(coordinator, description)
-        self._attr_unique_id = f"{self._attr_unique_id}_active"
-        self._attr_translation_key = f"active_{description.key}"
+    entity_description: EcocitoSensorEntityDescription
 
     @property
     def active_state(self) -> AccountState | None:
@@ -298,10 +397,11 @@ class EcocitoActiveAccountSensor(EcocitoEntity, _YearlySensor):
         return super().available and self.active_state is not None
 
     @property
-    def native_value(self) -> StateType | datetime:
+    def native_value(self) -> Figure:
         """Return the chosen account's figure for this year."""
-        state = self.active_state
-        return None if state is None else self.entity_description.value_fn(state, None)
+        return self.entity_description.value_fn(
+            self.coordinator, self.coordinator.active_account_id, None
+        )
 
     @property
     def extra_state_attributes(self) -> dict[str, Any] | None:
@@ -311,20 +411,14 @@ class EcocitoActiveAccountSensor(EcocitoEntity, _YearlySensor):
         return {"account_id": state.account.id, "account": state.account.label}
 
 
-class EcocitoAllowanceSensor(EcocitoAllowanceEntity, SensorEntity):
+class EcocitoAllowanceSensor(EcocitoAllowanceEntity, _YearlySensor):
     """How much of an account's allowance is used this year: per waste type, or in euros."""
 
-    entity_description: EcocitoAllowanceSensorDescription
+    entity_description: EcocitoSensorEntityDescription
 
     @property
-    def native_value(self) -> StateType:
+    def native_value(self) -> Figure:
         """Return this year's figure."""
-        use = self.allowance_use
-        return None if use is None else self.entity_description.value_fn(use, self.waste_type_id)
-
-    @property
-    def last_reset(self) -> datetime | None:
-        """Return 1 January (portal time) for the yearly totals."""
-        if self.entity_description.state_class is not SensorStateClass.TOTAL:
-            return None
-        return datetime(self.coordinator.data.year, 1, 1, tzinfo=PORTAL_TZ)
+        return self.entity_description.value_fn(
+            self.coordinator, self.account_id, self.waste_type_id
+        )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections import Counter
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any, Final
 
@@ -29,22 +29,18 @@ from .api import (
     WasteType,
     normalize_portal,
 )
+from .changes import PollChanges, fire_events, measure_delays, new_pickups
 from .const import (
     CONF_HISTORY_YEARS,
     CONF_PORTAL,
     DEFAULT_HISTORY_YEARS,
     DOMAIN,
-    EVENT_ACCOUNT_LINKED,
-    EVENT_ACCOUNT_UNLINKED,
-    EVENT_PICKUP,
     ISSUE_TRACKER,
     LOGGER,
 )
 from .devices import account_devices, remove_account_devices
 from .error_keys import translation_key
 from .schedule import (
-    DELAY_SAMPLES,
-    FREQUENT,
     LOOKBACK,
     Plan,
     Rhythm,
@@ -76,8 +72,6 @@ row; a table with fewer rows than the last good read is accepted once it has com
 short this many polls in a row; an empty drop-down too. One bad answer costs nothing.
 """
 STORAGE_VERSION: Final = 1
-NEW_TYPE_LOOKBACK: Final = timedelta(days=1)
-"""A waste type seen without any pickup: a pickup newer than this is new."""
 _VISITS: Final = "visits"
 
 type EcocitoConfigEntry = ConfigEntry[EcocitoCoordinator]
@@ -153,20 +147,6 @@ class _PastYears:
 
 
 @dataclass(slots=True)
-class Happenings:
-    """What changed at the last poll, for event entities (never at first load).
-
-    Listeners are also called when the select changes the active account: ``poll``
-    lets an event entity fire each happening once.
-    """
-
-    poll: int = 0
-    linked: list[Account] = field(default_factory=list)
-    unlinked: list[Account] = field(default_factory=list)
-    new_pickups: dict[int, list[Pickup]] = field(default_factory=dict)
-
-
-@dataclass(slots=True)
 class _Poll:
     """What one successful poll found."""
 
@@ -198,7 +178,8 @@ class EcocitoCoordinator(DataUpdateCoordinator[EcocitoData]):
         """The portal's host: account devices, unique IDs and statistics start with it."""
         self.statistic_key = slugify(self.portal)
         """The portal's host as statistic IDs can hold it (``gueret_ecocito_com``)."""
-        self.happenings = Happenings()
+        self.changes = PollChanges()
+        """What the last poll changed."""
         self.active_account_id: int | None = None
         """The account chosen with the select; the active-account sensors follow it."""
         self._past: dict[int, _PastYears] = {}
@@ -344,7 +325,14 @@ class EcocitoCoordinator(DataUpdateCoordinator[EcocitoData]):
         data = found.data
         if self.active_account_id not in data.accounts:  # first poll, or unlinked
             self.active_account_id = next(iter(data.accounts), None)
-        self._track_changes(found, now, read_before)
+        self.changes = self._diff(found, now, read_before)
+        fire_events(self.hass, self.config_entry.entry_id, self.changes, data.accounts)
+        remove_account_devices(
+            self.hass,
+            self.config_entry.entry_id,
+            self.portal,
+            (account.id for account in self.changes.unlinked),
+        )
         await self._plan(data, now)
         if (stored := self._stored()) != self._saved:
             await self._store.async_save(stored)
@@ -590,81 +578,30 @@ class EcocitoCoordinator(DataUpdateCoordinator[EcocitoData]):
             past_visits=past.visits if past and self.history_years else (),
         )
 
-    def _track_changes(
+    def _diff(
         self, found: _Poll, now: datetime, read_before: dict[tuple[int, int], datetime]
-    ) -> None:
-        """Work out what happened since the previous poll and tell the event bus."""
-        data = found.data
-        happenings = Happenings(
-            poll=self.happenings.poll + 1, linked=found.linked, unlinked=found.unlinked
+    ) -> PollChanges:
+        """Work out what changed since the previous poll; learn publication delays from it."""
+        changes = PollChanges(
+            poll=self.changes.poll + 1, linked=found.linked, unlinked=found.unlinked
         )
         previous = self.data.accounts if self.data else {}
-        for key, state in data.accounts.items():
-            if previous.get(key) is not state and (new := self._new_pickups(key, state)):
-                happenings.new_pickups[key] = new
-                self._measure_delays(key, new, now, read_before)
-        self.happenings = happenings
-        entry_id = self.config_entry.entry_id
-        for account in happenings.linked:
-            self.hass.bus.async_fire(EVENT_ACCOUNT_LINKED, account_event_data(entry_id, account))
-        for account in happenings.unlinked:
-            self.hass.bus.async_fire(EVENT_ACCOUNT_UNLINKED, account_event_data(entry_id, account))
-        for key, pickups in happenings.new_pickups.items():
-            state = data.accounts[key]
-            for pickup in pickups:
-                self.hass.bus.async_fire(EVENT_PICKUP, pickup_event_data(entry_id, state, pickup))
-        remove_account_devices(
-            self.hass, entry_id, self.portal, (account.id for account in happenings.unlinked)
-        )
-
-    def _new_pickups(self, account_id: int, state: AccountState) -> list[Pickup]:
-        """Return the pickups later than the newest already seen; move the marks on.
-
-        A waste type seen for the first time fires nothing: its mark is its newest
-        pickup (a day ago if it has none: the portal posts a pickup within the day). Marks never go back, so a short
-        read, its recovery, a restart or a longer history fire nothing.
-        """
-        marks = self._marks.setdefault(account_id, {})
-        for waste_type in state.waste_types:
-            if waste_type.id not in marks:
-                marks[waste_type.id] = max(
-                    (p.date for p in state.pickups_of(waste_type.id)),
-                    default=max(
-                        (p.date for p in state.pickups_of(waste_type.id, past=True)),
-                        default=dt_util.utcnow() - NEW_TYPE_LOOKBACK,
-                    ),
-                )
-        new = [
-            pickup
-            for pickup in state.pickups
-            if (mark := marks.get(pickup.waste_type_id)) is not None and pickup.date > mark
-        ]
-        for pickup in new:
-            marks[pickup.waste_type_id] = max(marks[pickup.waste_type_id], pickup.date)
-        return new
-
-    def _measure_delays(
-        self,
-        account_id: int,
-        new: list[Pickup],
-        now: datetime,
-        read_before: dict[tuple[int, int], datetime],
-    ) -> None:
-        """Learn the portal's publication delay from pickups first seen in a window.
-
-        Only a table read FREQUENT-ish before says when the pickup appeared (between
-        that read and this one: the midpoint is taken); after a long gap it says little.
-        """
-        delays = self._delays.setdefault(account_id, {})
-        for pickup in new:
-            key = (account_id, pickup.waste_type_id)
-            previous = read_before.get(key)
-            if previous is None or now - previous > 2 * FREQUENT:
+        for account_id, state in found.data.accounts.items():
+            if previous.get(account_id) is state:
                 continue
-            seen = previous + (now - previous) / 2
-            samples = delays.setdefault(pickup.waste_type_id, [])
-            samples.append(max(0.0, (seen - pickup.date).total_seconds()))
-            del samples[:-DELAY_SAMPLES]
+            if new := new_pickups(self._marks.setdefault(account_id, {}), state):
+                changes.new_pickups[account_id] = new
+                measure_delays(
+                    self._delays.setdefault(account_id, {}),
+                    new,
+                    now,
+                    {
+                        type_id: when
+                        for (read_id, type_id), when in read_before.items()
+                        if read_id == account_id
+                    },
+                )
+        return changes
 
     def _portal_changed(self) -> None:
         """Raise a repair issue once parsing the portal has failed repeatedly."""
@@ -723,17 +660,3 @@ def _shorter(waste_types: set[int], rows: dict[str, int], before: dict[str, int]
     """
     listed = {str(waste_type_id) for waste_type_id in waste_types} | {_VISITS}
     return any(rows.get(key, 0) < count for key, count in before.items() if key in listed)
-
-
-def account_event_data(entry_id: str, account: Account) -> dict[str, Any]:
-    """Return the data of an account_linked / account_unlinked event."""
-    return {"config_entry_id": entry_id, "account_id": account.id, "label": account.label}
-
-
-def pickup_event_data(entry_id: str, state: AccountState, pickup: Pickup) -> dict[str, Any]:
-    """Return the data of a pickup event."""
-    return {
-        "config_entry_id": entry_id,
-        "account_id": state.account.id,
-        **state.pickup_data(pickup),
-    }

@@ -8,14 +8,9 @@ from homeassistant.components.event import EventEntity, EventEntityDescription
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers.update_coordinator import CoordinatorEntity
 
+from .changes import PollChanges, account_event_data, pickup_event_data
 from .const import EVENT_TYPE_ACCOUNT_LINKED, EVENT_TYPE_ACCOUNT_UNLINKED, EVENT_TYPE_PICKUP
-from .coordinator import (
-    EcocitoConfigEntry,
-    EcocitoCoordinator,
-    Happenings,
-    account_event_data,
-    pickup_event_data,
-)
+from .coordinator import EcocitoConfigEntry, EcocitoCoordinator
 from .entity import EcocitoAccountEntity, EcocitoEntity, async_add_entities_as_they_appear
 
 if TYPE_CHECKING:
@@ -61,17 +56,17 @@ class _OncePerPoll(CoordinatorEntity[EcocitoCoordinator], EventEntity):
     async def async_added_to_hass(self) -> None:
         """Never fire what happened before the entity existed."""
         await super().async_added_to_hass()
-        self._last_poll = self.coordinator.happenings.poll
+        self._last_poll = self.coordinator.changes.poll
 
     @callback
     def _handle_coordinator_update(self) -> None:
-        happenings = self.coordinator.happenings
-        if happenings.poll != self._last_poll:
-            self._last_poll = happenings.poll
-            self._fire(happenings)
+        changes = self.coordinator.changes
+        if changes.poll != self._last_poll:
+            self._last_poll = changes.poll
+            self._fire(changes)
         super()._handle_coordinator_update()
 
-    def _fire(self, happenings: Happenings) -> None:
+    def _fire(self, changes: PollChanges) -> None:
         raise NotImplementedError
 
     def _trigger(self, event_type: str, data: dict[str, Any]) -> None:
@@ -83,20 +78,20 @@ class _OncePerPoll(CoordinatorEntity[EcocitoCoordinator], EventEntity):
 class EcocitoAccountsEvent(EcocitoEntity, _OncePerPoll):
     """Fires when an account is linked to the login or unlinked from it."""
 
-    def _fire(self, happenings: Happenings) -> None:
+    def _fire(self, changes: PollChanges) -> None:
         entry_id = self.coordinator.config_entry.entry_id
-        for account in happenings.linked:
+        for account in changes.linked:
             self._trigger(EVENT_TYPE_ACCOUNT_LINKED, account_event_data(entry_id, account))
-        for account in happenings.unlinked:
+        for account in changes.unlinked:
             self._trigger(EVENT_TYPE_ACCOUNT_UNLINKED, account_event_data(entry_id, account))
 
 
 class EcocitoPickupEvent(EcocitoAccountEntity, _OncePerPoll):
     """Fires for each pickup of the account that is new since the previous poll."""
 
-    def _fire(self, happenings: Happenings) -> None:
+    def _fire(self, changes: PollChanges) -> None:
         entry_id = self.coordinator.config_entry.entry_id
-        for pickup in happenings.new_pickups.get(self.account_id, []):
+        for pickup in changes.new_pickups.get(self.account_id, []):
             self._trigger(
                 EVENT_TYPE_PICKUP, pickup_event_data(entry_id, self.account_state, pickup)
             )

@@ -240,7 +240,7 @@ class StatisticsImporter:
         polls = self._short.setdefault(series.statistic_id, set())
         if not polls:
             LOGGER.info("Not importing %s: it would lower the recorded sum", series.statistic_id)
-        polls.add(self.coordinator.happenings.poll)
+        polls.add(self.coordinator.changes.poll)
         return len(polls) >= CONFIRM_AFTER
 
 

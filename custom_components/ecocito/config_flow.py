@@ -87,10 +87,9 @@ _PASSWORD_SELECTOR: Final = TextSelector(
 )
 CREDENTIALS_SCHEMA: Final = vol.Schema(
     {
-        # A plain text field: the frontend's combo box (a select with custom values)
-        # fills in its first suggestion as soon as it gets the focus, so a typed
-        # address ended up appended to "pilatrhodanien". The known portals are
-        # suggested in the field's description instead.
+        # A plain text field, not a select with custom values: the frontend's combo
+        # box fills in its first suggestion on focus, and typed text goes after it.
+        # The field's description suggests the known portals instead.
         vol.Required(CONF_PORTAL): TextSelector(TextSelectorConfig(autocomplete="url")),
         vol.Required(CONF_USERNAME): TextSelector(
             TextSelectorConfig(type=TextSelectorType.EMAIL, autocomplete="username")

@@ -119,14 +119,6 @@ class AccountState:
             "weight": pickup.weight,
         }
 
-    def since(self, first_day: date) -> AccountState:
-        """Return this data without the past years' pickups and visits before ``first_day``."""
-        return replace(
-            self,
-            past_pickups=tuple(p for p in self.past_pickups if p.date.date() >= first_day),
-            past_visits=tuple(v for v in self.past_visits if v.date.date() >= first_day),
-        )
-
     def pickups_of(self, waste_type_id: int | None, *, past: bool = False) -> tuple[Pickup, ...]:
         """Return this year's (or the past years') pickups of one waste type, or all."""
         pickups = self.past_pickups if past else self.pickups
@@ -282,27 +274,17 @@ class EcocitoCoordinator(DataUpdateCoordinator[EcocitoData]):
         return int(self.config_entry.options.get(CONF_HISTORY_YEARS, DEFAULT_HISTORY_YEARS))
 
     async def async_apply_options(self) -> None:
-        """Follow the entry's options without a reload.
+        """Follow the entry's options: fetch the years now kept, or tell the entities.
 
-        More past years kept: they are fetched now. Fewer: the data drops the others at
-        once, with no request (each poll reads from the options' first day). The
-        allowance entities read the options at each coordinator update.
+        The allowance entities read the options at each coordinator update.
         """
-        data = self.data
-        first_day = date(data.year - self.history_years, 1, 1)
-        if first_day < data.first_day:
+        if (
+            self.data is not None
+            and self.data.first_day.year != self.data.year - self.history_years
+        ):
             await self.async_request_refresh()
-            return
-        if first_day > data.first_day:
-            self.data = replace(
-                data,
-                first_day=first_day,
-                accounts={
-                    account_id: state.since(first_day)
-                    for account_id, state in data.accounts.items()
-                },
-            )
-        self.async_update_listeners()
+        else:
+            self.async_update_listeners()
 
     async def _handle_refresh_interval(self, _now: datetime | None = None) -> None:
         """Run the planned poll: only it may read no more than the tables due.

@@ -62,15 +62,9 @@ async def async_setup_entry(hass: HomeAssistant, entry: EcocitoConfigEntry) -> b
     coordinator = EcocitoCoordinator(hass, entry, client)
     await coordinator.async_config_entry_first_refresh()
     entry.runtime_data = coordinator
-    entry.async_on_unload(entry.add_update_listener(_async_entry_updated))
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
     async_setup_statistics(hass, entry)
     return True
-
-
-async def _async_entry_updated(hass: HomeAssistant, entry: EcocitoConfigEntry) -> None:
-    """Apply the options in place: no option needs a reload."""
-    await entry.runtime_data.async_apply_options()
 
 
 async def async_unload_entry(hass: HomeAssistant, entry: EcocitoConfigEntry) -> bool:

@@ -527,9 +527,9 @@ def _waste_type_fields(waste_types: tuple[WasteType, ...]) -> dict[str, int]:
 class EcocitoOptionsFlow(OptionsFlow):
     """Options: how much history to keep, and each account's pickup allowance.
 
-    Saving stores the options; the entry's update listener applies them without a
-    reload (``async_apply_options``): the coordinator reads the history at each
-    refresh, and the allowance entities follow the options at each coordinator update.
+    Saving stores the options and tells the entities at once: the coordinator reads
+    the history at each refresh, and the allowance entities follow the options at each
+    coordinator update, so no change needs a reload.
     """
 
     _account_id: int
@@ -626,5 +626,15 @@ class EcocitoOptionsFlow(OptionsFlow):
         )
 
     def _save(self, changes: dict[str, Any]) -> ConfigFlowResult:
-        """Store the options; the entry's update listener applies them."""
-        return self.async_create_entry(data={**self.config_entry.options, **changes})
+        """Store the options now and let the entities follow them without a reload."""
+        entry: EcocitoConfigEntry = self.config_entry
+        options = {**entry.options, **changes}
+        history_changed = options.get(CONF_HISTORY_YEARS) != entry.options.get(CONF_HISTORY_YEARS)
+        self.hass.config_entries.async_update_entry(entry, options=options)
+        if entry.state is ConfigEntryState.LOADED:
+            coordinator = entry.runtime_data
+            if history_changed:  # fetch the years now kept
+                entry.async_create_task(self.hass, coordinator.async_request_refresh())
+            else:
+                coordinator.async_update_listeners()
+        return self.async_create_entry(data=options)

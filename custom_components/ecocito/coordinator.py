@@ -273,19 +273,6 @@ class EcocitoCoordinator(DataUpdateCoordinator[EcocitoData]):
         """Return how many past years the options keep."""
         return int(self.config_entry.options.get(CONF_HISTORY_YEARS, DEFAULT_HISTORY_YEARS))
 
-    async def async_apply_options(self) -> None:
-        """Follow the entry's options: fetch the years now kept, or tell the entities.
-
-        The allowance entities read the options at each coordinator update.
-        """
-        if (
-            self.data is not None
-            and self.data.first_day.year != self.data.year - self.history_years
-        ):
-            await self.async_request_refresh()
-        else:
-            self.async_update_listeners()
-
     async def _handle_refresh_interval(self, _now: datetime | None = None) -> None:
         """Run the planned poll: only it may read no more than the tables due.
 

@@ -253,4 +253,10 @@ async def test_unload_during_a_poll_is_quiet(
     assert requests.count(("POST", portal.PATH_LOGIN)) == 1
     assert simulator.session_count() == 0
     assert tracebacks(caplog) == []
-    assert not [r for r in caplog.records if r.levelno >= logging.WARNING]
+    # asyncio's debug mode warns of any step slower than 0.1 s: the machine's load, not us.
+    assert not [
+        r
+        for r in caplog.records
+        if r.levelno >= logging.WARNING
+        and not (r.name == "asyncio" and str(r.msg).startswith("Executing"))
+    ]

@@ -65,6 +65,7 @@ from custom_components.ecocito.coordinator import (
     EcocitoCoordinator,
 )
 
+from .conftest import FROZEN_NOW
 from .helpers import client_clock, find_device, poll, scoped, simulator_entry
 from .portal import Fault, FaultKind, PortalSimulator, app as portal_app
 from .portal.app import ERROR_BAD_KEY
@@ -181,15 +182,24 @@ async def test_wrong_password(
     assert entry_states(hass, init_integration) == before
 
 
+@pytest.mark.freeze_time(FROZEN_NOW)
 @pytest.mark.parametrize("status", [500, 503])
 async def test_server_error(
     hass: HomeAssistant, simulator: PortalSimulator, init_integration: MockConfigEntry, status: int
 ) -> None:
     """Row "maintenance": unavailable, no data lost, no reauth, back at the next poll.
 
+    Every entity of the entry is unavailable, then back with its state and attributes.
     However long it lasts, an unreachable portal is not a changed one: no repair issue.
     """
-    before = entry_states(hass, init_integration)
+    entity_ids = [
+        entity.entity_id
+        for entity in er.async_entries_for_config_entry(
+            er.async_get(hass), init_integration.entry_id
+        )
+    ]
+    before = {entity_id: hass.states.get(entity_id) for entity_id in entity_ids}
+    assert STATE_UNAVAILABLE not in {state.state for state in before.values()}
     data = init_integration.runtime_data.data
     simulator.add_fault(Fault(FaultKind.SERVER_ERROR, status=status))
 
@@ -198,14 +208,16 @@ async def test_server_error(
     assert not coordinator.last_update_success
     assert f"HTTP {status}" in str(coordinator.last_exception)
     assert coordinator.data is data
-    assert set(entry_states(hass, init_integration).values()) == {STATE_UNAVAILABLE}
+    assert {hass.states.get(entity_id).state for entity_id in entity_ids} == {STATE_UNAVAILABLE}
     assert not hass.config_entries.flow.async_progress()
     assert ir.async_get(hass).issues == {}
 
     simulator.clear_faults()
     coordinator = await poll(hass, init_integration)
     assert coordinator.last_update_success
-    assert entry_states(hass, init_integration) == before
+    for entity_id, was in before.items():
+        state = hass.states.get(entity_id)
+        assert (state.state, state.attributes) == (was.state, was.attributes), entity_id
 
 
 async def test_slow_portal(

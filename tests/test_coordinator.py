@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.config_entries import ConfigEntryState
@@ -25,12 +25,11 @@ from custom_components.ecocito.const import (
     DOMAIN,
     EVENT_ACCOUNT_LINKED,
     EVENT_ACCOUNT_UNLINKED,
-    EVENT_PICKUP,
 )
 from custom_components.ecocito.coordinator import CONFIRM_AFTER, UPDATE_INTERVAL
 
 from .conftest import DEMO_TITLE, FROZEN_NOW
-from .helpers import account_device, find_device, login_uid, poll, registered, scoped
+from .helpers import account_device, find_device, login_uid, poll, registered
 from .portal import PortalSimulator
 from .portal.scenarios import (
     DEMO_LINKABLE_ACCOUNT_ID,
@@ -372,60 +371,3 @@ async def test_account_unlinked_while_home_assistant_was_stopped(
     assert account_device(device_registry, DEMO_MAIN_ACCOUNT_ID) is not None
     login = find_device(device_registry, init_integration.entry_id)
     assert login is not None
-
-
-async def test_new_pickup_fires_once(
-    hass: HomeAssistant,
-    simulator: PortalSimulator,
-    freezer: FrozenDateTimeFactory,
-    entity_registry: er.EntityRegistry,
-    init_integration: MockConfigEntry,
-) -> None:
-    """A pickup new since the previous poll fires one event; history never does."""
-    entry = init_integration
-    pickup_events = async_capture_events(hass, EVENT_PICKUP)
-    event_entity = registered(
-        entity_registry, Platform.EVENT, scoped(hass, f"{DEMO_MAIN_ACCOUNT_ID}_pickup")
-    )
-    other_event_entity = registered(
-        entity_registry, Platform.EVENT, scoped(hass, f"{DEMO_SECOND_ACCOUNT_ID}_pickup")
-    )
-    pickups = registered(
-        entity_registry, Platform.SENSOR, scoped(hass, f"{DEMO_MAIN_ACCOUNT_ID}_pickups_15")
-    )
-    last_pickup = registered(
-        entity_registry, Platform.SENSOR, scoped(hass, f"{DEMO_MAIN_ACCOUNT_ID}_last_pickup_15")
-    )
-    # Nothing fired at first load, nor at a poll that brings nothing new.
-    await poll(hass, entry)
-    assert pickup_events == []
-    assert hass.states.get(event_entity).state == "unknown"
-    count = int(hass.states.get(pickups).state)
-
-    simulator.state.add_pickup(DEMO_MAIN_ACCOUNT_ID, 15, datetime(2026, 11, 26, 6, 30), 12.5)
-    freezer.tick(1)
-    await poll(hass, entry)
-
-    expected = {
-        "config_entry_id": entry.entry_id,
-        "account_id": DEMO_MAIN_ACCOUNT_ID,
-        "waste_type_id": 15,
-        "waste_type": "Ordures ménagères",
-        "date": "2026-11-26T06:30:00+01:00",
-        "weight": 12.5,
-    }
-    assert [event.data for event in pickup_events] == [expected]
-    state = hass.states.get(event_entity)
-    assert state.state not in ("unknown", STATE_UNAVAILABLE)
-    assert state.attributes["event_type"] == "pickup"
-    assert {key: state.attributes[key] for key in expected} == expected
-    assert hass.states.get(other_event_entity).state == "unknown"
-    assert hass.states.get(pickups).state == str(count + 1)
-    assert hass.states.get(last_pickup).state == "2026-11-26T05:30:00+00:00"
-
-    # The next poll has nothing new: nothing fires.
-    fired = state.state
-    freezer.tick(1)
-    await poll(hass, entry)
-    assert len(pickup_events) == 1
-    assert hass.states.get(event_entity).state == fired

@@ -28,6 +28,11 @@ from .portal import PortalSimulator, build_scenario
 from .portal.scenarios import DEMO_LOGIN, DEMO_PASSWORD
 from .portal.state import PARIS
 
+# Home Assistant's test plugin logs every SQL statement of the recorder (the
+# `sqlalchemy.engine` logger at INFO, to stderr): quiet that logger only, so that
+# `scripts/test` prints no SQL and the other loggers (the secrets test reads them) stay.
+logging.getLogger("sqlalchemy.engine").setLevel(logging.WARNING)
+
 DEMO_TITLE = "Ecocito Guéret"
 """Title of the demo entry in fixtures (the flow names an entry after its portal)."""
 

@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+import contextlib
+from datetime import date, datetime
+import time
+import types
 from typing import Any
+from unittest.mock import patch
 
 from homeassistant.const import CONF_PASSWORD, CONF_USERNAME, Platform, __version__
 from homeassistant.core import HomeAssistant
@@ -10,13 +16,16 @@ from homeassistant.helpers import device_registry as dr, entity_registry as er
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 from pytest_homeassistant_custom_component.typing import MockHAClientWebSocket
 
+from custom_components.ecocito.api import client as client_module
 from custom_components.ecocito.const import (
     CONF_HISTORY_YEARS,
     CONF_PORTAL,
     DEFAULT_HISTORY_YEARS,
     DOMAIN,
 )
-from custom_components.ecocito.coordinator import portal_of
+from custom_components.ecocito.coordinator import EcocitoCoordinator, portal_of
+
+from .portal.state import PARIS
 
 HA_RELEASE = ".".join(__version__.split(".")[:2])
 """The Home Assistant release the suite runs on: "2025.4" (oldest) or "2026.10" (newest)."""
@@ -59,10 +68,42 @@ def statistic_key(hass: HomeAssistant) -> str:
     return portal(hass).replace(".", "_").replace(":", "_")
 
 
-async def poll(hass: HomeAssistant, entry: MockConfigEntry) -> None:
+async def poll(hass: HomeAssistant, entry: MockConfigEntry) -> EcocitoCoordinator:
     """Poll the portal now, as the schedule (or `homeassistant.update_entity`) would."""
-    await entry.runtime_data.async_refresh()
+    coordinator: EcocitoCoordinator = entry.runtime_data
+    await coordinator.async_refresh()
     await hass.async_block_till_done()
+    return coordinator
+
+
+def this_year() -> tuple[date, date]:
+    """Return the first day of this year and today, portal time (a data read's range)."""
+    today = datetime.now(PARIS).date()
+    return date(today.year, 1, 1), today
+
+
+class ClientClock:
+    """The API client's clock (its back-off, Retry-After): real time, ``later`` s on."""
+
+    def __init__(self, later: float) -> None:
+        self.later = later
+
+    def monotonic(self) -> float:
+        return time.monotonic() + self.later
+
+    def time(self) -> float:
+        return time.time() + self.later
+
+
+@contextlib.contextmanager
+def client_clock(later: float = 0.0) -> Iterator[ClientClock]:
+    """Move the API client's clock ``later`` seconds on (move it further with ``.later``)."""
+    clock = ClientClock(later)
+    fake = types.SimpleNamespace(**vars(time))
+    fake.monotonic = clock.monotonic
+    fake.time = clock.time
+    with patch.object(client_module, "time", fake):
+        yield clock
 
 
 def registered(entity_registry: er.EntityRegistry, platform: Platform, unique_id: str) -> str:
@@ -88,6 +129,11 @@ def find_device(device_registry: dr.DeviceRegistry, identifier: str) -> dr.Devic
     ]
     assert len(found) <= 1, found
     return found[0] if found else None
+
+
+def account_device(device_registry: dr.DeviceRegistry, account_id: int) -> dr.DeviceEntry | None:
+    """Return the device of a production point (an account), if any."""
+    return find_device(device_registry, scoped(device_registry.hass, str(account_id)))
 
 
 async def remove_device_as_the_frontend_does(

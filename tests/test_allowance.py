@@ -16,6 +16,7 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.ecocito.const import CONF_ALLOWANCES, CONF_HISTORY_YEARS, DOMAIN
 
+from .conftest import FROZEN_NOW
 from .helpers import scoped
 from .portal import PortalSimulator
 from .portal.scenarios import (
@@ -26,7 +27,10 @@ from .portal.scenarios import (
 )
 from .portal.state import PARIS
 
-pytestmark = pytest.mark.usefixtures("enable_custom_integrations")
+pytestmark = [
+    pytest.mark.freeze_time(FROZEN_NOW),
+    pytest.mark.usefixtures("enable_custom_integrations"),
+]
 
 MAIN = DEMO_MAIN_ACCOUNT_ID
 RESIDUAL = 15

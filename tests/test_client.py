@@ -31,6 +31,7 @@ from custom_components.ecocito.api import (
 from custom_components.ecocito.api.client import DEFAULT_RETRY_AFTER, _retry_after_seconds
 from custom_components.ecocito.api.parsing import PORTAL_TZ
 
+from .helpers import this_year
 from .portal import Fault, FaultKind, PortalSimulator
 from .portal.scenarios import (
     DEMO_ACCOUNT_IDS,
@@ -58,11 +59,6 @@ DEMO_ACCOUNTS = (
     Account(id=DEMO_MAIN_ACCOUNT_ID, label=DEMO_MAIN_LABEL),
     Account(id=DEMO_SECOND_ACCOUNT_ID, label=DEMO_SECOND_LABEL),
 )
-
-
-def this_year() -> tuple[date, date]:
-    today = datetime.now(PORTAL_TZ).date()
-    return date(today.year, 1, 1), today
 
 
 def portal_pickups(

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
-from typing import TYPE_CHECKING
+from datetime import timedelta
 
 from freezegun.api import FrozenDateTimeFactory
-from homeassistant.config_entries import SOURCE_REAUTH, ConfigEntryState
+from homeassistant.config_entries import ConfigEntryState
 from homeassistant.const import STATE_UNAVAILABLE, Platform
 from homeassistant.core import HomeAssistant
-from homeassistant.helpers import device_registry as dr, entity_registry as er, issue_registry as ir
+from homeassistant.helpers import device_registry as dr, entity_registry as er
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry, async_capture_events
 
@@ -26,13 +25,12 @@ from custom_components.ecocito.const import (
     DOMAIN,
     EVENT_ACCOUNT_LINKED,
     EVENT_ACCOUNT_UNLINKED,
-    EVENT_PICKUP,
 )
 from custom_components.ecocito.coordinator import CONFIRM_AFTER, UPDATE_INTERVAL
 
 from .conftest import DEMO_TITLE, FROZEN_NOW
-from .helpers import find_device, login_uid, poll, registered, scoped
-from .portal import Fault, FaultKind, PortalSimulator
+from .helpers import account_device, find_device, login_uid, poll, registered
+from .portal import PortalSimulator
 from .portal.scenarios import (
     DEMO_LINKABLE_ACCOUNT_ID,
     DEMO_LINKABLE_LABEL,
@@ -43,23 +41,12 @@ from .portal.scenarios import (
     DEMO_SECOND_LABEL,
 )
 
-if TYPE_CHECKING:
-    pass
-
 pytestmark = [
     pytest.mark.freeze_time(FROZEN_NOW),
     pytest.mark.usefixtures("enable_custom_integrations"),
 ]
 
 DATA_PATHS = (PATH_PICKUPS, PATH_VISITS)
-
-
-def login_unique_id(entry: MockConfigEntry, key: str) -> str:
-    return login_uid(entry, key)
-
-
-def account_device(device_registry: dr.DeviceRegistry, account_id: int) -> dr.DeviceEntry | None:
-    return find_device(device_registry, scoped(device_registry.hass, str(account_id)))
 
 
 def data_starts(simulator: PortalSimulator) -> set[str]:
@@ -71,7 +58,6 @@ async def test_no_rhythm_keeps_four_hours(init_integration: MockConfigEntry) -> 
     """The second account's few pickups have no rhythm: it is read again in 4 hours,
     as every account was before the schedule (the fallback)."""
     coordinator = init_integration.runtime_data
-    assert timedelta(hours=4) == UPDATE_INTERVAL
     assert coordinator.update_interval == UPDATE_INTERVAL
     assert coordinator.plan is not None
     assert {account_id for account_id, _type in coordinator.plan.due} == {DEMO_SECOND_ACCOUNT_ID}
@@ -181,11 +167,11 @@ async def test_account_linked_on_the_portal(
     entry = init_integration
     linked_events = async_capture_events(hass, EVENT_ACCOUNT_LINKED)
     unlinked_events = async_capture_events(hass, EVENT_ACCOUNT_UNLINKED)
-    accounts_event = registered(entity_registry, Platform.EVENT, login_unique_id(entry, "accounts"))
+    accounts_event = registered(entity_registry, Platform.EVENT, login_uid(entry, "accounts"))
     linked_sensor = registered(
-        entity_registry, Platform.SENSOR, login_unique_id(entry, "linked_accounts")
+        entity_registry, Platform.SENSOR, login_uid(entry, "linked_accounts")
     )
-    select = registered(entity_registry, Platform.SELECT, login_unique_id(entry, "active_account"))
+    select = registered(entity_registry, Platform.SELECT, login_uid(entry, "active_account"))
     assert hass.states.get(linked_sensor).state == "2"
     assert hass.states.get(accounts_event).state == "unknown"
     assert account_device(device_registry, DEMO_LINKABLE_ACCOUNT_ID) is None
@@ -250,11 +236,12 @@ async def test_account_unlinked_on_the_portal(
     Until then its device, entities and figures stay, and nothing fires.
     """
     entry = init_integration
+    coordinator = entry.runtime_data
     unlinked_events = async_capture_events(hass, EVENT_ACCOUNT_UNLINKED)
-    accounts_event = registered(entity_registry, Platform.EVENT, login_unique_id(entry, "accounts"))
-    select = registered(entity_registry, Platform.SELECT, login_unique_id(entry, "active_account"))
+    accounts_event = registered(entity_registry, Platform.EVENT, login_uid(entry, "accounts"))
+    select = registered(entity_registry, Platform.SELECT, login_uid(entry, "active_account"))
     active_pickups = registered(
-        entity_registry, Platform.SENSOR, login_unique_id(entry, "pickups_active")
+        entity_registry, Platform.SENSOR, login_uid(entry, "pickups_active")
     )
     device = account_device(device_registry, DEMO_MAIN_ACCOUNT_ID)
     assert device is not None
@@ -295,6 +282,7 @@ async def test_account_unlinked_on_the_portal(
     assert select_state.attributes["options"] == [DEMO_SECOND_LABEL]
     assert select_state.attributes["account_id"] == DEMO_SECOND_ACCOUNT_ID
     assert hass.states.get(active_pickups).attributes["account_id"] == DEMO_SECOND_ACCOUNT_ID
+    assert entry.runtime_data is coordinator  # no reload
 
     # Linked again later: a new device with its entities, and a linked event.
     linked_events = async_capture_events(hass, EVENT_ACCOUNT_LINKED)
@@ -383,152 +371,3 @@ async def test_account_unlinked_while_home_assistant_was_stopped(
     assert account_device(device_registry, DEMO_MAIN_ACCOUNT_ID) is not None
     login = find_device(device_registry, init_integration.entry_id)
     assert login is not None
-
-
-async def test_new_pickup_fires_once(
-    hass: HomeAssistant,
-    simulator: PortalSimulator,
-    freezer: FrozenDateTimeFactory,
-    entity_registry: er.EntityRegistry,
-    init_integration: MockConfigEntry,
-) -> None:
-    """A pickup new since the previous poll fires one event; history never does."""
-    entry = init_integration
-    pickup_events = async_capture_events(hass, EVENT_PICKUP)
-    event_entity = registered(
-        entity_registry, Platform.EVENT, scoped(hass, f"{DEMO_MAIN_ACCOUNT_ID}_pickup")
-    )
-    other_event_entity = registered(
-        entity_registry, Platform.EVENT, scoped(hass, f"{DEMO_SECOND_ACCOUNT_ID}_pickup")
-    )
-    pickups = registered(
-        entity_registry, Platform.SENSOR, scoped(hass, f"{DEMO_MAIN_ACCOUNT_ID}_pickups_15")
-    )
-    last_pickup = registered(
-        entity_registry, Platform.SENSOR, scoped(hass, f"{DEMO_MAIN_ACCOUNT_ID}_last_pickup_15")
-    )
-    # Nothing fired at first load, nor at a poll that brings nothing new.
-    await poll(hass, entry)
-    assert pickup_events == []
-    assert hass.states.get(event_entity).state == "unknown"
-    count = int(hass.states.get(pickups).state)
-
-    simulator.state.add_pickup(DEMO_MAIN_ACCOUNT_ID, 15, datetime(2026, 11, 26, 6, 30), 12.5)
-    freezer.tick(1)
-    await poll(hass, entry)
-
-    expected = {
-        "config_entry_id": entry.entry_id,
-        "account_id": DEMO_MAIN_ACCOUNT_ID,
-        "waste_type_id": 15,
-        "waste_type": "Ordures ménagères",
-        "date": "2026-11-26T06:30:00+01:00",
-        "weight": 12.5,
-    }
-    assert [event.data for event in pickup_events] == [expected]
-    state = hass.states.get(event_entity)
-    assert state.state not in ("unknown", STATE_UNAVAILABLE)
-    assert state.attributes["event_type"] == "pickup"
-    assert {key: state.attributes[key] for key in expected} == expected
-    assert hass.states.get(other_event_entity).state == "unknown"
-    assert hass.states.get(pickups).state == str(count + 1)
-    assert hass.states.get(last_pickup).state == "2026-11-26T05:30:00+00:00"
-
-    # The next poll has nothing new: nothing fires.
-    fired = state.state
-    freezer.tick(1)
-    await poll(hass, entry)
-    assert len(pickup_events) == 1
-    assert hass.states.get(event_entity).state == fired
-
-
-async def test_portal_down_and_back(
-    hass: HomeAssistant,
-    simulator: PortalSimulator,
-    entity_registry: er.EntityRegistry,
-    init_integration: MockConfigEntry,
-) -> None:
-    """A failing portal makes every entity unavailable; they come back with their values."""
-    entity_ids = [
-        entity.entity_id
-        for entity in er.async_entries_for_config_entry(entity_registry, init_integration.entry_id)
-    ]
-    before = {entity: hass.states.get(entity) for entity in entity_ids}
-    assert all(state.state != STATE_UNAVAILABLE for state in before.values())
-
-    simulator.add_fault(Fault(FaultKind.SERVER_ERROR))
-    await poll(hass, init_integration)
-    assert not init_integration.runtime_data.last_update_success
-    for entity in entity_ids:
-        assert hass.states.get(entity).state == STATE_UNAVAILABLE, entity
-
-    simulator.clear_faults()
-    await poll(hass, init_integration)
-    assert init_integration.runtime_data.last_update_success
-    for entity in entity_ids:
-        state = hass.states.get(entity)
-        assert state.state == before[entity].state, entity
-        assert state.attributes == before[entity].attributes, entity
-
-
-async def test_password_changed_starts_reauth(
-    hass: HomeAssistant, simulator: PortalSimulator, init_integration: MockConfigEntry
-) -> None:
-    """A password changed on the portal leads to the reauth flow at the next poll."""
-    assert hass.config_entries.flow.async_progress() == []
-    simulator.state.set_password(DEMO_LOGIN, "Nouveau-Mot-2026")
-    await poll(hass, init_integration)
-
-    (flow,) = hass.config_entries.flow.async_progress()
-    assert flow["context"]["source"] == SOURCE_REAUTH
-    assert flow["context"]["entry_id"] == init_integration.entry_id
-
-
-async def test_repair_issue_when_the_portal_changed(
-    hass: HomeAssistant,
-    simulator: PortalSimulator,
-    issue_registry: ir.IssueRegistry,
-    init_integration: MockConfigEntry,
-) -> None:
-    """Three polls in a row that cannot parse the portal raise a repair issue."""
-    issue_id = f"portal_changed_{init_integration.entry_id}"
-    simulator.add_fault(Fault(FaultKind.MARKUP_CHANGED))
-    for _ in range(2):
-        await poll(hass, init_integration)
-        assert issue_registry.async_get_issue(DOMAIN, issue_id) is None
-    # A success in between starts the count again.
-    simulator.clear_faults()
-    await poll(hass, init_integration)
-    simulator.add_fault(Fault(FaultKind.MARKUP_CHANGED))
-    for _ in range(2):
-        await poll(hass, init_integration)
-        assert issue_registry.async_get_issue(DOMAIN, issue_id) is None
-    await poll(hass, init_integration)
-
-    issue = issue_registry.async_get_issue(DOMAIN, issue_id)
-    assert issue is not None
-    assert issue.translation_key == "portal_changed"
-    assert issue.translation_placeholders == {
-        "portal": simulator.base_url,
-        "issue_tracker": "https://github.com/ecocito-ha/ecocito/issues",
-    }
-    assert issue.severity is ir.IssueSeverity.ERROR
-    assert not issue.is_fixable
-
-    simulator.clear_faults()
-    await poll(hass, init_integration)
-    assert issue_registry.async_get_issue(DOMAIN, issue_id) is None
-
-
-async def test_other_failures_raise_no_repair_issue(
-    hass: HomeAssistant,
-    simulator: PortalSimulator,
-    issue_registry: ir.IssueRegistry,
-    init_integration: MockConfigEntry,
-) -> None:
-    """An unreachable portal is not a changed portal."""
-    simulator.add_fault(Fault(FaultKind.SERVER_ERROR, status=503))
-    for _ in range(4):
-        await poll(hass, init_integration)
-    assert not init_integration.runtime_data.last_update_success
-    assert issue_registry.issues == {}

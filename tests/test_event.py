@@ -82,9 +82,18 @@ async def test_each_pickup_fires_once(
     entity_registry: er.EntityRegistry,
     init_integration: MockConfigEntry,
 ) -> None:
-    """Two new pickups fire two events; the select's updates fire none again."""
+    """Two new pickups fire two events; history, the next poll and the select fire none."""
     entity = registered(
         entity_registry, Platform.EVENT, scoped(hass, f"{DEMO_MAIN_ACCOUNT_ID}_pickup")
+    )
+    other_entity = registered(
+        entity_registry, Platform.EVENT, scoped(hass, f"{DEMO_SECOND_ACCOUNT_ID}_pickup")
+    )
+    pickups = registered(
+        entity_registry, Platform.SENSOR, scoped(hass, f"{DEMO_MAIN_ACCOUNT_ID}_pickups_15")
+    )
+    last_pickup = registered(
+        entity_registry, Platform.SENSOR, scoped(hass, f"{DEMO_MAIN_ACCOUNT_ID}_last_pickup_15")
     )
     bus_events = async_capture_events(hass, EVENT_PICKUP)
     fired: list[dict[str, object]] = []
@@ -101,27 +110,50 @@ async def test_each_pickup_fires_once(
 
     hass.bus.async_listen(EVENT_STATE_CHANGED, record)
 
+    # Nothing fired at first load, nor at a poll that brings nothing new.
+    await poll(hass, init_integration)
+    assert bus_events == []
+    assert hass.states.get(entity).state == STATE_UNKNOWN
+    count = int(hass.states.get(pickups).state)
+
     simulator.state.add_pickup(DEMO_MAIN_ACCOUNT_ID, 15, datetime(2026, 11, 26, 6, 30), 11.2)
     simulator.state.add_pickup(DEMO_MAIN_ACCOUNT_ID, 16, datetime(2026, 11, 26, 6, 45), None)
     freezer.tick(1)
     await poll(hass, init_integration)
 
-    assert [(e.data["waste_type"], e.data["weight"]) for e in bus_events] == [
-        ("Ordures ménagères", 11.2),
-        ("Emballages", None),
-    ]
+    first = {
+        "config_entry_id": init_integration.entry_id,
+        "account_id": DEMO_MAIN_ACCOUNT_ID,
+        "waste_type_id": 15,
+        "waste_type": "Ordures ménagères",
+        "date": "2026-11-26T06:30:00+01:00",
+        "weight": 11.2,
+    }
+    last = {
+        **first,
+        "waste_type_id": 16,
+        "waste_type": "Emballages",
+        "date": "2026-11-26T06:45:00+01:00",
+        "weight": None,
+    }
+    assert [e.data for e in bus_events] == [first, last]
     # Both were triggered; the entity's state shows the last one.
     state = hass.states.get(entity)
     assert state.attributes[ATTR_EVENT_TYPE] == "pickup"
-    assert state.attributes["waste_type"] == "Emballages"
-    assert state.attributes["weight"] is None
+    assert {key: state.attributes[key] for key in last} == last
     assert [attributes["waste_type"] for attributes in fired] == [
         "Ordures ménagères",
         "Emballages",
     ]
+    assert hass.states.get(other_entity).state == STATE_UNKNOWN
+    assert hass.states.get(pickups).state == str(count + 1)
+    assert hass.states.get(last_pickup).state == "2026-11-26T05:30:00+00:00"
 
-    # Changing the active account notifies the coordinator's listeners: nothing fires.
-    count = len(fired)
+    # The next poll has nothing new; changing the active account notifies the
+    # coordinator's listeners: nothing fires.
+    shown = state.state
+    freezer.tick(1)
+    await poll(hass, init_integration)
     freezer.tick(1)
     await hass.services.async_call(
         SELECT_DOMAIN,
@@ -133,8 +165,9 @@ async def test_each_pickup_fires_once(
         blocking=True,
     )
     await hass.async_block_till_done()
-    assert len(fired) == count
+    assert len(fired) == 2
     assert len(bus_events) == 2
+    assert hass.states.get(entity).state == shown
 
 
 async def test_new_account_pickups_fire_from_the_next_poll(

@@ -10,14 +10,11 @@ said the password is wrong), the requests stay bounded, and no secret reaches th
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 import contextlib
 from dataclasses import dataclass, field
 import logging
-import time
-import types
 from typing import Any
-from unittest.mock import patch
 
 from homeassistant.config_entries import SOURCE_REAUTH, ConfigEntryState
 from homeassistant.const import Platform
@@ -30,7 +27,7 @@ from homeassistant.helpers import (
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
-from custom_components.ecocito.api import client as client_module, portal
+from custom_components.ecocito.api import portal
 from custom_components.ecocito.const import (
     DOMAIN,
     EVENT_ACCOUNT_LINKED,
@@ -38,7 +35,7 @@ from custom_components.ecocito.const import (
     EVENT_PICKUP,
 )
 
-from .helpers import find_device, poll, scoped
+from .helpers import client_clock, find_device, poll, scoped
 from .portal import Fault, FaultKind, PortalSimulator
 from .portal.scenarios import DEMO_LOGIN, DEMO_MAIN_ACCOUNT_ID, DEMO_PASSWORD
 
@@ -118,16 +115,6 @@ GLITCHES = {
     ),
     "the portal says the password is wrong": Glitch(wrong_password=True),
 }
-
-
-@contextlib.contextmanager
-def client_clock(later: float) -> Iterator[None]:
-    """Move the client's clock (its back-off) ``later`` seconds on."""
-    fake = types.SimpleNamespace(**vars(time))
-    fake.monotonic = lambda: time.monotonic() + later
-    fake.time = lambda: time.time() + later
-    with patch.object(client_module, "time", fake):
-        yield
 
 
 def registries(hass: HomeAssistant, entry: MockConfigEntry) -> tuple[Any, Any]:
@@ -266,4 +253,10 @@ async def test_unload_during_a_poll_is_quiet(
     assert requests.count(("POST", portal.PATH_LOGIN)) == 1
     assert simulator.session_count() == 0
     assert tracebacks(caplog) == []
-    assert not [r for r in caplog.records if r.levelno >= logging.WARNING]
+    # asyncio's debug mode warns of any step slower than 0.1 s: the machine's load, not us.
+    assert not [
+        r
+        for r in caplog.records
+        if r.levelno >= logging.WARNING
+        and not (r.name == "asyncio" and str(r.msg).startswith("Executing"))
+    ]

@@ -1,8 +1,12 @@
-"""The integration's packaging files, checked as hassfest and HACS check a custom integration.
+"""The integration's packaging files: what hassfest does not check for us.
 
-manifest.json, hacs.json, services.yaml, strings.json, translations/*.json, icons.json
-and quality_scale.yaml. hassfest itself runs in CI (.github/workflows/ci.yml); these
-tests catch the same mistakes locally, with messages that say what to fix.
+hassfest runs in CI (the `hassfest` job of .github/workflows/ci.yml) and checks the
+manifest's keys, order and values, the version, and the schema of strings.json and
+translations/en.json (lowercase keys included); it is not repeated here. These tests
+check what it leaves to a custom integration: the manifest's issue tracker, hacs.json
+against the release we test, that services.yaml, strings.json and icons.json agree,
+and quality_scale.yaml (hassfest reads it only for core integrations). The translation
+files themselves are test_translations.py's.
 """
 
 from __future__ import annotations
@@ -13,8 +17,7 @@ from pathlib import Path
 import re
 from typing import Any
 
-from awesomeversion import AwesomeVersion, AwesomeVersionStrategy
-import homeassistant
+from awesomeversion import AwesomeVersion
 from homeassistant.const import Platform, __version__ as ha_version
 import pytest
 import yaml
@@ -25,46 +28,7 @@ from custom_components.ecocito.const import ISSUE_TRACKER
 
 ROOT = Path(__file__).parent.parent
 COMPONENT = Path(custom_components.ecocito.__file__).parent
-HA_PACKAGE = Path(homeassistant.__file__).parent
-LANGUAGES = ("en", "fr")
 
-MANIFEST_REQUIRED = (
-    "domain",
-    "name",
-    "codeowners",
-    "documentation",
-    "issue_tracker",
-    "version",
-    "integration_type",
-    "iot_class",
-    "requirements",
-    "config_flow",
-)
-IOT_CLASSES = {
-    "assumed_state",
-    "calculated",
-    "cloud_polling",
-    "cloud_push",
-    "local_polling",
-    "local_push",
-}
-INTEGRATION_TYPES = {
-    "device",
-    "entity",
-    "hardware",
-    "helper",
-    "hub",
-    "service",
-    "system",
-    "virtual",
-}
-VERSION_STRATEGIES = [
-    AwesomeVersionStrategy.CALVER,
-    AwesomeVersionStrategy.SEMVER,
-    AwesomeVersionStrategy.SIMPLEVER,
-    AwesomeVersionStrategy.BUILDVER,
-    AwesomeVersionStrategy.PEP440,
-]
 HACS_KEYS = {
     "name",
     "content_in_root",
@@ -139,9 +103,6 @@ QUALITY_SCALE_RULES = {
 }
 """Every rule of Home Assistant's integration quality scale (2026.11), by tier."""
 
-REFERENCE = re.compile(r"\[%key:([^%]+)%\]")
-KEY = re.compile(r"^[a-z0-9_-]+$")
-
 
 def _json(path: Path) -> Any:
     return json.loads(path.read_text(encoding="utf-8"))
@@ -149,16 +110,6 @@ def _json(path: Path) -> Any:
 
 def _yaml(path: Path) -> Any:
     return yaml.safe_load(path.read_text(encoding="utf-8"))
-
-
-def _leaves(tree: Any, prefix: str = "") -> dict[str, Any]:
-    """Flatten a JSON tree to {"a::b::c": value} (the form `[%key:…%]` uses)."""
-    if not isinstance(tree, dict):
-        return {prefix: tree}
-    flat: dict[str, Any] = {}
-    for key, value in tree.items():
-        flat.update(_leaves(value, f"{prefix}::{key}" if prefix else key))
-    return flat
 
 
 MANIFEST = _json(COMPONENT / "manifest.json")
@@ -170,49 +121,9 @@ ICONS = _json(COMPONENT / "icons.json")
 # -- manifest.json ------------------------------------------------------------------
 
 
-def test_manifest_key_order() -> None:
-    """hassfest: `domain`, `name`, then the other keys in alphabetical order."""
-    keys = list(MANIFEST)
-    expected = ["domain", "name", *sorted(k for k in keys if k not in ("domain", "name"))]
-    assert keys == expected, f"manifest.json keys must be ordered {expected}"
-
-
-@pytest.mark.parametrize("key", MANIFEST_REQUIRED)
-def test_manifest_has_required_key(key: str) -> None:
-    assert key in MANIFEST, f"manifest.json lacks {key!r}"
-
-
-def test_manifest_values() -> None:
-    """The values hassfest checks, and the ones HACS shows."""
-    problems = []
-    if MANIFEST.get("domain") != COMPONENT.name:
-        problems.append(f"domain must be the folder's name, {COMPONENT.name!r}")
-    if not MANIFEST.get("codeowners") or not all(
-        owner.startswith("@") for owner in MANIFEST["codeowners"]
-    ):
-        problems.append("codeowners must list GitHub handles starting with @")
-    problems.extend(
-        f"{key} must be an https:// URL"
-        for key in ("documentation", "issue_tracker")
-        if not str(MANIFEST.get(key, "")).startswith("https://")
-    )
-    if MANIFEST.get("issue_tracker") != ISSUE_TRACKER:
-        problems.append("issue_tracker must be const.ISSUE_TRACKER (the repair issue links to it)")
-    if MANIFEST.get("iot_class") not in IOT_CLASSES:
-        problems.append(f"iot_class must be one of {sorted(IOT_CLASSES)}")
-    if MANIFEST.get("integration_type") not in INTEGRATION_TYPES:
-        problems.append(f"integration_type must be one of {sorted(INTEGRATION_TYPES)}")
-    if MANIFEST.get("config_flow") is not True or not (COMPONENT / "config_flow.py").is_file():
-        problems.append("config_flow must be true, with a config_flow.py")
-    if not isinstance(MANIFEST.get("requirements"), list):
-        problems.append("requirements must be a list (empty: the library ships in api/)")
-    assert not problems, "manifest.json: " + "; ".join(problems)
-
-
-def test_manifest_version_parses() -> None:
-    """A custom integration's version must parse as HACS and the loader read it."""
-    version = AwesomeVersion(MANIFEST["version"], ensure_strategy=VERSION_STRATEGIES)
-    assert version.strategy is not AwesomeVersionStrategy.UNKNOWN
+def test_manifest_issue_tracker() -> None:
+    """The repair issue links to const.ISSUE_TRACKER: the manifest's must be the same."""
+    assert MANIFEST.get("issue_tracker") == ISSUE_TRACKER
 
 
 # -- hacs.json ------------------------------------------------------------------------
@@ -233,69 +144,12 @@ def test_hacs_json() -> None:
     )
 
 
-# -- strings.json and the translations --------------------------------------------------
-
-
-def _resolvable(reference: str) -> bool:
-    """Whether `[%key:reference%]` names a string Home Assistant's translations hold."""
-    kind, _, path = reference.partition("::")
-    if kind == "common":
-        tree: Any = _json(HA_PACKAGE / "strings.json")["common"]
-    elif kind == "component":
-        domain, _, path = path.partition("::")
-        if domain == COMPONENT.name:
-            tree = STRINGS
-        else:
-            translations = HA_PACKAGE / "components" / domain / "translations" / "en.json"
-            if not translations.is_file():
-                return False
-            tree = _json(translations)
-    else:
-        return False
-    return isinstance(_leaves(tree).get(path), str)
-
-
-def test_references_resolve() -> None:
-    """Every `[%key:…%]` of strings.json names an existing string."""
-    broken = [
-        f"{where} -> {reference}"
-        for where, value in _leaves(STRINGS).items()
-        if isinstance(value, str)
-        for reference in REFERENCE.findall(value)
-        if not _resolvable(reference)
-    ]
-    assert not broken, "unresolvable references in strings.json:\n" + "\n".join(broken)
-
-
-def test_keys_are_lowercase() -> None:
-    """hassfest: translation keys are lowercase letters, digits, `_` and `-`."""
-    bad = [path for path in _leaves(STRINGS) if not all(KEY.match(p) for p in path.split("::"))]
-    assert not bad, f"keys hassfest refuses in strings.json: {bad}"
-
-
-@pytest.mark.parametrize("language", LANGUAGES)
-def test_translation_has_every_key(language: str) -> None:
-    """translations/<language>.json has exactly strings.json's keys."""
-    expected = set(_leaves(STRINGS))
-    actual = set(_leaves(_json(COMPONENT / "translations" / f"{language}.json")))
-    assert not expected - actual, f"{language}.json lacks {sorted(expected - actual)}"
-    assert not actual - expected, f"{language}.json has extra {sorted(actual - expected)}"
-
-
-@pytest.mark.parametrize("language", LANGUAGES)
-def test_translation_has_no_reference(language: str) -> None:
-    """Translations are what users read: references are resolved in them."""
-    leaves = _leaves(_json(COMPONENT / "translations" / f"{language}.json"))
-    left = [path for path, value in leaves.items() if REFERENCE.search(str(value))]
-    assert not left, f"{language}.json still has references at {left}"
-
-
 # -- services.yaml ----------------------------------------------------------------------
 
 
 @pytest.mark.parametrize("service", sorted(SERVICES))
 def test_service_is_translated(service: str) -> None:
-    """hassfest: each action has a name and a description, and so does each field."""
+    """Each action has a name and a description, and so does each field."""
     strings = STRINGS.get("services", {}).get(service)
     assert strings, f"strings.json has no services::{service}"
     for key in ("name", "description"):

@@ -558,7 +558,7 @@ async def test_association_wizard(sim: PortalSimulator, browser: aiohttp.ClientS
     assert "déjà été utilisée" in await post("Cle", CleActivation=USED_KEY)
 
 
-def test_scenarios_are_deterministic_and_fast() -> None:
+def test_scenarios_are_deterministic() -> None:
     first = build_scenario("demo", today=TODAY)
     again = build_scenario("demo", today=TODAY)
     assert (
@@ -571,9 +571,7 @@ def test_scenarios_are_deterministic_and_fast() -> None:
     empty = build_scenario("empty", today=TODAY)
     assert [a.pickups for a in empty.linked_accounts("vide@example.fr")] == [[]]
 
-    started = time.perf_counter()
     large = build_scenario("large", today=TODAY)
-    assert time.perf_counter() - started < 1.0
     accounts = large.linked_accounts("grand@example.fr")
     assert [a.id for a in accounts] == list(LARGE_ACCOUNT_IDS)
     assert all(3 <= len(a.waste_types) <= 5 for a in accounts)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from email.utils import format_datetime
 from typing import Any
 
@@ -26,6 +26,7 @@ from custom_components.ecocito.api import (
 )
 from custom_components.ecocito.api.client import DEFAULT_RETRY_AFTER, _retry_after_seconds
 
+from .helpers import this_year
 from .portal import Fault, FaultKind, PortalSimulator
 from .portal.scenarios import DEMO_LOGIN, DEMO_MAIN_ACCOUNT_ID, DEMO_PASSWORD
 
@@ -33,11 +34,6 @@ LOGIN = portal.PATH_LOGIN
 HOME = portal.PATH_HOME
 PICKUPS = portal.PATH_PICKUPS
 LOGOUT = portal.PATH_LOGOUT
-
-
-def year() -> tuple[date, date]:
-    today = datetime.now(UTC).date()
-    return date(today.year, 1, 1), today
 
 
 # --- Redirects ------------------------------------------------------------------
@@ -112,7 +108,7 @@ async def test_ignored_skip_with_a_wrong_total_stops_at_the_repeated_page(
     simulator.add_fault(Fault(FaultKind.IGNORE_SKIP, PICKUPS))
 
     with pytest.raises(PortalChangedError, match="same page twice"):
-        await client.get_pickups(DEMO_MAIN_ACCOUNT_ID, 15, *year())
+        await client.get_pickups(DEMO_MAIN_ACCOUNT_ID, 15, *this_year())
 
     assert simulator.count(PICKUPS) == 2
 
@@ -127,7 +123,7 @@ async def test_pages_are_bounded(
     simulator.reset_requests()
 
     with pytest.raises(PortalChangedError, match="more than 3 pages"):
-        await client.get_pickups(DEMO_MAIN_ACCOUNT_ID, 15, *year())
+        await client.get_pickups(DEMO_MAIN_ACCOUNT_ID, 15, *this_year())
 
     assert simulator.count(PICKUPS) == 3
 
@@ -162,7 +158,7 @@ async def test_large_page_is_parsed_off_the_event_loop(
     simulator.add_fault(Fault(FaultKind.HUGE_BODY, PICKUPS, count=1, size=2 * 2**20))
 
     assert (await client.get_accounts()).accounts
-    assert await client.get_pickups(DEMO_MAIN_ACCOUNT_ID, 15, *year())
+    assert await client.get_pickups(DEMO_MAIN_ACCOUNT_ID, 15, *this_year())
 
     assert in_threads == ["parse_html", "loads"]  # the home page, the pickups
 
@@ -188,7 +184,7 @@ async def test_too_deeply_nested_json_is_a_portal_change(
     simulator.add_fault(Fault(FaultKind.DEEP_NESTING, PICKUPS, count=1, depth=100_000))
 
     with pytest.raises(PortalChangedError, match="nested too deeply"):
-        await client.get_pickups(DEMO_MAIN_ACCOUNT_ID, 15, *year())
+        await client.get_pickups(DEMO_MAIN_ACCOUNT_ID, 15, *this_year())
 
 
 # --- Retry-After ----------------------------------------------------------------
@@ -236,7 +232,7 @@ async def test_logout_during_a_read_stops_it_without_logging_in_again(
 ) -> None:
     await client.login()
     simulator.latency = 0.05
-    reading = asyncio.create_task(client.get_account_data(DEMO_MAIN_ACCOUNT_ID, *year()))
+    reading = asyncio.create_task(client.get_account_data(DEMO_MAIN_ACCOUNT_ID, *this_year()))
     await asyncio.sleep(0.08)  # the read is under way
 
     await client.logout()

@@ -18,7 +18,16 @@ from .errors import (
     UnknownAccountError,
     UnknownCommuneError,
 )
-from .models import Account, AccountData, AccountList, Commune, Pickup, Visit, WasteType
+from .models import (
+    Account,
+    AccountData,
+    AccountList,
+    Commune,
+    MonthlyCount,
+    Pickup,
+    Visit,
+    WasteType,
+)
 
 __all__ = [
     "Account",
@@ -34,6 +43,7 @@ __all__ = [
     "KeyAlreadyUsedError",
     "KeyOtherCommuneError",
     "LinkError",
+    "MonthlyCount",
     "Pickup",
     "PortalChangedError",
     "PortalConnectionError",

@@ -57,6 +57,17 @@ class Visit:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class MonthlyCount:
+    """How many times an account's badge opened a borne of one waste type in a month."""
+
+    year: int
+    month: int
+    """1 to 12."""
+    count: int
+    """0 when the portal lists the month with no drop-off, or leaves it out."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class Commune:
     """A commune the association wizard offers."""
 

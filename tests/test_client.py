@@ -475,10 +475,67 @@ async def test_borne_drop_offs_per_type_and_month(
     assert {record.account_id for record in stats} == {BORNES_ACCOUNT_ID}
     assert simulator.count(SWITCH, "POST") == 2
     assert len(simulator.requests) == 4 + 2 * 2  # switch + collection page, twice
+
+
+@pytest.mark.parametrize("scenario", ["bornes"])
+async def test_account_data_with_borne_years(
+    http_session: aiohttp.ClientSession, simulator: PortalSimulator
+) -> None:
+    """In the full read's switch: per year one request for all types, then one per type."""
+    client = EcocitoClient(http_session, simulator.base_url, BORNES_LOGIN, BORNES_PASSWORD)
+    this = datetime.now(PORTAL_TZ).year
+    await client.login()
+    simulator.reset_requests()
+
     data = await client.get_account_data(
-        BORNES_ACCOUNT_ID, date(this - 1, 1, 1), datetime.now(PORTAL_TZ).date()
+        BORNES_ACCOUNT_ID,
+        date(this - 1, 1, 1),
+        datetime.now(PORTAL_TZ).date(),
+        borne_years=[this, this - 1],
     )
-    assert data.pickups == ()
+
+    assert (data.pickups, data.visits) == ((), ())
+    assert data.borne_drop_offs == {
+        type_id: portal_drop_offs(simulator, BORNES_ACCOUNT_ID, type_id, this - 1)
+        + portal_drop_offs(simulator, BORNES_ACCOUNT_ID, type_id, this)
+        for type_id in BORNES_WASTE_TYPES
+    }
+    stats = [record.query for record in simulator.requests if record.path == DROP_OFFS]
+    assert [(query["dateDebut"][:4], query["idMatiere"]) for query in stats] == [
+        (str(year), type_id) for year in (this - 1, this) for type_id in ("-1", "1", "2", "5")
+    ]
+    assert simulator.count(SWITCH, "POST") == 1
+
+
+async def test_account_data_without_bornes_costs_one_request_a_year(
+    client: EcocitoClient, simulator: PortalSimulator
+) -> None:
+    """A year without any opening is not read type by type; no year at all, no request."""
+    this = datetime.now(PORTAL_TZ).year
+    start, end = this_year()
+    zeros = tuple(MonthlyCount(year=this - 3, month=m, count=0) for m in range(1, 13))
+
+    plain = await client.get_account_data(DEMO_SECOND_ACCOUNT_ID, start, end)
+    assert plain.borne_drop_offs == {}
+    assert simulator.count(DROP_OFFS) == 0
+    main = await client.get_account_data(DEMO_MAIN_ACCOUNT_ID, start, end, borne_years=[this])
+    assert main.borne_drop_offs == {}
+    assert simulator.count(DROP_OFFS) == 1
+    simulator.reset_requests()
+    second = await client.get_account_data(
+        DEMO_SECOND_ACCOUNT_ID, start, end, borne_years=[this - 3, this]
+    )
+
+    assert second.borne_drop_offs == {
+        type_id: zeros + portal_drop_offs(simulator, DEMO_SECOND_ACCOUNT_ID, type_id, this)
+        for type_id in (15, 16)
+    }
+    assert any(month.count for month in second.borne_drop_offs[16])
+    assert [
+        (record.query["dateDebut"][:4], record.query["idMatiere"])
+        for record in simulator.requests
+        if record.path == DROP_OFFS
+    ] == [(str(this - 3), "-1"), (str(this), "-1"), (str(this), "15"), (str(this), "16")]
 
 
 async def test_borne_drop_offs_listed_at_zero_or_none(

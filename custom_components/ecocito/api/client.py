@@ -260,8 +260,15 @@ class EcocitoClient:
     # --- Account data -------------------------------------------------------
 
     @_fingerprinted
-    async def get_account_data(self, account_id: int, start: date, end: date) -> AccountData:
-        """Return an account's waste types, pickups and visits between two dates."""
+    async def get_account_data(
+        self, account_id: int, start: date, end: date, *, borne_years: Iterable[int] = ()
+    ) -> AccountData:
+        """Return an account's waste types, pickups and visits between two dates.
+
+        With ``borne_years``, also its borne openings of those years per waste type,
+        in the same account switch: per year one request for all types together (-1),
+        and one more per waste type only when that year counts an opening.
+        """
         async with self._lock:
             account, page = await self._switch(account_id)
             waste_types = parse_waste_types(page)
@@ -269,11 +276,13 @@ class EcocitoClient:
             for waste_type in waste_types:
                 pickups.extend(await self._pickups(account_id, waste_type.id, start, end))
             visits = await self._visits(account_id, start, end)
+            bornes = await self._bornes(account_id, [t.id for t in waste_types], borne_years)
         return AccountData(
             account=account,
             waste_types=waste_types,
             pickups=tuple(sorted(pickups, key=lambda pickup: pickup.date)),
             visits=visits,
+            borne_drop_offs=bornes,
         )
 
     @_fingerprinted
@@ -494,6 +503,27 @@ class EcocitoClient:
         }
         payload = await self._with_session(partial(self._get_json, path, query), account_id)
         return parse_monthly_counts(payload, year, path)
+
+    async def _bornes(
+        self, account_id: int, waste_type_ids: list[int], years: Iterable[int]
+    ) -> dict[int, tuple[MonthlyCount, ...]]:
+        """Read the borne openings of some waste types and years, sparing the empty ones.
+
+        Per year, one request for all types together; only when that counts an opening,
+        one more per waste type. Empty when no year counts any opening.
+        """
+        counts: dict[int, list[MonthlyCount]] = {type_id: [] for type_id in waste_type_ids}
+        found = False
+        for year in sorted(set(years)):
+            total = await self._borne_drop_offs(account_id, portal.ALL_WASTE_TYPES, year)
+            if not any(month.count for month in total):
+                for months in counts.values():
+                    months.extend(total)  # twelve zeros
+                continue
+            found = True
+            for type_id, months in counts.items():
+                months.extend(await self._borne_drop_offs(account_id, type_id, year))
+        return {type_id: tuple(months) for type_id, months in counts.items()} if found else {}
 
     async def _rows(
         self, path: str, account_id: int, waste_type_id: int, start: date, end: date

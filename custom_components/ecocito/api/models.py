@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
     from datetime import datetime
 
 
@@ -89,3 +90,8 @@ class AccountData:
     waste_types: tuple[WasteType, ...]
     pickups: tuple[Pickup, ...]
     visits: tuple[Visit, ...]
+    borne_drop_offs: Mapping[int, tuple[MonthlyCount, ...]] = field(default_factory=dict)
+    """Borne openings per waste type id: twelve months per year asked for, oldest first.
+
+    Empty when no year was asked for, or when the account had no opening in any of them.
+    """

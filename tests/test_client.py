@@ -19,6 +19,7 @@ from custom_components.ecocito.api import (
     InvalidPortalError,
     KeyAlreadyUsedError,
     KeyOtherCommuneError,
+    MonthlyCount,
     PortalChangedError,
     PortalConnectionError,
     PortalUserInfoError,
@@ -34,6 +35,10 @@ from custom_components.ecocito.api.parsing import PORTAL_TZ
 from .helpers import this_year
 from .portal import Fault, FaultKind, PortalSimulator
 from .portal.scenarios import (
+    BORNES_ACCOUNT_ID,
+    BORNES_LOGIN,
+    BORNES_PASSWORD,
+    BORNES_WASTE_TYPES,
     DEMO_ACCOUNT_IDS,
     DEMO_LINKABLE_ACCOUNT_ID,
     DEMO_LINKABLE_COMMUNE_ID,
@@ -55,6 +60,7 @@ SWITCH = "/Usager/Profil/ChangerCompte"
 COLLECTION = "/Usager/Collecte"
 PICKUPS = "/Usager/Collecte/GetCollecte"
 VISITS = "/Usager/Apport/GetApport"
+DROP_OFFS = "/Usager/Json/ObtenirStatistiqueApportPAVMensuel"
 DEMO_ACCOUNTS = (
     Account(id=DEMO_MAIN_ACCOUNT_ID, label=DEMO_MAIN_LABEL),
     Account(id=DEMO_SECOND_ACCOUNT_ID, label=DEMO_SECOND_LABEL),
@@ -409,6 +415,192 @@ async def test_unlinked_account(client: EcocitoClient, simulator: PortalSimulato
     assert err.value.account_id == DEMO_SECOND_ACCOUNT_ID
     assert err.value.message == "Ce compte n'est pas associé à votre identifiant."
     assert (await client.get_accounts()).accounts == DEMO_ACCOUNTS[:1]
+
+
+# --- Borne drop-offs ---------------------------------------------------------------
+
+
+def portal_drop_offs(
+    sim: PortalSimulator, account_id: int, type_id: int, year: int
+) -> tuple[MonthlyCount, ...]:
+    """What the simulator holds: the year's twelve months, counted from its drop-offs."""
+    months = [
+        drop_off.when.month
+        for drop_off in sim.state.get_account(account_id).drop_offs
+        if drop_off.type_id == type_id and drop_off.when.year == year
+    ]
+    return tuple(
+        MonthlyCount(year=year, month=month, count=months.count(month)) for month in range(1, 13)
+    )
+
+
+@pytest.mark.parametrize("scenario", ["bornes"])
+async def test_borne_drop_offs_per_type_and_month(
+    http_session: aiohttp.ClientSession, simulator: PortalSimulator
+) -> None:
+    """A flat with no bin: its openings per type and month, months left out counting 0."""
+    client = EcocitoClient(http_session, simulator.base_url, BORNES_LOGIN, BORNES_PASSWORD)
+    this = datetime.now(PORTAL_TZ).year
+    await client.login()
+    simulator.reset_requests()
+
+    last_year = await client.get_borne_drop_offs(BORNES_ACCOUNT_ID, 1, this - 1)
+    both = await client.get_borne_drop_offs_of_types(BORNES_ACCOUNT_ID, [1, 2, 5], this)
+
+    assert last_year == portal_drop_offs(simulator, BORNES_ACCOUNT_ID, 1, this - 1)
+    assert [month.count for month in last_year if month.month != 8] == [
+        month.count for month in last_year if month.count
+    ]  # every month but August (away) has openings
+    assert last_year[7] == MonthlyCount(year=this - 1, month=8, count=0)
+    assert both == {
+        type_id: portal_drop_offs(simulator, BORNES_ACCOUNT_ID, type_id, this)
+        for type_id in BORNES_WASTE_TYPES
+    }
+    assert sum(month.count for month in both[1]) > sum(month.count for month in both[2]) > 0
+    assert both[5] == tuple(MonthlyCount(year=this, month=m, count=0) for m in range(1, 13))
+    # Each call switches once, then one request per waste type and year.
+    stats = [record for record in simulator.requests if record.path == DROP_OFFS]
+    assert [record.query for record in stats] == [
+        {
+            "dateDebut": f"{year}-01-01T00:00:00.000Z",
+            "dateFin": f"{year}-12-31T23:59:59.999Z",
+            "idMatiere": str(type_id),
+        }
+        for year, type_id in ((this - 1, 1), (this, 1), (this, 2), (this, 5))
+    ]
+    assert {record.account_id for record in stats} == {BORNES_ACCOUNT_ID}
+    assert simulator.count(SWITCH, "POST") == 2
+    assert len(simulator.requests) == 4 + 2 * 2  # switch + collection page, twice
+
+
+@pytest.mark.parametrize("scenario", ["bornes"])
+async def test_account_data_with_borne_years(
+    http_session: aiohttp.ClientSession, simulator: PortalSimulator
+) -> None:
+    """In the full read's switch: per year one request for all types, then one per type."""
+    client = EcocitoClient(http_session, simulator.base_url, BORNES_LOGIN, BORNES_PASSWORD)
+    this = datetime.now(PORTAL_TZ).year
+    await client.login()
+    simulator.reset_requests()
+
+    data = await client.get_account_data(
+        BORNES_ACCOUNT_ID,
+        date(this - 1, 1, 1),
+        datetime.now(PORTAL_TZ).date(),
+        borne_years=[this, this - 1],
+    )
+
+    assert (data.pickups, data.visits) == ((), ())
+    assert data.borne_drop_offs == {
+        type_id: portal_drop_offs(simulator, BORNES_ACCOUNT_ID, type_id, this - 1)
+        + portal_drop_offs(simulator, BORNES_ACCOUNT_ID, type_id, this)
+        for type_id in BORNES_WASTE_TYPES
+    }
+    stats = [record.query for record in simulator.requests if record.path == DROP_OFFS]
+    assert [(query["dateDebut"][:4], query["idMatiere"]) for query in stats] == [
+        (str(year), type_id) for year in (this - 1, this) for type_id in ("-1", "1", "2", "5")
+    ]
+    assert simulator.count(SWITCH, "POST") == 1
+
+
+async def test_account_data_without_bornes_costs_one_request_a_year(
+    client: EcocitoClient, simulator: PortalSimulator
+) -> None:
+    """A year without any opening is not read type by type; no year at all, no request."""
+    this = datetime.now(PORTAL_TZ).year
+    start, end = this_year()
+    zeros = tuple(MonthlyCount(year=this - 3, month=m, count=0) for m in range(1, 13))
+
+    plain = await client.get_account_data(DEMO_SECOND_ACCOUNT_ID, start, end)
+    assert plain.borne_drop_offs == {}
+    assert simulator.count(DROP_OFFS) == 0
+    main = await client.get_account_data(DEMO_MAIN_ACCOUNT_ID, start, end, borne_years=[this])
+    assert main.borne_drop_offs == {}
+    assert simulator.count(DROP_OFFS) == 1
+    simulator.reset_requests()
+    second = await client.get_account_data(
+        DEMO_SECOND_ACCOUNT_ID, start, end, borne_years=[this - 3, this]
+    )
+
+    assert second.borne_drop_offs == {
+        type_id: zeros + portal_drop_offs(simulator, DEMO_SECOND_ACCOUNT_ID, type_id, this)
+        for type_id in (15, 16)
+    }
+    assert any(month.count for month in second.borne_drop_offs[16])
+    assert [
+        (record.query["dateDebut"][:4], record.query["idMatiere"])
+        for record in simulator.requests
+        if record.path == DROP_OFFS
+    ] == [(str(this - 3), "-1"), (str(this), "-1"), (str(this), "15"), (str(this), "16")]
+
+
+async def test_borne_drop_offs_listed_at_zero_or_none(
+    client: EcocitoClient, simulator: PortalSimulator
+) -> None:
+    """The demo lists months without openings at 0; an account without a borne answers []."""
+    this = datetime.now(PORTAL_TZ).year
+    zeros = tuple(MonthlyCount(year=this, month=m, count=0) for m in range(1, 13))
+
+    second = await client.get_borne_drop_offs_of_types(DEMO_SECOND_ACCOUNT_ID, [15, 16], this)
+    main = await client.get_borne_drop_offs(DEMO_MAIN_ACCOUNT_ID, 16, this)
+
+    assert second[16] == portal_drop_offs(simulator, DEMO_SECOND_ACCOUNT_ID, 16, this)
+    assert any(month.count for month in second[16])
+    assert second[15] == zeros
+    assert main == zeros
+    assert simulator.state.get_account(DEMO_MAIN_ACCOUNT_ID).drop_offs == []
+
+
+async def test_borne_drop_offs_after_an_expired_session(
+    client: EcocitoClient, simulator: PortalSimulator
+) -> None:
+    """The usual request path: a new login, the switch again, then the retry."""
+    this = datetime.now(PORTAL_TZ).year
+    await client.get_borne_drop_offs(DEMO_MAIN_ACCOUNT_ID, 16, this)
+    simulator.add_fault(Fault(kind=FaultKind.SESSION_EXPIRED, path=DROP_OFFS, count=1))
+
+    second = await client.get_borne_drop_offs(DEMO_SECOND_ACCOUNT_ID, 16, this)
+
+    assert second == portal_drop_offs(simulator, DEMO_SECOND_ACCOUNT_ID, 16, this)
+    assert simulator.count(LOGIN, "POST") == 2
+    answered = [r for r in simulator.requests if r.path == DROP_OFFS and r.status == 200]
+    assert answered[-1].account_id == DEMO_SECOND_ACCOUNT_ID
+
+
+@pytest.mark.parametrize(
+    ("kind", "error", "what"),
+    [
+        (FaultKind.GARBAGE, PortalChangedError, f"{DROP_OFFS} answered malformed JSON"),
+        (
+            FaultKind.HTML_INSTEAD_OF_JSON,
+            PortalChangedError,
+            f"{DROP_OFFS} answered text/html, not JSON",
+        ),
+        (FaultKind.MARKUP_CHANGED, PortalChangedError, f"{DROP_OFFS}: the answer is not a list"),
+        (FaultKind.SERVER_ERROR, PortalConnectionError, None),
+    ],
+)
+async def test_borne_drop_offs_unexpected_answer(
+    client: EcocitoClient,
+    simulator: PortalSimulator,
+    kind: FaultKind,
+    error: type[Exception],
+    what: str | None,
+) -> None:
+    this = datetime.now(PORTAL_TZ).year
+    await client.login()
+    simulator.add_fault(Fault(kind=kind, path=DROP_OFFS, count=1))
+
+    with pytest.raises(error) as err:
+        await client.get_borne_drop_offs(DEMO_SECOND_ACCOUNT_ID, 16, this)
+
+    if what is not None:
+        assert isinstance(err.value, PortalChangedError)
+        assert err.value.what == what
+        assert [fp["request"] for fp in client.portal_fingerprints] == [f"GET {DROP_OFFS}"]
+    assert await client.get_borne_drop_offs(DEMO_SECOND_ACCOUNT_ID, 16, this) == (
+        portal_drop_offs(simulator, DEMO_SECOND_ACCOUNT_ID, 16, this)
+    )
 
 
 # --- Faults ---------------------------------------------------------------------

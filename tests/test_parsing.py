@@ -10,7 +10,7 @@ import pytest
 from custom_components.ecocito.api import PortalChangedError
 from custom_components.ecocito.api.forms import account_switch_form
 from custom_components.ecocito.api.html import parse_html
-from custom_components.ecocito.api.models import Account, Commune, WasteType
+from custom_components.ecocito.api.models import Account, Commune, MonthlyCount, WasteType
 from custom_components.ecocito.api.parsing import (
     error_messages,
     has_success_alert,
@@ -18,6 +18,7 @@ from custom_components.ecocito.api.parsing import (
     parse_accounts,
     parse_communes,
     parse_local_datetime,
+    parse_monthly_counts,
     parse_number,
     parse_pickup,
     parse_rows,
@@ -311,3 +312,58 @@ def test_communes() -> None:
 def test_communes_changed(payload: object) -> None:
     with pytest.raises(PortalChangedError, match="commune search"):
         parse_communes(payload)
+
+
+def test_monthly_counts() -> None:
+    """Months in any order, missing or at 0, extra keys, the year optional."""
+    counts = parse_monthly_counts(
+        [
+            {"Mois": 3, "Annee": 2026, "Nombre": 4, "Libelle": "Mars"},
+            {"Nombre": 0, "Mois": 1},
+            {"Annee": 2026, "Mois": 12, "Nombre": 1},
+        ],
+        2026,
+        "PAV",
+    )
+
+    assert [(c.month, c.count) for c in counts] == [
+        (1, 0),
+        (2, 0),
+        (3, 4),
+        *((m, 0) for m in range(4, 12)),
+        (12, 1),
+    ]
+    assert counts[2] == MonthlyCount(year=2026, month=3, count=4)
+    assert parse_monthly_counts([], 2025, "PAV") == tuple(
+        MonthlyCount(year=2025, month=m, count=0) for m in range(1, 13)
+    )
+
+
+@pytest.mark.parametrize(
+    ("payload", "what"),
+    [
+        ({"data": []}, "PAV: the answer is not a list"),
+        ([3], "PAV: an item is not an object"),
+        ([{"Mois": 1, "Nombre": "3"}], "PAV: Nombre is missing or not an integer: '3'"),
+        ([{"Mois": 1, "Nombre": 2.5}], "PAV: Nombre is missing or not an integer: 2.5"),
+        ([{"Mois": 1, "Nombre": True}], "PAV: Nombre is missing or not an integer: True"),
+        ([{"Mois": 1}], "PAV: Nombre is missing or not an integer: None"),
+        ([{"Nombre": 1}], "PAV: Mois is missing or not an integer: None"),
+        ([{"Mois": 13, "Nombre": 1}], "PAV: unexpected month 13 counting 1"),
+        ([{"Mois": 0, "Nombre": 1}], "PAV: unexpected month 0 counting 1"),
+        ([{"Mois": 2, "Nombre": -1}], "PAV: unexpected month 2 counting -1"),
+        (
+            [{"Mois": 2, "Nombre": 1}, {"Mois": 2, "Nombre": 0}],
+            "PAV: unexpected month 2 counting 0",
+        ),
+        ([{"Mois": 2, "Annee": 2025, "Nombre": 1}], "PAV: a month of another year than 2026"),
+        (
+            [{"Mois": 2, "Annee": "2026", "Nombre": 1}],
+            "PAV: Annee is missing or not an integer: '2026'",
+        ),
+    ],
+)
+def test_monthly_counts_changed(payload: object, what: str) -> None:
+    with pytest.raises(PortalChangedError) as err:
+        parse_monthly_counts(payload, 2026, "PAV")
+    assert err.value.what == what

@@ -12,7 +12,11 @@ import aiohttp
 import pytest
 
 from .portal import Fault, FaultKind, PortalSimulator, build_scenario
+from .portal.app import GARBAGE_JSON
 from .portal.scenarios import (
+    BORNES_ACCOUNT_ID,
+    BORNES_LOGIN,
+    BORNES_PASSWORD,
     DEMO_LINKABLE_ACCOUNT_ID,
     DEMO_LINKABLE_COMMUNE_ID,
     DEMO_LINKABLE_KEY,
@@ -34,6 +38,7 @@ if TYPE_CHECKING:
 TODAY = date(2026, 11, 26)
 COLLECTE = "/Usager/Collecte/GetCollecte"
 APPORT = "/Usager/Apport/GetApport"
+DROP_OFFS = "/Usager/Json/ObtenirStatistiqueApportPAVMensuel"
 LOGIN_FORM = 'action="/Usager/Profil/Connexion"'
 ERRORS = 'class="validation-summary-errors"'
 
@@ -313,6 +318,87 @@ async def test_pagination_total_count_and_rows(
     )
     assert [(s["Annee"], s["Mois"]) for s in stats] == [(2025, m) for m in range(1, 13)]
     assert all(3 <= s["Nombre"] <= 5 for s in stats)
+
+
+def year_query(year: int, type_id: int) -> dict[str, str]:
+    return {
+        "dateDebut": f"{year}-01-01T00:00:00.000Z",
+        "dateFin": f"{year}-12-31T23:59:59.999Z",
+        "idMatiere": str(type_id),
+    }
+
+
+async def test_borne_drop_offs(sim: PortalSimulator, browser: aiohttp.ClientSession) -> None:
+    """Openings per month from the state: [] without a borne, months at 0 listed."""
+    await login(browser, sim)
+    assert await get_json(browser, sim, DROP_OFFS, year_query(2026, 16)) == []  # main account
+
+    await switch(
+        browser,
+        sim,
+        DEMO_SECOND_ACCOUNT_ID,
+        token_of(await get_text(browser, sim, "/Usager/Accueil")),
+    )
+    packaging = await get_json(browser, sim, DROP_OFFS, year_query(2026, 16))
+    residual = await get_json(browser, sim, DROP_OFFS, year_query(2026, 15))
+
+    held = [d for d in sim.state.get_account(DEMO_SECOND_ACCOUNT_ID).drop_offs if d.type_id == 16]
+    assert [(s["Annee"], s["Mois"]) for s in packaging] == [(2026, m) for m in range(1, 13)]
+    assert [s["Nombre"] for s in packaging] == [
+        sum(1 for d in held if (d.when.year, d.when.month) == (2026, m)) for m in range(1, 13)
+    ]
+    assert packaging[6]["Nombre"] > 0 == packaging[5]["Nombre"]  # July (holidays), not June
+    assert [s["Nombre"] for s in residual] == [0] * 12
+
+    async with browser.post(
+        f"{sim.base_url}/_sim/accounts/{DEMO_SECOND_ACCOUNT_ID}/drop_offs",
+        json={"type_id": 15, "date": "2026-03-04T18:30:00"},
+    ) as response:
+        assert response.status == 200
+    async with browser.post(
+        f"{sim.base_url}/_sim/accounts/{DEMO_SECOND_ACCOUNT_ID}/drop_offs",
+        json={"type_id": 99, "date": "2026-03-04T18:30:00"},
+    ) as response:
+        assert response.status == 400  # not one of the account's waste types
+    residual = await get_json(browser, sim, DROP_OFFS, year_query(2026, 15))
+    assert [s["Nombre"] for s in residual] == [0, 0, 1] + [0] * 9
+    async with browser.get(
+        f"{sim.base_url}/_sim/accounts/{DEMO_SECOND_ACCOUNT_ID}/years"
+    ) as response:
+        assert (await response.json())["2026"]["drop_offs"]["15"] == {"3": 1}
+
+    sim.add_fault(Fault(kind=FaultKind.GARBAGE, path=DROP_OFFS, count=1))
+    async with browser.get(f"{sim.base_url}{DROP_OFFS}", params=year_query(2026, 15)) as response:
+        assert await response.text() == GARBAGE_JSON
+    sim.add_fault(Fault(kind=FaultKind.MARKUP_CHANGED, path=DROP_OFFS, count=1))
+    changed = await get_json(browser, sim, DROP_OFFS, year_query(2026, 15))
+    assert changed == {"items": residual}
+
+
+async def test_bornes_scenario(browser: aiohttp.ClientSession, socket_enabled: None) -> None:
+    """A flat with no bin: only borne openings, this year and last, months at 0 left out."""
+    state = build_scenario("bornes", today=TODAY)
+    assert build_scenario("bornes", today=TODAY).accounts == state.accounts
+    account = state.get_account(BORNES_ACCOUNT_ID)
+    assert (account.pickups, account.visits) == ([], [])
+    assert {d.type_id for d in account.drop_offs} == {1, 2}
+    assert account.drop_offs[0].when.date() >= date(2025, 1, 1)
+    assert account.drop_offs[-1].when.date() <= TODAY
+    assert {d.when.year for d in account.drop_offs} == {2025, 2026}
+
+    sim = PortalSimulator(state)
+    await sim.start(host="127.0.0.1", port=0)
+    try:
+        await login(browser, sim, BORNES_LOGIN, BORNES_PASSWORD)
+        last_year = await get_json(browser, sim, DROP_OFFS, year_query(2025, 1))
+        glass = await get_json(browser, sim, DROP_OFFS, year_query(2026, 5))
+        pickups = await get_json(browser, sim, COLLECTE, data_query(date(2025, 1, 1), TODAY))
+    finally:
+        await sim.stop()
+    assert [s["Mois"] for s in last_year] == [m for m in range(1, 13) if m != 8]
+    assert all(s["Nombre"] > 0 and s["Annee"] == 2025 for s in last_year)
+    assert glass == []
+    assert pickups["data"] == []
 
 
 async def test_faults(sim: PortalSimulator, browser: aiohttp.ClientSession) -> None:

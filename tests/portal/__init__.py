@@ -7,6 +7,9 @@ from __future__ import annotations
 
 from .app import Fault, FaultKind, PortalSimulator, RequestRecord
 from .scenarios import (
+    BORNES_ACCOUNT_ID,
+    BORNES_LOGIN,
+    BORNES_PASSWORD,
     DEMO_ACCOUNT_IDS,
     DEMO_LINKABLE_ACCOUNT_ID,
     DEMO_LINKABLE_COMMUNE,
@@ -29,9 +32,12 @@ from .scenarios import (
     USED_KEY,
     build_scenario,
 )
-from .state import Account, Commune, Login, Pickup, PortalState, Visit
+from .state import Account, Commune, DropOff, Login, Pickup, PortalState, Visit
 
 __all__ = [
+    "BORNES_ACCOUNT_ID",
+    "BORNES_LOGIN",
+    "BORNES_PASSWORD",
     "DEMO_ACCOUNT_IDS",
     "DEMO_LINKABLE_ACCOUNT_ID",
     "DEMO_LINKABLE_COMMUNE",
@@ -54,6 +60,7 @@ __all__ = [
     "USED_KEY",
     "Account",
     "Commune",
+    "DropOff",
     "Fault",
     "FaultKind",
     "Login",

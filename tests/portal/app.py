@@ -46,8 +46,8 @@ HOME_PATH = "/Usager/Accueil"
 COLLECTE_JSON = "/Usager/Collecte/GetCollecte"
 APPORT_JSON = "/Usager/Apport/GetApport"
 STATS_PICKUPS = "/Usager/Json/ObtenirStatistiqueLeveesMensuel"
-STATS_VISITS = "/Usager/Json/ObtenirStatistiqueApportPAVMensuel"
-DATA_JSON_PATHS = frozenset({COLLECTE_JSON, APPORT_JSON, STATS_PICKUPS, STATS_VISITS})
+STATS_DROP_OFFS = "/Usager/Json/ObtenirStatistiqueApportPAVMensuel"
+DATA_JSON_PATHS = frozenset({COLLECTE_JSON, APPORT_JSON, STATS_PICKUPS, STATS_DROP_OFFS})
 
 ERROR_BAD_LOGIN = "Identifiant ou mot de passe incorrect."
 ERROR_NOT_LINKED = "Ce compte n'est pas associé à votre identifiant."
@@ -427,7 +427,7 @@ class PortalSimulator:
                 get("/Usager/Apport", self._apport_page),
                 get(APPORT_JSON, self._get_apport),
                 get(STATS_PICKUPS, self._stats_pickups),
-                get(STATS_VISITS, self._stats_visits),
+                get(STATS_DROP_OFFS, self._stats_drop_offs),
                 get(pages.WIZARD_PATH, self._wizard_start),
                 get(names.search_path, self._search_communes),
                 post(names.wizard_commune_path, self._wizard_commune),
@@ -714,30 +714,42 @@ class PortalSimulator:
         )
         return _json(request, _data_page(request, _kept(request, rows), query))
 
-    async def _stats(self, request: web.Request, session: Session, pickups: bool) -> web.Response:
+    @staticmethod
+    def _stats_query(request: web.Request) -> DataQuery | web.Response:
         try:
-            query = parse_query(request.query)
+            return parse_query(request.query)
         except QueryError as err:
             return _html(pages.error_page(400) + f"<!-- {err} -->", status=400)
-        account = self._active_account(session)
-        moments: list[datetime] = []
-        if account and pickups:
-            moments = [
-                p.when
-                for p in account.pickups
-                if query.type_id in (-1, p.type_id) and self.state.is_published(p)
-            ]
-        elif account:
-            moments = [v.when for v in account.visits]
-        return _json(request, monthly_counts(moments, query.start, query.end))
 
     @_authenticated
     async def _stats_pickups(self, request: web.Request, session: Session) -> web.Response:
-        return await self._stats(request, session, pickups=True)
+        query = self._stats_query(request)
+        if isinstance(query, web.Response):
+            return query
+        account = self._active_account(session)
+        moments = [
+            p.when
+            for p in (account.pickups if account else [])
+            if query.type_id in (-1, p.type_id) and self.state.is_published(p)
+        ]
+        return _json(request, monthly_counts(moments, query.start, query.end))
 
     @_authenticated
-    async def _stats_visits(self, request: web.Request, session: Session) -> web.Response:
-        return await self._stats(request, session, pickups=False)
+    async def _stats_drop_offs(self, request: web.Request, session: Session) -> web.Response:
+        """Borne openings per month; ``[]`` for an account that has no borne."""
+        query = self._stats_query(request)
+        if isinstance(query, web.Response):
+            return query
+        account = self._active_account(session)
+        if account is None or not account.drop_offs:
+            return _json(request, [])
+        moments = [d.when for d in account.drop_offs if query.type_id in (-1, d.type_id)]
+        return _json(
+            request,
+            monthly_counts(
+                moments, query.start, query.end, skip_empty=self.state.stats_skip_empty_months
+            ),
+        )
 
     # -- association wizard (modelled) ----------------------------------------
 
@@ -822,6 +834,7 @@ class PortalSimulator:
             web.post("/_sim/accounts/{id}/unlink", self._admin_unlink),
             web.post("/_sim/accounts/{id}/pickups", self._admin_add_pickup),
             web.post("/_sim/accounts/{id}/visits", self._admin_add_visit),
+            web.post("/_sim/accounts/{id}/drop_offs", self._admin_add_drop_off),
         ]
 
     async def _admin_state(self, request: web.Request) -> web.Response:
@@ -850,6 +863,7 @@ class PortalSimulator:
                         "waste_types": {str(k): v for k, v in a.waste_types.items()},
                         "pickups": len(a.pickups),
                         "visits": len(a.visits),
+                        "drop_offs": len(a.drop_offs),
                     }
                     for a in state.accounts.values()
                 ],
@@ -865,7 +879,7 @@ class PortalSimulator:
         )
 
     async def _admin_years(self, request: web.Request) -> web.Response:
-        """One account's figures per year (portal time): each waste type's pickups, visits."""
+        """One account's figures per year (portal time): pickups per type, visits, drop-offs."""
         try:
             account = self.state.get_account(_path_id(request))
         except KeyError as err:
@@ -873,7 +887,7 @@ class PortalSimulator:
         years: dict[str, dict[str, Any]] = {}
 
         def year_of(when: datetime) -> dict[str, Any]:
-            empty = {"pickups": {}, "visits": {"count": 0, "last": None}}
+            empty = {"pickups": {}, "visits": {"count": 0, "last": None}, "drop_offs": {}}
             return years.setdefault(str(when.year), empty)
 
         for pickup in account.pickups:  # oldest first: "last" ends on the latest
@@ -888,6 +902,10 @@ class PortalSimulator:
             figures = year_of(visit.when)["visits"]
             figures["count"] += 1
             figures["last"] = visit.when.isoformat()
+        for drop_off in account.drop_offs:
+            months = year_of(drop_off.when)["drop_offs"].setdefault(str(drop_off.type_id), {})
+            month = str(drop_off.when.month)
+            months[month] = months.get(month, 0) + 1
         return web.json_response(years)
 
     async def _admin_requests(self, request: web.Request) -> web.Response:
@@ -1016,6 +1034,22 @@ class PortalSimulator:
         except ValueError as err:
             raise _bad_request(str(err)) from err
         return web.json_response({"id": pickup.id})
+
+    async def _admin_add_drop_off(self, request: web.Request) -> web.Response:
+        account_id = _path_id(request)
+        body = await _admin_body(request)
+        try:
+            type_id = int(body["type_id"])
+            when = datetime.fromisoformat(body["date"])
+        except (KeyError, ValueError, TypeError) as err:
+            raise _bad_request(f"bad drop-off: {err!r}") from err
+        try:
+            self.state.add_drop_off(account_id, type_id, when)
+        except KeyError as err:
+            raise _not_found(str(err)) from err
+        except ValueError as err:
+            raise _bad_request(str(err)) from err
+        return web.json_response({"drop_offs": len(self.state.get_account(account_id).drop_offs)})
 
     async def _admin_add_visit(self, request: web.Request) -> web.Response:
         account_id = _path_id(request)

@@ -158,9 +158,16 @@ def page(rows: Sequence[dict[str, Any]], query: DataQuery) -> dict[str, Any]:
 
 
 def monthly_counts(
-    moments: Iterable[datetime], start: date | None, end: date | None
+    moments: Iterable[datetime],
+    start: date | None,
+    end: date | None,
+    *,
+    skip_empty: bool = False,
 ) -> list[dict[str, int]]:
-    """One entry per month of [start, end] (bounded by the data when open)."""
+    """One entry per month of [start, end] (bounded by the data when open).
+
+    ``skip_empty`` leaves out the months counting 0, as the SPEC allows.
+    """
     counts: dict[tuple[int, int], int] = {}
     for when in moments:
         day = when.date()
@@ -176,6 +183,7 @@ def monthly_counts(
     result: list[dict[str, int]] = []
     year, month = start.year, start.month
     while (year, month) <= (end.year, end.month):
-        result.append({"Annee": year, "Mois": month, "Nombre": counts.get((year, month), 0)})
+        if counts.get((year, month)) or not skip_empty:
+            result.append({"Annee": year, "Mois": month, "Nombre": counts.get((year, month), 0)})
         year, month = (year + 1, 1) if month == 12 else (year, month + 1)
     return result

@@ -1,4 +1,4 @@
-"""Deterministic portal contents: `demo`, `empty`, `large` and `renamed`.
+"""Deterministic portal contents: `demo`, `empty`, `large`, `renamed` and `bornes`.
 
 Every scenario is built from a seeded `random.Random` with dates relative to
 `today` (default: today in Europe/Paris), so two builds with the same `today` are
@@ -121,6 +121,16 @@ LARGE_WASTE_TYPES = {
 LARGE_LINKABLE_ACCOUNT_ID = 300021
 LARGE_LINKABLE_KEY = "GRND-0021-XL"
 
+# -- bornes: a flat with no bin, only badge-opened bornes ----------------------------
+
+BORNES_LOGIN = "claire.petit@example.fr"
+BORNES_PASSWORD = "Ecocito-Bornes-2026"
+BORNES_ACCOUNT_ID = 400001
+BORNES_LABEL = "N° 400001 - 4 RESIDENCE LES GENETS APPT 12 23000 GUERET"
+BORNES_WASTE_TYPES = {1: "Ordures ménagères", 2: "Emballages", 5: "Verre"}
+BORNES_OPENINGS_PER_WEEK = {1: 2.5, 2: 1.0}
+"""Openings a week per waste type; glass (5) is listed but never counted."""
+
 # -- renamed: the demo's contents, with every modelled path and field renamed --------
 
 RENAMED_NAMES = PortalNames(
@@ -138,7 +148,7 @@ RENAMED_NAMES = PortalNames(
     step_field="Etape",
 )
 
-SCENARIOS = ("demo", "empty", "large", "renamed")
+SCENARIOS = ("demo", "empty", "large", "renamed", "bornes")
 
 _SITES = {
     COMMUNE_GUERET: ("Déchèterie de Guéret", "Déchèterie de Sainte-Feyre"),
@@ -168,6 +178,7 @@ def build_scenario(name: str, today: date | None = None) -> PortalState:
         "empty": _build_empty,
         "large": _build_large,
         "renamed": _build_renamed,
+        "bornes": _build_bornes,
     }
     try:
         builder = builders[name]
@@ -290,6 +301,26 @@ def _add_visits(
         month = date(month.year + month.month // 12, month.month % 12 + 1, 1)
 
 
+def _add_drop_offs(
+    state: PortalState,
+    rng: random.Random,
+    account_id: int,
+    type_id: int,
+    start: date,
+    end: date,
+    per_week: float,
+    *,
+    keep: Callable[[date], bool] | None = None,
+) -> None:
+    """Borne openings: each day, one with probability ``per_week / 7``, 7:00 to 21:00."""
+    day = start
+    while day <= end:
+        if (keep is None or keep(day)) and rng.random() < per_week / 7:
+            moment = datetime.combine(day, time(7)) + timedelta(seconds=rng.randrange(14 * 3600))
+            state.add_drop_off(account_id, type_id, moment)
+        day += timedelta(days=1)
+
+
 def _residual(rng: random.Random) -> float:
     return round(rng.uniform(6, 25), rng.choice((1, 1, 2)))
 
@@ -404,6 +435,11 @@ def _build_demo(today: date) -> PortalState:
         state, rng, OTHER_COMMUNE_ACCOUNT_ID, 15, _weekly(recent, today, 3, every=2), _residual
     )
 
+    # The village's packaging borne, during the holidays; a generator of its own, so
+    # that the pickups and visits above stay what they were.
+    borne_rng = random.Random(118871)  # noqa: S311 - reproducible test data, not crypto
+    _add_drop_offs(state, borne_rng, second, 16, start, today, 3.0, keep=_is_holiday)
+
     state.add_login(DEMO_LOGIN, DEMO_PASSWORD, list(DEMO_ACCOUNT_IDS))
     state.add_login(OTHER_LOGIN, OTHER_PASSWORD, [USED_KEY_ACCOUNT_ID])
     return state
@@ -413,6 +449,40 @@ def _build_renamed(today: date) -> PortalState:
     """The demo, on a portal whose modelled paths and form fields have other names."""
     state = _build_demo(today)
     state.names = RENAMED_NAMES
+    return state
+
+
+def _build_bornes(today: date) -> PortalState:
+    """A flat with no bin: its badge opens bornes, since 1 January last year.
+
+    Its statistics leave out the months without an opening (the demo lists them at 0).
+    """
+    rng = random.Random(400001)  # noqa: S311 - reproducible test data, not crypto
+    state = _base_state()
+    state.stats_skip_empty_months = True
+    state.add_account(
+        Account(
+            BORNES_ACCOUNT_ID,
+            BORNES_LABEL,
+            COMMUNE_GUERET,
+            "GUER-0001-PV",
+            dict(BORNES_WASTE_TYPES),
+        )
+    )
+    start = date(today.year - 1, 1, 1)
+    for type_id, per_week in BORNES_OPENINGS_PER_WEEK.items():
+        # August away: no opening, so that a month of the past year counts 0.
+        _add_drop_offs(
+            state,
+            rng,
+            BORNES_ACCOUNT_ID,
+            type_id,
+            start,
+            today,
+            per_week,
+            keep=lambda day: day.month != 8,
+        )
+    state.add_login(BORNES_LOGIN, BORNES_PASSWORD, [BORNES_ACCOUNT_ID])
     return state
 
 

@@ -79,6 +79,14 @@ class Visit:
 
 
 @dataclass
+class DropOff:
+    """One opening of a borne (point d'apport volontaire) with the account's badge."""
+
+    when: datetime
+    type_id: int
+
+
+@dataclass
 class Account:
     """A production point (compte): what the account drop-down lists."""
 
@@ -89,6 +97,7 @@ class Account:
     waste_types: dict[int, str]
     pickups: list[Pickup] = field(default_factory=list)
     visits: list[Visit] = field(default_factory=list)
+    drop_offs: list[DropOff] = field(default_factory=list)
     address: str = ""
 
     def __post_init__(self) -> None:
@@ -154,6 +163,8 @@ class PortalState:
     publication_delay: timedelta = timedelta(0)
     """How long after its time a pickup shows, when ``now`` is set (the live portal
     posts a round's pickups some time after the truck's pass)."""
+    stats_skip_empty_months: bool = False
+    """Monthly statistics leave out the months counting 0 (else they list them)."""
     _next_row_id: int = 1_000_001
 
     def is_published(self, pickup: Pickup) -> bool:
@@ -277,6 +288,14 @@ class PortalState:
         )
         bisect.insort(account.pickups, pickup, key=lambda p: p.when)
         return pickup
+
+    def add_drop_off(self, account_id: int, type_id: int, when: datetime) -> DropOff:
+        account = self.get_account(account_id)
+        if type_id not in account.waste_types:
+            raise ValueError(f"account {account_id} has no waste type {type_id}")
+        drop_off = DropOff(when=to_local_naive(when), type_id=type_id)
+        bisect.insort(account.drop_offs, drop_off, key=lambda d: d.when)
+        return drop_off
 
     def add_visit(
         self,

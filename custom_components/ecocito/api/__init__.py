@@ -18,7 +18,16 @@ from .errors import (
     UnknownAccountError,
     UnknownCommuneError,
 )
-from .models import Account, AccountData, AccountList, Commune, Pickup, Visit, WasteType
+from .models import (
+    Account,
+    AccountData,
+    AccountList,
+    Commune,
+    MonthlyCount,
+    Pickup,
+    Visit,
+    WasteType,
+)
 from .parsing import PORTAL_TZ, casefold_without_accents
 from .portal import PATH_SIGN_UP, PORTAL_DOMAIN
 
@@ -39,6 +48,7 @@ __all__ = [
     "KeyAlreadyUsedError",
     "KeyOtherCommuneError",
     "LinkError",
+    "MonthlyCount",
     "Pickup",
     "PortalChangedError",
     "PortalConnectionError",

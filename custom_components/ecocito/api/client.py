@@ -6,6 +6,7 @@ import asyncio
 from collections import deque
 import contextlib
 from dataclasses import dataclass
+from datetime import date
 from email.utils import parsedate_to_datetime
 import functools
 from functools import partial
@@ -46,7 +47,16 @@ from .forms import (
     key_form,
 )
 from .html import Element, parse_html
-from .models import Account, AccountData, AccountList, Commune, Pickup, Visit, WasteType
+from .models import (
+    Account,
+    AccountData,
+    AccountList,
+    Commune,
+    MonthlyCount,
+    Pickup,
+    Visit,
+    WasteType,
+)
 from .parsing import (
     casefold_without_accents,
     error_messages,
@@ -55,6 +65,7 @@ from .parsing import (
     is_login_page,
     parse_accounts,
     parse_communes,
+    parse_monthly_counts,
     parse_pickup,
     parse_rows,
     parse_visit,
@@ -63,7 +74,6 @@ from .parsing import (
 
 if TYPE_CHECKING:
     from collections.abc import Awaitable, Callable, Iterable, Mapping
-    from datetime import date
     from typing import Concatenate
 
 _LOGGER = logging.getLogger(__name__)
@@ -250,8 +260,15 @@ class EcocitoClient:
     # --- Account data -------------------------------------------------------
 
     @_fingerprinted
-    async def get_account_data(self, account_id: int, start: date, end: date) -> AccountData:
-        """Return an account's waste types, pickups and visits between two dates."""
+    async def get_account_data(
+        self, account_id: int, start: date, end: date, *, borne_years: Iterable[int] = ()
+    ) -> AccountData:
+        """Return an account's waste types, pickups and visits between two dates.
+
+        With ``borne_years``, also its borne openings of those years per waste type,
+        in the same account switch: per year one request for all types together (-1),
+        and one more per waste type only when that year counts an opening.
+        """
         async with self._lock:
             account, page = await self._switch(account_id)
             waste_types = parse_waste_types(page)
@@ -259,11 +276,13 @@ class EcocitoClient:
             for waste_type in waste_types:
                 pickups.extend(await self._pickups(account_id, waste_type.id, start, end))
             visits = await self._visits(account_id, start, end)
+            bornes = await self._bornes(account_id, [t.id for t in waste_types], borne_years)
         return AccountData(
             account=account,
             waste_types=waste_types,
             pickups=tuple(sorted(pickups, key=lambda pickup: pickup.date)),
             visits=visits,
+            borne_drop_offs=bornes,
         )
 
     @_fingerprinted
@@ -300,6 +319,35 @@ class EcocitoClient:
         async with self._lock:
             await self._switch(account_id)
             return await self._visits(account_id, start, end)
+
+    @_fingerprinted
+    async def get_borne_drop_offs(
+        self, account_id: int, waste_type_id: int, year: int
+    ) -> tuple[MonthlyCount, ...]:
+        """Return an account's borne openings of one waste type, per month of ``year``.
+
+        Twelve counts, January first (0 for a month without any, and for every month
+        of an account without a borne). Costs one request, plus the account switch.
+        """
+        async with self._lock:
+            await self._switch(account_id)
+            return await self._borne_drop_offs(account_id, waste_type_id, year)
+
+    @_fingerprinted
+    async def get_borne_drop_offs_of_types(
+        self, account_id: int, waste_type_ids: Iterable[int], year: int
+    ) -> dict[int, tuple[MonthlyCount, ...]]:
+        """Return an account's borne openings of some waste types, switching to it once.
+
+        One request per waste type, plus the account switch (see
+        :meth:`get_borne_drop_offs`).
+        """
+        async with self._lock:
+            await self._switch(account_id)
+            return {
+                waste_type_id: await self._borne_drop_offs(account_id, waste_type_id, year)
+                for waste_type_id in waste_type_ids
+            }
 
     # --- Association wizard -------------------------------------------------
 
@@ -443,6 +491,39 @@ class EcocitoClient:
     async def _visits(self, account_id: int, start: date, end: date) -> tuple[Visit, ...]:
         rows = await self._rows(portal.PATH_VISITS, account_id, portal.ALL_WASTE_TYPES, start, end)
         return tuple(parse_visit(row) for row in rows)
+
+    async def _borne_drop_offs(
+        self, account_id: int, waste_type_id: int, year: int
+    ) -> tuple[MonthlyCount, ...]:
+        path = portal.PATH_BORNE_DROP_OFFS
+        query = {
+            portal.QUERY_START: date(year, 1, 1).strftime(portal.QUERY_START_FORMAT),
+            portal.QUERY_END: date(year, 12, 31).strftime(portal.QUERY_END_FORMAT),
+            portal.QUERY_WASTE_TYPE: str(waste_type_id),
+        }
+        payload = await self._with_session(partial(self._get_json, path, query), account_id)
+        return parse_monthly_counts(payload, year, path)
+
+    async def _bornes(
+        self, account_id: int, waste_type_ids: list[int], years: Iterable[int]
+    ) -> dict[int, tuple[MonthlyCount, ...]]:
+        """Read the borne openings of some waste types and years, sparing the empty ones.
+
+        Per year, one request for all types together; only when that counts an opening,
+        one more per waste type. Empty when no year counts any opening.
+        """
+        counts: dict[int, list[MonthlyCount]] = {type_id: [] for type_id in waste_type_ids}
+        found = False
+        for year in sorted(set(years)):
+            total = await self._borne_drop_offs(account_id, portal.ALL_WASTE_TYPES, year)
+            if not any(month.count for month in total):
+                for months in counts.values():
+                    months.extend(total)  # twelve zeros
+                continue
+            found = True
+            for type_id, months in counts.items():
+                months.extend(await self._borne_drop_offs(account_id, type_id, year))
+        return {type_id: tuple(months) for type_id, months in counts.items()} if found else {}
 
     async def _rows(
         self, path: str, account_id: int, waste_type_id: int, start: date, end: date

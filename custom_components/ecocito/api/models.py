@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
     from datetime import datetime
 
 
@@ -57,6 +58,17 @@ class Visit:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class MonthlyCount:
+    """How many times an account's badge opened a borne of one waste type in a month."""
+
+    year: int
+    month: int
+    """1 to 12."""
+    count: int
+    """0 when the portal lists the month with no drop-off, or leaves it out."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class Commune:
     """A commune the association wizard offers."""
 
@@ -78,3 +90,8 @@ class AccountData:
     waste_types: tuple[WasteType, ...]
     pickups: tuple[Pickup, ...]
     visits: tuple[Visit, ...]
+    borne_drop_offs: Mapping[int, tuple[MonthlyCount, ...]] = field(default_factory=dict)
+    """Borne openings per waste type id: twelve months per year asked for, oldest first.
+
+    Empty when no year was asked for, or when the account had no opening in any of them.
+    """

@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 
 from . import portal
 from .errors import PortalChangedError
-from .models import Account, AccountList, Commune, Pickup, Visit, WasteType
+from .models import Account, AccountList, Commune, MonthlyCount, Pickup, Visit, WasteType
 
 if TYPE_CHECKING:
     from .html import Element
@@ -198,6 +198,39 @@ def parse_visit(row: Mapping[str, Any]) -> Visit:
         site=_optional_text(row, portal.ROW_VISIT_SITE),
         material=_optional_text(row, portal.ROW_VISIT_MATERIAL),
         quantity=quantity,
+    )
+
+
+def _strict_int(item: Mapping[str, Any], field: str, what: str) -> int:
+    value = item.get(field)
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise PortalChangedError(f"{what}: {field} is missing or not an integer: {value!r}")
+    return value
+
+
+def parse_monthly_counts(payload: Any, year: int, what: str) -> tuple[MonthlyCount, ...]:
+    """Read a monthly statistics answer: the year's twelve months, January first.
+
+    A month the list leaves out counts 0, and so does every month of ``[]`` (an
+    account without a borne). Anything else than a list of objects with an integer
+    count (at least 0), a month from 1 to 12 given once and, if given, the year asked
+    for is a portal change.
+    """
+    if not isinstance(payload, list):
+        raise PortalChangedError(f"{what}: the answer is not a list")
+    counts: dict[int, int] = {}
+    for item in payload:
+        if not isinstance(item, Mapping):
+            raise PortalChangedError(f"{what}: an item is not an object")
+        count = _strict_int(item, portal.STAT_COUNT, what)
+        month = _strict_int(item, portal.STAT_MONTH, what)
+        if portal.STAT_YEAR in item and _strict_int(item, portal.STAT_YEAR, what) != year:
+            raise PortalChangedError(f"{what}: a month of another year than {year}")
+        if count < 0 or not 1 <= month <= 12 or month in counts:
+            raise PortalChangedError(f"{what}: unexpected month {month} counting {count}")
+        counts[month] = count
+    return tuple(
+        MonthlyCount(year=year, month=month, count=counts.get(month, 0)) for month in range(1, 13)
     )
 
 

@@ -79,6 +79,26 @@ ROW_BIN: Final = "NumeroCuve"
 ROW_CHIP: Final = "NumeroPuce"
 PORTAL_TIMEZONE: Final = "Europe/Paris"
 
+# --- Borne drop-offs per month (KNOWN: path, query, count) --------------------
+PATH_BORNE_DROP_OFFS: Final = "/Usager/Json/ObtenirStatistiqueApportPAVMensuel"
+"""Openings of the badge-opened bornes (points d'apport volontaire), per month.
+
+Queried with ``QUERY_START``, ``QUERY_END`` (``QUERY_*_FORMAT``) and ``QUERY_WASTE_TYPE``;
+the answer is a bare JSON list of objects, one per month.
+"""
+STAT_COUNT: Final = "Nombre"
+"""The month's count: an integer."""
+
+# --- Borne drop-offs per month (MODELLED) -------------------------------------
+STAT_MONTH: Final = "Mois"
+"""Each object's month, 1 to 12; required (the list may leave months out)."""
+STAT_YEAR: Final = "Annee"
+"""Each object's year; optional, but when present it must be the year asked for.
+
+Also modelled: a month with no drop-off is missing or has ``Nombre`` 0, and an
+account without a borne answers ``[]``.
+"""
+
 # --- Visits: optional fields (MODELLED) --------------------------------------
 ROW_VISIT_SITE: Final = "LIBELLE_DECHETERIE"
 ROW_VISIT_MATERIAL: Final = "LIBELLE_MATIERE"

@@ -213,7 +213,7 @@ async def add_integration(hass: HomeAssistant, portal_url: str) -> str:
         result = await hass.flow_step(flow_id, {"commune_id": choice})
     expect(result, "form", "key")
     result = await hass.flow_step(flow_id, {"activation_key": DEMO_LINKABLE_KEY})
-    expect(result, "menu", "accounts")
+    expect(result, "menu", "linked")
     result = await hass.flow_step(flow_id, {"next_step_id": "finish"})
     expect(result, "create_entry")
     entry_id: str = result["result"]["entry_id"]

@@ -13,6 +13,7 @@ from homeassistant.const import CONF_PASSWORD, CONF_USERNAME
 from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType
 from homeassistant.helpers import device_registry as dr, issue_registry as ir
+from homeassistant.helpers.translation import async_get_translations
 from homeassistant.setup import async_setup_component
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
@@ -24,10 +25,9 @@ from custom_components.ecocito.api.portal import (
     PATH_LOGIN,
     PATH_LOGOUT,
     PATH_SEARCH_COMMUNES,
-    PATH_SIGN_UP,
     PATH_SWITCH_ACCOUNT,
 )
-from custom_components.ecocito.config_flow import GENERIC_SIGN_UP_URL, PLACEHOLDER_LIMIT
+from custom_components.ecocito.config_flow import GENERIC_LOGIN_URL, PLACEHOLDER_LIMIT
 from custom_components.ecocito.const import (
     CONF_ACCOUNT,
     CONF_ACTIVATION_KEY,
@@ -107,6 +107,99 @@ async def finish(hass: HomeAssistant, flow_id: str, simulator: PortalSimulator) 
     return entry
 
 
+async def shown(hass: HomeAssistant, language: str, key: str, result: Any) -> str:
+    """Return the text at ``key`` as the frontend shows it: translated, placeholders filled."""
+    category = key.split(".", 1)[0]
+    translations = await async_get_translations(hass, language, category, [DOMAIN])
+    text = translations[f"component.{DOMAIN}.{key}"]
+    return text.format(**(result.get("description_placeholders") or {}))
+
+
+async def step_texts(hass: HomeAssistant, language: str, result: Any) -> str:
+    """Return the title and description of a config-flow step, as shown."""
+    step = f"config.step.{result['step_id']}"
+    title = await shown(hass, language, f"{step}.title", result)
+    return f"{title}\n{await shown(hass, language, f'{step}.description', result)}"
+
+
+@pytest.mark.parametrize(
+    ("language", "expected"),
+    [
+        (
+            "en",
+            {
+                "user": ["login page", f"Home Assistant cannot do for you): {GENERIC_LOGIN_URL}"],
+                "accounts": ["Unlinking a production point goes through your collectivité"],
+                "commune": ["Step 1 / 3: commune", "“Associer un autre compte”"],
+                "key": ["Step 2 / 3: activation key", "copy of an identity document"],
+                "linked": ["Step 3 / 3: account linked", f"new account: {DEMO_LINKABLE_LABEL}."],
+                "subentry_done": [
+                    f"Step 3 / 3, done: the portal linked the new account ({DEMO_LINKABLE_LABEL})."
+                ],
+            },
+        ),
+        (
+            "fr",
+            {
+                "user": ["page de connexion", f"à votre place) : {GENERIC_LOGIN_URL}"],
+                "accounts": ["Pour dissocier un compte, passez par votre collectivité"],
+                "commune": ["Étape 1 / 3 : commune", "« Associer un autre compte »"],
+                "key": ["Étape 2 / 3 : clé d'activation", "copie d'une pièce d'identité"],
+                "linked": ["Étape 3 / 3 : compte associé", f"associé : {DEMO_LINKABLE_LABEL}."],
+                "subentry_done": [
+                    f"Étape 3 / 3, terminé : le nouveau compte est maintenant "
+                    f"associé ({DEMO_LINKABLE_LABEL})."
+                ],
+            },
+        ),
+    ],
+)
+async def test_wizard_texts_read_like_the_portal(
+    hass: HomeAssistant, simulator: PortalSimulator, language: str, expected: dict[str, list[str]]
+) -> None:
+    """The texts a user reads: the login page to sign up, unlinking, steps 1 to 3 of 3."""
+    seen: dict[str, str] = {}
+    flow = hass.config_entries.flow
+    result = await flow.async_init(DOMAIN, context={"source": SOURCE_USER})
+    seen["user"] = await step_texts(hass, language, result)
+    result = await flow.async_configure(result["flow_id"], credentials(simulator))
+    seen["accounts"] = await step_texts(hass, language, result)
+    result = await flow.async_configure(result["flow_id"], {"next_step_id": "link"})
+    seen["commune"] = await step_texts(hass, language, result)
+    result = await flow.async_configure(result["flow_id"], {CONF_COMMUNE: "23300"})
+    seen["key"] = await step_texts(hass, language, result)
+    assert "LA SOUTERRAINE (23300)" in seen["key"]
+    result = await flow.async_configure(result["flow_id"], {CONF_ACTIVATION_KEY: DEMO_LINKABLE_KEY})
+    seen["linked"] = await step_texts(hass, language, result)
+    assert DEMO_LINKABLE_LABEL in seen["linked"].rsplit("\n\n", 2)[-2]  # the updated list
+    entry = await finish(hass, result["flow_id"], simulator)
+
+    # Linking later, from the integration's page: the same steps, the same numbering.
+    simulator.state.unlink(DEMO_LOGIN, DEMO_LINKABLE_ACCOUNT_ID)
+    assert entry.state is ConfigEntryState.LOADED
+    subentries = hass.config_entries.subentries
+    result = await subentries.async_init(
+        (entry.entry_id, SUBENTRY_PRODUCTION_POINT), context={"source": SOURCE_USER}
+    )
+    sub = "config_subentries.production_point"
+    for step in ("commune", "key"):
+        texts = [
+            await shown(hass, language, f"{sub}.step.{step}.{part}", result)
+            for part in ("title", "description")
+        ]
+        assert "\n".join(texts) == seen[step]
+        result = await subentries.async_configure(
+            result["flow_id"],
+            {CONF_COMMUNE: "23300"}
+            if step == "commune"
+            else {CONF_ACTIVATION_KEY: DEMO_LINKABLE_KEY},
+        )
+    seen["subentry_done"] = await shown(hass, language, f"{sub}.abort.{result['reason']}", result)
+    for step, fragments in expected.items():
+        for fragment in fragments:
+            assert fragment in seen[step], f"{step}: {fragment!r} not in {seen[step]!r}"
+
+
 async def test_user_flow_links_a_production_point(
     hass: HomeAssistant, simulator: PortalSimulator, caplog: pytest.LogCaptureFixture
 ) -> None:
@@ -115,7 +208,7 @@ async def test_user_flow_links_a_production_point(
     result = await hass.config_entries.flow.async_init(DOMAIN, context={"source": SOURCE_USER})
     assert result["type"] is FlowResultType.FORM
     assert result["step_id"] == "user"
-    assert result["description_placeholders"]["sign_up_url"] == GENERIC_SIGN_UP_URL
+    assert result["description_placeholders"]["login_url"] == GENERIC_LOGIN_URL
 
     result = await hass.config_entries.flow.async_configure(
         result["flow_id"], credentials(simulator, username=f" {DEMO_LOGIN.upper()} ")
@@ -141,7 +234,7 @@ async def test_user_flow_links_a_production_point(
         result["flow_id"], {CONF_ACTIVATION_KEY: DEMO_LINKABLE_KEY}
     )
     assert_no_key(result)
-    assert result["step_id"] == "accounts"
+    assert result["step_id"] == "linked"
     assert result["description_placeholders"]["accounts"].endswith(f"- {DEMO_LINKABLE_LABEL}")
     assert_no_key(hass.config_entries.flow.async_get(result["flow_id"]))
     assert DEMO_LINKABLE_ACCOUNT_ID in simulator.state.get_login(DEMO_LOGIN).account_ids
@@ -199,11 +292,11 @@ async def test_user_step_errors(
     assert result["type"] is FlowResultType.FORM
     assert result["step_id"] == "user"
     assert result["errors"] == {field: error}
-    sign_up_url = result["description_placeholders"]["sign_up_url"]
+    login_url = result["description_placeholders"]["login_url"]
     if portal is None:
-        assert sign_up_url == f"{simulator.base_url}{PATH_SIGN_UP}"
+        assert login_url == f"{simulator.base_url}{PATH_LOGIN}"
     else:
-        assert sign_up_url == GENERIC_SIGN_UP_URL
+        assert login_url == GENERIC_LOGIN_URL
     # What was typed is kept, except the password.
     suggested = {
         str(key): key.description["suggested_value"]
@@ -377,7 +470,7 @@ async def test_commune_step_errors(hass: HomeAssistant, simulator: PortalSimulat
     result = await hass.config_entries.flow.async_configure(
         flow_id, {CONF_ACTIVATION_KEY: DEMO_LINKABLE_KEY}
     )
-    assert result["step_id"] == "accounts"
+    assert result["step_id"] == "linked"
     await finish(hass, flow_id, simulator)
 
 
@@ -443,7 +536,7 @@ async def test_several_communes_and_key_errors(
     result = await hass.config_entries.flow.async_configure(
         flow_id, {CONF_ACTIVATION_KEY: USED_KEY}
     )
-    assert result["step_id"] == "accounts"
+    assert result["step_id"] == "linked"
     assert USED_KEY_ACCOUNT_ID in simulator.state.get_login(DEMO_LOGIN).account_ids
     await finish(hass, flow_id, simulator)
 
@@ -470,7 +563,7 @@ async def test_commune_refused_at_key_step(hass: HomeAssistant, simulator: Porta
     result = await hass.config_entries.flow.async_configure(
         flow_id, {CONF_ACTIVATION_KEY: DEMO_LINKABLE_KEY}
     )
-    assert result["step_id"] == "accounts"
+    assert result["step_id"] == "linked"
     await finish(hass, flow_id, simulator)
 
 
@@ -726,7 +819,7 @@ async def test_renamed_portal_through_the_flow(
     result = await hass.config_entries.flow.async_configure(
         flow_id, {CONF_ACTIVATION_KEY: DEMO_LINKABLE_KEY}
     )
-    assert result["step_id"] == "accounts"
+    assert result["step_id"] == "linked"
     assert result["description_placeholders"]["accounts"].endswith(f"- {DEMO_LINKABLE_LABEL}")
     entry = await finish(hass, flow_id, simulator)
     await hass.async_block_till_done()

@@ -98,21 +98,64 @@ async def test_setup_retries_when_the_portal_fails(
     assert mock_config_entry.reason == reason
 
 
+@pytest.mark.parametrize(
+    ("language", "linked", "login"),
+    [
+        (
+            "en",
+            "This production point is still linked to your login on the portal {portal}, so "
+            "its device stays. The portal offers no way to unlink it yourself: write to your "
+            "collectivité and ask it to unlink this account. Once the portal no longer lists "
+            "it, its device disappears by itself.",
+            "This device is the login of the entry {title}: to remove it, delete the entry "
+            "itself (Settings → Devices & services → Ecocito).",
+        ),
+        (
+            "fr",
+            "Ce point de production est toujours associé à votre identifiant sur le portail "
+            "{portal} : son appareil reste donc. Le portail ne permet pas de le dissocier "
+            "soi-même : écrivez à votre collectivité pour lui demander de dissocier ce compte. "
+            "Dès que le portail ne le liste plus, son appareil disparaît de lui-même.",
+            "Cet appareil est l'identifiant de l'entrée {title} : pour le supprimer, supprimez "
+            "l'entrée elle-même (Paramètres → Appareils et services → Ecocito).",
+        ),
+    ],
+)
 async def test_remove_device(
     hass: HomeAssistant,
     hass_ws_client: WebSocketGenerator,
     device_registry: dr.DeviceRegistry,
     init_integration: MockConfigEntry,
+    simulator: PortalSimulator,
+    language: str,
+    linked: str,
+    login: str,
 ) -> None:
-    """Only a device whose account is no longer linked can be removed by hand."""
+    """A linked account's device is kept, and the refusal says why and what to do.
+
+    The frontend shows the error's message as the server words it, in the server's
+    language; the translation key comes along.
+    """
+    hass.config.language = language
     assert await async_setup_component(hass, "config", {})
     client = await hass_ws_client(hass)
     entry_id = init_integration.entry_id
-    for identifier in (scoped(hass, str(DEMO_MAIN_ACCOUNT_ID)), entry_id):
+    portal = simulator.base_url.removeprefix("http://")
+    for identifier, key, message in (
+        (
+            scoped(hass, str(DEMO_MAIN_ACCOUNT_ID)),
+            "remove_linked_device",
+            linked.format(portal=portal),
+        ),
+        (entry_id, "remove_login_device", login.format(title=init_integration.title)),
+    ):
         device = find_device(device_registry, identifier)
         assert device is not None
         response = await remove_device_as_the_frontend_does(client, device.id, entry_id)
         assert not response["success"]
+        assert response["error"]["message"] == message
+        assert response["error"]["translation_domain"] == DOMAIN
+        assert response["error"]["translation_key"] == key
         assert device_registry.async_get(device.id) is not None
 
     stale = device_registry.async_get_or_create(

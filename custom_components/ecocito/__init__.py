@@ -8,10 +8,12 @@ from typing import TYPE_CHECKING, Any
 import aiohttp
 from homeassistant.const import CONF_PASSWORD, CONF_USERNAME, Platform
 from homeassistant.core import callback
+from homeassistant.exceptions import HomeAssistantError
 from homeassistant.helpers import (
     config_validation as cv,
     device_registry as dr,
     entity_registry as er,
+    translation,
 )
 from homeassistant.helpers.aiohttp_client import async_create_clientsession
 from homeassistant.util import slugify
@@ -84,10 +86,35 @@ async def async_remove_entry(hass: HomeAssistant, entry: EcocitoConfigEntry) -> 
 async def async_remove_config_entry_device(
     hass: HomeAssistant, entry: EcocitoConfigEntry, device: DeviceEntry
 ) -> bool:
-    """Allow removing a device only once its account is no longer linked."""
+    """Allow removing a device only once its account is no longer linked; else say why."""
     coordinator = entry.runtime_data
-    return (DOMAIN, entry.entry_id) not in device.identifiers and (
-        account_of(coordinator.portal, device.identifiers) not in coordinator.data.accounts
+    if (DOMAIN, entry.entry_id) in device.identifiers:
+        raise await _refusal(hass, "remove_login_device", {"title": entry.title})
+    if account_of(coordinator.portal, device.identifiers) in coordinator.data.accounts:
+        # No account number or address: Home Assistant logs the refusal.
+        raise await _refusal(
+            hass, "remove_linked_device", {"portal": coordinator.client.portal_name}
+        )
+    return True
+
+
+async def _refusal(
+    hass: HomeAssistant, key: str, placeholders: dict[str, str]
+) -> HomeAssistantError:
+    """Return a refusal worded in the server's language, with its translation key.
+
+    The websocket API sends the error's text as it is, and Home Assistant would word a
+    translation key in English whatever the language: the frontend shows that text.
+    """
+    translations = await translation.async_get_translations(
+        hass, hass.config.language, "exceptions", [DOMAIN]
+    )
+    template = translations.get(f"component.{DOMAIN}.exceptions.{key}.message")
+    return HomeAssistantError(
+        *([template.format(**placeholders)] if template else []),
+        translation_domain=DOMAIN,
+        translation_key=key,
+        translation_placeholders=placeholders,
     )
 
 

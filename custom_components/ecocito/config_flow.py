@@ -46,7 +46,7 @@ import voluptuous as vol
 
 from .allowance import MAX_INCLUDED, MAX_PRICE, Allowance, allowances, store_allowance
 from .api import (
-    PATH_SIGN_UP,
+    PATH_LOGIN,
     PORTAL_DOMAIN,
     Account,
     Commune,
@@ -79,8 +79,8 @@ if TYPE_CHECKING:
     from .api import WasteType
     from .coordinator import EcocitoConfigEntry
 
-GENERIC_SIGN_UP_URL: Final = f"https://{PORTAL_DOMAIN}{PATH_SIGN_UP}"
-"""Shown until the user has typed a valid portal address."""
+GENERIC_LOGIN_URL: Final = f"https://{PORTAL_DOMAIN}{PATH_LOGIN}"
+"""The national entry's login page, shown until the user has typed a valid portal address."""
 
 _PASSWORD_SELECTOR: Final = TextSelector(
     TextSelectorConfig(type=TextSelectorType.PASSWORD, autocomplete="current-password")
@@ -138,12 +138,15 @@ def _short(text: str) -> str:
     return text if len(text) <= PLACEHOLDER_LIMIT else f"{text[: PLACEHOLDER_LIMIT - 1]}…"
 
 
-def _sign_up_url(portal_address: str | None) -> str:
-    """Return the sign-up page of the typed portal, or of the national entry."""
+def _login_url(portal_address: str | None) -> str:
+    """Return the login page of the typed portal, or of the national entry.
+
+    Accounts are opened from there ("Je veux ouvrir mon compte Ecocito maintenant").
+    """
     try:
-        return f"{normalize_portal(portal_address or '')}{PATH_SIGN_UP}"
+        return f"{normalize_portal(portal_address or '')}{PATH_LOGIN}"
     except InvalidPortalError:
-        return GENERIC_SIGN_UP_URL
+        return GENERIC_LOGIN_URL
 
 
 class _LinkWizardFlow[ContextT: FlowContext, ResultT: FlowResult[Any, Any], HandlerT](
@@ -370,7 +373,7 @@ class EcocitoConfigFlow(
             ),
             errors=errors,
             description_placeholders={
-                "sign_up_url": _sign_up_url(suggestions.get(CONF_PORTAL)),
+                "login_url": _login_url(suggestions.get(CONF_PORTAL)),
                 "portal_message": self._portal_message,
             },
         )
@@ -389,12 +392,16 @@ class EcocitoConfigFlow(
         self, user_input: dict[str, Any] | None = None
     ) -> ConfigFlowResult:
         """List the production points linked to the login; link another or finish."""
+        return self._show_accounts_menu("accounts", {})
+
+    def _show_accounts_menu(self, step_id: str, placeholders: dict[str, str]) -> ConfigFlowResult:
         return self.async_show_menu(
-            step_id="accounts",
+            step_id=step_id,
             menu_options=["link", "finish"],
             description_placeholders={
                 CONF_USERNAME: self._credentials[CONF_USERNAME],
                 "accounts": "\n".join(f"- {account.label}" for account in self._accounts),
+                **placeholders,
             },
         )
 
@@ -419,7 +426,11 @@ class EcocitoConfigFlow(
 
     async def _async_account_linked(self, account: Account) -> ConfigFlowResult:
         self._accounts.append(account)
-        return await self.async_step_accounts()
+        return await self.async_step_linked()
+
+    async def async_step_linked(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
+        """Confirm the link (the wizard's step 3) and list the accounts: link another or finish."""
+        return self._show_accounts_menu("linked", {"account": self._accounts[-1].label})
 
     async def async_step_reauth(self, entry_data: Mapping[str, Any]) -> ConfigFlowResult:
         """Start reauthentication when the portal refuses the stored password."""

@@ -29,10 +29,10 @@ from .models import (
     WasteType,
 )
 from .parsing import PORTAL_TZ, casefold_without_accents
-from .portal import PATH_SIGN_UP, PORTAL_DOMAIN
+from .portal import PATH_LOGIN, PORTAL_DOMAIN
 
 __all__ = [
-    "PATH_SIGN_UP",
+    "PATH_LOGIN",
     "PORTAL_DOMAIN",
     "PORTAL_TZ",
     "Account",

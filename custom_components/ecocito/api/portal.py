@@ -48,7 +48,6 @@ MAX_RETRY_AFTER: Final = 3600.0
 PATH_LOGIN: Final = "/Usager/Profil/Connexion"
 PATH_LOGOUT: Final = "/Usager/Profil/Deconnexion"
 PATH_HOME: Final = "/Usager/Accueil"
-PATH_SIGN_UP: Final = "/Usager/Profil/Inscription"  # MODELLED: only linked to, never called
 FIELD_LOGIN: Final = "Identifiant"
 FIELD_PASSWORD: Final = "MotDePasse"  # noqa: S105 - a field name
 LOGIN_FIXED_FIELDS: Final = {"MaintenirConnexion": "false", "FranceConnectActif": "False"}

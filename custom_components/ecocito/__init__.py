@@ -66,7 +66,17 @@ async def async_setup_entry(hass: HomeAssistant, entry: EcocitoConfigEntry) -> b
     entry.runtime_data = coordinator
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
     async_setup_statistics(hass, entry)
+    entry.async_on_unload(entry.add_update_listener(_async_entry_updated))
     return True
+
+
+async def _async_entry_updated(hass: HomeAssistant, entry: EcocitoConfigEntry) -> None:
+    """Follow the entry: new credentials reload it, new options apply without a reload."""
+    coordinator = entry.runtime_data
+    if entry.data != coordinator.credentials:
+        hass.config_entries.async_schedule_reload(entry.entry_id)
+    else:
+        await coordinator.async_apply_options()
 
 
 async def async_unload_entry(hass: HomeAssistant, entry: EcocitoConfigEntry) -> bool:

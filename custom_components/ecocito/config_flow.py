@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any, Final
 
 import aiohttp
 from homeassistant.config_entries import (
+    SOURCE_REAUTH,
     SOURCE_RECONFIGURE,
     ConfigEntry,
     ConfigEntryState,
@@ -432,6 +433,23 @@ class EcocitoConfigFlow(
         """Confirm the link (the wizard's step 3) and list the accounts: link another or finish."""
         return self._show_accounts_menu("linked", {"account": self._accounts[-1].label})
 
+    def _update_and_abort(
+        self, entry: ConfigEntry[Any], data_updates: Mapping[str, Any]
+    ) -> ConfigFlowResult:
+        """Store the new credentials and end the flow; the entry starts again with them.
+
+        A loaded entry's update listener reloads it when its data changed; an entry that
+        failed to start, or whose data did not change, is reloaded here.
+        """
+        changed = self.hass.config_entries.async_update_entry(
+            entry, data={**entry.data, **data_updates}
+        )
+        if not changed or not entry.update_listeners:
+            self.hass.config_entries.async_schedule_reload(entry.entry_id)
+        return self.async_abort(
+            reason="reauth_successful" if self.source == SOURCE_REAUTH else "reconfigure_successful"
+        )
+
     async def async_step_reauth(self, entry_data: Mapping[str, Any]) -> ConfigFlowResult:
         """Start reauthentication when the portal refuses the stored password."""
         return await self.async_step_reauth_confirm()
@@ -450,9 +468,7 @@ class EcocitoConfigFlow(
                 CONF_PASSWORD,
             )
             if not errors:
-                return self.async_update_reload_and_abort(
-                    entry, data_updates={CONF_PASSWORD: user_input[CONF_PASSWORD]}
-                )
+                return self._update_and_abort(entry, {CONF_PASSWORD: user_input[CONF_PASSWORD]})
         return self.async_show_form(
             step_id="reauth_confirm",
             data_schema=REAUTH_SCHEMA,
@@ -474,7 +490,7 @@ class EcocitoConfigFlow(
             errors = await self._async_log_in_with(user_input)
             if not errors:
                 self._abort_if_unique_id_mismatch(reason="wrong_account")
-                return self.async_update_reload_and_abort(entry, data_updates=self._credentials)
+                return self._update_and_abort(entry, self._credentials)
         return self._show_credentials_form("reconfigure", user_input or entry.data, errors)
 
 
@@ -637,15 +653,5 @@ class EcocitoOptionsFlow(OptionsFlow):
         )
 
     def _save(self, changes: dict[str, Any]) -> ConfigFlowResult:
-        """Store the options now and let the entities follow them without a reload."""
-        entry: EcocitoConfigEntry = self.config_entry
-        options = {**entry.options, **changes}
-        history_changed = options.get(CONF_HISTORY_YEARS) != entry.options.get(CONF_HISTORY_YEARS)
-        self.hass.config_entries.async_update_entry(entry, options=options)
-        if entry.state is ConfigEntryState.LOADED:
-            coordinator = entry.runtime_data
-            if history_changed:  # fetch the years now kept
-                entry.async_create_task(self.hass, coordinator.async_request_refresh())
-            else:
-                coordinator.async_update_listeners()
-        return self.async_create_entry(data=options)
+        """Store the options: the entry's update listener applies them without a reload."""
+        return self.async_create_entry(data={**self.config_entry.options, **changes})

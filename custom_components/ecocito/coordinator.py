@@ -174,6 +174,8 @@ class EcocitoCoordinator(DataUpdateCoordinator[EcocitoData]):
             update_interval=UPDATE_INTERVAL,
         )
         self.client = client
+        self.credentials = dict(entry.data)
+        """The entry's data the client was made with: other data needs a reload."""
         self.portal = portal_of(entry)
         """The portal's host: account devices, unique IDs and statistics start with it."""
         self.statistic_key = slugify(self.portal)
@@ -272,6 +274,16 @@ class EcocitoCoordinator(DataUpdateCoordinator[EcocitoData]):
     def history_years(self) -> int:
         """Return how many past years the options keep."""
         return int(self.config_entry.options.get(CONF_HISTORY_YEARS, DEFAULT_HISTORY_YEARS))
+
+    async def async_apply_options(self) -> None:
+        """Follow the options: read the past years they now keep, or just tell the entities.
+
+        The allowance entities read the options at each coordinator update.
+        """
+        if self.data.first_day != date(self.data.year - self.history_years, 1, 1):
+            await self.async_request_refresh()
+        else:
+            self.async_update_listeners()
 
     async def _handle_refresh_interval(self, _now: datetime | None = None) -> None:
         """Run the planned poll: only it may read no more than the tables due.

@@ -6,24 +6,63 @@ SERVER_PIDS=()
 
 # install_server_requirements: add what a running Home Assistant needs beyond its test
 # tool chain, once: the frontend and the authenticator-app MFA module it loads at start,
-# at the versions that release itself pins (so moving a release needs no edit here).
-# Home Assistant then runs with --skip-pip and never changes the environment.
+# at the versions that release itself pins (so moving a release needs no edit here); and
+# the requirements of the entity components Home Assistant imports to describe its
+# actions, when missing (the frontend's first `get_services` fails without them, and the
+# page stays at "Loading data"). Those are installed as wheels only, as there is no
+# compiler here: the pinned version, else the newest wheel (2026.10 pins pymicro-vad
+# 1.0.1, published as source only). Home Assistant then runs with --skip-pip and never
+# changes the environment.
 install_server_requirements() {
-    local stamp="$VENV/.ecocito-server-requirements" wanted
-    wanted="$("$VENV/bin/python" -c '
-import json, pathlib, homeassistant
+    local stamp="$VENV/.ecocito-server-requirements" wanted missing requirement
+    {
+        read -r wanted
+        read -r missing
+    } < <("$VENV/bin/python" - <<'EOF'
+import inspect, json, pathlib, re
+from importlib import metadata
+import homeassistant
 from homeassistant.auth.mfa_modules import totp
-here = pathlib.Path(homeassistant.__file__).parent
-frontend = json.loads((here / "components" / "frontend" / "manifest.json").read_text())
-print(*frontend["requirements"], *totp.REQUIREMENTS)')"
-    if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$wanted" ]; then
+from homeassistant.helpers import service
+
+def manifest(domain):
+    here = pathlib.Path(homeassistant.__file__).parent / "components" / domain
+    return json.loads((here / "manifest.json").read_text())
+
+print(*manifest("frontend")["requirements"], *totp.REQUIREMENTS)
+base = getattr(service, "_base_components", None)  # private: may change with a release
+todo = re.findall(r'"(\w+)": \1\b', inspect.getsource(base)) if base else []
+seen, missing = set(), set()
+while todo:
+    if (domain := todo.pop()) not in seen:
+        seen.add(domain)
+        todo += manifest(domain).get("dependencies", [])
+        for requirement in manifest(domain).get("requirements", []):
+            try:
+                metadata.distribution(requirement.split("==")[0])
+            except metadata.PackageNotFoundError:
+                missing.add(requirement)
+print(*sorted(missing))
+EOF
+    )
+    if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$wanted" ] && [ -z "$missing" ]; then
         return 0
     fi
-    echo "Installing $wanted into $VENV"
+    echo "Installing $wanted $missing into $VENV"
     # shellcheck disable=SC2086 # one word per requirement
-    "$VENV/bin/python" -m pip install --quiet $wanted \
-        2> >(grep -v -e "is ignored: it is neither" -e "is ignored: it is either" >&2)
+    pip_quiet install $wanted
+    for requirement in $missing; do
+        pip_quiet install --only-binary :all: "$requirement" 2>/dev/null \
+            || pip_quiet install --only-binary :all: "${requirement%%==*}"
+    done
     echo "$wanted" >"$stamp"
+}
+
+# pip_quiet ARGS...: pip in the release's environment, without the noise of the local
+# mirrors some machines configure.
+pip_quiet() {
+    "$VENV/bin/python" -m pip --quiet "$@" \
+        2> >(grep -v -e "is ignored: it is neither" -e "is ignored: it is either" >&2)
 }
 
 # port_free PORT: succeed when nothing listens on 127.0.0.1:PORT.

@@ -121,7 +121,7 @@ class HomeAssistant:
                 raise SmokeError(f"{method} {path} -> HTTP {answer.status}: {text[:500]}")
             return await answer.json(content_type=None) if text else None
 
-    async def onboard(self) -> None:
+    async def onboard(self, language: str = "en") -> None:
         """Create the owner, get a token, and finish the remaining onboarding steps."""
         created = await self.request(
             "POST",
@@ -131,7 +131,7 @@ class HomeAssistant:
                 "name": "Smoke Test",
                 "username": "smoke",
                 "password": "smoke-test-password",
-                "language": "en",
+                "language": language,
             },
         )
         tokens = await self.request(

@@ -29,9 +29,13 @@ from .portal.scenarios import DEMO_LOGIN, DEMO_PASSWORD
 from .portal.state import PARIS
 
 # Home Assistant's test plugin logs every SQL statement of the recorder (the
-# `sqlalchemy.engine` logger at INFO, to stderr): quiet that logger only, so that
-# `scripts/test` prints no SQL and the other loggers (the secrets test reads them) stay.
+# `sqlalchemy.engine` logger at INFO): quiet that logger only; the other loggers (the
+# secrets test reads them) stay. Its `caplog` fixture also turns the root logger to DEBUG
+# and its `basicConfig` handler prints to stderr: the recorder thread's records then leak
+# between the progress dots. Tests read records through `caplog`; stderr shows warnings.
 logging.getLogger("sqlalchemy.engine").setLevel(logging.WARNING)
+for _handler in logging.getLogger().handlers:
+    _handler.setLevel(logging.WARNING)
 
 DEMO_TITLE = "Ecocito Guéret"
 """Title of the demo entry in fixtures (the flow names an entry after its portal)."""

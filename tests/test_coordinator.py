@@ -149,6 +149,7 @@ async def test_no_history_reads_the_current_year_only(
 ) -> None:
     """With no past year kept, even the first poll of a day reads this year only."""
     hass.config_entries.async_update_entry(init_integration, options={CONF_HISTORY_YEARS: 0})
+    await hass.async_block_till_done()
     simulator.reset_requests()
     await poll(hass, init_integration)
     assert simulator.count() == 13

@@ -359,11 +359,11 @@ async def test_bad_answer_to_the_account_switch(
 
 # --- Soak -----------------------------------------------------------------------
 
-SOAK_POLLS = 300
+SOAK_POLLS = 100
 SOAK_ACCOUNTS = 5
 SOAK_FAULT_RATE = 0.15
 SOAK_SEED = 20261126
-SOAK_PICKUPS_AT = (40, 110, 111, 190, 260)
+SOAK_PICKUPS_AT = (15, 40, 41, 65, 85)
 """Polls after which a pickup appears on the portal (two in a row once)."""
 
 
@@ -371,7 +371,7 @@ SOAK_PICKUPS_AT = (40, 110, 111, 190, 260)
 async def test_soak(
     hass: HomeAssistant, simulator: PortalSimulator, caplog: pytest.LogCaptureFixture
 ) -> None:
-    """300 polls of 5 accounts with 15 % random faults of every kind, then none."""
+    """100 polls of 5 accounts with 15 % random faults of every kind, then none."""
     state = simulator.state
     login = state.get_login(LARGE_LOGIN)
     login.account_ids = list(LARGE_ACCOUNT_IDS[:SOAK_ACCOUNTS])

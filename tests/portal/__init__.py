@@ -1,4 +1,6 @@
-"""Simulator of the Ecocito portal (see /work/shared/portal/SPEC.md).
+"""Simulator of the Ecocito portal.
+
+It follows the portal contract, ``../shared/portal/SPEC.md`` from the repository's root.
 
 An independent implementation of the SPEC: it never imports the integration.
 """

@@ -1,8 +1,9 @@
 """The simulated Ecocito portal: an aiohttp application over a `PortalState`.
 
-See /work/shared/portal/SPEC.md. Besides the portal's own pages and JSON endpoints,
-the simulator injects faults, latency and session expiry, keeps a request log, and
-serves admin endpoints under `/_sim/` (never logged, never faulted, never delayed).
+It follows the portal contract, ``../shared/portal/SPEC.md`` from the repository's root.
+Besides the portal's own pages and JSON endpoints, the simulator injects faults, latency
+and session expiry, keeps a request log, and serves admin endpoints under `/_sim/`
+(never logged, never faulted, never delayed).
 """
 
 from __future__ import annotations

@@ -402,6 +402,23 @@ async def test_projection_and_visits_in_french(
     # 10 visits project 11 (3 extra): 3 * 3.50 + 3 * 40.46.
     assert named(hass, Platform.SENSOR, f"{MAIN}_allowance_projected_cost").state == "131.88"
 
+    # The form suggests the stored quota.
+    flow = hass.config_entries.options
+    result = await flow.async_init(mock_config_entry.entry_id)
+    result = await flow.async_configure(result["flow_id"], {"next_step_id": "allowance"})
+    result = await flow.async_configure(result["flow_id"], {"account": str(MAIN)})
+    suggested = {
+        str(key): key.description.get("suggested_value")
+        for key in result["data_schema"].schema
+        if key.description
+    }
+    assert suggested == {
+        "Ordures ménagères": 46,
+        "price": 3.5,
+        "visits": 8,
+        "visit_price": 40.46,
+    }
+
 
 async def test_projection_across_the_new_year(
     hass: HomeAssistant,

@@ -2,22 +2,24 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
+from freezegun.api import FrozenDateTimeFactory
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.const import STATE_OFF, STATE_ON, Platform
-from homeassistant.core import HomeAssistant
+from homeassistant.core import HomeAssistant, State
 from homeassistant.data_entry_flow import FlowResultType
-from homeassistant.helpers import entity_registry as er
+from homeassistant.helpers import device_registry as dr, entity_registry as er
 from homeassistant.util import dt as dt_util
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
+from custom_components.ecocito.allowance import year_end_projection
 from custom_components.ecocito.const import CONF_ALLOWANCES, CONF_HISTORY_YEARS, DOMAIN
 
 from .conftest import FROZEN_NOW
-from .helpers import scoped
+from .helpers import account_device, scoped
 from .portal import PortalSimulator
 from .portal.scenarios import (
     DEMO_LOGIN,
@@ -246,6 +248,8 @@ async def test_single_account_goes_straight_to_the_form(
         ({"Ordures ménagères": 2.5}, {"Ordures ménagères": "whole_number"}),
         ({"Ordures ménagères": "nan"}, {"Ordures ménagères": "whole_number"}),
         ({"Ordures ménagères": 12, "price": "nan"}, {"price": "not_a_number"}),
+        ({"visits": 26.5}, {"visits": "whole_number"}),
+        ({"visits": 26, "visit_price": "nan"}, {"visit_price": "not_a_number"}),
     ],
 )
 async def test_allowance_counts_are_whole_numbers(
@@ -282,3 +286,209 @@ async def test_history_years_are_a_whole_number(
     result = await flow.async_configure(result["flow_id"], {CONF_HISTORY_YEARS: 1})
     assert result["type"] is FlowResultType.CREATE_ENTRY
     assert init_integration.options[CONF_HISTORY_YEARS] == 1
+
+
+@pytest.mark.parametrize(
+    ("count", "today", "year", "expected"),
+    [
+        (44, date(2026, 11, 26), 2026, 49),  # day 330 of 365: 44 * 365 / 330 = 48.7
+        (0, date(2026, 11, 26), 2026, 0),
+        (1, date(2027, 1, 1), 2027, None),  # no pace on 1 January: it would say 365
+        (1, date(2027, 1, 6), 2027, None),
+        (1, date(2027, 1, 7), 2027, 52),  # 365 / 7 = 52.1
+        (3, date(2028, 1, 10), 2028, 110),  # a leap year: 3 * 366 / 10 = 109.8
+        (10, date(2026, 12, 31), 2026, 10),
+        (10, date(2027, 1, 2), 2026, 10),  # the year is over (not yet polled in the new one)
+    ],
+)
+def test_year_end_projection(count: int, today: date, year: int, expected: int | None) -> None:
+    """The pace is the count over the days elapsed, today included; no pace before 7 January."""
+    assert year_end_projection(count, today, year) == expected
+
+
+def named(hass: HomeAssistant, platform: str, unique_id: str) -> State:
+    found = hass.states.get(entity_id(hass, platform, scoped(hass, unique_id)) or "")
+    assert found is not None, unique_id
+    return found
+
+
+async def test_projection_and_visits_in_french(
+    hass: HomeAssistant, simulator: PortalSimulator, mock_config_entry: MockConfigEntry
+) -> None:
+    """On 26 November, the pace of the year crosses the limits the count so far has not.
+
+    44 residual pickups in 330 days project 49 by 31 December: 3 beyond the 46 included.
+    9 visits project 10: 2 beyond the 8 included, 1 of them already made.
+    """
+    hass.config.language = "fr"
+    mock_config_entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(mock_config_entry.entry_id)
+    await hass.async_block_till_done()
+    assert used_this_year(simulator, RESIDUAL) == 44
+    await set_allowance(
+        hass,
+        mock_config_entry,
+        MAIN,
+        {"Ordures ménagères": 46, "price": 3.5, "visits": 8, "visit_price": 40.46},
+    )
+    assert mock_config_entry.options[CONF_ALLOWANCES] == {
+        str(MAIN): {
+            "included": {str(RESIDUAL): 46},
+            "price": 3.5,
+            "visits": 8,
+            "visit_price": 40.46,
+        }
+    }
+    shown = {
+        key: (state.name, state.state)
+        for key in (
+            f"{MAIN}_allowance_remaining_{RESIDUAL}",
+            f"{MAIN}_allowance_extra_{RESIDUAL}",
+            f"{MAIN}_allowance_projected_{RESIDUAL}",
+            f"{MAIN}_allowance_projected_extra_{RESIDUAL}",
+            f"{MAIN}_visit_quota_remaining",
+            f"{MAIN}_visit_quota_extra",
+            f"{MAIN}_visit_quota_cost",
+            f"{MAIN}_allowance_cost",
+            f"{MAIN}_allowance_projected_cost",
+        )
+        if (state := named(hass, Platform.SENSOR, key))
+    }
+    device = account_device(dr.async_get(hass), MAIN)
+    assert device is not None
+    prefix = f"{device.name} "
+    assert {key: (name.removeprefix(prefix), value) for key, (name, value) in shown.items()} == {
+        f"{MAIN}_allowance_remaining_{RESIDUAL}": (
+            "Levées Ordures ménagères restant dans le forfait",
+            "2",
+        ),
+        f"{MAIN}_allowance_extra_{RESIDUAL}": (
+            "Levées Ordures ménagères hors forfait cette année",
+            "0",
+        ),
+        f"{MAIN}_allowance_projected_{RESIDUAL}": (
+            "Ordures ménagères : levées prévues au 31 décembre",
+            "49",
+        ),
+        f"{MAIN}_allowance_projected_extra_{RESIDUAL}": (
+            "Ordures ménagères : levées hors forfait prévues au 31 décembre",
+            "3",
+        ),
+        f"{MAIN}_visit_quota_remaining": ("Passages en déchèterie restant dans le forfait", "0"),
+        f"{MAIN}_visit_quota_extra": ("Passages en déchèterie hors forfait cette année", "1"),
+        f"{MAIN}_visit_quota_cost": (
+            "Coût des passages en déchèterie hors forfait cette année",
+            "40.46",
+        ),
+        # So far: no extra pickup, one extra visit.
+        f"{MAIN}_allowance_cost": ("Coût estimé hors forfait cette année", "40.46"),
+        # By 31 December: 3 * 3.50 + 2 * 40.46.
+        f"{MAIN}_allowance_projected_cost": ("Coût supplémentaire prévu au 31 décembre", "91.42"),
+    }
+    exceeded = named(hass, Platform.BINARY_SENSOR, f"{MAIN}_allowance_exceeded")
+    assert exceeded.name == f"{prefix}Forfait dépassé"
+    assert exceeded.state == STATE_ON
+    assert (exceeded.attributes["extra_pickups"], exceeded.attributes["extra_visits"]) == (0, 1)
+
+    # A visit today: one more extra visit, and the pace of the year goes up with it.
+    simulator.state.add_visit(
+        MAIN, dt_util.now(PARIS) - timedelta(hours=1), "Déchèterie de Guéret", "Gravats", 1.0
+    )
+    await mock_config_entry.runtime_data.async_refresh()
+    await hass.async_block_till_done()
+    assert named(hass, Platform.SENSOR, f"{MAIN}_visit_quota_extra").state == "2"
+    assert named(hass, Platform.SENSOR, f"{MAIN}_visit_quota_cost").state == "80.92"
+    assert named(hass, Platform.SENSOR, f"{MAIN}_allowance_cost").state == "80.92"
+    # 10 visits project 11 (3 extra): 3 * 3.50 + 3 * 40.46.
+    assert named(hass, Platform.SENSOR, f"{MAIN}_allowance_projected_cost").state == "131.88"
+
+    # The form suggests the stored quota.
+    flow = hass.config_entries.options
+    result = await flow.async_init(mock_config_entry.entry_id)
+    result = await flow.async_configure(result["flow_id"], {"next_step_id": "allowance"})
+    result = await flow.async_configure(result["flow_id"], {"account": str(MAIN)})
+    suggested = {
+        str(key): key.description.get("suggested_value")
+        for key in result["data_schema"].schema
+        if key.description
+    }
+    assert suggested == {
+        "Ordures ménagères": 46,
+        "price": 3.5,
+        "visits": 8,
+        "visit_price": 40.46,
+    }
+
+
+async def test_projection_across_the_new_year(
+    hass: HomeAssistant,
+    simulator: PortalSimulator,
+    mock_config_entry: MockConfigEntry,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    """A new year starts with no pace: the projection is unknown until 7 January.
+
+    Visits alone can make an allowance: its cost is theirs.
+    """
+    mock_config_entry.add_to_hass(hass)
+    hass.config_entries.async_update_entry(
+        mock_config_entry,
+        options={
+            CONF_HISTORY_YEARS: 2,
+            CONF_ALLOWANCES: {
+                str(MAIN): {"included": {str(RESIDUAL): 40}, "price": 2},
+                str(DEMO_SECOND_ACCOUNT_ID): {
+                    "included": {},
+                    "price": None,
+                    "visits": 2,
+                    "visit_price": 40.46,
+                },
+            },
+        },
+    )
+    assert await hass.config_entries.async_setup(mock_config_entry.entry_id)
+    await hass.async_block_till_done()
+    coordinator = mock_config_entry.runtime_data
+    projected = named(hass, Platform.SENSOR, f"{MAIN}_allowance_projected_{RESIDUAL}")
+    assert projected.name.endswith(" Ordures ménagères: pickups expected by 31 December")
+    assert projected.state == "49"
+    projected_cost = named(hass, Platform.SENSOR, f"{MAIN}_allowance_projected_cost")
+    assert projected_cost.name.endswith(" Extra cost expected by 31 December")
+    assert projected_cost.state == "18.0"  # 9 beyond the 40 included, at 2 €
+    assert projected_cost.attributes["unit_of_measurement"] == "EUR"
+
+    # The second account counts only its visits: 3 made, 2 included.
+    second = DEMO_SECOND_ACCOUNT_ID
+    assert {
+        key: named(hass, Platform.SENSOR, f"{second}_{key}").state
+        for key in ("visit_quota_remaining", "visit_quota_extra", "visit_quota_cost")
+    } == {"visit_quota_remaining": "0", "visit_quota_extra": "1", "visit_quota_cost": "40.46"}
+    assert named(hass, Platform.SENSOR, f"{second}_allowance_cost").state == "40.46"
+    assert named(hass, Platform.SENSOR, f"{second}_visit_quota_remaining").name.endswith(
+        " Included recycling-centre visits remaining"
+    )
+    assert (
+        entity_id(hass, Platform.SENSOR, scoped(hass, f"{second}_allowance_projected_{RESIDUAL}"))
+        is None
+    )
+
+    for day, expected_projection, expected_cost in (
+        (3, "unknown", "unknown"),  # no pickup yet, and no pace before 7 January
+        (6, "unknown", "unknown"),
+        (7, "52", "24.0"),  # one pickup in 7 days: 52 by 31 December, 12 beyond 40
+    ):
+        freezer.move_to(datetime(2027, 1, day, 12, 0, tzinfo=PARIS))
+        if day == 6:
+            simulator.state.add_pickup(
+                MAIN, RESIDUAL, datetime(2027, 1, 5, 7, 0, tzinfo=PARIS), 9.0
+            )
+        await coordinator.async_refresh()
+        await hass.async_block_till_done()
+        assert coordinator.data.year == 2027
+        assert (
+            named(hass, Platform.SENSOR, f"{MAIN}_allowance_projected_{RESIDUAL}").state,
+            named(hass, Platform.SENSOR, f"{MAIN}_allowance_projected_cost").state,
+            named(hass, Platform.SENSOR, f"{MAIN}_allowance_cost").state,
+        ) == (expected_projection, expected_cost, "0.0"), day
+    # The new year's visits start from zero too.
+    assert named(hass, Platform.SENSOR, f"{second}_visit_quota_remaining").state == "2"

@@ -1,24 +1,38 @@
-"""The pay-as-you-throw allowance: pickups included in the yearly fee, and the extras.
+"""The pay-as-you-throw allowance: pickups and visits included in the yearly fee, and the extras.
 
 Most collectivités include a number of pickups per year in the fee (often for the
-residual-waste bin only) and charge each extra one. The options keep, per account:
+residual-waste bin only) and charge each extra one; many also include a number of
+recycling-centre visits and charge each extra one. The options keep, per account:
 
-    {"allowances": {"<account id>": {"included": {"<waste type id>": 12}, "price": 3.5}}}
+    {"allowances": {"<account id>": {"included": {"<waste type id>": 12}, "price": 3.5,
+                                     "visits": 26, "visit_price": 40.46}}}
 
-A waste type without a number is not counted. The figures below are this year's
-(1 January, portal time); the entities exist only for accounts with an allowance and
-follow the options without a reload.
+A waste type without a number is not counted; without "visits", visits are not counted.
+The figures below are this year's (1 January, portal time), and what they would be on
+31 December at the year's pace so far; the entities exist only for accounts with an
+allowance and follow the options without a reload.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
+import math
 from typing import TYPE_CHECKING, Any, Final
 
 from homeassistant.core import callback
 from homeassistant.helpers import entity_registry as er
+from homeassistant.util import dt as dt_util
 
-from .const import CONF_ALLOWANCES, CONF_INCLUDED, CONF_PRICE, DOMAIN
+from .api import PORTAL_TZ
+from .const import (
+    CONF_ALLOWANCES,
+    CONF_INCLUDED,
+    CONF_PRICE,
+    CONF_VISIT_PRICE,
+    CONF_VISITS,
+    DOMAIN,
+)
 from .entity import EcocitoAccountEntity, async_add_entities_as_they_appear
 
 if TYPE_CHECKING:
@@ -31,32 +45,87 @@ if TYPE_CHECKING:
 
 MAX_INCLUDED: Final = 365
 MAX_PRICE: Final = 1000.0
+PROJECTION_MIN_DAYS: Final = 7
+"""Days of the year (today included) before a pace is taken: no projection until 7 January."""
+
+
+def year_end_projection(count: int, today: date, year: int) -> int | None:
+    """Return how many there will be by 31 December at the year's pace so far.
+
+    The pace is the count so far over the days of ``year`` elapsed, today included
+    (1 January is one day); the projection is that pace times the days in the year,
+    rounded half up to a whole number, and never below the count. Before
+    PROJECTION_MIN_DAYS days there is no pace yet (None): one pickup on 1 January
+    would otherwise project 365. Once the year is over, the projection is the count.
+    """
+    first_day = date(year, 1, 1)
+    days_in_year = (date(year + 1, 1, 1) - first_day).days
+    elapsed = min((today - first_day).days + 1, days_in_year)
+    if elapsed < PROJECTION_MIN_DAYS:
+        return None
+    return max(count, math.floor(count * days_in_year / elapsed + 0.5))
+
+
+def _extra_cost(parts: Iterable[tuple[int | None, float | None]]) -> float | None:
+    """Return the cost of (extra count, price) parts; None if a count or a price is unknown."""
+    total = 0.0
+    for extra, price in parts:
+        if extra is None or price is None:
+            return None
+        total += extra * price
+    return round(total, 2)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Allowance:
-    """What the fee of one account includes, and the price of an extra pickup."""
+    """What the fee of one account includes, and the prices of an extra pickup and visit."""
 
     included: dict[int, int]
     """Pickups included per year, per counted waste type."""
     price: float | None
     """Euros per extra pickup; None when unknown."""
+    visits: int | None = None
+    """Recycling-centre visits included per year; None: visits are not counted."""
+    visit_price: float | None = None
+    """Euros per extra visit; None when unknown."""
+
+    def priced(
+        self, pickups_extra: Mapping[int, int | None], visits_extra: int | None
+    ) -> float | None:
+        """Return the cost of extra pickups and visits (None: a price or count unknown)."""
+        parts: list[tuple[int | None, float | None]] = []
+        if self.included:
+            known = [count for count in pickups_extra.values() if count is not None]
+            parts.append((sum(known) if len(known) == len(pickups_extra) else None, self.price))
+        if self.visits is not None:
+            parts.append((visits_extra, self.visit_price))
+        return _extra_cost(parts)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class AllowanceUse:
-    """How much of an allowance this year's pickups use."""
+    """How much of an allowance this year's pickups and visits use, and will by 31 December."""
 
     used: dict[int, int]
     remaining: dict[int, int]
     extra: dict[int, int]
+    visits_remaining: int | None
+    """Included visits left (None: visits are not counted)."""
+    visits_extra: int | None
+    visits_cost: float | None
+    """Extra visits so far times their price (None: not counted, or no price)."""
     cost: float | None
-    """Extra pickups so far times the price (None without a price)."""
+    """Extra pickups and visits so far times their prices (None without a price)."""
+    projected: dict[int, int | None]
+    """Pickups expected by 31 December per counted waste type (None: too early)."""
+    projected_extra: dict[int, int | None]
+    projected_cost: float | None
+    """Extra pickups and visits expected by 31 December times their prices."""
 
     @property
     def exceeded(self) -> bool:
-        """Return whether any counted waste type went past its included pickups."""
-        return any(self.extra.values())
+        """Return whether any counted waste type, or the visits, went past what is included."""
+        return any(self.extra.values()) or bool(self.visits_extra)
 
 
 def allowances(options: Mapping[str, Any]) -> dict[int, Allowance]:
@@ -64,10 +133,14 @@ def allowances(options: Mapping[str, Any]) -> dict[int, Allowance]:
     found: dict[int, Allowance] = {}
     for account_id, stored in (options.get(CONF_ALLOWANCES) or {}).items():
         included = {int(key): int(value) for key, value in stored.get(CONF_INCLUDED, {}).items()}
-        if included:
-            price = stored.get(CONF_PRICE)
+        visits = stored.get(CONF_VISITS)
+        if included or visits is not None:
+            price, visit_price = stored.get(CONF_PRICE), stored.get(CONF_VISIT_PRICE)
             found[int(account_id)] = Allowance(
-                included=included, price=None if price is None else float(price)
+                included=included,
+                price=None if price is None else float(price),
+                visits=None if visits is None else int(visits),
+                visit_price=None if visit_price is None else float(visit_price),
             )
     return found
 
@@ -77,25 +150,58 @@ def store_allowance(
 ) -> dict[str, Any]:
     """Return the options with one account's allowance set (or removed for None)."""
     stored = dict(options.get(CONF_ALLOWANCES) or {})
-    if allowance is None or not allowance.included:
+    if allowance is None or (not allowance.included and allowance.visits is None):
         stored.pop(str(account_id), None)
     else:
         stored[str(account_id)] = {
             CONF_INCLUDED: {str(key): value for key, value in sorted(allowance.included.items())},
             CONF_PRICE: allowance.price,
         }
+        if allowance.visits is not None:
+            stored[str(account_id)] |= {
+                CONF_VISITS: allowance.visits,
+                CONF_VISIT_PRICE: allowance.visit_price,
+            }
     return {**options, CONF_ALLOWANCES: stored}
 
 
-def use_of_allowance(state: AccountState, allowance: Allowance) -> AllowanceUse:
-    """Work out this year's use of an allowance from the account's pickups."""
+def _beyond(count: int | None, included: int) -> int | None:
+    return None if count is None else max(count - included, 0)
+
+
+def use_of_allowance(
+    state: AccountState, allowance: Allowance, today: date, year: int
+) -> AllowanceUse:
+    """Work out the use of an allowance in ``year`` from the account's pickups and visits."""
     used = {
         waste_type: len(state.pickups_of(waste_type)) for waste_type in sorted(allowance.included)
     }
     remaining = {key: max(allowance.included[key] - count, 0) for key, count in used.items()}
     extra = {key: max(count - allowance.included[key], 0) for key, count in used.items()}
-    cost = None if allowance.price is None else round(sum(extra.values()) * allowance.price, 2)
-    return AllowanceUse(used=used, remaining=remaining, extra=extra, cost=cost)
+    projected = {key: year_end_projection(count, today, year) for key, count in used.items()}
+    projected_extra = {
+        key: _beyond(count, allowance.included[key]) for key, count in projected.items()
+    }
+    visits_remaining = visits_extra = projected_visits_extra = None
+    if allowance.visits is not None:
+        visits = len(state.visits)
+        visits_remaining = max(allowance.visits - visits, 0)
+        visits_extra = max(visits - allowance.visits, 0)
+        projected_visits_extra = _beyond(year_end_projection(visits, today, year), allowance.visits)
+    return AllowanceUse(
+        used=used,
+        remaining=remaining,
+        extra=extra,
+        visits_remaining=visits_remaining,
+        visits_extra=visits_extra,
+        visits_cost=None
+        if visits_extra is None
+        else _extra_cost([(visits_extra, allowance.visit_price)]),
+        cost=allowance.priced(extra, visits_extra),
+        projected=projected,
+        projected_extra=projected_extra,
+        projected_cost=allowance.priced(projected_extra, projected_visits_extra),
+    )
 
 
 def account_allowance_use(
@@ -113,15 +219,19 @@ def account_allowance_use(
         or (waste_type_id is not None and waste_type_id not in allowance.included)
     ):
         return None
-    return use_of_allowance(state, allowance)
+    return use_of_allowance(state, allowance, dt_util.now(PORTAL_TZ).date(), coordinator.data.year)
 
 
 class EcocitoAllowanceEntity(EcocitoAccountEntity):
     """An entity of an account's allowance: it follows the options as well as the polls."""
 
+    _today: date | None = None
+
     def _state_depends_on(self) -> tuple[object, ...]:
-        """Depend on the options too: they hold the allowance."""
-        return (*super()._state_depends_on(), self.coordinator.config_entry.options)
+        """Depend on the options (they hold the allowance) and on the day (the pace)."""
+        if (today := dt_util.now(PORTAL_TZ).date()) != self._today:
+            self._today = today  # compared by identity: one object per day
+        return (*super()._state_depends_on(), self.coordinator.config_entry.options, self._today)
 
     @property
     def allowance_use(self) -> AllowanceUse | None:

@@ -1,4 +1,4 @@
-"""Binary sensor: an account went past the pickups its yearly fee includes."""
+"""Binary sensor: an account went past the pickups or visits its yearly fee includes."""
 
 from __future__ import annotations
 
@@ -36,12 +36,15 @@ class EcocitoBinarySensorEntityDescription(BinarySensorEntityDescription):
 
 BINARY_SENSORS: tuple[EcocitoBinarySensorEntityDescription, ...] = (
     EcocitoBinarySensorEntityDescription(
-        # On once an extra pickup has been charged this year; the extra pickups so far,
-        # all counted waste types together.
+        # On once an extra pickup or visit has been charged this year; the extra pickups
+        # so far, all counted waste types together, and the extra visits if counted.
         key="allowance_exceeded",
         translation_key="allowance_exceeded",
         is_on_fn=lambda use: use.exceeded,
-        attributes_fn=lambda use: {"extra_pickups": sum(use.extra.values())},
+        attributes_fn=lambda use: {
+            "extra_pickups": sum(use.extra.values()),
+            **({} if use.visits_extra is None else {"extra_visits": use.visits_extra}),
+        },
     ),
 )
 DESCRIPTIONS = {description.key: description for description in BINARY_SENSORS}

@@ -66,6 +66,8 @@ from .const import (
     CONF_HISTORY_YEARS,
     CONF_PORTAL,
     CONF_PRICE,
+    CONF_VISIT_PRICE,
+    CONF_VISITS,
     DEFAULT_HISTORY_YEARS,
     DOMAIN,
     LOGGER,
@@ -552,7 +554,7 @@ def _waste_type_fields(waste_types: tuple[WasteType, ...]) -> dict[str, int]:
 
 
 class EcocitoOptionsFlow(OptionsFlow):
-    """Options: how much history to keep, and each account's pickup allowance.
+    """Options: how much history to keep, and each account's allowance (pickups, visits).
 
     Saving stores the options and tells the entities at once: the coordinator reads
     the history at each refresh, and the allowance entities follow the options at each
@@ -610,17 +612,19 @@ class EcocitoOptionsFlow(OptionsFlow):
     async def async_step_allowance_account(
         self, user_input: dict[str, Any] | None = None
     ) -> ConfigFlowResult:
-        """Ask for the pickups included per waste type and the price of an extra one."""
+        """Ask for the pickups included per waste type, the visits, and the extra prices."""
         entry: EcocitoConfigEntry = self.config_entry
         if entry.state is not ConfigEntryState.LOADED:
             return self.async_abort(reason="entry_not_loaded")
         state = entry.runtime_data.data.accounts[self._account_id]
         fields = _waste_type_fields(state.waste_types)
-        errors = _not_whole(user_input or {}, list(fields))
-        price = (user_input or {}).get(CONF_PRICE)
-        if price is not None and not math.isfinite(price):
-            errors[CONF_PRICE] = "not_a_number"
+        form = user_input or {}
+        errors = _not_whole(form, [*fields, CONF_VISITS])
+        for field in (CONF_PRICE, CONF_VISIT_PRICE):
+            if (price := form.get(field)) is not None and not math.isfinite(price):
+                errors[field] = "not_a_number"
         if user_input is not None and not errors:
+            price, visit_price = form.get(CONF_PRICE), form.get(CONF_VISIT_PRICE)
             allowance = Allowance(
                 included={
                     type_id: int(user_input[field])
@@ -628,6 +632,8 @@ class EcocitoOptionsFlow(OptionsFlow):
                     if user_input.get(field) is not None
                 },
                 price=None if price is None else round(float(price), 2),
+                visits=None if form.get(CONF_VISITS) is None else int(form[CONF_VISITS]),
+                visit_price=None if visit_price is None else round(float(visit_price), 2),
             )
             return self._save(store_allowance(entry.options, self._account_id, allowance))
         current = allowances(entry.options).get(self._account_id)
@@ -639,10 +645,14 @@ class EcocitoOptionsFlow(OptionsFlow):
                 if type_id in current.included
             }
             suggested[CONF_PRICE] = current.price
+            if current.visits is not None:
+                suggested |= {CONF_VISITS: current.visits, CONF_VISIT_PRICE: current.visit_price}
         schema = vol.Schema(
             {
                 **{vol.Optional(field): _INCLUDED_SELECTOR for field in fields},
                 vol.Optional(CONF_PRICE): _PRICE_SELECTOR,
+                vol.Optional(CONF_VISITS): _INCLUDED_SELECTOR,
+                vol.Optional(CONF_VISIT_PRICE): _PRICE_SELECTOR,
             }
         )
         return self.async_show_form(

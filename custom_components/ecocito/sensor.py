@@ -70,7 +70,9 @@ class Scope(StrEnum):
     ALLOWANCE = auto()
     """Each account with an allowance, one per counted waste type."""
     ALLOWANCE_TOTAL = auto()
-    """Each account with an allowance, all counted waste types together."""
+    """Each account with an allowance, all counted waste types (and visits) together."""
+    VISIT_QUOTA = auto()
+    """Each account whose allowance counts recycling-centre visits."""
 
 
 type Figure = StateType | datetime
@@ -266,6 +268,54 @@ SENSORS: tuple[EcocitoSensorEntityDescription, ...] = (
         suggested_display_precision=2,
         value_fn=_of_allowance(lambda use, _: use.cost),
     ),
+    EcocitoSensorEntityDescription(
+        # At the year's pace so far (allowance.year_end_projection); unknown until 7 January.
+        key="allowance_projected",
+        translation_key="waste_type_allowance_projected",
+        scope=Scope.ALLOWANCE,
+        state_class=SensorStateClass.MEASUREMENT,
+        value_fn=_of_allowance(lambda use, waste_type: use.projected.get(waste_type or 0)),
+    ),
+    EcocitoSensorEntityDescription(
+        key="allowance_projected_extra",
+        translation_key="waste_type_allowance_projected_extra",
+        scope=Scope.ALLOWANCE,
+        state_class=SensorStateClass.MEASUREMENT,
+        value_fn=_of_allowance(lambda use, waste_type: use.projected_extra.get(waste_type or 0)),
+    ),
+    EcocitoSensorEntityDescription(
+        key="allowance_projected_cost",
+        translation_key="allowance_projected_cost",
+        scope=Scope.ALLOWANCE_TOTAL,
+        device_class=SensorDeviceClass.MONETARY,
+        native_unit_of_measurement="EUR",
+        suggested_display_precision=2,
+        value_fn=_of_allowance(lambda use, _: use.projected_cost),
+    ),
+    EcocitoSensorEntityDescription(
+        key="visit_quota_remaining",
+        translation_key="visit_quota_remaining",
+        scope=Scope.VISIT_QUOTA,
+        state_class=SensorStateClass.MEASUREMENT,
+        value_fn=_of_allowance(lambda use, _: use.visits_remaining),
+    ),
+    EcocitoSensorEntityDescription(
+        key="visit_quota_extra",
+        translation_key="visit_quota_extra",
+        scope=Scope.VISIT_QUOTA,
+        state_class=SensorStateClass.TOTAL,
+        value_fn=_of_allowance(lambda use, _: use.visits_extra),
+    ),
+    EcocitoSensorEntityDescription(
+        key="visit_quota_cost",
+        translation_key="visit_quota_cost",
+        scope=Scope.VISIT_QUOTA,
+        device_class=SensorDeviceClass.MONETARY,
+        native_unit_of_measurement="EUR",
+        state_class=SensorStateClass.TOTAL,
+        suggested_display_precision=2,
+        value_fn=_of_allowance(lambda use, _: use.visits_cost),
+    ),
 )
 
 
@@ -275,17 +325,21 @@ def _of_scope(*scopes: Scope) -> tuple[EcocitoSensorEntityDescription, ...]:
 
 ALLOWANCE_SENSORS = {
     description.key: description
-    for description in _of_scope(Scope.ALLOWANCE, Scope.ALLOWANCE_TOTAL)
+    for description in _of_scope(Scope.ALLOWANCE, Scope.ALLOWANCE_TOTAL, Scope.VISIT_QUOTA)
 }
 
 
 def _allowance_keys(_state: AccountState, allowance: Allowance) -> list[tuple[str, int | None]]:
     """Return what an allowance has sensors for: (description key, waste type or None)."""
-    counted: list[int | None] = [*sorted(allowance.included)]
+    of_scope: dict[Scope, list[int | None]] = {
+        Scope.ALLOWANCE: [*sorted(allowance.included)],
+        Scope.ALLOWANCE_TOTAL: [None],
+        Scope.VISIT_QUOTA: [] if allowance.visits is None else [None],
+    }
     return [
         (key, waste_type)
         for key, description in ALLOWANCE_SENSORS.items()
-        for waste_type in (counted if description.scope is Scope.ALLOWANCE else [None])
+        for waste_type in of_scope[description.scope]
     ]
 
 

@@ -15,6 +15,7 @@ from homeassistant.components.sensor import (
     SensorStateClass,
 )
 from homeassistant.const import EntityCategory, Platform, UnitOfMass
+from homeassistant.util import dt as dt_util
 
 from .allowance import (
     EcocitoAllowanceEntity,
@@ -71,6 +72,8 @@ class Scope(StrEnum):
     """Each account with an allowance, one per counted waste type."""
     ALLOWANCE_TOTAL = auto()
     """Each account with an allowance, all counted waste types together."""
+    BORNE = auto()
+    """Each account's device, one per waste type whose bornes the badge opened."""
 
 
 type Figure = StateType | datetime
@@ -86,6 +89,8 @@ class EcocitoSensorEntityDescription(SensorEntityDescription):
     value_fn: ValueFn[Figure]
     previous_years_fn: ValueFn[dict[str, Any] | None] | None = None
     """The same figure for each past year kept by the options, as an attribute."""
+    monthly: bool = False
+    """A ``TOTAL`` that starts again on the 1st of each month (else on 1 January)."""
 
 
 def _of_account[T](figure: Callable[[AccountState, int | None], T]) -> ValueFn[T | None]:
@@ -138,6 +143,17 @@ def _last_pickup(state: AccountState, waste_type: int | None) -> datetime | None
 
 def _visits(state: AccountState, _waste_type: int | None) -> int:
     return len(state.visits)
+
+
+def _openings_this_month(
+    coordinator: EcocitoCoordinator, account_id: int | None, waste_type: int | None
+) -> int | None:
+    """Return this month's borne openings (portal time); 0 once the data's year is over."""
+    state = None if account_id is None else coordinator.data.accounts.get(account_id)
+    if state is None or waste_type is None:
+        return None
+    now = dt_util.now(PORTAL_TZ)
+    return state.openings(waste_type, now.month) if now.year == coordinator.data.year else 0
 
 
 SENSORS: tuple[EcocitoSensorEntityDescription, ...] = (
@@ -243,6 +259,24 @@ SENSORS: tuple[EcocitoSensorEntityDescription, ...] = (
         ),
     ),
     EcocitoSensorEntityDescription(
+        key="borne_openings_month",
+        translation_key="waste_type_borne_openings_month",
+        scope=Scope.BORNE,
+        state_class=SensorStateClass.TOTAL,
+        monthly=True,
+        value_fn=_openings_this_month,
+    ),
+    EcocitoSensorEntityDescription(
+        key="borne_openings",
+        translation_key="waste_type_borne_openings",
+        scope=Scope.BORNE,
+        state_class=SensorStateClass.TOTAL,
+        value_fn=_of_account(lambda state, waste_type: state.openings(waste_type or 0)),
+        previous_years_fn=_of_account(
+            lambda state, waste_type: state.openings_per_year(waste_type or 0)
+        ),
+    ),
+    EcocitoSensorEntityDescription(
         key="allowance_remaining",
         translation_key="waste_type_allowance_remaining",
         scope=Scope.ALLOWANCE,
@@ -316,6 +350,20 @@ async def async_setup_entry(
             for description in (account_sensors if key[1] is None else waste_type_sensors)
         ),
     )
+    borne_sensors = _of_scope(Scope.BORNE)
+    await async_add_entities_as_they_appear(
+        entry,
+        async_add_entities,
+        lambda data: [
+            (account_id, waste_type)
+            for account_id, state in data.accounts.items()
+            for waste_type in state.borne_types
+        ],
+        lambda key: (
+            EcocitoAccountSensor(coordinator, key[0], description, key[1])
+            for description in borne_sensors
+        ),
+    )
     await async_track_allowance_entities(
         entry,
         async_add_entities,
@@ -332,12 +380,16 @@ class _YearlySensor(SensorEntity):
     """A sensor whose yearly totals start again on 1 January, portal time."""
 
     coordinator: EcocitoCoordinator
+    entity_description: EcocitoSensorEntityDescription
 
     @property
     def last_reset(self) -> datetime | None:
-        """Return when the yearly total started."""
+        """Return when the yearly (or monthly) total started."""
         if self.entity_description.state_class is not SensorStateClass.TOTAL:
             return None
+        if self.entity_description.monthly:
+            now = dt_util.now(PORTAL_TZ)
+            return datetime(now.year, now.month, 1, tzinfo=PORTAL_TZ)
         return datetime(self.coordinator.data.year, 1, 1, tzinfo=PORTAL_TZ)
 
 

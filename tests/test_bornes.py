@@ -52,13 +52,13 @@ def platforms() -> list[Platform]:
 def mock_config_entry(simulator: PortalSimulator, scenario: str) -> MockConfigEntry:
     """The entry of the scenario's login: the borne-only flat, or the demo."""
     if scenario == "bornes":
-        return simulator_entry(
-            simulator.base_url, BORNES_LOGIN, BORNES_PASSWORD, "Ecocito Bornes"
-        )
+        return simulator_entry(simulator.base_url, BORNES_LOGIN, BORNES_PASSWORD, "Ecocito Bornes")
     return simulator_entry(simulator.base_url, DEMO_LOGIN, DEMO_PASSWORD, DEMO_TITLE)
 
 
-def portal_openings(simulator: PortalSimulator, account_id: int, type_id: int) -> Counter[tuple[int, int]]:
+def portal_openings(
+    simulator: PortalSimulator, account_id: int, type_id: int
+) -> Counter[tuple[int, int]]:
     """Count an account's openings of one type per (year, month), from the portal's data."""
     return Counter(
         (drop_off.when.year, drop_off.when.month)

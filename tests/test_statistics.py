@@ -148,16 +148,15 @@ async def test_borne_openings_at_each_month_start(
         for d in simulator.state.get_account(DEMO_SECOND_ACCOUNT_ID).drop_offs
         if d.type_id == 16 and d.when.date() <= today
     ]
-    rows = await recorded(
-        hass, borne_statistic_id(statistic_key(hass), DEMO_SECOND_ACCOUNT_ID, 16)
-    )
+    rows = await recorded(hass, borne_statistic_id(statistic_key(hass), DEMO_SECOND_ACCOUNT_ID, 16))
     assert rows == approx(expected_rows(months, since(2)))
     assert len(rows) > 3  # holidays of three years
     assert all(start.astimezone(PARIS).day == 1 for start, _state, _sum in rows)
     # No borne opened: no series.
-    assert await recorded(
-        hass, borne_statistic_id(statistic_key(hass), DEMO_SECOND_ACCOUNT_ID, 15)
-    ) == []
+    assert (
+        await recorded(hass, borne_statistic_id(statistic_key(hass), DEMO_SECOND_ACCOUNT_ID, 15))
+        == []
+    )
     assert await recorded(hass, borne_statistic_id(statistic_key(hass), MAIN, RESIDUAL)) == []
 
 

@@ -576,7 +576,9 @@ class EcocitoCoordinator(DataUpdateCoordinator[EcocitoData]):
             )
             pickups = tuple(p for p in fetched.pickups if p.date.date() >= year_start)
             visits = tuple(v for v in fetched.visits if v.date.date() >= year_start)
-            drop_offs = _months(fetched.borne_drop_offs, lambda year: year == today.year)
+            drop_offs: Mapping[int, tuple[MonthlyCount, ...]] = _months(
+                fetched.borne_drop_offs, lambda year: year == today.year
+            )
             types = {waste_type.id for waste_type in fetched.waste_types}
             short_year = before is not None and _shorter(
                 types,

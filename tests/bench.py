@@ -624,8 +624,7 @@ def report(results: list[Figures], block_limit_config: str = "C") -> tuple[str, 
     )
     row(
         "steady poll: requests",
-        "≤ 2 + Σ(types + 4) + Σ(types, accounts with borne openings this year), "
-        "pagination aside",
+        "≤ 2 + Σ(types + 4) + Σ(types, accounts with borne openings this year), pagination aside",
         lambda f: _check(
             f.poll_requests - f.poll_extra_pages,
             f.poll_budget,

@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 from collections import Counter
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from homeassistant.const import Platform
 from homeassistant.core import HomeAssistant
+from homeassistant.data_entry_flow import FlowResultType
 from homeassistant.helpers import entity_registry as er
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.ecocito.api import portal as portal_names
+from custom_components.ecocito.const import DOMAIN
 from custom_components.ecocito.coordinator import CONFIRM_AFTER
 
 from .conftest import DEMO_TITLE, FROZEN_NOW
@@ -172,3 +174,86 @@ async def test_a_failed_borne_read_keeps_the_figures(
     await poll(hass, setup_platforms)
     assert coordinator.last_update_success
     assert state_of(hass, entity_registry, BORNES_ACCOUNT_ID, YEAR, 2)[0] == before
+
+
+async def test_borne_allowance_crossing_the_limit(
+    hass: HomeAssistant,
+    simulator: PortalSimulator,
+    entity_registry: er.EntityRegistry,
+    setup_platforms: MockConfigEntry,
+) -> None:
+    """Openings included per year and a price per extra one, in the pickups' options step."""
+    entry = setup_platforms
+    opened = sum(
+        n
+        for (year, _month), n in portal_openings(simulator, BORNES_ACCOUNT_ID, 1).items()
+        if year == FROZEN_NOW.year
+    )
+    flow = hass.config_entries.options
+    result = await flow.async_init(entry.entry_id)
+    result = await flow.async_configure(result["flow_id"], {"next_step_id": "allowance"})
+    assert result["step_id"] == "allowance_account"  # a single account: straight on
+    fields = [str(key) for key in result["data_schema"].schema]
+    # Glass is listed but its borne never opened: no field for it.
+    assert fields == [
+        "Ordures ménagères",
+        "Emballages",
+        "Verre",
+        "price",
+        "Ordures ménagères (borne)",
+        "Emballages (borne)",
+        "borne_price",
+    ]
+    result = await flow.async_configure(
+        result["flow_id"], {"Ordures ménagères (borne)": 2.5, "borne_price": 0.5}
+    )
+    assert result["errors"] == {"Ordures ménagères (borne)": "whole_number"}
+    result = await flow.async_configure(
+        result["flow_id"], {"Ordures ménagères (borne)": opened - 2, "borne_price": 0.5}
+    )
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    await hass.async_block_till_done()
+    assert entry.options["allowances"] == {
+        str(BORNES_ACCOUNT_ID): {
+            "included": {},
+            "price": None,
+            "borne_included": {"1": opened - 2},
+            "borne_price": 0.5,
+        }
+    }
+
+    def figure(key: str) -> str:
+        found = hass.states.get(
+            registered(entity_registry, Platform.SENSOR, scoped(hass, f"{BORNES_ACCOUNT_ID}_{key}"))
+        )
+        assert found is not None
+        return found.state
+
+    assert figure("borne_allowance_remaining_1") == "0"
+    assert figure("borne_allowance_extra_1") == "2"
+    assert figure("allowance_cost") == "1.0"
+    remaining = hass.states.get(
+        registered(
+            entity_registry,
+            Platform.SENSOR,
+            scoped(hass, f"{BORNES_ACCOUNT_ID}_borne_allowance_remaining_1"),
+        )
+    )
+    assert remaining is not None
+    assert remaining.attributes["friendly_name"].endswith(
+        "Ordures ménagères: included borne openings remaining"
+    )
+    # Only the counted waste type has sensors.
+    assert (
+        entity_registry.async_get_entity_id(
+            Platform.SENSOR,
+            DOMAIN,
+            scoped(hass, f"{BORNES_ACCOUNT_ID}_borne_allowance_extra_2"),
+        )
+        is None
+    )
+
+    simulator.state.add_drop_off(BORNES_ACCOUNT_ID, 1, FROZEN_NOW - timedelta(hours=1))
+    await poll(hass, entry)
+    assert figure("borne_allowance_extra_1") == "3"
+    assert figure("allowance_cost") == "1.5"

@@ -3,22 +3,32 @@
 Most collectivités include a number of pickups per year in the fee (often for the
 residual-waste bin only) and charge each extra one. The options keep, per account:
 
-    {"allowances": {"<account id>": {"included": {"<waste type id>": 12}, "price": 3.5}}}
+    {"allowances": {"<account id>": {"included": {"<waste type id>": 12}, "price": 3.5,
+                                     "borne_included": {"<waste type id>": 52},
+                                     "borne_price": 0.5}}}
 
-A waste type without a number is not counted. The figures below are this year's
+Where residents open bornes with a badge, the openings are counted the same way, per
+waste type, with a price per extra opening. A waste type without a number is not counted. The figures below are this year's
 (1 January, portal time); the entities exist only for accounts with an allowance and
 follow the options without a reload.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Final
 
 from homeassistant.core import callback
 from homeassistant.helpers import entity_registry as er
 
-from .const import CONF_ALLOWANCES, CONF_INCLUDED, CONF_PRICE, DOMAIN
+from .const import (
+    CONF_ALLOWANCES,
+    CONF_BORNE_INCLUDED,
+    CONF_BORNE_PRICE,
+    CONF_INCLUDED,
+    CONF_PRICE,
+    DOMAIN,
+)
 from .entity import EcocitoAccountEntity, async_add_entities_as_they_appear
 
 if TYPE_CHECKING:
@@ -30,6 +40,7 @@ if TYPE_CHECKING:
     from .coordinator import AccountState, EcocitoConfigEntry, EcocitoCoordinator, EcocitoData
 
 MAX_INCLUDED: Final = 365
+MAX_BORNE_INCLUDED: Final = 999
 MAX_PRICE: Final = 1000.0
 
 
@@ -41,6 +52,10 @@ class Allowance:
     """Pickups included per year, per counted waste type."""
     price: float | None
     """Euros per extra pickup; None when unknown."""
+    borne_included: dict[int, int] = field(default_factory=dict)
+    """Borne openings included per year, per counted waste type."""
+    borne_price: float | None = None
+    """Euros per extra borne opening; None when unknown."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -50,8 +65,10 @@ class AllowanceUse:
     used: dict[int, int]
     remaining: dict[int, int]
     extra: dict[int, int]
+    borne_remaining: dict[int, int]
+    borne_extra: dict[int, int]
     cost: float | None
-    """Extra pickups so far times the price (None without a price)."""
+    """Extra pickups and borne openings so far times their prices (None without a price)."""
 
     @property
     def exceeded(self) -> bool:
@@ -59,15 +76,26 @@ class AllowanceUse:
         return any(self.extra.values())
 
 
+def _price(stored: Mapping[str, Any], key: str) -> float | None:
+    return None if (price := stored.get(key)) is None else float(price)
+
+
+def _counts(stored: Mapping[str, Any], key: str) -> dict[int, int]:
+    return {int(type_id): int(count) for type_id, count in (stored.get(key) or {}).items()}
+
+
 def allowances(options: Mapping[str, Any]) -> dict[int, Allowance]:
     """Return the allowances stored in the entry's options, by account."""
     found: dict[int, Allowance] = {}
     for account_id, stored in (options.get(CONF_ALLOWANCES) or {}).items():
-        included = {int(key): int(value) for key, value in stored.get(CONF_INCLUDED, {}).items()}
-        if included:
-            price = stored.get(CONF_PRICE)
+        included = _counts(stored, CONF_INCLUDED)
+        borne_included = _counts(stored, CONF_BORNE_INCLUDED)
+        if included or borne_included:
             found[int(account_id)] = Allowance(
-                included=included, price=None if price is None else float(price)
+                included=included,
+                price=_price(stored, CONF_PRICE),
+                borne_included=borne_included,
+                borne_price=_price(stored, CONF_BORNE_PRICE),
             )
     return found
 
@@ -77,25 +105,50 @@ def store_allowance(
 ) -> dict[str, Any]:
     """Return the options with one account's allowance set (or removed for None)."""
     stored = dict(options.get(CONF_ALLOWANCES) or {})
-    if allowance is None or not allowance.included:
+    if allowance is None or not (allowance.included or allowance.borne_included):
         stored.pop(str(account_id), None)
     else:
         stored[str(account_id)] = {
             CONF_INCLUDED: {str(key): value for key, value in sorted(allowance.included.items())},
             CONF_PRICE: allowance.price,
         }
+        if allowance.borne_included:
+            stored[str(account_id)] |= {
+                CONF_BORNE_INCLUDED: {
+                    str(key): value for key, value in sorted(allowance.borne_included.items())
+                },
+                CONF_BORNE_PRICE: allowance.borne_price,
+            }
     return {**options, CONF_ALLOWANCES: stored}
 
 
 def use_of_allowance(state: AccountState, allowance: Allowance) -> AllowanceUse:
-    """Work out this year's use of an allowance from the account's pickups."""
+    """Work out this year's use of an allowance from the account's pickups and openings."""
     used = {
         waste_type: len(state.pickups_of(waste_type)) for waste_type in sorted(allowance.included)
     }
     remaining = {key: max(allowance.included[key] - count, 0) for key, count in used.items()}
     extra = {key: max(count - allowance.included[key], 0) for key, count in used.items()}
-    cost = None if allowance.price is None else round(sum(extra.values()) * allowance.price, 2)
-    return AllowanceUse(used=used, remaining=remaining, extra=extra, cost=cost)
+    openings = {key: state.openings(key) for key in sorted(allowance.borne_included)}
+    borne_remaining = {
+        key: max(allowance.borne_included[key] - count, 0) for key, count in openings.items()
+    }
+    borne_extra = {
+        key: max(count - allowance.borne_included[key], 0) for key, count in openings.items()
+    }
+    costs = [
+        sum(extras.values()) * price
+        for extras, price in ((extra, allowance.price), (borne_extra, allowance.borne_price))
+        if extras and price is not None
+    ]
+    return AllowanceUse(
+        used=used,
+        remaining=remaining,
+        extra=extra,
+        borne_remaining=borne_remaining,
+        borne_extra=borne_extra,
+        cost=round(sum(costs), 2) if costs else None,
+    )
 
 
 def account_allowance_use(
@@ -110,7 +163,11 @@ def account_allowance_use(
     if (
         allowance is None
         or state is None
-        or (waste_type_id is not None and waste_type_id not in allowance.included)
+        or (
+            waste_type_id is not None
+            and waste_type_id not in allowance.included
+            and waste_type_id not in allowance.borne_included
+        )
     ):
         return None
     return use_of_allowance(state, allowance)

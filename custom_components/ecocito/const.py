@@ -44,6 +44,8 @@ CONF_ALLOWANCES: Final = "allowances"
 """Option: the pay-as-you-throw allowance of each account (see allowance.py)."""
 CONF_INCLUDED: Final = "included"
 CONF_PRICE: Final = "price"
+CONF_BORNE_INCLUDED: Final = "borne_included"
+CONF_BORNE_PRICE: Final = "borne_price"
 CONF_ACCOUNT: Final = "account"
 """Options flow field: the account whose allowance is edited."""
 

@@ -74,6 +74,8 @@ class Scope(StrEnum):
     """Each account with an allowance, all counted waste types together."""
     BORNE = auto()
     """Each account's device, one per waste type whose bornes the badge opened."""
+    BORNE_ALLOWANCE = auto()
+    """Each account with a borne allowance, one per counted waste type."""
 
 
 type Figure = StateType | datetime
@@ -291,6 +293,20 @@ SENSORS: tuple[EcocitoSensorEntityDescription, ...] = (
         value_fn=_of_allowance(lambda use, waste_type: use.extra.get(waste_type or 0)),
     ),
     EcocitoSensorEntityDescription(
+        key="borne_allowance_remaining",
+        translation_key="waste_type_borne_allowance_remaining",
+        scope=Scope.BORNE_ALLOWANCE,
+        state_class=SensorStateClass.MEASUREMENT,
+        value_fn=_of_allowance(lambda use, waste_type: use.borne_remaining.get(waste_type or 0)),
+    ),
+    EcocitoSensorEntityDescription(
+        key="borne_allowance_extra",
+        translation_key="waste_type_borne_allowance_extra",
+        scope=Scope.BORNE_ALLOWANCE,
+        state_class=SensorStateClass.TOTAL,
+        value_fn=_of_allowance(lambda use, waste_type: use.borne_extra.get(waste_type or 0)),
+    ),
+    EcocitoSensorEntityDescription(
         key="allowance_cost",
         translation_key="allowance_cost",
         scope=Scope.ALLOWANCE_TOTAL,
@@ -309,17 +325,21 @@ def _of_scope(*scopes: Scope) -> tuple[EcocitoSensorEntityDescription, ...]:
 
 ALLOWANCE_SENSORS = {
     description.key: description
-    for description in _of_scope(Scope.ALLOWANCE, Scope.ALLOWANCE_TOTAL)
+    for description in _of_scope(Scope.ALLOWANCE, Scope.BORNE_ALLOWANCE, Scope.ALLOWANCE_TOTAL)
 }
 
 
 def _allowance_keys(_state: AccountState, allowance: Allowance) -> list[tuple[str, int | None]]:
     """Return what an allowance has sensors for: (description key, waste type or None)."""
-    counted: list[int | None] = [*sorted(allowance.included)]
+    counted: dict[Scope, list[int | None]] = {
+        Scope.ALLOWANCE: [*sorted(allowance.included)],
+        Scope.BORNE_ALLOWANCE: [*sorted(allowance.borne_included)],
+        Scope.ALLOWANCE_TOTAL: [None],
+    }
     return [
         (key, waste_type)
         for key, description in ALLOWANCE_SENSORS.items()
-        for waste_type in (counted if description.scope is Scope.ALLOWANCE else [None])
+        for waste_type in counted[description.scope]
     ]
 
 

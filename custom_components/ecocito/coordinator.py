@@ -596,17 +596,16 @@ class EcocitoCoordinator(DataUpdateCoordinator[EcocitoData]):
             if repeats < CONFIRM_AFTER:
                 if repeats == 1:
                     LOGGER.warning(
-                        "The portal returned fewer pickups, visits or borne openings for "
-                        "account %s than "
-                        "at the last poll; the previous figures are kept until it has "
-                        "done so %s polls in a row",
+                        "The portal returned fewer pickups or visits (or borne openings) "
+                        "for account %s than at the last poll; the previous figures are "
+                        "kept until it has done so %s polls in a row",
                         account_id,
                         CONFIRM_AFTER,
                     )
                 self._short[account_id] = repeats
             else:
                 LOGGER.info(
-                    "Account %s has fewer pickups, visits or borne openings on the portal",
+                    "Account %s has fewer pickups or visits (or borne openings) on the portal",
                     account_id,
                 )
                 self._short.pop(account_id, None)

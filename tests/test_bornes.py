@@ -5,12 +5,16 @@ from __future__ import annotations
 from collections import Counter
 from datetime import datetime, timedelta
 
+from freezegun.api import FrozenDateTimeFactory
 from homeassistant.const import Platform
 from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType
 from homeassistant.helpers import entity_registry as er
 import pytest
-from pytest_homeassistant_custom_component.common import MockConfigEntry
+from pytest_homeassistant_custom_component.common import (
+    MockConfigEntry,
+    async_fire_time_changed,
+)
 
 from custom_components.ecocito.api import portal as portal_names
 from custom_components.ecocito.const import DOMAIN
@@ -257,3 +261,31 @@ async def test_borne_allowance_crossing_the_limit(
     await poll(hass, entry)
     assert figure("borne_allowance_extra_1") == "3"
     assert figure("allowance_cost") == "1.5"
+
+
+async def test_this_month_starts_again_on_the_first(
+    hass: HomeAssistant,
+    simulator: PortalSimulator,
+    entity_registry: er.EntityRegistry,
+    freezer: FrozenDateTimeFactory,
+    setup_platforms: MockConfigEntry,
+) -> None:
+    """At midnight on the 1st (Paris), this month's openings start again, without a poll."""
+    hass.config_entries.async_update_entry(setup_platforms, pref_disable_polling=True)
+    await hass.async_block_till_done()
+    assert state_of(hass, entity_registry, BORNES_ACCOUNT_ID, MONTH, 1)[0] != "0"
+    simulator.reset_requests()
+    december = datetime(FROZEN_NOW.year, 12, 1, 0, 0, 1, tzinfo=PARIS)
+    freezer.move_to(december)
+    async_fire_time_changed(hass, december)
+    await hass.async_block_till_done()
+    month, attributes = state_of(hass, entity_registry, BORNES_ACCOUNT_ID, MONTH, 1)
+    assert month == "0"
+    assert attributes["last_reset"] == datetime(FROZEN_NOW.year, 12, 1, tzinfo=PARIS).isoformat()
+    year, _ = state_of(hass, entity_registry, BORNES_ACCOUNT_ID, YEAR, 1)
+    assert int(year) == sum(
+        n
+        for (y, _m), n in portal_openings(simulator, BORNES_ACCOUNT_ID, 1).items()
+        if y == FROZEN_NOW.year
+    )
+    assert simulator.requests == []

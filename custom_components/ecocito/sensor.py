@@ -15,6 +15,8 @@ from homeassistant.components.sensor import (
     SensorStateClass,
 )
 from homeassistant.const import EntityCategory, Platform, UnitOfMass
+from homeassistant.core import callback
+from homeassistant.helpers.event import async_track_point_in_time
 from homeassistant.util import dt as dt_util
 
 from .allowance import (
@@ -417,6 +419,23 @@ class EcocitoAccountSensor(EcocitoAccountEntity, _YearlySensor):
     """A figure of one account's year, for one of its waste types or for its visits."""
 
     entity_description: EcocitoSensorEntityDescription
+
+    async def async_added_to_hass(self) -> None:
+        """Write a monthly figure again when the month turns, even without a poll."""
+        await super().async_added_to_hass()
+        if self.entity_description.monthly:
+            self._at_next_month()
+
+    @callback
+    def _at_next_month(self) -> None:
+        now = dt_util.now(PORTAL_TZ)
+        start = datetime(now.year + now.month // 12, now.month % 12 + 1, 1, tzinfo=PORTAL_TZ)
+        self.async_on_remove(async_track_point_in_time(self.hass, self._new_month, start))
+
+    @callback
+    def _new_month(self, _now: datetime) -> None:
+        self.async_write_ha_state()
+        self._at_next_month()
 
     @property
     def available(self) -> bool:

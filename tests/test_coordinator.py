@@ -13,6 +13,7 @@ import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry, async_capture_events
 
 from custom_components.ecocito.api.portal import (
+    PATH_BORNE_DROP_OFFS,
     PATH_COLLECTION_PAGE,
     PATH_LOGIN,
     PATH_PICKUPS,
@@ -115,7 +116,10 @@ async def test_steady_poll_request_budget(
     freezer: FrozenDateTimeFactory,
     init_integration: MockConfigEntry,
 ) -> None:
-    """A poll costs 2 + Σ(types + 3) requests; past years are read once a day."""
+    """A poll costs 2 + Σ(types + 4) + Σ(types with borne openings this year) requests.
+
+    Past years are read once a day.
+    """
     # Setup read the past years too.
     assert data_starts(simulator) == {"2024-01-01T00:00:00.000Z"}
 
@@ -123,13 +127,16 @@ async def test_steady_poll_request_budget(
         simulator.reset_requests()
         await poll(hass, init_integration)
         # login (POST + its redirect), then per account: switch, collection page,
-        # one GetCollecte per waste type (3 and 2), one GetApport.
-        assert simulator.count() == 2 + (3 + 3) + (2 + 3) == 13
+        # one GetCollecte per waste type (3 and 2), one GetApport, this year's borne
+        # openings of every type together; then, the second account having opened its
+        # packaging borne this year, its openings per waste type (2).
+        assert simulator.count() == 2 + (3 + 4) + (2 + 4 + 2) == 17
         assert simulator.count(PATH_LOGIN, "POST") == 1
         assert simulator.count(PATH_SWITCH_ACCOUNT, "POST") == 2
         assert simulator.count(PATH_COLLECTION_PAGE) == 2
         assert simulator.count(PATH_PICKUPS) == 5
         assert simulator.count(PATH_VISITS) == 2
+        assert simulator.count(PATH_BORNE_DROP_OFFS) == 1 + 1 + 2
         assert data_starts(simulator) == {"2026-01-01T00:00:00.000Z"}
         assert all(r.status < 400 for r in simulator.requests)
 
@@ -140,7 +147,7 @@ async def test_steady_poll_request_budget(
     assert data_starts(simulator) == {"2024-01-01T00:00:00.000Z"}
     simulator.reset_requests()
     await poll(hass, init_integration)
-    assert simulator.count() == 13
+    assert simulator.count() == 17
     assert data_starts(simulator) == {"2026-01-01T00:00:00.000Z"}
 
 
@@ -152,7 +159,7 @@ async def test_no_history_reads_the_current_year_only(
     await hass.async_block_till_done()
     simulator.reset_requests()
     await poll(hass, init_integration)
-    assert simulator.count() == 13
+    assert simulator.count() == 17
     assert data_starts(simulator) == {"2026-01-01T00:00:00.000Z"}
 
 

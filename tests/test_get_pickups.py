@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from datetime import date, datetime
 from typing import Any
 
@@ -16,9 +17,14 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 from custom_components.ecocito.api.portal import PATH_PICKUPS
 from custom_components.ecocito.const import DOMAIN, SERVICE_GET_PICKUPS
 
-from .helpers import find_device, scoped
+from .helpers import find_device, poll, scoped
 from .portal import Fault, FaultKind, PortalSimulator
-from .portal.scenarios import DEMO_LOGIN, DEMO_MAIN_ACCOUNT_ID, DEMO_WASTE_TYPES
+from .portal.scenarios import (
+    DEMO_LOGIN,
+    DEMO_MAIN_ACCOUNT_ID,
+    DEMO_SECOND_ACCOUNT_ID,
+    DEMO_WASTE_TYPES,
+)
 from .portal.state import PARIS
 
 pytestmark = pytest.mark.usefixtures("enable_custom_integrations")
@@ -79,6 +85,56 @@ async def test_range_within_kept_years_uses_the_last_poll(
         "material": visit.material,
         "quantity": visit.quantity,
     }
+
+
+def portal_openings(simulator: PortalSimulator, start: date, end: date) -> list[dict[str, Any]]:
+    """The second account's borne openings per month with a day in the range, oldest first."""
+    counts: Counter[tuple[int, int]] = Counter(
+        (d.when.year, d.when.month)
+        for d in simulator.state.get_account(DEMO_SECOND_ACCOUNT_ID).drop_offs
+        if d.type_id == 16 and start.replace(day=1) <= d.when.date() <= end
+    )
+    return [
+        {
+            "year": year,
+            "month": month,
+            "waste_type_id": 16,
+            "waste_type": DEMO_WASTE_TYPES[16],
+            "count": counts[(year, month)],
+        }
+        for year, month in sorted(counts)
+        if date(year, month, 1) <= end
+    ]
+
+
+@pytest.mark.parametrize("history_years", [2, 0])
+async def test_borne_openings_per_month(
+    hass: HomeAssistant,
+    simulator: PortalSimulator,
+    init_integration: MockConfigEntry,
+    history_years: int,
+) -> None:
+    """The answer holds each month's borne openings, from the last poll or the portal."""
+    hass.config_entries.async_update_entry(
+        init_integration, options={"history_years": history_years}
+    )
+    await poll(hass, init_integration)
+    today = dt_util.now(PARIS).date()
+    start, end = date(today.year - 1, 1, 15), date(today.year, 12, 31)
+    simulator.reset_requests()
+    response = await get_pickups(
+        hass,
+        device_id=device_id(hass, DEMO_SECOND_ACCOUNT_ID),
+        start=start.isoformat(),
+        end=end.isoformat(),
+    )
+    expected = portal_openings(simulator, start, today)
+    assert response["borne_openings"] == expected
+    assert {row["year"] for row in expected} == {today.year - 1, today.year}
+    assert (simulator.requests == []) is (history_years > 0)
+    # The main account never opened a borne.
+    response = await get_pickups(hass, device_id=device_id(hass), start=start.isoformat())
+    assert response["borne_openings"] == []
 
 
 async def test_end_defaults_to_today(

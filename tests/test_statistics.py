@@ -23,6 +23,7 @@ from pytest_homeassistant_custom_component.components.recorder.common import (
 from custom_components.ecocito.const import CONF_HISTORY_YEARS
 from custom_components.ecocito.statistics import (
     StatisticsImporter,
+    borne_statistic_id,
     pickups_statistic_id,
     visits_statistic_id,
     weight_statistic_id,
@@ -132,6 +133,31 @@ async def test_pickups_weights_and_visits_at_their_hours(
     count = by_id[pickups_statistic_id(statistic_key(hass), MAIN, RESIDUAL)]
     assert count["statistics_unit_of_measurement"] is None
     assert count["name"].endswith("Ordures ménagères · levées")
+
+
+async def test_borne_openings_at_each_month_start(
+    recorder_mock: Recorder,
+    hass: HomeAssistant,
+    simulator: PortalSimulator,
+    init_integration: MockConfigEntry,
+) -> None:
+    """Each month with borne openings has its count at the month's first hour (Paris)."""
+    today = dt_util.now(PARIS).date()
+    months = [
+        (datetime(d.when.year, d.when.month, 1), 1.0)
+        for d in simulator.state.get_account(DEMO_SECOND_ACCOUNT_ID).drop_offs
+        if d.type_id == 16 and d.when.date() <= today
+    ]
+    rows = await recorded(hass, borne_statistic_id(statistic_key(hass), DEMO_SECOND_ACCOUNT_ID, 16))
+    assert rows == approx(expected_rows(months, since(2)))
+    assert len(rows) > 3  # holidays of three years
+    assert all(start.astimezone(PARIS).day == 1 for start, _state, _sum in rows)
+    # No borne opened: no series.
+    assert (
+        await recorded(hass, borne_statistic_id(statistic_key(hass), DEMO_SECOND_ACCOUNT_ID, 15))
+        == []
+    )
+    assert await recorded(hass, borne_statistic_id(statistic_key(hass), MAIN, RESIDUAL)) == []
 
 
 async def test_reimport_is_idempotent_and_new_pickups_extend(

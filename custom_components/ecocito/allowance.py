@@ -5,17 +5,21 @@ residual-waste bin only) and charge each extra one; many also include a number o
 recycling-centre visits and charge each extra one. The options keep, per account:
 
     {"allowances": {"<account id>": {"included": {"<waste type id>": 12}, "price": 3.5,
-                                     "visits": 26, "visit_price": 40.46}}}
+                                     "visits": 26, "visit_price": 40.46,
+                                     "borne_included": {"<waste type id>": 52},
+                                     "borne_price": 0.5}}}
 
-A waste type without a number is not counted; without "visits", visits are not counted.
-The figures below are this year's (1 January, portal time), and what they would be on
-31 December at the year's pace so far; the entities exist only for accounts with an
-allowance and follow the options without a reload.
+Where residents open bornes with a badge, the openings are counted the same way, per
+waste type, with a price per extra opening. A waste type without a number is not
+counted; without "visits", visits are not counted. The figures below are this year's
+(1 January, portal time), and what they would be on 31 December at the year's pace so
+far; the entities exist only for accounts with an allowance and follow the options
+without a reload.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 import math
 from typing import TYPE_CHECKING, Any, Final
@@ -27,6 +31,8 @@ from homeassistant.util import dt as dt_util
 from .api import PORTAL_TZ
 from .const import (
     CONF_ALLOWANCES,
+    CONF_BORNE_INCLUDED,
+    CONF_BORNE_PRICE,
     CONF_INCLUDED,
     CONF_PRICE,
     CONF_VISIT_PRICE,
@@ -44,6 +50,7 @@ if TYPE_CHECKING:
     from .coordinator import AccountState, EcocitoConfigEntry, EcocitoCoordinator, EcocitoData
 
 MAX_INCLUDED: Final = 365
+MAX_BORNE_INCLUDED: Final = 999
 MAX_PRICE: Final = 1000.0
 PROJECTION_MIN_DAYS: Final = 7
 """Days of the year (today included) before a pace is taken: no projection until 7 January."""
@@ -64,6 +71,12 @@ def year_end_projection(count: int, today: date, year: int) -> int | None:
     if elapsed < PROJECTION_MIN_DAYS:
         return None
     return max(count, math.floor(count * days_in_year / elapsed + 0.5))
+
+
+def _total(counts: Mapping[int, int | None]) -> int | None:
+    """Return the sum of counts; None if any is unknown."""
+    known = [count for count in counts.values() if count is not None]
+    return sum(known) if len(known) == len(counts) else None
 
 
 def _extra_cost(parts: Iterable[tuple[int | None, float | None]]) -> float | None:
@@ -88,17 +101,25 @@ class Allowance:
     """Recycling-centre visits included per year; None: visits are not counted."""
     visit_price: float | None = None
     """Euros per extra visit; None when unknown."""
+    borne_included: dict[int, int] = field(default_factory=dict)
+    """Borne openings included per year, per counted waste type."""
+    borne_price: float | None = None
+    """Euros per extra borne opening; None when unknown."""
 
     def priced(
-        self, pickups_extra: Mapping[int, int | None], visits_extra: int | None
+        self,
+        pickups_extra: Mapping[int, int | None],
+        visits_extra: int | None,
+        borne_extra: Mapping[int, int | None],
     ) -> float | None:
-        """Return the cost of extra pickups and visits (None: a price or count unknown)."""
+        """Return the cost of extra pickups, visits and openings (None: a price or count unknown)."""
         parts: list[tuple[int | None, float | None]] = []
         if self.included:
-            known = [count for count in pickups_extra.values() if count is not None]
-            parts.append((sum(known) if len(known) == len(pickups_extra) else None, self.price))
+            parts.append((_total(pickups_extra), self.price))
         if self.visits is not None:
             parts.append((visits_extra, self.visit_price))
+        if self.borne_included:
+            parts.append((_total(borne_extra), self.borne_price))
         return _extra_cost(parts)
 
 
@@ -114,33 +135,48 @@ class AllowanceUse:
     visits_extra: int | None
     visits_cost: float | None
     """Extra visits so far times their price (None: not counted, or no price)."""
+    borne_remaining: dict[int, int]
+    borne_extra: dict[int, int]
     cost: float | None
-    """Extra pickups and visits so far times their prices (None without a price)."""
+    """Extra pickups, visits and openings so far times their prices (None without a price)."""
     projected: dict[int, int | None]
     """Pickups expected by 31 December per counted waste type (None: too early)."""
     projected_extra: dict[int, int | None]
+    borne_projected: dict[int, int | None]
+    """Borne openings expected by 31 December per counted waste type (None: too early)."""
+    borne_projected_extra: dict[int, int | None]
     projected_cost: float | None
-    """Extra pickups and visits expected by 31 December times their prices."""
+    """Extra pickups, visits and openings expected by 31 December times their prices."""
 
     @property
     def exceeded(self) -> bool:
-        """Return whether any counted waste type, or the visits, went past what is included."""
-        return any(self.extra.values()) or bool(self.visits_extra)
+        """Return whether any counted pickups, visits or openings went past what is included."""
+        return any(self.extra.values()) or bool(self.visits_extra) or any(self.borne_extra.values())
+
+
+def _price(stored: Mapping[str, Any], key: str) -> float | None:
+    return None if (price := stored.get(key)) is None else float(price)
+
+
+def _counts(stored: Mapping[str, Any], key: str) -> dict[int, int]:
+    return {int(type_id): int(count) for type_id, count in (stored.get(key) or {}).items()}
 
 
 def allowances(options: Mapping[str, Any]) -> dict[int, Allowance]:
     """Return the allowances stored in the entry's options, by account."""
     found: dict[int, Allowance] = {}
     for account_id, stored in (options.get(CONF_ALLOWANCES) or {}).items():
-        included = {int(key): int(value) for key, value in stored.get(CONF_INCLUDED, {}).items()}
+        included = _counts(stored, CONF_INCLUDED)
+        borne_included = _counts(stored, CONF_BORNE_INCLUDED)
         visits = stored.get(CONF_VISITS)
-        if included or visits is not None:
-            price, visit_price = stored.get(CONF_PRICE), stored.get(CONF_VISIT_PRICE)
+        if included or borne_included or visits is not None:
             found[int(account_id)] = Allowance(
                 included=included,
-                price=None if price is None else float(price),
+                price=_price(stored, CONF_PRICE),
                 visits=None if visits is None else int(visits),
-                visit_price=None if visit_price is None else float(visit_price),
+                visit_price=_price(stored, CONF_VISIT_PRICE),
+                borne_included=borne_included,
+                borne_price=_price(stored, CONF_BORNE_PRICE),
             )
     return found
 
@@ -150,7 +186,9 @@ def store_allowance(
 ) -> dict[str, Any]:
     """Return the options with one account's allowance set (or removed for None)."""
     stored = dict(options.get(CONF_ALLOWANCES) or {})
-    if allowance is None or (not allowance.included and allowance.visits is None):
+    if allowance is None or not (
+        allowance.included or allowance.borne_included or allowance.visits is not None
+    ):
         stored.pop(str(account_id), None)
     else:
         stored[str(account_id)] = {
@@ -162,6 +200,13 @@ def store_allowance(
                 CONF_VISITS: allowance.visits,
                 CONF_VISIT_PRICE: allowance.visit_price,
             }
+        if allowance.borne_included:
+            stored[str(account_id)] |= {
+                CONF_BORNE_INCLUDED: {
+                    str(key): value for key, value in sorted(allowance.borne_included.items())
+                },
+                CONF_BORNE_PRICE: allowance.borne_price,
+            }
     return {**options, CONF_ALLOWANCES: stored}
 
 
@@ -172,7 +217,7 @@ def _beyond(count: int | None, included: int) -> int | None:
 def use_of_allowance(
     state: AccountState, allowance: Allowance, today: date, year: int
 ) -> AllowanceUse:
-    """Work out the use of an allowance in ``year`` from the account's pickups and visits."""
+    """Work out the use of an allowance in ``year`` from the pickups, visits and openings."""
     used = {
         waste_type: len(state.pickups_of(waste_type)) for waste_type in sorted(allowance.included)
     }
@@ -188,6 +233,19 @@ def use_of_allowance(
         visits_remaining = max(allowance.visits - visits, 0)
         visits_extra = max(visits - allowance.visits, 0)
         projected_visits_extra = _beyond(year_end_projection(visits, today, year), allowance.visits)
+    openings = {key: state.openings(key) for key in sorted(allowance.borne_included)}
+    borne_remaining = {
+        key: max(allowance.borne_included[key] - count, 0) for key, count in openings.items()
+    }
+    borne_extra = {
+        key: max(count - allowance.borne_included[key], 0) for key, count in openings.items()
+    }
+    borne_projected = {
+        key: year_end_projection(count, today, year) for key, count in openings.items()
+    }
+    borne_projected_extra = {
+        key: _beyond(count, allowance.borne_included[key]) for key, count in borne_projected.items()
+    }
     return AllowanceUse(
         used=used,
         remaining=remaining,
@@ -197,10 +255,16 @@ def use_of_allowance(
         visits_cost=None
         if visits_extra is None
         else _extra_cost([(visits_extra, allowance.visit_price)]),
-        cost=allowance.priced(extra, visits_extra),
+        borne_remaining=borne_remaining,
+        borne_extra=borne_extra,
+        cost=allowance.priced(extra, visits_extra, borne_extra),
         projected=projected,
         projected_extra=projected_extra,
-        projected_cost=allowance.priced(projected_extra, projected_visits_extra),
+        borne_projected=borne_projected,
+        borne_projected_extra=borne_projected_extra,
+        projected_cost=allowance.priced(
+            projected_extra, projected_visits_extra, borne_projected_extra
+        ),
     )
 
 
@@ -216,7 +280,11 @@ def account_allowance_use(
     if (
         allowance is None
         or state is None
-        or (waste_type_id is not None and waste_type_id not in allowance.included)
+        or (
+            waste_type_id is not None
+            and waste_type_id not in allowance.included
+            and waste_type_id not in allowance.borne_included
+        )
     ):
         return None
     return use_of_allowance(state, allowance, dt_util.now(PORTAL_TZ).date(), coordinator.data.year)

@@ -36,14 +36,16 @@ class EcocitoBinarySensorEntityDescription(BinarySensorEntityDescription):
 
 BINARY_SENSORS: tuple[EcocitoBinarySensorEntityDescription, ...] = (
     EcocitoBinarySensorEntityDescription(
-        # On once an extra pickup or visit has been charged this year; the extra pickups
-        # so far, all counted waste types together, and the extra visits if counted.
+        # On once an extra pickup, visit or opening has been charged this year; the extra
+        # pickups so far, all counted waste types together, and the extra visits and
+        # borne openings if counted.
         key="allowance_exceeded",
         translation_key="allowance_exceeded",
         is_on_fn=lambda use: use.exceeded,
         attributes_fn=lambda use: {
             "extra_pickups": sum(use.extra.values()),
             **({} if use.visits_extra is None else {"extra_visits": use.visits_extra}),
+            **({"extra_borne_openings": sum(use.borne_extra.values())} if use.borne_extra else {}),
         },
     ),
 )

@@ -45,7 +45,14 @@ from homeassistant.helpers.selector import (
 )
 import voluptuous as vol
 
-from .allowance import MAX_INCLUDED, MAX_PRICE, Allowance, allowances, store_allowance
+from .allowance import (
+    MAX_BORNE_INCLUDED,
+    MAX_INCLUDED,
+    MAX_PRICE,
+    Allowance,
+    allowances,
+    store_allowance,
+)
 from .api import (
     PATH_LOGIN,
     PORTAL_DOMAIN,
@@ -61,6 +68,7 @@ from .api import (
 from .const import (
     CONF_ACCOUNT,
     CONF_ACTIVATION_KEY,
+    CONF_BORNE_PRICE,
     CONF_COMMUNE,
     CONF_COMMUNE_ID,
     CONF_HISTORY_YEARS,
@@ -112,6 +120,9 @@ OPTIONS_SCHEMA: Final = vol.Schema(
 )
 _INCLUDED_SELECTOR: Final = NumberSelector(
     NumberSelectorConfig(min=0, max=MAX_INCLUDED, step=1, mode=NumberSelectorMode.BOX)
+)
+_BORNE_INCLUDED_SELECTOR: Final = NumberSelector(
+    NumberSelectorConfig(min=0, max=MAX_BORNE_INCLUDED, step=1, mode=NumberSelectorMode.BOX)
 )
 _PRICE_SELECTOR: Final = NumberSelector(
     NumberSelectorConfig(
@@ -540,16 +551,26 @@ def _not_whole(user_input: Mapping[str, Any], fields: list[str]) -> dict[str, st
     }
 
 
-def _waste_type_fields(waste_types: tuple[WasteType, ...]) -> dict[str, int]:
+def _waste_type_fields(waste_types: tuple[WasteType, ...], suffix: str = "") -> dict[str, int]:
     """Name the allowance form's fields after the waste types, as the portal labels them.
 
     The labels are the portal's (no translation can name them); a label shared by two
-    types gets the type's number.
+    types gets the type's number. A borne's field adds `` (borne)`` to its label.
     """
     labels = [waste_type.label for waste_type in waste_types]
     return {
-        (label if labels.count(label) == 1 else f"{label} ({waste_type.id})"): waste_type.id
+        (label if labels.count(label) == 1 else f"{label} ({waste_type.id})")
+        + suffix: waste_type.id
         for label, waste_type in zip(labels, waste_types, strict=True)
+    }
+
+
+def _counts(user_input: Mapping[str, Any], fields: dict[str, int]) -> dict[int, int]:
+    """Return the whole numbers entered, per waste type (an empty field counts nothing)."""
+    return {
+        type_id: int(user_input[field])
+        for field, type_id in fields.items()
+        if user_input.get(field) is not None
     }
 
 
@@ -612,28 +633,34 @@ class EcocitoOptionsFlow(OptionsFlow):
     async def async_step_allowance_account(
         self, user_input: dict[str, Any] | None = None
     ) -> ConfigFlowResult:
-        """Ask for the pickups included per waste type, the visits, and the extra prices."""
+        """Ask for the pickups included per waste type, the visits, and the extra prices.
+
+        An account whose badge opens bornes is asked the same of its borne openings.
+        """
         entry: EcocitoConfigEntry = self.config_entry
         if entry.state is not ConfigEntryState.LOADED:
             return self.async_abort(reason="entry_not_loaded")
         state = entry.runtime_data.data.accounts[self._account_id]
         fields = _waste_type_fields(state.waste_types)
+        bornes = tuple(t for t in state.waste_types if t.id in state.borne_types)
+        borne_fields = _waste_type_fields(bornes, " (borne)")
         form = user_input or {}
-        errors = _not_whole(form, [*fields, CONF_VISITS])
-        for field in (CONF_PRICE, CONF_VISIT_PRICE):
-            if (price := form.get(field)) is not None and not math.isfinite(price):
-                errors[field] = "not_a_number"
+        errors = _not_whole(form, [*fields, CONF_VISITS, *borne_fields])
+        prices = {key: form.get(key) for key in (CONF_PRICE, CONF_VISIT_PRICE, CONF_BORNE_PRICE)}
+        for key, price in prices.items():
+            if price is not None and not math.isfinite(price):
+                errors[key] = "not_a_number"
         if user_input is not None and not errors:
-            price, visit_price = form.get(CONF_PRICE), form.get(CONF_VISIT_PRICE)
+            price, visit_price, borne_price = (
+                None if price is None else round(float(price), 2) for price in prices.values()
+            )
             allowance = Allowance(
-                included={
-                    type_id: int(user_input[field])
-                    for field, type_id in fields.items()
-                    if user_input.get(field) is not None
-                },
-                price=None if price is None else round(float(price), 2),
+                included=_counts(user_input, fields),
+                price=price,
                 visits=None if form.get(CONF_VISITS) is None else int(form[CONF_VISITS]),
-                visit_price=None if visit_price is None else round(float(visit_price), 2),
+                visit_price=visit_price,
+                borne_included=_counts(user_input, borne_fields),
+                borne_price=borne_price,
             )
             return self._save(store_allowance(entry.options, self._account_id, allowance))
         current = allowances(entry.options).get(self._account_id)
@@ -644,13 +671,21 @@ class EcocitoOptionsFlow(OptionsFlow):
                 for field, type_id in fields.items()
                 if type_id in current.included
             }
+            suggested |= {
+                field: current.borne_included[type_id]
+                for field, type_id in borne_fields.items()
+                if type_id in current.borne_included
+            }
             suggested[CONF_PRICE] = current.price
             if current.visits is not None:
                 suggested |= {CONF_VISITS: current.visits, CONF_VISIT_PRICE: current.visit_price}
+            suggested[CONF_BORNE_PRICE] = current.borne_price
         schema = vol.Schema(
             {
                 **{vol.Optional(field): _INCLUDED_SELECTOR for field in fields},
                 vol.Optional(CONF_PRICE): _PRICE_SELECTOR,
+                **{vol.Optional(field): _BORNE_INCLUDED_SELECTOR for field in borne_fields},
+                **({vol.Optional(CONF_BORNE_PRICE): _PRICE_SELECTOR} if borne_fields else {}),
                 vol.Optional(CONF_VISITS): _INCLUDED_SELECTOR,
                 vol.Optional(CONF_VISIT_PRICE): _PRICE_SELECTOR,
             }

@@ -47,6 +47,8 @@ CONF_PRICE: Final = "price"
 CONF_VISITS: Final = "visits"
 """Allowance option: recycling-centre visits included per year."""
 CONF_VISIT_PRICE: Final = "visit_price"
+CONF_BORNE_INCLUDED: Final = "borne_included"
+CONF_BORNE_PRICE: Final = "borne_price"
 CONF_ACCOUNT: Final = "account"
 """Options flow field: the account whose allowance is edited."""
 

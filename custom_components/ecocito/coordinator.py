@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections import Counter
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any, Final
 
@@ -22,6 +22,7 @@ from .api import (
     ClientClosedError,
     EcocitoClient,
     EcocitoError,
+    MonthlyCount,
     Pickup,
     PortalChangedError,
     UnknownAccountError,
@@ -51,7 +52,7 @@ from .schedule import (
 )
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable
+    from collections.abc import Callable, Iterable, Mapping
 
     from homeassistant.config_entries import ConfigEntry
     from homeassistant.core import HomeAssistant
@@ -73,6 +74,7 @@ short this many polls in a row; an empty drop-down too. One bad answer costs not
 """
 STORAGE_VERSION: Final = 1
 _VISITS: Final = "visits"
+_BORNE: Final = "borne_"
 
 type EcocitoConfigEntry = ConfigEntry[EcocitoCoordinator]
 
@@ -94,6 +96,10 @@ class AccountState:
     """This year's recycling-centre visits, oldest first."""
     past_pickups: tuple[Pickup, ...] = ()
     past_visits: tuple[Visit, ...] = ()
+    drop_offs: Mapping[int, tuple[MonthlyCount, ...]] = field(default_factory=dict)
+    """This year's borne openings per waste type, twelve months (empty: no borne)."""
+    past_drop_offs: Mapping[int, tuple[MonthlyCount, ...]] = field(default_factory=dict)
+    """The past years' borne openings per waste type, oldest month first."""
 
     @property
     def all_pickups(self) -> tuple[Pickup, ...]:
@@ -118,6 +124,38 @@ class AccountState:
             "waste_type": self.labels.get(pickup.waste_type_id),
             "weight": pickup.weight,
         }
+
+    @property
+    def borne_types(self) -> tuple[int, ...]:
+        """Return the waste types whose bornes the badge opened in a year kept."""
+        return tuple(
+            waste_type.id
+            for waste_type in self.waste_types
+            if any(month.count for month in self.drop_offs_of(waste_type.id, past=True))
+        )
+
+    def drop_offs_of(self, waste_type_id: int, *, past: bool = False) -> tuple[MonthlyCount, ...]:
+        """Return this year's (with ``past``: every year kept) monthly openings of a type."""
+        months = self.drop_offs.get(waste_type_id, ())
+        return (*self.past_drop_offs.get(waste_type_id, ()), *months) if past else months
+
+    def openings(self, waste_type_id: int, month: int | None = None) -> int:
+        """Return this year's borne openings of a waste type, or those of one month."""
+        return sum(
+            entry.count
+            for entry in self.drop_offs_of(waste_type_id)
+            if month is None or entry.month == month
+        )
+
+    def openings_per_year(self, waste_type_id: int) -> dict[str, int]:
+        """Return the past years' borne openings of a waste type, most recent year first.
+
+        Years without an opening are left out, as years without a pickup are.
+        """
+        years: Counter[int] = Counter()
+        for entry in self.past_drop_offs.get(waste_type_id, ()):
+            years[entry.year] += entry.count
+        return {str(year): years[year] for year in sorted(years, reverse=True) if years[year]}
 
     def pickups_of(self, waste_type_id: int | None, *, past: bool = False) -> tuple[Pickup, ...]:
         """Return this year's (or the past years') pickups of one waste type, or all."""
@@ -144,6 +182,7 @@ class _PastYears:
     fetched_on: date
     pickups: tuple[Pickup, ...]
     visits: tuple[Visit, ...]
+    drop_offs: Mapping[int, tuple[MonthlyCount, ...]]
 
 
 @dataclass(slots=True)
@@ -537,21 +576,29 @@ class EcocitoCoordinator(DataUpdateCoordinator[EcocitoData]):
             past_rows[1] if refresh_past and past_rows and past_rows[0] == history_start else None
         )
         for _attempt in range(2):
-            fetched = await self.client.get_account_data(account_id, start, today)
+            fetched = await self.client.get_account_data(
+                account_id, start, today, borne_years=range(start.year, today.year + 1)
+            )
             new_past = _PastYears(
                 start=history_start,
                 fetched_on=today,
                 pickups=tuple(p for p in fetched.pickups if p.date.date() < year_start),
                 visits=tuple(v for v in fetched.visits if v.date.date() < year_start),
+                drop_offs=_months(fetched.borne_drop_offs, lambda year: year < today.year),
             )
             pickups = tuple(p for p in fetched.pickups if p.date.date() >= year_start)
             visits = tuple(v for v in fetched.visits if v.date.date() >= year_start)
+            drop_offs: Mapping[int, tuple[MonthlyCount, ...]] = _months(
+                fetched.borne_drop_offs, lambda year: year == today.year
+            )
             types = {waste_type.id for waste_type in fetched.waste_types}
             short_year = before is not None and _shorter(
-                types, _rows(pickups, visits), _rows(before.pickups, before.visits)
+                types,
+                _rows(pickups, visits, drop_offs),
+                _rows(before.pickups, before.visits, before.drop_offs),
             )
             short_past = reference is not None and _shorter(
-                types, _rows(new_past.pickups, new_past.visits), reference
+                types, _rows(new_past.pickups, new_past.visits, new_past.drop_offs), reference
             )
             if not (short_year or short_past):
                 self._short.pop(account_id, None)
@@ -561,33 +608,43 @@ class EcocitoCoordinator(DataUpdateCoordinator[EcocitoData]):
             if repeats < CONFIRM_AFTER:
                 if repeats == 1:
                     LOGGER.warning(
-                        "The portal returned fewer pickups or visits for account %s than "
-                        "at the last poll; the previous figures are kept until it has "
-                        "done so %s polls in a row",
+                        "The portal returned fewer pickups or visits (or borne openings) "
+                        "for account %s than at the last poll; the previous figures are "
+                        "kept until it has done so %s polls in a row",
                         account_id,
                         CONFIRM_AFTER,
                     )
                 self._short[account_id] = repeats
             else:
-                LOGGER.info("Account %s has fewer pickups or visits on the portal", account_id)
+                LOGGER.info(
+                    "Account %s has fewer pickups or visits (or borne openings) on the portal",
+                    account_id,
+                )
                 self._short.pop(account_id, None)
                 short_year = short_past = False
         if refresh_past and not short_past:
             past = self._past[account_id] = new_past
-            self._past_rows[account_id] = (history_start, _rows(past.pickups, past.visits))
+            self._past_rows[account_id] = (
+                history_start,
+                _rows(past.pickups, past.visits, past.drop_offs),
+            )
         elif refresh_past and (past is None or past.start != history_start):
             # Short, with nothing read before it since a restart: shown, read again.
             past = self._past[account_id] = replace(new_past, fetched_on=date.min)
         waste_types = fetched.waste_types
         if short_year and before is not None:
             waste_types, pickups, visits = before.waste_types, before.pickups, before.visits
+            drop_offs = before.drop_offs
+        kept = past if past and self.history_years else None
         return AccountState(
             account=fetched.account,
             waste_types=waste_types,
             pickups=pickups,
             visits=visits,
-            past_pickups=past.pickups if past and self.history_years else (),
-            past_visits=past.visits if past and self.history_years else (),
+            past_pickups=kept.pickups if kept else (),
+            past_visits=kept.visits if kept else (),
+            drop_offs=drop_offs,
+            past_drop_offs=kept.drop_offs if kept else {},
         )
 
     def _diff(
@@ -658,10 +715,30 @@ def _recent_pickups(state: AccountState, since: datetime) -> dict[int, list[date
     return recent
 
 
-def _rows(pickups: Iterable[Pickup], visits: Iterable[Visit]) -> dict[str, int]:
-    """Return how many rows each table has: pickups per waste type, and visits."""
+def _months(
+    drop_offs: Mapping[int, tuple[MonthlyCount, ...]], keep: Callable[[int], bool]
+) -> dict[int, tuple[MonthlyCount, ...]]:
+    """Return the monthly borne openings of the years kept, per waste type."""
+    return {
+        type_id: tuple(month for month in months if keep(month.year))
+        for type_id, months in drop_offs.items()
+    }
+
+
+def _rows(
+    pickups: Iterable[Pickup],
+    visits: Iterable[Visit],
+    drop_offs: Mapping[int, tuple[MonthlyCount, ...]],
+) -> dict[str, int]:
+    """Return how many rows each table has: pickups per waste type, visits, borne openings.
+
+    A borne's "rows" are its openings: a count going down is a short read too.
+    """
     rows = Counter(str(pickup.waste_type_id) for pickup in pickups)
     rows[_VISITS] = sum(1 for _visit in visits)
+    for type_id, months in drop_offs.items():
+        if openings := sum(month.count for month in months):
+            rows[f"{_BORNE}{type_id}"] = openings
     return dict(rows)
 
 
@@ -671,4 +748,5 @@ def _shorter(waste_types: set[int], rows: dict[str, int], before: dict[str, int]
     A waste type no longer listed is not a short table: its entities go with it.
     """
     listed = {str(waste_type_id) for waste_type_id in waste_types} | {_VISITS}
+    listed |= {f"{_BORNE}{waste_type_id}" for waste_type_id in waste_types}
     return any(rows.get(key, 0) < count for key, count in before.items() if key in listed)

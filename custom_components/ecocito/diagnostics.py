@@ -36,8 +36,10 @@ RECENT = 5
 """Rows shown in full (redacted) per account: enough to see how the portal answers."""
 
 
-def _figures(pickups: Iterable[Pickup], visits: Iterable[Visit]) -> dict[str, Any]:
-    """Count pickups, weight per waste type and visits: the shape of the data, no rows."""
+def _figures(
+    pickups: Iterable[Pickup], visits: Iterable[Visit], openings: dict[int, int]
+) -> dict[str, Any]:
+    """Count pickups, weight per waste type, visits and borne openings: no rows."""
     counts: Counter[int] = Counter()
     weights: defaultdict[int, float] = defaultdict(float)
     for pickup in pickups:
@@ -47,7 +49,17 @@ def _figures(pickups: Iterable[Pickup], visits: Iterable[Visit]) -> dict[str, An
         "pickups": dict(counts),
         "weight": {key: round(value, 3) for key, value in weights.items()},
         "visits": sum(1 for _ in visits),
+        "borne_openings": openings,
     }
+
+
+def _openings(state: AccountState, year: int) -> dict[int, int]:
+    """Return an account's borne openings of one year, per waste type that has some."""
+    openings = {
+        type_id: sum(m.count for m in state.drop_offs_of(type_id, past=True) if m.year == year)
+        for type_id in state.borne_types
+    }
+    return {type_id: count for type_id, count in openings.items() if count}
 
 
 def _table(table: Table) -> dict[str, Any]:
@@ -83,18 +95,22 @@ def _schedule(coordinator: EcocitoCoordinator) -> dict[str, Any]:
 def _account(state: AccountState, coordinator: EcocitoCoordinator) -> dict[str, Any]:
     """Summarise an account: its waste types, yearly figures and its latest rows."""
     past_years = sorted(
-        {p.date.year for p in state.past_pickups} | {v.date.year for v in state.past_visits}
+        {p.date.year for p in state.past_pickups}
+        | {v.date.year for v in state.past_visits}
+        | {m.year for months in state.past_drop_offs.values() for m in months if m.count}
     )
+    year = coordinator.data.year
     summary = {
         "account": asdict(state.account),
         "waste_types": [asdict(waste_type) for waste_type in state.waste_types],
-        "this_year": _figures(state.pickups, state.visits),
+        "this_year": _figures(state.pickups, state.visits, _openings(state, year)),
         "past_years": {
-            year: _figures(
-                (p for p in state.past_pickups if p.date.year == year),
-                (v for v in state.past_visits if v.date.year == year),
+            past: _figures(
+                (p for p in state.past_pickups if p.date.year == past),
+                (v for v in state.past_visits if v.date.year == past),
+                _openings(state, past),
             )
-            for year in past_years
+            for past in past_years
         },
         "recent_pickups": [asdict(pickup) for pickup in state.pickups[-RECENT:]],
         "recent_visits": [asdict(visit) for visit in state.visits[-RECENT:]],

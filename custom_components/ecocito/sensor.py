@@ -15,6 +15,9 @@ from homeassistant.components.sensor import (
     SensorStateClass,
 )
 from homeassistant.const import EntityCategory, Platform, UnitOfMass
+from homeassistant.core import callback
+from homeassistant.helpers.event import async_track_point_in_time
+from homeassistant.util import dt as dt_util
 
 from .allowance import (
     EcocitoAllowanceEntity,
@@ -73,6 +76,10 @@ class Scope(StrEnum):
     """Each account with an allowance, all counted waste types (and visits) together."""
     VISIT_QUOTA = auto()
     """Each account whose allowance counts recycling-centre visits."""
+    BORNE = auto()
+    """Each account's device, one per waste type whose bornes the badge opened."""
+    BORNE_ALLOWANCE = auto()
+    """Each account with a borne allowance, one per counted waste type."""
 
 
 type Figure = StateType | datetime
@@ -88,6 +95,8 @@ class EcocitoSensorEntityDescription(SensorEntityDescription):
     value_fn: ValueFn[Figure]
     previous_years_fn: ValueFn[dict[str, Any] | None] | None = None
     """The same figure for each past year kept by the options, as an attribute."""
+    monthly: bool = False
+    """A ``TOTAL`` that starts again on the 1st of each month (else on 1 January)."""
 
 
 def _of_account[T](figure: Callable[[AccountState, int | None], T]) -> ValueFn[T | None]:
@@ -140,6 +149,17 @@ def _last_pickup(state: AccountState, waste_type: int | None) -> datetime | None
 
 def _visits(state: AccountState, _waste_type: int | None) -> int:
     return len(state.visits)
+
+
+def _openings_this_month(
+    coordinator: EcocitoCoordinator, account_id: int | None, waste_type: int | None
+) -> int | None:
+    """Return this month's borne openings (portal time); 0 once the data's year is over."""
+    state = None if account_id is None else coordinator.data.accounts.get(account_id)
+    if state is None or waste_type is None:
+        return None
+    now = dt_util.now(PORTAL_TZ)
+    return state.openings(waste_type, now.month) if now.year == coordinator.data.year else 0
 
 
 SENSORS: tuple[EcocitoSensorEntityDescription, ...] = (
@@ -245,6 +265,24 @@ SENSORS: tuple[EcocitoSensorEntityDescription, ...] = (
         ),
     ),
     EcocitoSensorEntityDescription(
+        key="borne_openings_month",
+        translation_key="waste_type_borne_openings_month",
+        scope=Scope.BORNE,
+        state_class=SensorStateClass.TOTAL,
+        monthly=True,
+        value_fn=_openings_this_month,
+    ),
+    EcocitoSensorEntityDescription(
+        key="borne_openings",
+        translation_key="waste_type_borne_openings",
+        scope=Scope.BORNE,
+        state_class=SensorStateClass.TOTAL,
+        value_fn=_of_account(lambda state, waste_type: state.openings(waste_type or 0)),
+        previous_years_fn=_of_account(
+            lambda state, waste_type: state.openings_per_year(waste_type or 0)
+        ),
+    ),
+    EcocitoSensorEntityDescription(
         key="allowance_remaining",
         translation_key="waste_type_allowance_remaining",
         scope=Scope.ALLOWANCE,
@@ -257,6 +295,36 @@ SENSORS: tuple[EcocitoSensorEntityDescription, ...] = (
         scope=Scope.ALLOWANCE,
         state_class=SensorStateClass.TOTAL,
         value_fn=_of_allowance(lambda use, waste_type: use.extra.get(waste_type or 0)),
+    ),
+    EcocitoSensorEntityDescription(
+        key="borne_allowance_remaining",
+        translation_key="waste_type_borne_allowance_remaining",
+        scope=Scope.BORNE_ALLOWANCE,
+        state_class=SensorStateClass.MEASUREMENT,
+        value_fn=_of_allowance(lambda use, waste_type: use.borne_remaining.get(waste_type or 0)),
+    ),
+    EcocitoSensorEntityDescription(
+        key="borne_allowance_extra",
+        translation_key="waste_type_borne_allowance_extra",
+        scope=Scope.BORNE_ALLOWANCE,
+        state_class=SensorStateClass.TOTAL,
+        value_fn=_of_allowance(lambda use, waste_type: use.borne_extra.get(waste_type or 0)),
+    ),
+    EcocitoSensorEntityDescription(
+        key="borne_allowance_projected",
+        translation_key="waste_type_borne_allowance_projected",
+        scope=Scope.BORNE_ALLOWANCE,
+        state_class=SensorStateClass.MEASUREMENT,
+        value_fn=_of_allowance(lambda use, waste_type: use.borne_projected.get(waste_type or 0)),
+    ),
+    EcocitoSensorEntityDescription(
+        key="borne_allowance_projected_extra",
+        translation_key="waste_type_borne_allowance_projected_extra",
+        scope=Scope.BORNE_ALLOWANCE,
+        state_class=SensorStateClass.MEASUREMENT,
+        value_fn=_of_allowance(
+            lambda use, waste_type: use.borne_projected_extra.get(waste_type or 0)
+        ),
     ),
     EcocitoSensorEntityDescription(
         key="allowance_cost",
@@ -325,7 +393,9 @@ def _of_scope(*scopes: Scope) -> tuple[EcocitoSensorEntityDescription, ...]:
 
 ALLOWANCE_SENSORS = {
     description.key: description
-    for description in _of_scope(Scope.ALLOWANCE, Scope.ALLOWANCE_TOTAL, Scope.VISIT_QUOTA)
+    for description in _of_scope(
+        Scope.ALLOWANCE, Scope.BORNE_ALLOWANCE, Scope.ALLOWANCE_TOTAL, Scope.VISIT_QUOTA
+    )
 }
 
 
@@ -333,6 +403,7 @@ def _allowance_keys(_state: AccountState, allowance: Allowance) -> list[tuple[st
     """Return what an allowance has sensors for: (description key, waste type or None)."""
     of_scope: dict[Scope, list[int | None]] = {
         Scope.ALLOWANCE: [*sorted(allowance.included)],
+        Scope.BORNE_ALLOWANCE: [*sorted(allowance.borne_included)],
         Scope.ALLOWANCE_TOTAL: [None],
         Scope.VISIT_QUOTA: [] if allowance.visits is None else [None],
     }
@@ -370,6 +441,20 @@ async def async_setup_entry(
             for description in (account_sensors if key[1] is None else waste_type_sensors)
         ),
     )
+    borne_sensors = _of_scope(Scope.BORNE)
+    await async_add_entities_as_they_appear(
+        entry,
+        async_add_entities,
+        lambda data: [
+            (account_id, waste_type)
+            for account_id, state in data.accounts.items()
+            for waste_type in state.borne_types
+        ],
+        lambda key: (
+            EcocitoAccountSensor(coordinator, key[0], description, key[1])
+            for description in borne_sensors
+        ),
+    )
     await async_track_allowance_entities(
         entry,
         async_add_entities,
@@ -386,12 +471,16 @@ class _YearlySensor(SensorEntity):
     """A sensor whose yearly totals start again on 1 January, portal time."""
 
     coordinator: EcocitoCoordinator
+    entity_description: EcocitoSensorEntityDescription
 
     @property
     def last_reset(self) -> datetime | None:
-        """Return when the yearly total started."""
+        """Return when the yearly (or monthly) total started."""
         if self.entity_description.state_class is not SensorStateClass.TOTAL:
             return None
+        if self.entity_description.monthly:
+            now = dt_util.now(PORTAL_TZ)
+            return datetime(now.year, now.month, 1, tzinfo=PORTAL_TZ)
         return datetime(self.coordinator.data.year, 1, 1, tzinfo=PORTAL_TZ)
 
 
@@ -399,6 +488,23 @@ class EcocitoAccountSensor(EcocitoAccountEntity, _YearlySensor):
     """A figure of one account's year, for one of its waste types or for its visits."""
 
     entity_description: EcocitoSensorEntityDescription
+
+    async def async_added_to_hass(self) -> None:
+        """Write a monthly figure again when the month turns, even without a poll."""
+        await super().async_added_to_hass()
+        if self.entity_description.monthly:
+            self._at_next_month()
+
+    @callback
+    def _at_next_month(self) -> None:
+        now = dt_util.now(PORTAL_TZ)
+        start = datetime(now.year + now.month // 12, now.month % 12 + 1, 1, tzinfo=PORTAL_TZ)
+        self.async_on_remove(async_track_point_in_time(self.hass, self._new_month, start))
+
+    @callback
+    def _new_month(self, _now: datetime) -> None:
+        self.async_write_ha_state()
+        self._at_next_month()
 
     @property
     def available(self) -> bool:

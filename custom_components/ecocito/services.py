@@ -175,8 +175,25 @@ def _in_range[T: (Pickup, Visit)](items: Iterable[T], start: date, end: date) ->
 
 
 def _response(state: AccountState, start: date, end: date) -> dict[str, Any]:
-    """Return an account's pickups and visits between two dates (portal days)."""
+    """Return an account's pickups, visits and monthly borne openings between two dates.
+
+    A month is in the answer when any of its days is (the portal counts openings per
+    month); months without an opening are left out.
+    """
+    first_month = start.replace(day=1)
     return {
+        "borne_openings": [
+            {
+                "year": month.year,
+                "month": month.month,
+                "waste_type_id": type_id,
+                "waste_type": state.labels.get(type_id),
+                "count": month.count,
+            }
+            for type_id in state.borne_types
+            for month in state.drop_offs_of(type_id, past=True)
+            if month.count and first_month <= date(month.year, month.month, 1) <= end
+        ],
         "pickups": [
             state.pickup_data(pickup) for pickup in _in_range(state.all_pickups, start, end)
         ],
@@ -193,7 +210,7 @@ def _response(state: AccountState, start: date, end: date) -> dict[str, Any]:
 
 
 async def _async_get_pickups(call: ServiceCall) -> ServiceResponse:
-    """Return an account's pickups and visits between two dates (portal days).
+    """Return an account's pickups, visits and borne openings between two dates (portal days).
 
     Within the years the options keep, the answer comes from the data of the last
     poll; further back, it is fetched from the portal.
@@ -221,14 +238,18 @@ async def _async_get_pickups(call: ServiceCall) -> ServiceResponse:
     state = coordinator.data.accounts[account_id]
     if start >= coordinator.data.first_day:
         return _response(state, start, end)
+    last = min(end, today)
     with action_errors(call.hass, entry):
-        fetched = await coordinator.client.get_account_data(account_id, start, min(end, today))
+        fetched = await coordinator.client.get_account_data(
+            account_id, start, last, borne_years=range(start.year, last.year + 1)
+        )
     return _response(
         AccountState(
             account=state.account,
             waste_types=fetched.waste_types,
             pickups=fetched.pickups,
             visits=fetched.visits,
+            drop_offs=fetched.borne_drop_offs,
         ),
         start,
         end,

@@ -4,7 +4,9 @@ Each account's pickups (count and weight per waste type) and recycling-centre vi
 (count) are imported as external statistics (``ecocito:<portal>_<account>_<type>_pickups``,
 ``ecocito:<portal>_<account>_<type>_weight``, ``ecocito:<portal>_<account>_visits``, the
 portal's host written ``gueret_ecocito_com``), one row per hour that had something, so
-statistics graphs show real weekly, monthly and yearly figures.
+statistics graphs show real weekly, monthly and yearly figures. The portal counts borne
+openings per month only: they are imported at the hour each month starts (portal time),
+``ecocito:<portal>_<account>_<type>_borne_openings``, for the waste types that have some.
 
 After each successful poll the series of every year the options keep is rebuilt and
 imported again; the recorder replaces rows with the same start, so a re-import is
@@ -63,6 +65,11 @@ def pickups_statistic_id(portal_key: str, account_id: int, waste_type_id: int) -
 def weight_statistic_id(portal_key: str, account_id: int, waste_type_id: int) -> str:
     """Return the statistic ID of an account's collected weight for one waste type."""
     return f"{DOMAIN}:{portal_key}_{account_id}_{waste_type_id}_weight"
+
+
+def borne_statistic_id(portal_key: str, account_id: int, waste_type_id: int) -> str:
+    """Return the statistic ID of an account's borne openings for one waste type."""
+    return f"{DOMAIN}:{portal_key}_{account_id}_{waste_type_id}_borne_openings"
 
 
 def visits_statistic_id(portal_key: str, account_id: int) -> str:
@@ -140,6 +147,22 @@ def account_series(state: AccountState, since: datetime, portal_key: str) -> lis
                 unit=UnitOfMass.KILOGRAMS,
                 unit_class="mass",
                 hours=_hourly((p.date, p.weight or 0.0) for p in mine),
+            )
+        )
+    labels = state.labels
+    for type_id in state.borne_types:
+        months = (
+            (datetime(month.year, month.month, 1, tzinfo=PORTAL_TZ), float(month.count))
+            for month in state.drop_offs_of(type_id, past=True)
+            if month.count
+        )
+        series.append(
+            Series(
+                statistic_id=borne_statistic_id(portal_key, account.id, type_id),
+                name=f"{account.label} · {labels[type_id]} · ouvertures de borne",
+                unit=None,
+                unit_class=None,
+                hours=_hourly((start, count) for start, count in months if start >= since),
             )
         )
     series.append(

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import math
-
 from collections import Counter
 from datetime import datetime, timedelta
+import math
 
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.const import Platform

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter, defaultdict
+from unittest.mock import patch
 
 from homeassistant.const import STATE_UNAVAILABLE, Platform
 from homeassistant.core import HomeAssistant
@@ -11,7 +12,7 @@ import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry, snapshot_platform
 from syrupy.assertion import SnapshotAssertion
 
-from custom_components.ecocito.const import CONF_HISTORY_YEARS
+from custom_components.ecocito.const import CONF_HISTORY_YEARS, DOMAIN
 from custom_components.ecocito.coordinator import CONFIRM_AFTER
 
 from .conftest import DEMO_TITLE, FROZEN_NOW
@@ -258,3 +259,72 @@ async def test_devices_snapshot(
     )
     for device in sorted(devices, key=lambda device: sorted(device.identifiers)):
         assert device == sim_snapshot
+
+
+@pytest.mark.parametrize(
+    ("language", "entity_id", "name"),
+    [
+        (
+            "fr",
+            "sensor.ndeg_104233_12_rue_des_lilas_23000_gueret_ordures_menageres_derniere_levee",
+            f"{DEMO_MAIN_LABEL} Ordures ménagères : dernière levée",
+        ),
+        (
+            "en",
+            "sensor.ndeg_104233_12_rue_des_lilas_23000_gueret_ordures_menageres_last_pickup",
+            f"{DEMO_MAIN_LABEL} Ordures ménagères: last pickup",
+        ),
+    ],
+)
+async def test_names_lead_with_the_waste_type(
+    hass: HomeAssistant,
+    entity_registry: er.EntityRegistry,
+    mock_config_entry: MockConfigEntry,
+    language: str,
+    entity_id: str,
+    name: str,
+) -> None:
+    """A new install names a waste type's entities after the type first, id included."""
+    hass.config.language = language
+    mock_config_entry.add_to_hass(hass)
+    with patch("custom_components.ecocito.PLATFORMS", [Platform.SENSOR]):
+        assert await hass.config_entries.async_setup(mock_config_entry.entry_id)
+    await hass.async_block_till_done()
+
+    unique_id = scoped(hass, f"{DEMO_MAIN_ACCOUNT_ID}_last_pickup_15")
+    assert registered(entity_registry, Platform.SENSOR, unique_id) == entity_id
+    assert hass.states.get(entity_id).attributes["friendly_name"] == name
+
+
+async def test_existing_entity_ids_are_kept(
+    hass: HomeAssistant,
+    entity_registry: er.EntityRegistry,
+    mock_config_entry: MockConfigEntry,
+) -> None:
+    """An entity registered under the old name keeps its entity ID; only its name changes."""
+    hass.config.language = "fr"
+    mock_config_entry.add_to_hass(hass)
+    old_id = "sensor.ndeg_104233_12_rue_des_lilas_23000_gueret_derniere_levee_ordures_menageres"
+    entity_registry.async_get_or_create(
+        Platform.SENSOR,
+        DOMAIN,
+        scoped(hass, f"{DEMO_MAIN_ACCOUNT_ID}_last_pickup_15"),
+        config_entry=mock_config_entry,
+        suggested_object_id=old_id.removeprefix("sensor."),
+    )
+    with patch("custom_components.ecocito.PLATFORMS", [Platform.SENSOR]):
+        assert await hass.config_entries.async_setup(mock_config_entry.entry_id)
+    await hass.async_block_till_done()
+
+    assert (
+        registered(
+            entity_registry, Platform.SENSOR, scoped(hass, f"{DEMO_MAIN_ACCOUNT_ID}_last_pickup_15")
+        )
+        == old_id
+    )
+    assert hass.states.get(old_id).attributes["friendly_name"] == (
+        f"{DEMO_MAIN_LABEL} Ordures ménagères : dernière levée"
+    )
+    assert hass.states.get(
+        "sensor.ndeg_104233_12_rue_des_lilas_23000_gueret_ordures_menageres_derniere_levee"
+    ) is None

@@ -328,3 +328,25 @@ async def test_existing_entity_ids_are_kept(
     assert hass.states.get(
         "sensor.ndeg_104233_12_rue_des_lilas_23000_gueret_ordures_menageres_derniere_levee"
     ) is None
+
+
+async def test_pickup_counts_show_their_waste_type(
+    hass: HomeAssistant, entity_registry: er.EntityRegistry, setup_platforms: MockConfigEntry
+) -> None:
+    """Each waste type's pickup count has the icon of its type; other sensors keep theirs."""
+    icons = {
+        type_id: hass.states.get(
+            registered(
+                entity_registry,
+                Platform.SENSOR,
+                scoped(hass, f"{DEMO_MAIN_ACCOUNT_ID}_pickups_{type_id}"),
+            )
+        ).attributes.get("icon")
+        for type_id in (15, 16, 17)
+    }
+    assert icons == {15: "mdi:trash-can", 16: "mdi:recycle", 17: "mdi:food-apple"}
+    weight = registered(
+        entity_registry, Platform.SENSOR, scoped(hass, f"{DEMO_MAIN_ACCOUNT_ID}_weight_15")
+    )
+    assert "icon" not in hass.states.get(weight).attributes
+    assert entity_registry.async_get(weight).translation_key == "waste_type_weight"

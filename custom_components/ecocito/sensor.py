@@ -28,6 +28,7 @@ from .entity import (
     account_unique_id,
     async_add_entities_as_they_appear,
 )
+from .waste import waste_type_icon
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable
@@ -86,6 +87,8 @@ class EcocitoSensorEntityDescription(SensorEntityDescription):
     value_fn: ValueFn[Figure]
     previous_years_fn: ValueFn[dict[str, Any] | None] | None = None
     """The same figure for each past year kept by the options, as an attribute."""
+    icon_of_waste_type: bool = False
+    """Shown with its waste type's icon (a placeholder cannot vary icons.json's)."""
 
 
 def _of_account[T](figure: Callable[[AccountState, int | None], T]) -> ValueFn[T | None]:
@@ -207,6 +210,7 @@ SENSORS: tuple[EcocitoSensorEntityDescription, ...] = (
         key="pickups",
         translation_key="waste_type_pickups",
         scope=Scope.WASTE_TYPE,
+        icon_of_waste_type=True,
         state_class=SensorStateClass.TOTAL,
         value_fn=_of_account(_pickups),
         previous_years_fn=_of_account(_pickups_per_year),
@@ -345,6 +349,18 @@ class EcocitoAccountSensor(EcocitoAccountEntity, _YearlySensor):
     """A figure of one account's year, for one of its waste types or for its visits."""
 
     entity_description: EcocitoSensorEntityDescription
+
+    def __init__(
+        self,
+        coordinator: EcocitoCoordinator,
+        account_id: int,
+        description: EcocitoSensorEntityDescription,
+        waste_type_id: int | None = None,
+    ) -> None:
+        """Attach the sensor to its account; give it its waste type's icon if it shows one."""
+        super().__init__(coordinator, account_id, description, waste_type_id)
+        if description.icon_of_waste_type and waste_type_id is not None:
+            self._attr_icon = waste_type_icon(self.account_state.labels.get(waste_type_id, ""))
 
     @property
     def available(self) -> bool:

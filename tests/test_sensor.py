@@ -325,9 +325,12 @@ async def test_existing_entity_ids_are_kept(
     assert hass.states.get(old_id).attributes["friendly_name"] == (
         f"{DEMO_MAIN_LABEL} Ordures ménagères : dernière levée"
     )
-    assert hass.states.get(
-        "sensor.ndeg_104233_12_rue_des_lilas_23000_gueret_ordures_menageres_derniere_levee"
-    ) is None
+    assert (
+        hass.states.get(
+            "sensor.ndeg_104233_12_rue_des_lilas_23000_gueret_ordures_menageres_derniere_levee"
+        )
+        is None
+    )
 
 
 async def test_pickup_counts_show_their_waste_type(

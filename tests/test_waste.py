@@ -1,10 +1,19 @@
-"""The icon of a waste type, from the portal's label."""
+"""The icon of a waste type, from the portal's label; the pickups to check."""
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
+
 import pytest
 
-from custom_components.ecocito.waste import DEFAULT_ICON, waste_type_icon
+from custom_components.ecocito.api import PORTAL_TZ, Pickup
+from custom_components.ecocito.waste import (
+    DEFAULT_ICON,
+    DUPLICATE_WINDOW,
+    Anomaly,
+    pickup_anomalies,
+    waste_type_icon,
+)
 
 from .portal.scenarios import (
     BORNES_WASTE_TYPES,
@@ -62,3 +71,21 @@ def test_simulator_labels() -> None:
 def test_real_labels(label: str, icon: str) -> None:
     """Labels as collectivités write them: accents, case and plural do not matter."""
     assert waste_type_icon(label) == icon
+
+
+def test_pickups_to_check() -> None:
+    """0 kg, or a second pickup of a type within the hour; other types and None kg are fine."""
+    morning = datetime(2026, 11, 3, 6, 0, tzinfo=PORTAL_TZ)
+    first = Pickup(date=morning, waste_type_id=15, weight=10.0)
+    other_type = Pickup(date=morning + timedelta(minutes=5), waste_type_id=16, weight=2.0)
+    again = Pickup(date=morning + timedelta(minutes=59), waste_type_id=15, weight=9.0)
+    later = Pickup(date=again.date + DUPLICATE_WINDOW, waste_type_id=15, weight=8.0)
+    empty = Pickup(date=morning + timedelta(days=7), waste_type_id=15, weight=0.0)
+    not_weighed = Pickup(date=morning + timedelta(days=14), waste_type_id=15, weight=None)
+    empty_again = Pickup(date=not_weighed.date + timedelta(minutes=10), waste_type_id=15, weight=0)
+
+    assert pickup_anomalies([first, other_type, again, later, empty, not_weighed, empty_again]) == {
+        again: Anomaly.DUPLICATE,
+        empty: Anomaly.ZERO_WEIGHT,
+        empty_again: Anomaly.DUPLICATE,
+    }

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from unittest.mock import patch
 
-from homeassistant.const import STATE_UNAVAILABLE, Platform
+from homeassistant.const import STATE_UNAVAILABLE, EntityCategory, Platform
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import device_registry as dr, entity_registry as er
 import pytest
@@ -217,7 +217,8 @@ async def test_sensors_of_an_unlinked_account_are_removed(
     )
     assert hass.states.get(linked).state == "1"
     for entity in remaining:
-        assert hass.states.get(entity.entity_id).state != STATE_UNAVAILABLE
+        if not entity.disabled:
+            assert hass.states.get(entity.entity_id).state != STATE_UNAVAILABLE
 
 
 async def test_waste_type_removed_from_an_account(
@@ -353,3 +354,36 @@ async def test_pickup_counts_show_their_waste_type(
     )
     assert "icon" not in hass.states.get(weight).attributes
     assert entity_registry.async_get(weight).translation_key == "waste_type_weight"
+
+
+async def test_bin_and_chip_numbers(
+    hass: HomeAssistant,
+    simulator: PortalSimulator,
+    entity_registry: er.EntityRegistry,
+    setup_platforms: MockConfigEntry,
+) -> None:
+    """Each waste type's bin and chip numbers: diagnostic, disabled until the user wants them."""
+    account = simulator.state.get_account(DEMO_MAIN_ACCOUNT_ID)
+    numbers = {
+        registered(
+            entity_registry,
+            Platform.SENSOR,
+            scoped(hass, f"{DEMO_MAIN_ACCOUNT_ID}_{key}_{type_id}"),
+        ): value
+        for type_id in (15, 16, 17)
+        for key, value in (
+            ("bin_number", account.bin_number(type_id)),
+            ("chip_number", account.chip_number(type_id)),
+        )
+    }
+    for entity_id in numbers:
+        entry = entity_registry.async_get(entity_id)
+        assert entry.disabled_by is er.RegistryEntryDisabler.INTEGRATION
+        assert entry.entity_category is EntityCategory.DIAGNOSTIC
+        assert hass.states.get(entity_id) is None
+        entity_registry.async_update_entity(entity_id, disabled_by=None)
+
+    assert await hass.config_entries.async_reload(setup_platforms.entry_id)
+    await hass.async_block_till_done()
+    assert {entity_id: hass.states.get(entity_id).state for entity_id in numbers} == numbers
+    assert len(set(numbers.values())) == 6

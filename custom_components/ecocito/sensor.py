@@ -139,6 +139,24 @@ def _last_pickup(state: AccountState, waste_type: int | None) -> datetime | None
     return pickups[-1].date if (pickups := state.pickups_of(waste_type)) else None
 
 
+def _latest_number(
+    number: Callable[[Pickup], str | None],
+) -> Callable[[AccountState, int | None], str | None]:
+    """Read a number of the type's latest pickup that gives one (past years too)."""
+
+    def value(state: AccountState, waste_type: int | None) -> str | None:
+        return next(
+            (
+                found
+                for pickup in reversed(state.all_pickups)
+                if pickup.waste_type_id == waste_type and (found := number(pickup)) is not None
+            ),
+            None,
+        )
+
+    return value
+
+
 def _visits(state: AccountState, _waste_type: int | None) -> int:
     return len(state.visits)
 
@@ -245,6 +263,23 @@ SENSORS: tuple[EcocitoSensorEntityDescription, ...] = (
                 pickups[-1].weight if (pickups := state.pickups_of(waste_type)) else None
             )
         ),
+    ),
+    EcocitoSensorEntityDescription(
+        # What the collectivité asks for when a pickup is disputed.
+        key="bin_number",
+        translation_key="waste_type_bin_number",
+        scope=Scope.WASTE_TYPE,
+        entity_category=EntityCategory.DIAGNOSTIC,
+        entity_registry_enabled_default=False,
+        value_fn=_of_account(_latest_number(lambda pickup: pickup.bin_number)),
+    ),
+    EcocitoSensorEntityDescription(
+        key="chip_number",
+        translation_key="waste_type_chip_number",
+        scope=Scope.WASTE_TYPE,
+        entity_category=EntityCategory.DIAGNOSTIC,
+        entity_registry_enabled_default=False,
+        value_fn=_of_account(_latest_number(lambda pickup: pickup.chip_number)),
     ),
     EcocitoSensorEntityDescription(
         key="allowance_remaining",

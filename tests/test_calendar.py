@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from http import HTTPStatus
 
+import aiohttp
 from homeassistant.components.calendar import DOMAIN as CALENDAR_DOMAIN
 from homeassistant.const import STATE_OFF, Platform
 from homeassistant.core import HomeAssistant
@@ -190,3 +191,39 @@ async def test_all_entities(
 ) -> None:
     """The calendars of the demo login: state and current event of each account."""
     await snapshot_platform(hass, entity_registry, sim_snapshot, setup_platforms.entry_id)
+
+
+async def test_pickups_to_check(
+    hass: HomeAssistant,
+    simulator: PortalSimulator,
+    http_session: aiohttp.ClientSession,
+    init_integration: MockConfigEntry,
+) -> None:
+    """A 0 kg pickup and the second of two within the hour say why to check them."""
+    day = (dt_util.now(PARIS) - timedelta(days=9)).replace(tzinfo=None)
+    morning = datetime(day.year, day.month, day.day, 3, 0)
+    for type_id, when, reason in (
+        (15, morning, "zero_weight"),
+        (16, morning + timedelta(minutes=5), "duplicate"),
+    ):
+        async with http_session.post(
+            f"{simulator.base_url}/_sim/accounts/{MAIN}/pickups_to_check",
+            json={"type_id": type_id, "date": when.isoformat(), "reason": reason},
+        ) as answer:
+            assert answer.status == HTTPStatus.OK
+    await init_integration.runtime_data.async_refresh()
+    await hass.async_block_till_done()
+
+    start = morning.replace(tzinfo=PARIS)
+    events = await get_events(hass, calendar_id(hass), start, start + timedelta(hours=1))
+    assert [(event["summary"], event.get("description")) for event in events] == [
+        (
+            "Levée Ordures ménagères (0 kg)",
+            "À vérifier : levée pesée à 0 kg (zero_weight).",
+        ),
+        ("Levée Emballages (9,5 kg)", None),
+        (
+            "Levée Emballages (9,5 kg)",
+            "À vérifier : deuxième levée de ce type en moins d'une heure (duplicate).",
+        ),
+    ]

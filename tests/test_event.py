@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from datetime import datetime
+from http import HTTPStatus
 
+import aiohttp
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.components.event import ATTR_EVENT_TYPE, ATTR_EVENT_TYPES
 from homeassistant.components.select import (
@@ -128,6 +130,7 @@ async def test_each_pickup_fires_once(
         "waste_type": "Ordures ménagères",
         "date": "2026-11-26T06:30:00+01:00",
         "weight": 11.2,
+        "anomaly": None,
     }
     last = {
         **first,
@@ -195,3 +198,37 @@ async def test_new_account_pickups_fire_from_the_next_poll(
     assert state.attributes[ATTR_EVENT_TYPE] == "pickup"
     assert state.attributes["waste_type"] == "Emballages"
     assert state.attributes["weight"] == 3.5
+
+
+@pytest.mark.parametrize("platforms", [[Platform.EVENT]])
+async def test_pickups_to_check_fire_with_their_anomaly(
+    hass: HomeAssistant,
+    simulator: PortalSimulator,
+    http_session: aiohttp.ClientSession,
+    freezer: FrozenDateTimeFactory,
+    entity_registry: er.EntityRegistry,
+    setup_platforms: MockConfigEntry,
+) -> None:
+    """A 0 kg pickup and a duplicate say why to check them, on the bus and on the entity."""
+    entity = registered(
+        entity_registry, Platform.EVENT, scoped(hass, f"{DEMO_MAIN_ACCOUNT_ID}_pickup")
+    )
+    bus_events = async_capture_events(hass, EVENT_PICKUP)
+    for type_id, when, reason in (
+        (15, "2026-11-26T06:30:00", "zero_weight"),
+        (16, "2026-11-26T06:40:00", "duplicate"),
+    ):
+        async with http_session.post(
+            f"{simulator.base_url}/_sim/accounts/{DEMO_MAIN_ACCOUNT_ID}/pickups_to_check",
+            json={"type_id": type_id, "date": when, "reason": reason},
+        ) as answer:
+            assert answer.status == HTTPStatus.OK
+    freezer.tick(1)
+    await poll(hass, setup_platforms)
+
+    assert [(e.data["waste_type"], e.data["date"], e.data["anomaly"]) for e in bus_events] == [
+        ("Ordures ménagères", "2026-11-26T06:30:00+01:00", "zero_weight"),
+        ("Emballages", "2026-11-26T06:40:00+01:00", None),
+        ("Emballages", "2026-11-26T07:00:00+01:00", "duplicate"),
+    ]
+    assert hass.states.get(entity).attributes["anomaly"] == "duplicate"

@@ -197,6 +197,7 @@ async def test_server_error(
         for entity in er.async_entries_for_config_entry(
             er.async_get(hass), init_integration.entry_id
         )
+        if not entity.disabled
     ]
     before = {entity_id: hass.states.get(entity_id) for entity_id in entity_ids}
     assert STATE_UNAVAILABLE not in {state.state for state in before.values()}

@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 from collections import Counter, defaultdict
+from unittest.mock import patch
 
-from homeassistant.const import STATE_UNAVAILABLE, Platform
+from homeassistant.const import STATE_UNAVAILABLE, EntityCategory, Platform
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import device_registry as dr, entity_registry as er
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry, snapshot_platform
 from syrupy.assertion import SnapshotAssertion
 
-from custom_components.ecocito.const import CONF_HISTORY_YEARS
+from custom_components.ecocito.const import CONF_HISTORY_YEARS, DOMAIN
 from custom_components.ecocito.coordinator import CONFIRM_AFTER
 
 from .conftest import DEMO_TITLE, FROZEN_NOW
@@ -216,7 +217,8 @@ async def test_sensors_of_an_unlinked_account_are_removed(
     )
     assert hass.states.get(linked).state == "1"
     for entity in remaining:
-        assert hass.states.get(entity.entity_id).state != STATE_UNAVAILABLE
+        if not entity.disabled:
+            assert hass.states.get(entity.entity_id).state != STATE_UNAVAILABLE
 
 
 async def test_waste_type_removed_from_an_account(
@@ -258,3 +260,130 @@ async def test_devices_snapshot(
     )
     for device in sorted(devices, key=lambda device: sorted(device.identifiers)):
         assert device == sim_snapshot
+
+
+@pytest.mark.parametrize(
+    ("language", "entity_id", "name"),
+    [
+        (
+            "fr",
+            "sensor.ndeg_104233_12_rue_des_lilas_23000_gueret_ordures_menageres_derniere_levee",
+            f"{DEMO_MAIN_LABEL} Ordures ménagères : dernière levée",
+        ),
+        (
+            "en",
+            "sensor.ndeg_104233_12_rue_des_lilas_23000_gueret_ordures_menageres_last_pickup",
+            f"{DEMO_MAIN_LABEL} Ordures ménagères: last pickup",
+        ),
+    ],
+)
+async def test_names_lead_with_the_waste_type(
+    hass: HomeAssistant,
+    entity_registry: er.EntityRegistry,
+    mock_config_entry: MockConfigEntry,
+    language: str,
+    entity_id: str,
+    name: str,
+) -> None:
+    """A new install names a waste type's entities after the type first, id included."""
+    hass.config.language = language
+    mock_config_entry.add_to_hass(hass)
+    with patch("custom_components.ecocito.PLATFORMS", [Platform.SENSOR]):
+        assert await hass.config_entries.async_setup(mock_config_entry.entry_id)
+    await hass.async_block_till_done()
+
+    unique_id = scoped(hass, f"{DEMO_MAIN_ACCOUNT_ID}_last_pickup_15")
+    assert registered(entity_registry, Platform.SENSOR, unique_id) == entity_id
+    assert hass.states.get(entity_id).attributes["friendly_name"] == name
+
+
+async def test_existing_entity_ids_are_kept(
+    hass: HomeAssistant,
+    entity_registry: er.EntityRegistry,
+    mock_config_entry: MockConfigEntry,
+) -> None:
+    """An entity registered under the old name keeps its entity ID; only its name changes."""
+    hass.config.language = "fr"
+    mock_config_entry.add_to_hass(hass)
+    old_id = "sensor.ndeg_104233_12_rue_des_lilas_23000_gueret_derniere_levee_ordures_menageres"
+    entity_registry.async_get_or_create(
+        Platform.SENSOR,
+        DOMAIN,
+        scoped(hass, f"{DEMO_MAIN_ACCOUNT_ID}_last_pickup_15"),
+        config_entry=mock_config_entry,
+        suggested_object_id=old_id.removeprefix("sensor."),
+    )
+    with patch("custom_components.ecocito.PLATFORMS", [Platform.SENSOR]):
+        assert await hass.config_entries.async_setup(mock_config_entry.entry_id)
+    await hass.async_block_till_done()
+
+    assert (
+        registered(
+            entity_registry, Platform.SENSOR, scoped(hass, f"{DEMO_MAIN_ACCOUNT_ID}_last_pickup_15")
+        )
+        == old_id
+    )
+    assert hass.states.get(old_id).attributes["friendly_name"] == (
+        f"{DEMO_MAIN_LABEL} Ordures ménagères : dernière levée"
+    )
+    assert (
+        hass.states.get(
+            "sensor.ndeg_104233_12_rue_des_lilas_23000_gueret_ordures_menageres_derniere_levee"
+        )
+        is None
+    )
+
+
+async def test_pickup_counts_show_their_waste_type(
+    hass: HomeAssistant, entity_registry: er.EntityRegistry, setup_platforms: MockConfigEntry
+) -> None:
+    """Each waste type's pickup count has the icon of its type; other sensors keep theirs."""
+    icons = {
+        type_id: hass.states.get(
+            registered(
+                entity_registry,
+                Platform.SENSOR,
+                scoped(hass, f"{DEMO_MAIN_ACCOUNT_ID}_pickups_{type_id}"),
+            )
+        ).attributes.get("icon")
+        for type_id in (15, 16, 17)
+    }
+    assert icons == {15: "mdi:trash-can", 16: "mdi:recycle", 17: "mdi:food-apple"}
+    weight = registered(
+        entity_registry, Platform.SENSOR, scoped(hass, f"{DEMO_MAIN_ACCOUNT_ID}_weight_15")
+    )
+    assert "icon" not in hass.states.get(weight).attributes
+    assert entity_registry.async_get(weight).translation_key == "waste_type_weight"
+
+
+async def test_bin_and_chip_numbers(
+    hass: HomeAssistant,
+    simulator: PortalSimulator,
+    entity_registry: er.EntityRegistry,
+    setup_platforms: MockConfigEntry,
+) -> None:
+    """Each waste type's bin and chip numbers: diagnostic, disabled until the user wants them."""
+    account = simulator.state.get_account(DEMO_MAIN_ACCOUNT_ID)
+    numbers = {
+        registered(
+            entity_registry,
+            Platform.SENSOR,
+            scoped(hass, f"{DEMO_MAIN_ACCOUNT_ID}_{key}_{type_id}"),
+        ): value
+        for type_id in (15, 16, 17)
+        for key, value in (
+            ("bin_number", account.bin_number(type_id)),
+            ("chip_number", account.chip_number(type_id)),
+        )
+    }
+    for entity_id in numbers:
+        entry = entity_registry.async_get(entity_id)
+        assert entry.disabled_by is er.RegistryEntryDisabler.INTEGRATION
+        assert entry.entity_category is EntityCategory.DIAGNOSTIC
+        assert hass.states.get(entity_id) is None
+        entity_registry.async_update_entity(entity_id, disabled_by=None)
+
+    assert await hass.config_entries.async_reload(setup_platforms.entry_id)
+    await hass.async_block_till_done()
+    assert {entity_id: hass.states.get(entity_id).state for entity_id in numbers} == numbers
+    assert len(set(numbers.values())) == 6

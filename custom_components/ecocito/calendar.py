@@ -4,7 +4,8 @@ The portal only knows what has happened, so this calendar is a diary: its state 
 on while an event lasts (``EVENT_DURATION`` from the portal's time) and its ``event``
 is the one in progress, otherwise the most recent one. Summaries use the portal's
 own French words ("Levée", "Passage en déchèterie"), as the waste-type and site labels they carry
-come from the portal in French anyway.
+come from the portal in French anyway; so does the description of a pickup to check, which
+ends with the reason code of the pickup event's ``anomaly`` for other languages.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from homeassistant.util import dt as dt_util
 
 from .api import Pickup, Visit
 from .entity import EcocitoAccountEntity, async_add_entities_as_they_appear
+from .waste import Anomaly, pickup_anomalies
 
 if TYPE_CHECKING:
     from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
@@ -42,7 +44,16 @@ def _number(value: float) -> str:
     return f"{value:.3f}".rstrip("0").rstrip(".").replace(".", ",")
 
 
-def pickup_event(state: AccountState, pickup: Pickup) -> CalendarEvent:
+ANOMALY_DESCRIPTIONS: Final = {
+    Anomaly.DUPLICATE: "À vérifier : deuxième levée de ce type en moins d'une heure (duplicate).",
+    Anomaly.ZERO_WEIGHT: "À vérifier : levée pesée à 0 kg (zero_weight).",
+}
+"""What a pickup to check says, with its reason as in the pickup event's ``anomaly``."""
+
+
+def pickup_event(
+    state: AccountState, pickup: Pickup, anomaly: Anomaly | None = None
+) -> CalendarEvent:
     """Return the calendar event of a pickup: "Levée Ordures ménagères (12,5 kg)"."""
     summary = f"Levée {state.labels.get(pickup.waste_type_id, str(pickup.waste_type_id))}"
     if pickup.weight is not None:
@@ -51,6 +62,7 @@ def pickup_event(state: AccountState, pickup: Pickup) -> CalendarEvent:
         start=pickup.date,
         end=pickup.date + EVENT_DURATION,
         summary=summary,
+        description=None if anomaly is None else ANOMALY_DESCRIPTIONS[anomaly],
         location=pickup.address,
         uid=f"{state.account.id}_pickup_{pickup.waste_type_id}_{pickup.date.isoformat()}",
     )
@@ -96,6 +108,7 @@ class EcocitoCalendar(EcocitoAccountEntity, CalendarEntity):
 
     _indexed: AccountState
     _items: list[Pickup | Visit]
+    _anomalies: dict[Pickup, Anomaly]
     _starts: list[datetime]
 
     def _update_events(self) -> None:
@@ -105,11 +118,12 @@ class EcocitoCalendar(EcocitoAccountEntity, CalendarEntity):
             key=lambda item: item.date,
         )
         self._starts = [item.date for item in self._items]
+        self._anomalies = pickup_anomalies(state.all_pickups)
 
     def _event(self, item: Pickup | Visit) -> CalendarEvent:
         if isinstance(item, Visit):
             return visit_event(self.account_state, item)
-        return pickup_event(self.account_state, item)
+        return pickup_event(self.account_state, item, self._anomalies.get(item))
 
     async def async_added_to_hass(self) -> None:
         """Index the events of the data already fetched."""

@@ -11,6 +11,7 @@ from homeassistant.util import dt as dt_util
 
 from .const import EVENT_ACCOUNT_LINKED, EVENT_ACCOUNT_UNLINKED, EVENT_PICKUP
 from .schedule import DELAY_SAMPLES, FREQUENT
+from .waste import pickup_anomalies
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -109,9 +110,10 @@ def account_event_data(entry_id: str, account: Account) -> dict[str, Any]:
 
 
 def pickup_event_data(entry_id: str, state: AccountState, pickup: Pickup) -> dict[str, Any]:
-    """Return the data of a pickup event."""
+    """Return the data of a pickup event; ``anomaly``: why to check it, or None."""
     return {
         "config_entry_id": entry_id,
         "account_id": state.account.id,
         **state.pickup_data(pickup),
+        "anomaly": pickup_anomalies(state.all_pickups).get(pickup),
     }

@@ -31,6 +31,7 @@ from .entity import (
     account_unique_id,
     async_add_entities_as_they_appear,
 )
+from .waste import waste_type_icon
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable
@@ -97,6 +98,8 @@ class EcocitoSensorEntityDescription(SensorEntityDescription):
     """The same figure for each past year kept by the options, as an attribute."""
     monthly: bool = False
     """A ``TOTAL`` that starts again on the 1st of each month (else on 1 January)."""
+    icon_of_waste_type: bool = False
+    """Shown with its waste type's icon (a placeholder cannot vary icons.json's)."""
 
 
 def _of_account[T](figure: Callable[[AccountState, int | None], T]) -> ValueFn[T | None]:
@@ -145,6 +148,24 @@ def _weight_per_year(state: AccountState, waste_type: int | None) -> dict[str, A
 
 def _last_pickup(state: AccountState, waste_type: int | None) -> datetime | None:
     return pickups[-1].date if (pickups := state.pickups_of(waste_type)) else None
+
+
+def _latest_number(
+    number: Callable[[Pickup], str | None],
+) -> Callable[[AccountState, int | None], str | None]:
+    """Read a number of the type's latest pickup that gives one (past years too)."""
+
+    def value(state: AccountState, waste_type: int | None) -> str | None:
+        return next(
+            (
+                found
+                for pickup in reversed(state.all_pickups)
+                if pickup.waste_type_id == waste_type and (found := number(pickup)) is not None
+            ),
+            None,
+        )
+
+    return value
 
 
 def _visits(state: AccountState, _waste_type: int | None) -> int:
@@ -229,6 +250,7 @@ SENSORS: tuple[EcocitoSensorEntityDescription, ...] = (
         key="pickups",
         translation_key="waste_type_pickups",
         scope=Scope.WASTE_TYPE,
+        icon_of_waste_type=True,
         state_class=SensorStateClass.TOTAL,
         value_fn=_of_account(_pickups),
         previous_years_fn=_of_account(_pickups_per_year),
@@ -281,6 +303,23 @@ SENSORS: tuple[EcocitoSensorEntityDescription, ...] = (
         previous_years_fn=_of_account(
             lambda state, waste_type: state.openings_per_year(waste_type or 0)
         ),
+    ),
+    EcocitoSensorEntityDescription(
+        # What the collectivité asks for when a pickup is disputed.
+        key="bin_number",
+        translation_key="waste_type_bin_number",
+        scope=Scope.WASTE_TYPE,
+        entity_category=EntityCategory.DIAGNOSTIC,
+        entity_registry_enabled_default=False,
+        value_fn=_of_account(_latest_number(lambda pickup: pickup.bin_number)),
+    ),
+    EcocitoSensorEntityDescription(
+        key="chip_number",
+        translation_key="waste_type_chip_number",
+        scope=Scope.WASTE_TYPE,
+        entity_category=EntityCategory.DIAGNOSTIC,
+        entity_registry_enabled_default=False,
+        value_fn=_of_account(_latest_number(lambda pickup: pickup.chip_number)),
     ),
     EcocitoSensorEntityDescription(
         key="allowance_remaining",
@@ -488,6 +527,18 @@ class EcocitoAccountSensor(EcocitoAccountEntity, _YearlySensor):
     """A figure of one account's year, for one of its waste types or for its visits."""
 
     entity_description: EcocitoSensorEntityDescription
+
+    def __init__(
+        self,
+        coordinator: EcocitoCoordinator,
+        account_id: int,
+        description: EcocitoSensorEntityDescription,
+        waste_type_id: int | None = None,
+    ) -> None:
+        """Attach the sensor to its account; give it its waste type's icon if it shows one."""
+        super().__init__(coordinator, account_id, description, waste_type_id)
+        if description.icon_of_waste_type and waste_type_id is not None:
+            self._attr_icon = waste_type_icon(self.account_state.labels.get(waste_type_id, ""))
 
     async def async_added_to_hass(self) -> None:
         """Write a monthly figure again when the month turns, even without a poll."""

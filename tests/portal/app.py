@@ -834,6 +834,7 @@ class PortalSimulator:
             web.post("/_sim/accounts/{id}/link", self._admin_link),
             web.post("/_sim/accounts/{id}/unlink", self._admin_unlink),
             web.post("/_sim/accounts/{id}/pickups", self._admin_add_pickup),
+            web.post("/_sim/accounts/{id}/pickups_to_check", self._admin_add_pickups_to_check),
             web.post("/_sim/accounts/{id}/visits", self._admin_add_visit),
             web.post("/_sim/accounts/{id}/drop_offs", self._admin_add_drop_off),
         ]
@@ -1035,6 +1036,23 @@ class PortalSimulator:
         except ValueError as err:
             raise _bad_request(str(err)) from err
         return web.json_response({"id": pickup.id})
+
+    async def _admin_add_pickups_to_check(self, request: web.Request) -> web.Response:
+        account_id = _path_id(request)
+        body = await _admin_body(request)
+        try:
+            type_id = int(body["type_id"])
+            when = datetime.fromisoformat(body["date"])
+            reason = str(body["reason"])
+        except (KeyError, ValueError, TypeError) as err:
+            raise _bad_request(f"bad pickups to check: {err!r}") from err
+        try:
+            pickups = self.state.add_pickups_to_check(account_id, type_id, when, reason)
+        except KeyError as err:
+            raise _not_found(str(err)) from err
+        except ValueError as err:
+            raise _bad_request(str(err)) from err
+        return web.json_response({"ids": [pickup.id for pickup in pickups]})
 
     async def _admin_add_drop_off(self, request: web.Request) -> web.Response:
         account_id = _path_id(request)

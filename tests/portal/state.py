@@ -19,6 +19,8 @@ if TYPE_CHECKING:
     from datetime import datetime
 
 PARIS = ZoneInfo("Europe/Paris")
+DUPLICATE_GAP = timedelta(minutes=20)
+"""Between the two lifts of a duplicate pickup (``add_pickups_to_check``)."""
 
 
 def fold(text: str) -> str:
@@ -288,6 +290,21 @@ class PortalState:
         )
         bisect.insort(account.pickups, pickup, key=lambda p: p.when)
         return pickup
+
+    def add_pickups_to_check(
+        self, account_id: int, type_id: int, when: datetime, reason: str
+    ) -> list[Pickup]:
+        """Add what a resident would dispute: ``zero_weight``, one pickup weighed 0 kg at
+        ``when``; ``duplicate``, the same bin lifted twice, at ``when`` and 20 minutes later.
+        """
+        if reason == "zero_weight":
+            return [self.add_pickup(account_id, type_id, when, 0.0)]
+        if reason == "duplicate":
+            return [
+                self.add_pickup(account_id, type_id, when, 9.5),
+                self.add_pickup(account_id, type_id, when + DUPLICATE_GAP, 9.5),
+            ]
+        raise ValueError(f"unknown reason {reason!r}")
 
     def add_drop_off(self, account_id: int, type_id: int, when: datetime) -> DropOff:
         account = self.get_account(account_id)

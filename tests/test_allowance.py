@@ -359,11 +359,11 @@ async def test_projection_and_visits_in_french(
     prefix = f"{device.name} "
     assert {key: (name.removeprefix(prefix), value) for key, (name, value) in shown.items()} == {
         f"{MAIN}_allowance_remaining_{RESIDUAL}": (
-            "Levées Ordures ménagères restant dans le forfait",
+            "Ordures ménagères : levées restant dans le forfait",
             "2",
         ),
         f"{MAIN}_allowance_extra_{RESIDUAL}": (
-            "Levées Ordures ménagères hors forfait cette année",
+            "Ordures ménagères : levées hors forfait cette année",
             "0",
         ),
         f"{MAIN}_allowance_projected_{RESIDUAL}": (

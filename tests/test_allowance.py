@@ -81,6 +81,19 @@ async def set_allowance(
     return result
 
 
+async def allowance_form_suggests(hass: HomeAssistant, entry: MockConfigEntry) -> dict[str, Any]:
+    """Open the main account's allowance form and return the figures it suggests."""
+    flow = hass.config_entries.options
+    result = await flow.async_init(entry.entry_id)
+    result = await flow.async_configure(result["flow_id"], {"next_step_id": "allowance"})
+    result = await flow.async_configure(result["flow_id"], {"account": str(MAIN)})
+    return {
+        str(key): key.description.get("suggested_value")
+        for key in result["data_schema"].schema
+        if key.description
+    }
+
+
 async def test_allowance_crossing_the_limit(
     hass: HomeAssistant, simulator: PortalSimulator, init_integration: MockConfigEntry
 ) -> None:
@@ -183,15 +196,7 @@ async def test_allowance_removed_and_set_again(
     assert hass.states.get(remaining).state == "2"  # type: ignore[union-attr]
 
     # The form suggests the stored figures.
-    flow = hass.config_entries.options
-    result = await flow.async_init(init_integration.entry_id)
-    result = await flow.async_configure(result["flow_id"], {"next_step_id": "allowance"})
-    result = await flow.async_configure(result["flow_id"], {"account": str(MAIN)})
-    suggested = {
-        str(key): key.description.get("suggested_value")
-        for key in result["data_schema"].schema
-        if key.description
-    }
+    suggested = await allowance_form_suggests(hass, init_integration)
     assert suggested == {"Emballages": used + 2, "price": 2.0}
 
 
@@ -403,15 +408,7 @@ async def test_projection_and_visits_in_french(
     assert named(hass, Platform.SENSOR, f"{MAIN}_allowance_projected_cost").state == "131.88"
 
     # The form suggests the stored quota.
-    flow = hass.config_entries.options
-    result = await flow.async_init(mock_config_entry.entry_id)
-    result = await flow.async_configure(result["flow_id"], {"next_step_id": "allowance"})
-    result = await flow.async_configure(result["flow_id"], {"account": str(MAIN)})
-    suggested = {
-        str(key): key.description.get("suggested_value")
-        for key in result["data_schema"].schema
-        if key.description
-    }
+    suggested = await allowance_form_suggests(hass, mock_config_entry)
     assert suggested == {
         "Ordures ménagères": 46,
         "price": 3.5,

@@ -11,7 +11,7 @@ from homeassistant.util import dt as dt_util
 
 from .const import EVENT_ACCOUNT_LINKED, EVENT_ACCOUNT_UNLINKED, EVENT_PICKUP
 from .schedule import DELAY_SAMPLES, FREQUENT
-from .waste import pickup_anomalies
+from .waste import Anomaly, pickup_anomalies
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -35,6 +35,14 @@ class PollChanges:
     linked: list[Account] = field(default_factory=list)
     unlinked: list[Account] = field(default_factory=list)
     new_pickups: dict[int, list[Pickup]] = field(default_factory=dict)
+    anomalies: dict[Pickup, Anomaly] = field(default_factory=dict)
+    """Why to check each new pickup that is worth checking (worked out once per poll)."""
+
+    def add_new_pickups(self, state: AccountState, pickups: list[Pickup]) -> None:
+        """Record an account's new pickups, and which of them to check."""
+        self.new_pickups[state.account.id] = pickups
+        found = pickup_anomalies(state.all_pickups)
+        self.anomalies.update((p, found[p]) for p in pickups if p in found)
 
 
 def new_pickups(marks: dict[int, datetime], state: AccountState) -> list[Pickup]:
@@ -101,7 +109,10 @@ def fire_events(
     for account_id, pickups in changes.new_pickups.items():
         state = accounts[account_id]
         for pickup in pickups:
-            hass.bus.async_fire(EVENT_PICKUP, pickup_event_data(entry_id, state, pickup))
+            hass.bus.async_fire(
+                EVENT_PICKUP,
+                pickup_event_data(entry_id, state, pickup, changes.anomalies.get(pickup)),
+            )
 
 
 def account_event_data(entry_id: str, account: Account) -> dict[str, Any]:
@@ -109,11 +120,13 @@ def account_event_data(entry_id: str, account: Account) -> dict[str, Any]:
     return {"config_entry_id": entry_id, "account_id": account.id, "label": account.label}
 
 
-def pickup_event_data(entry_id: str, state: AccountState, pickup: Pickup) -> dict[str, Any]:
+def pickup_event_data(
+    entry_id: str, state: AccountState, pickup: Pickup, anomaly: Anomaly | None
+) -> dict[str, Any]:
     """Return the data of a pickup event; ``anomaly``: why to check it, or None."""
     return {
         "config_entry_id": entry_id,
         "account_id": state.account.id,
         **state.pickup_data(pickup),
-        "anomaly": pickup_anomalies(state.all_pickups).get(pickup),
+        "anomaly": anomaly,
     }

@@ -659,7 +659,7 @@ class EcocitoCoordinator(DataUpdateCoordinator[EcocitoData]):
             if previous.get(account_id) is state:
                 continue
             if new := new_pickups(self._marks.setdefault(account_id, {}), state):
-                changes.new_pickups[account_id] = new
+                changes.add_new_pickups(state, new)
                 measure_delays(
                     self._delays.setdefault(account_id, {}),
                     new,

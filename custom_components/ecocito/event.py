@@ -93,5 +93,8 @@ class EcocitoPickupEvent(EcocitoAccountEntity, _OncePerPoll):
         entry_id = self.coordinator.config_entry.entry_id
         for pickup in changes.new_pickups.get(self.account_id, []):
             self._trigger(
-                EVENT_TYPE_PICKUP, pickup_event_data(entry_id, self.account_state, pickup)
+                EVENT_TYPE_PICKUP,
+                pickup_event_data(
+                    entry_id, self.account_state, pickup, changes.anomalies.get(pickup)
+                ),
             )

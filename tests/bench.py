@@ -5,8 +5,9 @@ Run it with ``scripts/bench`` (``python -m tests.bench --help``). Not a test mod
 
 Each configuration runs the integration inside a real Home Assistant test instance
 (``async_test_home_assistant`` from the Home Assistant test plugin) against the portal
-simulator, which runs in a thread of its own with its own event loop, as a remote
-portal would: its work never shows up as a block of Home Assistant's loop.
+simulator, which runs in a process of its own, as a remote portal would: its work never
+shows up as a block of Home Assistant's loop (in a thread it would, taking turns with the
+loop for the interpreter lock).
 
 * A: 1 account, 3 waste types, 2 past years (the large scenario trimmed down);
 * B: 5 accounts of the large scenario; C: its 20 accounts.
@@ -41,13 +42,15 @@ from __future__ import annotations
 import argparse
 import asyncio
 from collections import defaultdict
-from collections.abc import Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time as dt_time, timedelta, tzinfo
 import gc
 import logging
 import math
+import multiprocessing
+from multiprocessing.connection import Connection
 from pathlib import Path
 import random
 import sys
@@ -82,6 +85,7 @@ from custom_components.ecocito.const import (
 
 from .helpers import simulator_entry
 from .portal import PortalSimulator, PortalState, build_scenario
+from .portal.app import RequestRecord
 from .portal.scenarios import (
     LARGE_ACCOUNT_IDS,
     LARGE_LOGIN,
@@ -151,35 +155,86 @@ def build_state(config: str, today: date = TODAY) -> PortalState:
     return state
 
 
-class PortalThread:
-    """The simulator served from another thread, as a remote portal would be."""
+class PortalProcess:
+    """The simulator served from a process of its own, as a remote portal would be.
 
-    def __init__(self, state: PortalState) -> None:
-        self.sim = PortalSimulator(state)
-        self._loop = asyncio.new_event_loop()
-        self._thread = threading.Thread(target=self._loop.run_forever, daemon=True)
+    Not a thread: the portal's work would then take turns with Home Assistant's loop
+    for the interpreter lock, and show up in the loop's blocks. It builds the same
+    state as ``build_state(config)`` and is told the time and latency through a pipe.
+    """
+
+    def __init__(self, config: str) -> None:
+        context = multiprocessing.get_context("spawn")
+        self._conn, child = context.Pipe()
+        self._process = context.Process(target=_serve_portal, args=(config, child), daemon=True)
 
     async def start(self) -> str:
-        self._thread.start()
-        return await self.run(self.sim.start(host="127.0.0.1", port=0))
+        self._process.start()
+        url: str = await self._ask("url")
+        return url
 
     async def stop(self) -> None:
-        await self.run(self.sim.stop())
-        self._loop.call_soon_threadsafe(self._loop.stop)
-        self._thread.join(timeout=5)
-        self._loop.close()
+        await self._ask("stop")
+        await asyncio.to_thread(self._process.join, 10)
 
-    async def run[T](self, coro: Any) -> T:
-        """Run a coroutine in the portal's loop."""
-        return await asyncio.wrap_future(asyncio.run_coroutine_threadsafe(coro, self._loop))
+    async def set_now(self, when: datetime) -> None:
+        """Move the portal's time (what it has published) and its session clock to ``when``."""
+        await self._ask("now", when)
 
-    async def call[T](self, func: Callable[..., T], *args: Any) -> T:
-        """Run a function in the portal's loop (for state changes)."""
+    async def set_latency(self, seconds: float) -> None:
+        await self._ask("latency", seconds)
 
-        async def _call() -> T:
-            return func(*args)
+    async def reset_requests(self) -> None:
+        await self._ask("reset")
 
-        return await self.run(_call())
+    async def requests(self, since: int = 0) -> list[RequestRecord]:
+        """Return the requests the portal answered since the last reset, from ``since`` on."""
+        records: list[RequestRecord] = await self._ask("requests", since)
+        return records
+
+    async def _ask(self, *message: Any) -> Any:
+        def ask() -> Any:
+            self._conn.send(message)
+            return self._conn.recv()
+
+        return await asyncio.to_thread(ask)
+
+
+def _serve_portal(config: str, conn: Connection) -> None:
+    """Serve configuration ``config``'s portal until told to stop (in the portal's process)."""
+    asyncio.run(_portal_main(config, conn))
+
+
+async def _portal_main(config: str, conn: Connection) -> None:
+    sim = PortalSimulator(build_state(config))
+    clock = [SETUP_AT]
+    sim.clock = lambda: clock[0].timestamp()
+    await sim.start(host="127.0.0.1", port=0)
+    loop = asyncio.get_running_loop()
+    stopped = loop.create_future()
+
+    def answer() -> None:
+        command, *args = conn.recv()
+        reply: Any = None
+        if command == "url":
+            reply = sim.base_url
+        elif command == "now":
+            clock[0] = args[0]
+            sim.state.now = to_local_naive(args[0])
+        elif command == "latency":
+            sim.latency = args[0]
+        elif command == "reset":
+            sim.reset_requests()
+        elif command == "requests":
+            reply = sim.requests[args[0] :]
+        elif command == "stop":
+            loop.remove_reader(conn.fileno())
+            stopped.set_result(None)
+        conn.send(reply)
+
+    loop.add_reader(conn.fileno(), answer)
+    await stopped
+    await sim.stop()
 
 
 # --- Event-loop blocks ---------------------------------------------------------
@@ -426,10 +481,10 @@ def _extra_pages(requests: list[Any]) -> int:
 async def run_config(config: str, latency: float, monitor: LoopBlockMonitor) -> Figures:
     """Set one configuration up, poll it for a simulated day, and measure."""
     figures = Figures(config=config, latency=latency)
-    portal = PortalThread(build_state(config))
+    portal = PortalProcess(config)
     base_url = await portal.start()
-    sim = portal.sim
-    linked = sim.state.linked_accounts(LARGE_LOGIN)
+    state = build_state(config)  # the portal's, as it stands before any request
+    linked = state.linked_accounts(LARGE_LOGIN)
     figures.accounts = len(linked)
     figures.waste_types = sum(len(account.waste_types) for account in linked)
     figures.borne_types = sum(
@@ -440,8 +495,8 @@ async def run_config(config: str, latency: float, monitor: LoopBlockMonitor) -> 
     clock = FakeClock(SETUP_AT)
     past_reads: dict[date, defaultdict[int | None, int]] = defaultdict(lambda: defaultdict(int))
 
-    def note_past_reads(start: int) -> None:
-        for account_id in _past_reads(sim.requests[start:], clock.now_value.year):
+    async def note_past_reads(start: int) -> None:
+        for account_id in _past_reads(await portal.requests(start), clock.now_value.year):
             past_reads[clock.now_value.date()][account_id] += 1
 
     try:
@@ -457,8 +512,6 @@ async def run_config(config: str, latency: float, monitor: LoopBlockMonitor) -> 
                 pickups.append(dict(event_.data))
 
             hass.bus.async_listen(EVENT_PICKUP, on_pickup)
-            # The portal's session clock follows the fake one.
-            portal.sim.clock = lambda: clock.now_value.timestamp()
             with (
                 # As the test plugin does: no zeroconf resolver (the portal is an IP).
                 patch(
@@ -469,7 +522,7 @@ async def run_config(config: str, latency: float, monitor: LoopBlockMonitor) -> 
                 monitor.watching(hass.loop),
             ):
                 await _measure(
-                    hass, entry, portal, clock, figures, monitor, note_past_reads, pickups
+                    hass, entry, portal, state, clock, figures, monitor, note_past_reads, pickups
                 )
             figures.past_reads_per_day = max(
                 (n for day in past_reads.values() for n in day.values()), default=0
@@ -485,32 +538,32 @@ async def run_config(config: str, latency: float, monitor: LoopBlockMonitor) -> 
 async def _measure(
     hass: HomeAssistant,
     entry: MockConfigEntry,
-    portal: PortalThread,
+    portal: PortalProcess,
+    state: PortalState,
     clock: FakeClock,
     figures: Figures,
     monitor: LoopBlockMonitor,
-    note_past_reads: Callable[[int], None],
+    note_past_reads: Callable[[int], Awaitable[None]],
     pickups: list[dict[str, Any]],
 ) -> None:
-    sim = portal.sim
     monitor.reset()
 
     # Setup: the first refresh with the past years, and the platforms.
-    sim.latency = figures.latency
-    sim.reset_requests()
+    await portal.set_latency(figures.latency)
+    await portal.reset_requests()
     start = time.perf_counter()
     if not await monitor.measure(hass, "setup", hass.config_entries.async_setup(entry.entry_id)):
         figures.errors.append(f"setup failed: {entry.state} {entry.reason}")
         return
     figures.setup_wall = time.perf_counter() - start
-    figures.setup_requests = len(sim.requests)
-    note_past_reads(0)
+    figures.setup_requests = len(await portal.requests())
+    await note_past_reads(0)
     coordinator = entry.runtime_data
     gc.collect()
     figures.memory = deep_size(coordinator.data, getattr(coordinator, "_past", None))
 
     async def poll(phase: str, planned: bool) -> tuple[int, float]:
-        first = len(sim.requests)
+        first = len(await portal.requests())
         began = time.perf_counter()
         if planned:
             # What the coordinator's timer does when it fires.
@@ -522,23 +575,23 @@ async def _measure(
         took = time.perf_counter() - began
         if not coordinator.last_update_success:
             figures.errors.append(f"{phase} failed: {coordinator.last_exception}")
-        note_past_reads(first)
-        return len(sim.requests) - first, took
+        await note_past_reads(first)
+        return len(await portal.requests(first)), took
 
     async def move_to(when: datetime) -> None:
         clock.now_value = when
-        await portal.call(setattr, sim.state, "now", to_local_naive(when))
+        await portal.set_now(when)
 
     # A steady poll four hours after setup: a full read, as update_entity asks.
     await move_to(SETUP_AT + timedelta(hours=4))
-    sim.reset_requests()
+    await portal.reset_requests()
     figures.poll_requests, figures.poll_wall = await poll("steady poll", planned=False)
-    figures.poll_extra_pages = _extra_pages(sim.requests)
+    figures.poll_extra_pages = _extra_pages(await portal.requests())
 
     # A month of planned polls.
     end = SETUP_AT + timedelta(hours=4) + MONTH
     seen_at: dict[tuple[int, int, datetime], datetime] = {}
-    sim.reset_requests()
+    await portal.reset_requests()
     pickups.clear()
     while (at := coordinator.next_poll) is not None and at <= end:
         await move_to(at)
@@ -549,10 +602,10 @@ async def _measure(
             key = (event_data["account_id"], event_data["waste_type_id"], when)
             seen_at.setdefault(key, at)
         pickups.clear()
-    figures.month_requests = len(sim.requests)
+    figures.month_requests = len(await portal.requests())
     await asyncio.sleep(0)  # what follows is the bench's, not a block of our code
     begin = SETUP_AT + timedelta(hours=4)
-    for account in sim.state.linked_accounts(LARGE_LOGIN):
+    for account in state.linked_accounts(LARGE_LOGIN):
         for pickup in account.pickups:
             published = pickup.when.replace(tzinfo=PARIS) + PUBLICATION_DELAY
             if not begin < published <= end:

@@ -6,8 +6,8 @@ from datetime import timedelta
 
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.config_entries import ConfigEntryState
-from homeassistant.const import STATE_UNAVAILABLE, Platform
-from homeassistant.core import HomeAssistant
+from homeassistant.const import EVENT_STATE_CHANGED, STATE_UNAVAILABLE, Platform
+from homeassistant.core import Event, EventStateChangedData, HomeAssistant, callback
 from homeassistant.helpers import device_registry as dr, entity_registry as er
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry, async_capture_events
@@ -30,7 +30,7 @@ from custom_components.ecocito.const import (
 from custom_components.ecocito.coordinator import CONFIRM_AFTER, UPDATE_INTERVAL
 
 from .conftest import DEMO_TITLE, FROZEN_NOW
-from .helpers import account_device, find_device, login_uid, poll, registered
+from .helpers import account_device, find_device, login_uid, poll, registered, scoped
 from .portal import PortalSimulator
 from .portal.scenarios import (
     DEMO_LINKABLE_ACCOUNT_ID,
@@ -149,6 +149,45 @@ async def test_steady_poll_request_budget(
     await poll(hass, init_integration)
     assert simulator.count() == 17
     assert data_starts(simulator) == {"2026-01-01T00:00:00.000Z"}
+
+
+async def test_changed_accounts_are_written_one_loop_turn_each(
+    hass: HomeAssistant,
+    simulator: PortalSimulator,
+    entity_registry: er.EntityRegistry,
+    init_integration: MockConfigEntry,
+) -> None:
+    """A poll that changed two accounts writes each one's entities in a loop turn of its own.
+
+    A login with many accounts so never holds Home Assistant's event loop for all of
+    their entities at once.
+    """
+    second_type = next(iter(simulator.state.get_account(DEMO_SECOND_ACCOUNT_ID).waste_types))
+    main, second = (
+        registered(entity_registry, Platform.SENSOR, scoped(hass, f"{account}_pickups_{kind}"))
+        for account, kind in ((DEMO_MAIN_ACCOUNT_ID, 15), (DEMO_SECOND_ACCOUNT_ID, second_type))
+    )
+    before = {entity_id: int(hass.states.get(entity_id).state) for entity_id in (main, second)}
+    simulator.state.add_pickup(DEMO_MAIN_ACCOUNT_ID, 15, FROZEN_NOW - timedelta(hours=1), 10.0)
+    simulator.state.add_pickup(
+        DEMO_SECOND_ACCOUNT_ID, second_type, FROZEN_NOW - timedelta(hours=1), 4.0
+    )
+    second_in_the_next_turn: list[str] = []
+
+    @callback
+    def written(event: Event[EventStateChangedData]) -> None:
+        if event.data["entity_id"] == main:
+            hass.loop.call_soon(
+                lambda: second_in_the_next_turn.append(hass.states.get(second).state)
+            )
+
+    hass.bus.async_listen(EVENT_STATE_CHANGED, written)
+    await poll(hass, init_integration)
+
+    assert hass.states.get(main).state == str(before[main] + 1)
+    assert hass.states.get(second).state == str(before[second] + 1)
+    # The loop ran something else between the first account's writes and the second's.
+    assert second_in_the_next_turn == [str(before[second])]
 
 
 async def test_no_history_reads_the_current_year_only(

@@ -110,6 +110,8 @@ class EcocitoCalendar(EcocitoAccountEntity, CalendarEntity):
     _items: list[Pickup | Visit]
     _anomalies: dict[Pickup, Anomaly]
     _starts: list[datetime]
+    _current: tuple[int, CalendarEvent | None] | None = None
+    """The index of the event ``event`` gave last, and that event: a state write asks thrice."""
 
     def _update_events(self) -> None:
         state = self._indexed = self.account_state
@@ -119,6 +121,7 @@ class EcocitoCalendar(EcocitoAccountEntity, CalendarEntity):
         )
         self._starts = [item.date for item in self._items]
         self._anomalies = pickup_anomalies(state.all_pickups)
+        self._current = None
 
     def _event(self, item: Pickup | Visit) -> CalendarEvent:
         if isinstance(item, Visit):
@@ -141,7 +144,9 @@ class EcocitoCalendar(EcocitoAccountEntity, CalendarEntity):
     def event(self) -> CalendarEvent | None:
         """Return the event in progress, otherwise the most recent one."""
         index = bisect_right(self._starts, dt_util.now())
-        return self._event(self._items[index - 1]) if index else None
+        if self._current is None or self._current[0] != index:
+            self._current = (index, self._event(self._items[index - 1]) if index else None)
+        return self._current[1]
 
     async def async_get_events(
         self, hass: HomeAssistant, start_date: datetime, end_date: datetime

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any, Final
 
+from homeassistant.core import callback
 from homeassistant.exceptions import ConfigEntryAuthFailed
 from homeassistant.helpers import issue_registry as ir
 from homeassistant.helpers.storage import Store
@@ -55,7 +56,7 @@ if TYPE_CHECKING:
     from collections.abc import Callable, Iterable, Mapping
 
     from homeassistant.config_entries import ConfigEntry
-    from homeassistant.core import HomeAssistant
+    from homeassistant.core import CALLBACK_TYPE, HomeAssistant
 
 UPDATE_INTERVAL: Final = timedelta(hours=4)
 """Until the schedule has planned a poll, and after a failed one: today's interval."""
@@ -252,6 +253,7 @@ class EcocitoCoordinator(DataUpdateCoordinator[EcocitoData]):
         """The rhythms are learnt again once a day (and for a waste type new since)."""
         self._scheduled = False
         """The refresh running is the coordinator's own (not ``update_entity``, not a link)."""
+        self._account_listeners: dict[int, list[CALLBACK_TYPE]] = {}
 
     @property
     def next_poll(self) -> datetime | None:
@@ -302,6 +304,39 @@ class EcocitoCoordinator(DataUpdateCoordinator[EcocitoData]):
                 for account_id, delays in self._delays.items()
             },
         }
+
+    @callback
+    def async_add_account_listener(self, account_id: int, update: CALLBACK_TYPE) -> CALLBACK_TYPE:
+        """Call ``update`` first, in a loop turn of the account's own, when a poll changed it.
+
+        The listener stays one of the coordinator's too. Return what removes it.
+        """
+        listeners = self._account_listeners.setdefault(account_id, [])
+        listeners.append(update)
+        return lambda: listeners.remove(update)
+
+    async def _update_accounts_one_by_one(self, data: EcocitoData) -> None:
+        """Let the entities of each account the poll changed write, one account at a time.
+
+        The base class then calls every listener at once: the entities of the changed
+        accounts have written already and those of the others write nothing. A poll that
+        changes many accounts of a large login so never holds the event loop for all of
+        their entities together. Not on the first poll (no entity yet), nor after a failed
+        one: every entity writes then, available again.
+        """
+        previous = self.data
+        if previous is None or not self.last_update_success:
+            return
+        changed = [
+            account_id
+            for account_id, state in data.accounts.items()
+            if previous.accounts.get(account_id) is not state
+        ]
+        self.data = data
+        for account_id in changed:
+            for update in list(self._account_listeners.get(account_id, ())):
+                update()
+            await asyncio.sleep(0)
 
     async def async_link(self, commune_id: int, activation_key: str) -> Account:
         """Link a production point to the login; its device appears at the refresh."""
@@ -388,6 +423,7 @@ class EcocitoCoordinator(DataUpdateCoordinator[EcocitoData]):
         if (stored := self._stored()) != self._saved:
             await self._store.async_save(stored)
             self._saved = stored
+        await self._update_accounts_one_by_one(data)
         return data
 
     async def _plan(self, data: EcocitoData, now: datetime) -> None:

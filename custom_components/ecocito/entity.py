@@ -115,9 +115,14 @@ class EcocitoAccountEntity(CoordinatorEntity[EcocitoCoordinator]):
         )
 
     async def async_added_to_hass(self) -> None:
-        """Remember what the first state, written right after this, is made of."""
+        """Remember what the first state is made of; follow the account's own updates."""
         await super().async_added_to_hass()
         self._written_from = self._state_depends_on()
+        self.async_on_remove(
+            self.coordinator.async_add_account_listener(
+                self.account_id, self._handle_coordinator_update
+            )
+        )
 
     @callback
     def _handle_coordinator_update(self) -> None:

@@ -512,11 +512,14 @@ async def run_config(config: str, latency: float, monitor: LoopBlockMonitor) -> 
                 pickups.append(dict(event_.data))
 
             hass.bus.async_listen(EVENT_PICKUP, on_pickup)
+            # As the test plugin does: no zeroconf resolver (the portal is an IP); 2026.x
+            # closes the resolver with ``real_close`` when Home Assistant stops.
+            resolver = ThreadedResolver()
+            resolver.real_close = resolver.close  # type: ignore[attr-defined]
             with (
-                # As the test plugin does: no zeroconf resolver (the portal is an IP).
                 patch(
                     "homeassistant.helpers.aiohttp_client._async_make_resolver",
-                    return_value=ThreadedResolver(),
+                    return_value=resolver,
                 ),
                 patch.object(coordinator_module, "dt_util", clock),
                 monitor.watching(hass.loop),

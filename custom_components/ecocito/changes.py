@@ -34,6 +34,8 @@ class PollChanges:
     poll: int = 0
     linked: list[Account] = field(default_factory=list)
     unlinked: list[Account] = field(default_factory=list)
+    changed: list[int] = field(default_factory=list)
+    """The accounts whose data is new (not the previous poll's object), in order."""
     new_pickups: dict[int, list[Pickup]] = field(default_factory=dict)
     anomalies: dict[Pickup, Anomaly] = field(default_factory=dict)
     """Why to check each new pickup that is worth checking (worked out once per poll)."""

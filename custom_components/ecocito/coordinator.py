@@ -315,7 +315,7 @@ class EcocitoCoordinator(DataUpdateCoordinator[EcocitoData]):
         listeners.append(update)
         return lambda: listeners.remove(update)
 
-    async def _update_accounts_one_by_one(self, data: EcocitoData) -> None:
+    async def _update_accounts_one_by_one(self, data: EcocitoData, changed: list[int]) -> None:
         """Let the entities of each account the poll changed write, one account at a time.
 
         The base class then calls every listener at once: the entities of the changed
@@ -324,14 +324,8 @@ class EcocitoCoordinator(DataUpdateCoordinator[EcocitoData]):
         their entities together. Not on the first poll (no entity yet), nor after a failed
         one: every entity writes then, available again.
         """
-        previous = self.data
-        if previous is None or not self.last_update_success:
+        if self.data is None or not self.last_update_success:
             return
-        changed = [
-            account_id
-            for account_id, state in data.accounts.items()
-            if previous.accounts.get(account_id) is not state
-        ]
         self.data = data
         for account_id in changed:
             for update in list(self._account_listeners.get(account_id, ())):
@@ -423,7 +417,7 @@ class EcocitoCoordinator(DataUpdateCoordinator[EcocitoData]):
         if (stored := self._stored()) != self._saved:
             await self._store.async_save(stored)
             self._saved = stored
-        await self._update_accounts_one_by_one(data)
+        await self._update_accounts_one_by_one(data, self.changes.changed)
         return data
 
     async def _plan(self, data: EcocitoData, now: datetime) -> None:
@@ -694,6 +688,7 @@ class EcocitoCoordinator(DataUpdateCoordinator[EcocitoData]):
         for account_id, state in found.data.accounts.items():
             if previous.get(account_id) is state:
                 continue
+            changes.changed.append(account_id)
             if new := new_pickups(self._marks.setdefault(account_id, {}), state):
                 changes.add_new_pickups(state, new)
                 measure_delays(

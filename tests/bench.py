@@ -125,7 +125,7 @@ _LOGGER = logging.getLogger(__name__)
 def build_state(config: str, today: date = TODAY) -> PortalState:
     """Return the large scenario, cut down to one configuration's accounts and types."""
     accounts, types_per_account = CONFIGS[config]
-    state = build_scenario("large", today=today)
+    state = build_scenario("large", datetime.combine(today, SETUP_AT.timetz()))
     login = state.get_login(LARGE_LOGIN)
     login.account_ids = list(LARGE_ACCOUNT_IDS[:accounts])
     if types_per_account is not None:

@@ -40,10 +40,28 @@ for _handler in logging.getLogger().handlers:
 DEMO_TITLE = "Ecocito Guéret"
 """Title of the demo entry in fixtures (the flow names an entry after its portal)."""
 
-FROZEN_TODAY = date(2026, 11, 26)
-"""The day snapshot tests freeze Home Assistant's clock and the simulator's data to."""
 FROZEN_NOW = datetime(2026, 11, 26, 12, 0, tzinfo=PARIS)
-"""Noon on FROZEN_TODAY, portal time: use with ``pytest.mark.freeze_time(FROZEN_NOW)``."""
+"""The moment every test starts at, unless it pins another: noon, portal time, on a Thursday.
+
+Noon, so that the morning's rounds have been lifted; late November, so that the year is
+nearly whole. Snapshot tests freeze it (``pytest.mark.freeze_time(FROZEN_NOW)``); every
+other test starts there with the clock running (see ``pytest_collection_modifyitems``).
+"""
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Start every test that pins no time of its own at FROZEN_NOW, the clock running.
+
+    No test may depend on the wall clock: the simulator's data ends at "now", and the
+    integration reads "this year" from Home Assistant's clock. ``tick=True`` keeps the
+    clock going from there (timeouts, back-offs and the simulator's latency need it).
+    Runs before pytest-freezer's own hook, which then starts the ``freezer`` fixture
+    before any other of the test's fixtures (the simulator's data is built after it).
+    """
+    for item in items:
+        if item.get_closest_marker("freeze_time") is None:
+            item.add_marker(pytest.mark.freeze_time(FROZEN_NOW, tick=True))
 
 
 def frame_reports(records: Iterable[logging.LogRecord]) -> list[str]:
@@ -76,18 +94,9 @@ def scenario() -> str:
 
 
 @pytest.fixture
-def portal_today(request: pytest.FixtureRequest) -> date | None:
-    """The simulator's "today": FROZEN_TODAY under ``freeze_time(FROZEN_NOW)``, else real."""
-    marker = request.node.get_closest_marker("freeze_time")
-    return FROZEN_TODAY if marker is not None and marker.args == (FROZEN_NOW,) else None
-
-
-@pytest.fixture
-async def simulator(
-    socket_enabled: None, scenario: str, portal_today: date | None
-) -> AsyncIterator[PortalSimulator]:
-    """A portal simulator serving `scenario` on 127.0.0.1."""
-    sim = PortalSimulator(build_scenario(scenario, today=portal_today))
+async def simulator(socket_enabled: None, scenario: str) -> AsyncIterator[PortalSimulator]:
+    """A portal simulator serving `scenario` on 127.0.0.1, its data as of the test's now."""
+    sim = PortalSimulator(build_scenario(scenario))
     await sim.start(host="127.0.0.1", port=0)
     yield sim
     await sim.stop()

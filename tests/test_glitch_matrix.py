@@ -365,7 +365,7 @@ async def test_real_unlinking_removes_the_device_once(
 @pytest.fixture
 async def other_portal(socket_enabled: None) -> Any:
     """A second portal serving the same account IDs as the first."""
-    sim = PortalSimulator(build_scenario("demo", today=FROZEN_NOW.date()))
+    sim = PortalSimulator(build_scenario("demo", FROZEN_NOW))
     await sim.start(host="127.0.0.1", port=0)
     yield sim
     await sim.stop()

@@ -27,6 +27,7 @@ from .portal.scenarios import (
     LARGE_ACCOUNT_IDS,
     OTHER_COMMUNE_KEY,
     RENAMED_NAMES,
+    SCENARIOS,
     UNSERVED_COMMUNE_ID,
     USED_KEY,
     rhythm_days,
@@ -36,6 +37,8 @@ if TYPE_CHECKING:
     from collections.abc import AsyncIterator
 
 TODAY = date(2026, 11, 26)
+NOW = datetime(2026, 11, 26, 12, 0)
+"""Noon on TODAY, portal time: the scenarios' data ends there."""
 COLLECTE = "/Usager/Collecte/GetCollecte"
 APPORT = "/Usager/Apport/GetApport"
 DROP_OFFS = "/Usager/Json/ObtenirStatistiqueApportPAVMensuel"
@@ -45,7 +48,7 @@ ERRORS = 'class="validation-summary-errors"'
 
 @pytest.fixture
 async def sim(socket_enabled: None) -> AsyncIterator[PortalSimulator]:
-    simulator = PortalSimulator.from_scenario("demo", today=TODAY)
+    simulator = PortalSimulator.from_scenario("demo", NOW)
     await simulator.start(host="127.0.0.1", port=0)
     yield simulator
     await simulator.stop()
@@ -377,8 +380,8 @@ async def test_borne_drop_offs(sim: PortalSimulator, browser: aiohttp.ClientSess
 
 async def test_bornes_scenario(browser: aiohttp.ClientSession, socket_enabled: None) -> None:
     """A flat with no bin: only borne openings, this year and last, months at 0 left out."""
-    state = build_scenario("bornes", today=TODAY)
-    assert build_scenario("bornes", today=TODAY).accounts == state.accounts
+    state = build_scenario("bornes", NOW)
+    assert build_scenario("bornes", NOW).accounts == state.accounts
     account = state.get_account(BORNES_ACCOUNT_ID)
     assert (account.pickups, account.visits) == ([], [])
     assert {d.type_id for d in account.drop_offs} == {1, 2}
@@ -644,20 +647,39 @@ async def test_association_wizard(sim: PortalSimulator, browser: aiohttp.ClientS
     assert "déjà été utilisée" in await post("Cle", CleActivation=USED_KEY)
 
 
+@pytest.mark.parametrize("name", SCENARIOS)
+def test_scenarios_hold_nothing_after_now(name: str) -> None:
+    """A build at 00:20 holds no pickup of the morning's round yet: only what came before."""
+    night = NOW.replace(hour=0, minute=20)
+    early, noon = build_scenario(name, night), build_scenario(name, NOW)
+    for account_id, account in early.accounts.items():
+        later = noon.accounts[account_id]
+        for rows, all_rows in (
+            (account.pickups, later.pickups),
+            (account.visits, later.visits),
+            (account.drop_offs, later.drop_offs),
+        ):
+            assert all(row.when <= night for row in rows)
+            assert rows == [row for row in all_rows if row.when <= night]
+    assert any(
+        pickup.when.date() == NOW.date() for a in noon.accounts.values() for pickup in a.pickups
+    ) == (name in ("demo", "renamed", "large"))
+
+
 def test_scenarios_are_deterministic() -> None:
-    first = build_scenario("demo", today=TODAY)
-    again = build_scenario("demo", today=TODAY)
+    first = build_scenario("demo", NOW)
+    again = build_scenario("demo", NOW)
     assert (
         first.accounts[DEMO_MAIN_ACCOUNT_ID].pickups == again.accounts[DEMO_MAIN_ACCOUNT_ID].pickups
     )
     pickups = first.accounts[DEMO_MAIN_ACCOUNT_ID].pickups
     assert pickups[0].when.date() >= date(2024, 1, 1)
-    assert pickups[-1].when <= datetime(2026, 11, 26, 23, 59)
+    assert pickups[-1].when <= NOW
 
-    empty = build_scenario("empty", today=TODAY)
+    empty = build_scenario("empty", NOW)
     assert [a.pickups for a in empty.linked_accounts("vide@example.fr")] == [[]]
 
-    large = build_scenario("large", today=TODAY)
+    large = build_scenario("large", NOW)
     accounts = large.linked_accounts("grand@example.fr")
     assert [a.id for a in accounts] == list(LARGE_ACCOUNT_IDS)
     assert all(3 <= len(a.waste_types) <= 5 for a in accounts)
@@ -709,7 +731,7 @@ async def test_renamed_portal_answers_only_to_its_own_names(
     browser: aiohttp.ClientSession, socket_enabled: None
 ) -> None:
     """The `renamed` scenario serves and expects other names than the SPEC's."""
-    sim = PortalSimulator.from_scenario("renamed", today=TODAY)
+    sim = PortalSimulator.from_scenario("renamed", NOW)
     await sim.start(host="127.0.0.1", port=0)
     try:
         names = RENAMED_NAMES

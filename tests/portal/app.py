@@ -324,8 +324,8 @@ class PortalSimulator:
         self.app = self._build_app()
 
     @classmethod
-    def from_scenario(cls, name: str, today: date | None = None) -> PortalSimulator:
-        return cls(build_scenario(name, today))
+    def from_scenario(cls, name: str, now: datetime | None = None) -> PortalSimulator:
+        return cls(build_scenario(name, now))
 
     # -- lifecycle ------------------------------------------------------------
 

@@ -1,8 +1,11 @@
 """Deterministic portal contents: `demo`, `empty`, `large`, `renamed` and `bornes`.
 
 Every scenario is built from a seeded `random.Random` with dates relative to
-`today` (default: today in Europe/Paris), so two builds with the same `today` are
-identical.
+`now` (default: now in Europe/Paris), so two builds with the same `now` are identical.
+Nothing is ever dated after `now`: a pickup of today's round before its hour, a visit
+of this afternoon are left out, as the live portal cannot know them yet. The random
+draws do not depend on `now`'s hour, so every build of one day holds the same rows up
+to that hour.
 """
 
 from __future__ import annotations
@@ -12,7 +15,7 @@ import random
 from typing import TYPE_CHECKING
 import unicodedata
 
-from .state import PARIS, Account, Commune, PortalNames, PortalState
+from .state import PARIS, Account, Commune, PortalNames, PortalState, to_local_naive
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -167,12 +170,16 @@ _STREETS = (
 )
 
 
-def paris_today() -> date:
-    return datetime.now(PARIS).date()
+def paris_now() -> datetime:
+    """Now, as the portal writes it: naive local (Europe/Paris) time."""
+    return datetime.now(PARIS).replace(tzinfo=None)
 
 
-def build_scenario(name: str, today: date | None = None) -> PortalState:
-    """Build a fresh `PortalState` for scenario `name` (one of `SCENARIOS`)."""
+def build_scenario(name: str, now: datetime | None = None) -> PortalState:
+    """Build a fresh `PortalState` for scenario `name` (one of `SCENARIOS`) as of `now`.
+
+    `now` is aware, or naive local time; by default the current time in Europe/Paris.
+    """
     builders: dict[str, Callable[[date], PortalState]] = {
         "demo": _build_demo,
         "empty": _build_empty,
@@ -184,7 +191,13 @@ def build_scenario(name: str, today: date | None = None) -> PortalState:
         builder = builders[name]
     except KeyError:
         raise ValueError(f"unknown scenario {name!r}; choose one of {SCENARIOS}") from None
-    return builder(today or paris_today())
+    moment = to_local_naive(now) if now is not None else paris_now()
+    state = builder(moment.date())
+    for account in state.accounts.values():
+        account.pickups = [pickup for pickup in account.pickups if pickup.when <= moment]
+        account.visits = [visit for visit in account.visits if visit.when <= moment]
+        account.drop_offs = [drop_off for drop_off in account.drop_offs if drop_off.when <= moment]
+    return state
 
 
 def _base_state() -> PortalState:

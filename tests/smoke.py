@@ -480,7 +480,7 @@ async def run(ha_url: str, portal_url: str, log: Path) -> int:
             if account_id not in devices
         ]
         failures += await calendar_failures(hass, portal_url, found, checks)
-        failures += await brand_failures(hass, version)
+        brands = await brand_failures(hass, version)
 
     reports = reports_about_us(log.read_text(encoding="utf-8", errors="replace"))
     for account_id in account_ids:
@@ -492,18 +492,18 @@ async def run(ha_url: str, portal_url: str, log: Path) -> int:
             f"account {account_id} ({devices.get(account_id, '?')}): pickups this year by "
             f"waste type {pickups}, {len(figures)} sensors checked"
         )
-    for failure in failures:
+    for failure in failures + brands:
         _log(f"MISMATCH {failure}")
     for report in reports:
         _log(f"REPORTED {report}")
-    verdict = "FAILED" if failures or reports else "passed"
+    verdict = "FAILED" if failures or brands or reports else "passed"
     total = len(checks) + 1 + len(account_ids)  # with the linked-accounts sensor, calendars
     _log(
         f"{verdict} on Home Assistant {version}: {total - len(failures)}/{total} figures match "
         f"for {len(account_ids)} accounts, calendars included; {len(reports)} reports about "
         f"our code in its log ({time.monotonic() - started:.1f} s)"
     )
-    return 1 if failures or reports else 0
+    return 1 if failures or brands or reports else 0
 
 
 def main() -> None:

@@ -9,7 +9,10 @@ DIR` in a small environment with Playwright, which:
    `tests.smoke`), linking the third production point;
 2. logs in through Home Assistant's login page in Chromium (locale fr-FR), and saves
    PNGs of the overview (on 2026.x also its "Appareils" page, which lists the entities
-   of devices without a room), the integration's page and the main account's device.
+   of devices without a room), the integration's page and the main account's device,
+   then of the integrations page, the integration's page and the device again in the
+   dark theme (the browser asks for it; Home Assistant's default theme follows), for
+   the brand images: the browser's requests for them are printed.
 
 Not a pytest module, and not part of CI: the PNGs are for a person to look at.
 """
@@ -123,12 +126,21 @@ async def run(ha_url: str, portal_url: str, out: Path) -> None:
                 "'home' in document.querySelector('home-assistant').hass.panels"
             )
             entities = "/home/other-devices" if home else "/lovelace/0"
+            integrations, integration = (
+                "/config/integrations",
+                f"/config/integrations/integration/{DOMAIN}",
+            )
             pages = [
-                ("overview-entities", entities, "Levées", 1600),
-                ("integration", f"/config/integrations/integration/{DOMAIN}", "Ponts", HEIGHT),
-                ("device", f"/config/devices/device/{device_id}", "Capteurs", 1200),
+                ("overview-entities", entities, "Levées", 1600, "light"),
+                ("integration", integration, "Ponts", HEIGHT, "light"),
+                ("device", f"/config/devices/device/{device_id}", "Capteurs", 1200, "light"),
+                ("integrations", f"{integrations}/dashboard", "Ecocito", HEIGHT, "light"),
+                ("integrations-dark", f"{integrations}/dashboard", "Ecocito", HEIGHT, "dark"),
+                ("integration-dark", integration, "Ponts", HEIGHT, "dark"),
+                ("device-dark", f"/config/devices/device/{device_id}", "Capteurs", 1200, "dark"),
             ]
-            for name, path, text, height in pages:
+            for name, path, text, height, scheme in pages:
+                await page.emulate_media(color_scheme=scheme)
                 await shoot(page, out / f"{name}.png", f"{ha_url}{path}", text, height)
         except PlaywrightError:
             await page.screenshot(path=out / "failure.png")
@@ -144,8 +156,8 @@ def _console(message: ConsoleMessage) -> None:
 
 
 def _response(response: Response) -> None:
-    if response.status >= 400:
-        _log(f"browser: HTTP {response.status} for {response.url}")
+    if response.status >= 400 or "/api/brands/" in response.url:
+        _log(f"browser: HTTP {response.status} for {response.url.split('?')[0]}")
 
 
 def main() -> None:

@@ -9,9 +9,13 @@ does), then runs `python -m tests.smoke --ha URL --portal URL`, which:
 3. waits for every linked account's entities, then compares their states with the
    simulator's own figures for the current year (portal time, Europe/Paris);
 4. reads each account's calendar over the REST API the frontend uses: one event per
-   pickup and per visit of the year.
+   pickup and per visit of the year;
+5. fetches our brand images the way the frontend does (on the releases that serve them);
+6. reads Home Assistant's log (`--log`) for its reports about our code: deprecated or
+   wrong calls, blocking calls, and Python warnings raised from our files.
 
-Not a pytest module (pytest collects `test_*.py` only). Exits non-zero on any mismatch.
+Not a pytest module (pytest collects `test_*.py` only). Prints the Home Assistant release
+it ran on; exits non-zero on any mismatch and on any report about our code.
 """
 
 from __future__ import annotations
@@ -21,6 +25,9 @@ import asyncio
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+import json
+from pathlib import Path
+import re
 import sys
 import time
 from typing import Any
@@ -43,6 +50,28 @@ STARTUP_TIMEOUT = 120.0
 """Seconds for Home Assistant to finish starting once its API answers."""
 ENTITIES_TIMEOUT = 90.0
 """Seconds to wait for every expected entity to have a state after the entry is made."""
+COMPONENT = Path(__file__).parent.parent / "custom_components" / DOMAIN
+BRAND = COMPONENT / "brand"
+BRANDS_SINCE = (2026, 3)
+"""The first release that serves a custom integration's brand/ folder, through its
+`brands` integration at /api/brands/integration/<domain>/<image>. Before it (2025.4.4
+included) there is no such endpoint: the frontend loads every icon straight from
+brands.home-assistant.io, which knows nothing of that folder, so there is nothing to check."""
+LOG_RECORD = re.compile(
+    r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{3}(?:[+-]\d\d:\d\d)? [A-Z]+ \([^)]*\) \[([^\]]+)\] ",
+    re.MULTILINE,
+)
+"""The start of a record in home-assistant.log, with the logger's name (2026.11 adds the
+UTC offset to the time)."""
+REPORTS = (
+    # homeassistant.helpers.frame: a deprecated or wrong call, a blocking call in the loop.
+    re.compile(f"custom integration '{DOMAIN}'"),
+    # homeassistant.helpers.deprecation: "The deprecated constant X was used from ecocito."
+    re.compile(f"The deprecated .* from {DOMAIN}\\."),
+    # Both end with "please create a bug report at <the manifest's issue_tracker>".
+    re.compile(re.escape(json.loads((COMPONENT / "manifest.json").read_text())["issue_tracker"])),
+)
+"""What Home Assistant writes when it reports something our code does."""
 
 
 class SmokeError(Exception):
@@ -112,6 +141,11 @@ class HomeAssistant:
     def _headers(self) -> dict[str, str]:
         return {"Authorization": f"Bearer {self.token}"} if self.token else {}
 
+    async def read(self, path: str) -> tuple[int, str, bytes]:
+        """GET PATH as it is (no JSON): status, content type and body."""
+        async with self.session.get(f"{self.url}{path}", headers=self._headers) as answer:
+            return answer.status, answer.content_type, await answer.read()
+
     async def request(self, method: str, path: str, payload: Any = None, **kwargs: Any) -> Any:
         async with self.session.request(
             method, f"{self.url}{path}", json=payload, headers=self._headers, **kwargs
@@ -155,13 +189,15 @@ class HomeAssistant:
         if not isinstance(steps, list) or not all(step["done"] for step in steps):
             raise SmokeError(f"onboarding not complete: {steps}")
 
-    async def wait_running(self) -> None:
-        """Wait for the end of Home Assistant's start (the API answers before it)."""
+    async def wait_running(self) -> str:
+        """Wait for the end of Home Assistant's start (the API answers before it); return
+        its version."""
         deadline = time.monotonic() + STARTUP_TIMEOUT
         while (config := await self.request("GET", "/api/config"))["state"] != "RUNNING":
             if time.monotonic() > deadline:
                 raise SmokeError(f"Home Assistant still {config['state']} after its start-up")
             await asyncio.sleep(0.5)
+        return str(config["version"])
 
     async def flow_step(self, flow_id: str, data: dict[str, Any]) -> dict[str, Any]:
         result: dict[str, Any] = await self.request(
@@ -364,7 +400,51 @@ async def calendar_failures(
     return failures
 
 
-async def run(ha_url: str, portal_url: str) -> int:
+async def brand_failures(hass: HomeAssistant, version: str) -> list[str]:
+    """Fetch each of our brand images as the frontend does: it must be ours, byte for byte."""
+    if tuple(int(part) for part in version.split(".")[:2]) < BRANDS_SINCE:
+        _log(f"brand images not checked: Home Assistant {version} does not serve them")
+        return []
+    failures = []
+    images = sorted(BRAND.glob("*.png"))
+    if not images:
+        failures.append(f"no brand image in {BRAND}")
+    for image in images:
+        path = f"/api/brands/integration/{DOMAIN}/{image.name}"
+        status, content_type, body = await hass.read(path)
+        if status != 200 or content_type != "image/png" or body != image.read_bytes():
+            failures.append(f"{path}: HTTP {status}, {content_type}, not our {image.name}")
+    _log(f"{len(images)} brand images checked at /api/brands/integration/{DOMAIN}/")
+    return failures
+
+
+def reports_about_us(log: str) -> list[str]:
+    """Home Assistant's reports about our code in its log, one line each.
+
+    From Home Assistant's loggers: the records that name us (REPORTS). From `py.warnings`
+    (Home Assistant logs Python warnings): those raised in our files.
+    """
+    if not (starts := list(LOG_RECORD.finditer(log))):
+        if log.strip():
+            raise SmokeError("no record found in Home Assistant's log: has its format changed?")
+        return []
+    ends = [start.start() for start in starts[1:]] + [len(log)]
+    found = []
+    for start, end in zip(starts, ends, strict=True):
+        record = log[start.start() : end]
+        logger = start.group(1)
+        if logger == "py.warnings":
+            ours = f"custom_components/{DOMAIN}/" in record
+        else:
+            ours = not logger.startswith(f"custom_components.{DOMAIN}") and any(
+                report.search(record) for report in REPORTS
+            )
+        if ours:
+            found.append(record.splitlines()[0])
+    return found
+
+
+async def run(ha_url: str, portal_url: str, log: Path) -> int:
     started = time.monotonic()
     jar = aiohttp.CookieJar(unsafe=True)
     async with aiohttp.ClientSession(
@@ -372,8 +452,8 @@ async def run(ha_url: str, portal_url: str) -> int:
     ) as session:
         hass = HomeAssistant(session, ha_url)
         await hass.onboard()
-        await hass.wait_running()
-        _log("onboarding complete, Home Assistant running")
+        version = await hass.wait_running()
+        _log(f"onboarding complete, Home Assistant {version} running")
         entry_id = await add_integration(hass, portal_url)
         await wait_loaded(hass, entry_id)
         _log("entry loaded")
@@ -400,7 +480,9 @@ async def run(ha_url: str, portal_url: str) -> int:
             if account_id not in devices
         ]
         failures += await calendar_failures(hass, portal_url, found, checks)
+        brands = await brand_failures(hass, version)
 
+    reports = reports_about_us(log.read_text(encoding="utf-8", errors="replace"))
     for account_id in account_ids:
         figures = [check for check in checks if check.account_id == account_id]
         pickups = {
@@ -410,24 +492,28 @@ async def run(ha_url: str, portal_url: str) -> int:
             f"account {account_id} ({devices.get(account_id, '?')}): pickups this year by "
             f"waste type {pickups}, {len(figures)} sensors checked"
         )
-    for failure in failures:
+    for failure in failures + brands:
         _log(f"MISMATCH {failure}")
-    verdict = "FAILED" if failures else "passed"
+    for report in reports:
+        _log(f"REPORTED {report}")
+    verdict = "FAILED" if failures or brands or reports else "passed"
     total = len(checks) + 1 + len(account_ids)  # with the linked-accounts sensor, calendars
     _log(
-        f"{verdict}: {total - len(failures)}/{total} figures match for "
-        f"{len(account_ids)} accounts, calendars included ({time.monotonic() - started:.1f} s)"
+        f"{verdict} on Home Assistant {version}: {total - len(failures)}/{total} figures match "
+        f"for {len(account_ids)} accounts, calendars included; {len(reports)} reports about "
+        f"our code in its log ({time.monotonic() - started:.1f} s)"
     )
-    return 1 if failures else 0
+    return 1 if failures or brands or reports else 0
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m tests.smoke", description=__doc__)
     parser.add_argument("--ha", required=True, help="Home Assistant's URL, freshly started")
     parser.add_argument("--portal", required=True, help="the portal simulator's URL")
+    parser.add_argument("--log", required=True, type=Path, help="Home Assistant's log file")
     args = parser.parse_args()
     try:
-        code = asyncio.run(run(args.ha, args.portal))
+        code = asyncio.run(run(args.ha, args.portal, args.log))
     except (SmokeError, aiohttp.ClientError, TimeoutError) as err:
         _log(f"FAILED: {err!r}")
         code = 1

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterable, Iterator
-from datetime import date, datetime
+from datetime import datetime
 import logging
 from pathlib import Path
 from typing import Any

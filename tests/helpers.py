@@ -16,14 +16,16 @@ from homeassistant.helpers import device_registry as dr, entity_registry as er
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 from pytest_homeassistant_custom_component.typing import MockHAClientWebSocket
 
-from custom_components.ecocito.api import client as client_module
+from custom_components.ecocito import diagnostics
+from custom_components.ecocito.api import transport as transport_module
 from custom_components.ecocito.const import (
     CONF_HISTORY_YEARS,
     CONF_PORTAL,
     DEFAULT_HISTORY_YEARS,
     DOMAIN,
 )
-from custom_components.ecocito.coordinator import EcocitoCoordinator, portal_of
+from custom_components.ecocito.coordinator import EcocitoCoordinator
+from custom_components.ecocito.devices import portal_of
 
 from .portal.state import PARIS
 
@@ -76,6 +78,25 @@ async def poll(hass: HomeAssistant, entry: MockConfigEntry) -> EcocitoCoordinato
     return coordinator
 
 
+def next_poll(hass: HomeAssistant, entry: MockConfigEntry) -> datetime | None:
+    """Return the next poll the *Next poll* sensor shows (None: unknown, polling off)."""
+    entity_id = registered(er.async_get(hass), Platform.SENSOR, login_uid(entry, "next_poll"))
+    state = hass.states.get(entity_id)
+    assert state is not None
+    return None if state.state == "unknown" else datetime.fromisoformat(state.state)
+
+
+async def account_schedule(
+    hass: HomeAssistant, entry: MockConfigEntry, account_id: int
+) -> dict[str, Any]:
+    """Return what an account's diagnostics say the schedule learnt, per waste type."""
+    device = account_device(dr.async_get(hass), account_id)
+    assert device is not None
+    found = await diagnostics.async_get_device_diagnostics(hass, entry, device)
+    schedule: dict[str, Any] = found["schedule"]
+    return schedule
+
+
 def this_year() -> tuple[date, date]:
     """Return the first day of this year and today, portal time (a data read's range)."""
     today = datetime.now(PARIS).date()
@@ -102,7 +123,7 @@ def client_clock(later: float = 0.0) -> Iterator[ClientClock]:
     fake = types.SimpleNamespace(**vars(time))
     fake.monotonic = clock.monotonic
     fake.time = clock.time
-    with patch.object(client_module, "time", fake):
+    with patch.object(transport_module, "time", fake):
         yield clock
 
 

@@ -18,8 +18,8 @@ from pytest_homeassistant_custom_component.common import (
 )
 
 from custom_components.ecocito.api import portal as portal_names
+from custom_components.ecocito.confirm import CONFIRM_AFTER
 from custom_components.ecocito.const import DOMAIN
-from custom_components.ecocito.coordinator import CONFIRM_AFTER
 
 from .conftest import DEMO_TITLE, FROZEN_NOW
 from .helpers import poll, registered, scoped, simulator_entry
@@ -141,50 +141,83 @@ async def test_no_borne_entities_without_openings(
     }
 
 
+async def test_bornes_are_read_once_a_day(
+    hass: HomeAssistant,
+    simulator: PortalSimulator,
+    entity_registry: er.EntityRegistry,
+    freezer: FrozenDateTimeFactory,
+    setup_platforms: MockConfigEntry,
+) -> None:
+    """Monthly figures: the day's first poll reads them, the day's other polls do not."""
+    simulator.reset_requests()
+    simulator.state.add_drop_off(BORNES_ACCOUNT_ID, 1, FROZEN_NOW - timedelta(hours=1))
+    before, _ = state_of(hass, entity_registry, BORNES_ACCOUNT_ID, YEAR, 1)
+
+    await poll(hass, setup_platforms)
+    assert simulator.count(portal_names.PATH_BORNE_DROP_OFFS) == 0
+    assert state_of(hass, entity_registry, BORNES_ACCOUNT_ID, YEAR, 1)[0] == before
+
+    freezer.move_to(FROZEN_NOW + timedelta(days=1))
+    await poll(hass, setup_platforms)
+    assert simulator.count(portal_names.PATH_BORNE_DROP_OFFS) > 0
+    assert int(state_of(hass, entity_registry, BORNES_ACCOUNT_ID, YEAR, 1)[0]) == int(before) + 1
+
+
 async def test_a_short_borne_read_keeps_the_figures(
     hass: HomeAssistant,
     simulator: PortalSimulator,
     entity_registry: er.EntityRegistry,
+    freezer: FrozenDateTimeFactory,
     setup_platforms: MockConfigEntry,
 ) -> None:
-    """Openings going down are kept until the portal has said so CONFIRM_AFTER polls in a row."""
+    """Openings going down are kept until the portal has said so CONFIRM_AFTER days in a row."""
     before, _ = state_of(hass, entity_registry, BORNES_ACCOUNT_ID, YEAR, 1)
     account = simulator.state.get_account(BORNES_ACCOUNT_ID)
     account.drop_offs.remove(
         next(d for d in account.drop_offs if d.type_id == 1 and d.when.year == FROZEN_NOW.year)
     )
-    for _poll in range(CONFIRM_AFTER - 1):
+    for day in range(1, CONFIRM_AFTER):
+        freezer.move_to(FROZEN_NOW + timedelta(days=day))
         coordinator = await poll(hass, setup_platforms)
         assert coordinator.last_update_success
         assert state_of(hass, entity_registry, BORNES_ACCOUNT_ID, YEAR, 1)[0] == before
+    freezer.move_to(FROZEN_NOW + timedelta(days=CONFIRM_AFTER))
     await poll(hass, setup_platforms)
     assert int(state_of(hass, entity_registry, BORNES_ACCOUNT_ID, YEAR, 1)[0]) == int(before) - 1
 
 
-async def test_a_failed_borne_read_keeps_the_figures(
+async def test_a_failed_borne_read_costs_only_the_bornes(
     hass: HomeAssistant,
     simulator: PortalSimulator,
     entity_registry: er.EntityRegistry,
+    freezer: FrozenDateTimeFactory,
+    caplog: pytest.LogCaptureFixture,
     setup_platforms: MockConfigEntry,
 ) -> None:
-    """A borne request that fails fails the poll; the figures held stay, and come back."""
+    """A failing borne read fails nothing: the borne figures keep their last value, told once."""
     coordinator = setup_platforms.runtime_data
-    held = coordinator.data.accounts[BORNES_ACCOUNT_ID]
     before = state_of(hass, entity_registry, BORNES_ACCOUNT_ID, YEAR, 2)[0]
     simulator.add_fault(Fault(FaultKind.SERVER_ERROR, path=portal_names.PATH_BORNE_DROP_OFFS))
-    await poll(hass, setup_platforms)
-    assert not coordinator.last_update_success
-    assert coordinator.data.accounts[BORNES_ACCOUNT_ID] is held
+    for day in (1, 2):
+        freezer.move_to(FROZEN_NOW + timedelta(days=day))
+        await poll(hass, setup_platforms)
+        assert coordinator.last_update_success
+        assert state_of(hass, entity_registry, BORNES_ACCOUNT_ID, YEAR, 2)[0] == before
+    told = [r for r in caplog.records if "borne statistics could not be read" in r.getMessage()]
+    assert len(told) == 1
+    assert told[0].levelname == "WARNING"
     simulator.clear_faults()
+    freezer.move_to(FROZEN_NOW + timedelta(days=3))
     await poll(hass, setup_platforms)
-    assert coordinator.last_update_success
     assert state_of(hass, entity_registry, BORNES_ACCOUNT_ID, YEAR, 2)[0] == before
+    assert any("borne statistics are read again" in r.getMessage() for r in caplog.records)
 
 
 async def test_borne_allowance_crossing_the_limit(
     hass: HomeAssistant,
     simulator: PortalSimulator,
     entity_registry: er.EntityRegistry,
+    freezer: FrozenDateTimeFactory,
     setup_platforms: MockConfigEntry,
 ) -> None:
     """Openings included per year and a price per extra one, in the pickups' options step."""
@@ -266,6 +299,7 @@ async def test_borne_allowance_crossing_the_limit(
     )
 
     simulator.state.add_drop_off(BORNES_ACCOUNT_ID, 1, FROZEN_NOW - timedelta(hours=1))
+    freezer.move_to(FROZEN_NOW + timedelta(days=1))  # the next day's first poll reads them
     await poll(hass, entry)
     assert figure("borne_allowance_extra_1") == "3"
     assert figure("allowance_cost") == "1.5"

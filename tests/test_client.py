@@ -29,11 +29,12 @@ from custom_components.ecocito.api import (
     UnknownCommuneError,
     normalize_portal,
 )
-from custom_components.ecocito.api.client import DEFAULT_RETRY_AFTER, _retry_after_seconds
 from custom_components.ecocito.api.parsing import PORTAL_TZ
+from custom_components.ecocito.api.transport import DEFAULT_RETRY_AFTER, retry_after_seconds
 
 from .helpers import this_year
 from .portal import Fault, FaultKind, PortalSimulator
+from .portal.app import MAINTENANCE_MESSAGE
 from .portal.scenarios import (
     BORNES_ACCOUNT_ID,
     BORNES_LOGIN,
@@ -170,6 +171,7 @@ async def test_login_returns_linked_accounts(
 
     assert accounts.accounts == DEMO_ACCOUNTS
     assert accounts.active_id == DEMO_MAIN_ACCOUNT_ID
+    assert accounts.listed
     # The log-in post and its redirect to the home page, which lists the accounts.
     assert (simulator.count(LOGIN, "POST"), simulator.count(HOME), simulator.count()) == (1, 1, 2)
 
@@ -196,20 +198,6 @@ async def test_wrong_password_carries_portal_message(
     assert "wrong" not in str(err.value)
 
 
-async def test_get_accounts_logs_in_once_then_reads_home(
-    client: EcocitoClient, simulator: PortalSimulator
-) -> None:
-    first = await client.get_accounts()
-    simulator.reset_requests()
-    simulator.state.unlink(DEMO_LOGIN, DEMO_SECOND_ACCOUNT_ID)
-
-    second = await client.get_accounts()
-
-    assert first.accounts == DEMO_ACCOUNTS
-    assert second.accounts == DEMO_ACCOUNTS[:1]
-    assert simulator.count() == 1  # only the home page: the session is still valid
-
-
 async def test_logout_ends_the_session(client: EcocitoClient, simulator: PortalSimulator) -> None:
     await client.login()
 
@@ -219,7 +207,7 @@ async def test_logout_ends_the_session(client: EcocitoClient, simulator: PortalS
     assert simulator.session_count() == 0
     # A logged-out client is closed: it never logs in again.
     with pytest.raises(ClientClosedError):
-        await client.get_accounts()
+        await client.get_account_data(DEMO_MAIN_ACCOUNT_ID, *this_year())
     await client.logout()
     assert simulator.count(LOGIN, "POST") == 1
     assert simulator.count("/Usager/Profil/Deconnexion") == 1
@@ -234,9 +222,9 @@ async def test_expired_session_logs_in_again_and_retries(
     await client.login()
     simulator.expire_sessions()
 
-    accounts = await client.get_accounts()
+    data = await client.get_account_data(DEMO_MAIN_ACCOUNT_ID, *this_year())
 
-    assert accounts.accounts == DEMO_ACCOUNTS
+    assert data.account == DEMO_ACCOUNTS[0]
     assert simulator.count(LOGIN, "POST") == 2
 
 
@@ -264,7 +252,7 @@ async def test_expiry_at_switch_and_in_wizard_is_survived(
     simulator.expired_session_mode = mode
     await client.login()
     simulator.add_fault(Fault(kind=FaultKind.SESSION_EXPIRED, path=SWITCH, count=1))
-    types = await client.get_waste_types(DEMO_SECOND_ACCOUNT_ID)
+    types = (await client.get_account_data(DEMO_SECOND_ACCOUNT_ID, *this_year())).waste_types
     simulator.add_fault(
         Fault(kind=FaultKind.SESSION_EXPIRED, path="/Usager/Profil/AssocierCompte/Cle", count=1)
     )
@@ -284,7 +272,7 @@ async def test_login_page_after_new_login_is_a_temporary_failure(
     simulator.add_fault(Fault(kind=FaultKind.SESSION_EXPIRED, path=COLLECTION))
 
     with pytest.raises(SessionRefusedError, match="right after logging in") as err:
-        await client.get_waste_types(DEMO_MAIN_ACCOUNT_ID)
+        await client.get_account_data(DEMO_MAIN_ACCOUNT_ID, *this_year())
     assert not isinstance(err.value, AuthenticationError)
     assert isinstance(err.value, PortalConnectionError)
     assert simulator.count(LOGIN, "POST") == 2
@@ -337,16 +325,20 @@ async def test_full_fetch_of_every_account(
         assert [v.date.replace(tzinfo=None) for v in data.visits] == portal_visit_times(
             simulator, account.id, start, end
         )
+        assert data.typed_rows
+        assert data.foreign_rows == 0
     main = fetched[0]
     assert {p.bin_number for p in main.pickups if p.waste_type_id == 15} == {
         simulator.state.get_account(DEMO_MAIN_ACCOUNT_ID).bin_number(15)
     }
     assert {p.address for p in main.pickups} == {"12 RUE DES LILAS 23000 GUERET"}
-    # Log-in + account list, then per account: switch, collection page, one request
-    # per waste type, one for the visits.
-    assert simulator.count() == 2 + (3 + 3) + (2 + 3)
-    assert simulator.count(PICKUPS) == 5
-    assert simulator.count(SWITCH) == 2
+    # Log-in + account list; then the active account: its collection page, one request
+    # for the pickups of every type (the rows say their type), one for the visits; the
+    # other account: the same after its switch.
+    assert simulator.count() == 2 + 3 + (1 + 3)
+    pickups = [r for r in simulator.requests if r.path == PICKUPS]
+    assert [r.query["idMatiere"] for r in pickups] == ["-1", "-1"]
+    assert simulator.count(SWITCH) == 1
 
 
 async def test_weights_null_zero_and_decimal_comma(
@@ -362,7 +354,7 @@ async def test_weights_null_zero_and_decimal_comma(
             weight_text=as_text,
         )
 
-    pickups = await client.get_pickups(DEMO_MAIN_ACCOUNT_ID, 16, day, day)
+    pickups = (await client.get_account_data(DEMO_MAIN_ACCOUNT_ID, day, day)).pickups
 
     assert [(p.date.hour, p.weight) for p in pickups if p.date.hour in (1, 2, 3)] == [
         (1, None),
@@ -378,13 +370,11 @@ async def test_pagination(http_session: aiohttp.ClientSession, simulator: Portal
     simulator.max_take = 20
     start = date(datetime.now(PORTAL_TZ).year - 2, 1, 1)
     end = datetime.now(PORTAL_TZ).date()
-    expected = [
-        p for p in portal_pickups(simulator, DEMO_MAIN_ACCOUNT_ID, start, end) if p[1] == 15
-    ]
+    expected = portal_pickups(simulator, DEMO_MAIN_ACCOUNT_ID, start, end)
     await client.login()
     simulator.reset_requests()
 
-    pickups = await client.get_pickups(DEMO_MAIN_ACCOUNT_ID, 15, start, end)
+    pickups = (await client.get_account_data(DEMO_MAIN_ACCOUNT_ID, start, end)).pickups
 
     assert [(p.date.replace(tzinfo=None), p.waste_type_id, p.weight) for p in pickups] == expected
     assert len(expected) > 100
@@ -397,7 +387,7 @@ async def test_visits(client: EcocitoClient, simulator: PortalSimulator) -> None
     start = date(datetime.now(PORTAL_TZ).year - 1, 1, 1)
     end = datetime.now(PORTAL_TZ).date()
 
-    visits = await client.get_visits(DEMO_MAIN_ACCOUNT_ID, start, end)
+    visits = (await client.get_account_data(DEMO_MAIN_ACCOUNT_ID, start, end)).visits
 
     assert [v.date.replace(tzinfo=None) for v in visits] == portal_visit_times(
         simulator, DEMO_MAIN_ACCOUNT_ID, start, end
@@ -414,7 +404,7 @@ async def test_unlinked_account(client: EcocitoClient, simulator: PortalSimulato
 
     assert err.value.account_id == DEMO_SECOND_ACCOUNT_ID
     assert err.value.message == "Ce compte n'est pas associé à votre identifiant."
-    assert (await client.get_accounts()).accounts == DEMO_ACCOUNTS[:1]
+    assert (await client.login()).accounts == DEMO_ACCOUNTS[:1]
 
 
 # --- Borne drop-offs ---------------------------------------------------------------
@@ -435,49 +425,13 @@ def portal_drop_offs(
 
 
 @pytest.mark.parametrize("scenario", ["bornes"])
-async def test_borne_drop_offs_per_type_and_month(
-    http_session: aiohttp.ClientSession, simulator: PortalSimulator
-) -> None:
-    """A flat with no bin: its openings per type and month, months left out counting 0."""
-    client = EcocitoClient(http_session, simulator.base_url, BORNES_LOGIN, BORNES_PASSWORD)
-    this = datetime.now(PORTAL_TZ).year
-    await client.login()
-    simulator.reset_requests()
-
-    last_year = await client.get_borne_drop_offs(BORNES_ACCOUNT_ID, 1, this - 1)
-    both = await client.get_borne_drop_offs_of_types(BORNES_ACCOUNT_ID, [1, 2, 5], this)
-
-    assert last_year == portal_drop_offs(simulator, BORNES_ACCOUNT_ID, 1, this - 1)
-    assert [month.count for month in last_year if month.month != 8] == [
-        month.count for month in last_year if month.count
-    ]  # every month but August (away) has openings
-    assert last_year[7] == MonthlyCount(year=this - 1, month=8, count=0)
-    assert both == {
-        type_id: portal_drop_offs(simulator, BORNES_ACCOUNT_ID, type_id, this)
-        for type_id in BORNES_WASTE_TYPES
-    }
-    assert sum(month.count for month in both[1]) > sum(month.count for month in both[2]) > 0
-    assert both[5] == tuple(MonthlyCount(year=this, month=m, count=0) for m in range(1, 13))
-    # Each call switches once, then one request per waste type and year.
-    stats = [record for record in simulator.requests if record.path == DROP_OFFS]
-    assert [record.query for record in stats] == [
-        {
-            "dateDebut": f"{year}-01-01T00:00:00.000Z",
-            "dateFin": f"{year}-12-31T23:59:59.999Z",
-            "idMatiere": str(type_id),
-        }
-        for year, type_id in ((this - 1, 1), (this, 1), (this, 2), (this, 5))
-    ]
-    assert {record.account_id for record in stats} == {BORNES_ACCOUNT_ID}
-    assert simulator.count(SWITCH, "POST") == 2
-    assert len(simulator.requests) == 4 + 2 * 2  # switch + collection page, twice
-
-
-@pytest.mark.parametrize("scenario", ["bornes"])
 async def test_account_data_with_borne_years(
     http_session: aiohttp.ClientSession, simulator: PortalSimulator
 ) -> None:
-    """In the full read's switch: per year one request for all types, then one per type."""
+    """A flat with no bin: per year one request for all types, then one per type.
+
+    Its statistics leave out the months without openings: they count 0.
+    """
     client = EcocitoClient(http_session, simulator.base_url, BORNES_LOGIN, BORNES_PASSWORD)
     this = datetime.now(PORTAL_TZ).year
     await client.login()
@@ -490,32 +444,46 @@ async def test_account_data_with_borne_years(
         borne_years=[this, this - 1],
     )
 
-    assert (data.pickups, data.visits) == ((), ())
+    assert (data.pickups, data.visits, data.problems) == ((), (), {})
     assert data.borne_drop_offs == {
         type_id: portal_drop_offs(simulator, BORNES_ACCOUNT_ID, type_id, this - 1)
         + portal_drop_offs(simulator, BORNES_ACCOUNT_ID, type_id, this)
         for type_id in BORNES_WASTE_TYPES
     }
-    stats = [record.query for record in simulator.requests if record.path == DROP_OFFS]
-    assert [(query["dateDebut"][:4], query["idMatiere"]) for query in stats] == [
-        (str(year), type_id) for year in (this - 1, this) for type_id in ("-1", "1", "2", "5")
+    last_year = data.borne_drop_offs[1][:12]
+    assert [month.count for month in last_year if month.month != 8] == [
+        month.count for month in last_year if month.count
+    ]  # every month but August (away) has openings
+    assert last_year[7] == MonthlyCount(year=this - 1, month=8, count=0)
+    glass = data.borne_drop_offs[5]
+    assert all(month.count == 0 for month in glass)
+    stats = [record for record in simulator.requests if record.path == DROP_OFFS]
+    assert [(r.query["dateDebut"], r.query["dateFin"], r.query["idMatiere"]) for r in stats] == [
+        (f"{year}-01-01T00:00:00.000Z", f"{year}-12-31T23:59:59.999Z", type_id)
+        for year in (this - 1, this)
+        for type_id in ("-1", "1", "2", "5")
     ]
-    assert simulator.count(SWITCH, "POST") == 1
+    assert {record.account_id for record in stats} == {BORNES_ACCOUNT_ID}
+    assert simulator.count(SWITCH, "POST") == 0  # its only account is the active one
 
 
 async def test_account_data_without_bornes_costs_one_request_a_year(
     client: EcocitoClient, simulator: PortalSimulator
 ) -> None:
-    """A year without any opening is not read type by type; no year at all, no request."""
+    """A year without any opening is not read type by type; no year at all, no request.
+
+    The demo lists months without openings at 0; an account without a borne answers [].
+    """
     this = datetime.now(PORTAL_TZ).year
     start, end = this_year()
     zeros = tuple(MonthlyCount(year=this - 3, month=m, count=0) for m in range(1, 13))
 
     plain = await client.get_account_data(DEMO_SECOND_ACCOUNT_ID, start, end)
-    assert plain.borne_drop_offs == {}
+    assert plain.borne_drop_offs is None
     assert simulator.count(DROP_OFFS) == 0
     main = await client.get_account_data(DEMO_MAIN_ACCOUNT_ID, start, end, borne_years=[this])
     assert main.borne_drop_offs == {}
+    assert simulator.state.get_account(DEMO_MAIN_ACCOUNT_ID).drop_offs == []
     assert simulator.count(DROP_OFFS) == 1
     simulator.reset_requests()
     second = await client.get_account_data(
@@ -527,6 +495,7 @@ async def test_account_data_without_bornes_costs_one_request_a_year(
         for type_id in (15, 16)
     }
     assert any(month.count for month in second.borne_drop_offs[16])
+    assert not any(month.count for month in second.borne_drop_offs[15])
     assert [
         (record.query["dateDebut"][:4], record.query["idMatiere"])
         for record in simulator.requests
@@ -534,72 +503,64 @@ async def test_account_data_without_bornes_costs_one_request_a_year(
     ] == [(str(this - 3), "-1"), (str(this), "-1"), (str(this), "15"), (str(this), "16")]
 
 
-async def test_borne_drop_offs_listed_at_zero_or_none(
-    client: EcocitoClient, simulator: PortalSimulator
-) -> None:
-    """The demo lists months without openings at 0; an account without a borne answers []."""
-    this = datetime.now(PORTAL_TZ).year
-    zeros = tuple(MonthlyCount(year=this, month=m, count=0) for m in range(1, 13))
-
-    second = await client.get_borne_drop_offs_of_types(DEMO_SECOND_ACCOUNT_ID, [15, 16], this)
-    main = await client.get_borne_drop_offs(DEMO_MAIN_ACCOUNT_ID, 16, this)
-
-    assert second[16] == portal_drop_offs(simulator, DEMO_SECOND_ACCOUNT_ID, 16, this)
-    assert any(month.count for month in second[16])
-    assert second[15] == zeros
-    assert main == zeros
-    assert simulator.state.get_account(DEMO_MAIN_ACCOUNT_ID).drop_offs == []
-
-
 async def test_borne_drop_offs_after_an_expired_session(
     client: EcocitoClient, simulator: PortalSimulator
 ) -> None:
     """The usual request path: a new login, the switch again, then the retry."""
     this = datetime.now(PORTAL_TZ).year
-    await client.get_borne_drop_offs(DEMO_MAIN_ACCOUNT_ID, 16, this)
+    start, end = this_year()
+    await client.get_account_data(DEMO_MAIN_ACCOUNT_ID, start, end, borne_years=[this])
     simulator.add_fault(Fault(kind=FaultKind.SESSION_EXPIRED, path=DROP_OFFS, count=1))
 
-    second = await client.get_borne_drop_offs(DEMO_SECOND_ACCOUNT_ID, 16, this)
+    second = await client.get_account_data(DEMO_SECOND_ACCOUNT_ID, start, end, borne_years=[this])
 
-    assert second == portal_drop_offs(simulator, DEMO_SECOND_ACCOUNT_ID, 16, this)
+    assert second.borne_drop_offs is not None
+    assert second.borne_drop_offs[16] == portal_drop_offs(
+        simulator, DEMO_SECOND_ACCOUNT_ID, 16, this
+    )
     assert simulator.count(LOGIN, "POST") == 2
     answered = [r for r in simulator.requests if r.path == DROP_OFFS and r.status == 200]
     assert answered[-1].account_id == DEMO_SECOND_ACCOUNT_ID
 
 
 @pytest.mark.parametrize(
-    ("kind", "error", "what"),
+    ("fault", "problem", "fingerprinted"),
     [
-        (FaultKind.GARBAGE, PortalChangedError, f"{DROP_OFFS} answered malformed JSON"),
-        (
-            FaultKind.HTML_INSTEAD_OF_JSON,
-            PortalChangedError,
-            f"{DROP_OFFS} answered text/html, not JSON",
-        ),
-        (FaultKind.MARKUP_CHANGED, PortalChangedError, f"{DROP_OFFS}: the answer is not a list"),
-        (FaultKind.SERVER_ERROR, PortalConnectionError, None),
+        (Fault(FaultKind.GARBAGE), f"{DROP_OFFS} answered malformed JSON", True),
+        (Fault(FaultKind.HTML_INSTEAD_OF_JSON), f"{DROP_OFFS} answered text/html, not JSON", True),
+        (Fault(FaultKind.MARKUP_CHANGED), f"{DROP_OFFS}: the answer is not a list", True),
+        (Fault(FaultKind.SERVER_ERROR), f"GET {DROP_OFFS}: HTTP 500: 500 - Erreur serveur", False),
+        (Fault(FaultKind.PORTAL_MESSAGE), f"{DROP_OFFS}: {MAINTENANCE_MESSAGE}", False),
     ],
+    ids=["garbage", "html", "markup", "server_error", "portal_message"],
 )
-async def test_borne_drop_offs_unexpected_answer(
+async def test_a_failing_borne_read_costs_only_the_bornes(
     client: EcocitoClient,
     simulator: PortalSimulator,
-    kind: FaultKind,
-    error: type[Exception],
-    what: str | None,
+    fault: Fault,
+    problem: str,
+    fingerprinted: bool,
 ) -> None:
+    """The borne statistics are an optional part: their failure is told, never raised."""
     this = datetime.now(PORTAL_TZ).year
+    start, end = this_year()
     await client.login()
-    simulator.add_fault(Fault(kind=kind, path=DROP_OFFS, count=1))
+    simulator.add_fault(replace(fault, path=DROP_OFFS, count=1))
 
-    with pytest.raises(error) as err:
-        await client.get_borne_drop_offs(DEMO_SECOND_ACCOUNT_ID, 16, this)
+    failed = await client.get_account_data(DEMO_SECOND_ACCOUNT_ID, start, end, borne_years=[this])
+    again = await client.get_account_data(DEMO_SECOND_ACCOUNT_ID, start, end, borne_years=[this])
 
-    if what is not None:
-        assert isinstance(err.value, PortalChangedError)
-        assert err.value.what == what
-        assert [fp["request"] for fp in client.portal_fingerprints] == [f"GET {DROP_OFFS}"]
-    assert await client.get_borne_drop_offs(DEMO_SECOND_ACCOUNT_ID, 16, this) == (
-        portal_drop_offs(simulator, DEMO_SECOND_ACCOUNT_ID, 16, this)
+    assert failed.borne_drop_offs is None
+    assert failed.problems == {"borne_statistics": problem}
+    assert failed.pickups == again.pickups
+    assert failed.pickups
+    assert [fp["request"] for fp in client.portal_fingerprints] == (
+        [f"GET {DROP_OFFS}"] if fingerprinted else []
+    )
+    assert again.problems == {}
+    assert again.borne_drop_offs is not None
+    assert again.borne_drop_offs[16] == portal_drop_offs(
+        simulator, DEMO_SECOND_ACCOUNT_ID, 16, this
     )
 
 
@@ -670,31 +631,33 @@ async def test_unexpected_json(
     assert err.value.what == what
 
 
-@pytest.mark.parametrize(
-    ("path", "what"),
-    [
-        (HOME, "account drop-down (select #IdCompte) is missing"),
-        (COLLECTION, "account drop-down (select #IdCompte) is missing"),
-    ],
-)
-async def test_markup_changed(
-    client: EcocitoClient, simulator: PortalSimulator, path: str, what: str
+async def test_a_home_page_without_the_drop_down_is_one_account(
+    client: EcocitoClient, simulator: PortalSimulator
 ) -> None:
-    simulator.add_fault(Fault(kind=FaultKind.MARKUP_CHANGED, path=path))
+    """The drop-down is modelled: without it, the login is the account the page names."""
+    simulator.add_fault(Fault(kind=FaultKind.MARKUP_CHANGED, path=HOME))
+
+    accounts = await client.login()
+
+    assert accounts.accounts == DEMO_ACCOUNTS[:1]
+    assert not accounts.listed
+    with pytest.raises(UnknownAccountError):
+        await client.get_account_data(DEMO_SECOND_ACCOUNT_ID, *this_year())
+    assert simulator.count(SWITCH) == 0  # one account: nothing to switch to
+
+
+@pytest.mark.parametrize("kind", [FaultKind.MARKUP_CHANGED, FaultKind.GARBAGE])
+async def test_waste_type_select_missing(
+    client: EcocitoClient, simulator: PortalSimulator, kind: FaultKind
+) -> None:
+    """The collection page lost its type list (a known part): the portal changed."""
+    await client.login()
+    simulator.add_fault(Fault(kind=kind, path=COLLECTION))
 
     with pytest.raises(PortalChangedError) as err:
         await client.get_account_data(DEMO_SECOND_ACCOUNT_ID, *this_year())
 
-    assert err.value.what == what
-
-
-async def test_waste_type_select_missing(client: EcocitoClient, simulator: PortalSimulator) -> None:
-    """The drop-down is there but the collection page lost its type list."""
-    await client.login()
-    simulator.add_fault(Fault(kind=FaultKind.GARBAGE, path=COLLECTION))
-
-    with pytest.raises(PortalChangedError, match="account drop-down"):
-        await client.get_waste_types(DEMO_MAIN_ACCOUNT_ID)
+    assert err.value.what == "waste type list (select #Filtres_IdMatiere) is missing"
 
 
 async def test_garbled_switch_answer_is_not_an_unlinked_account(
@@ -720,7 +683,7 @@ async def test_stale_form_token(client: EcocitoClient, simulator: PortalSimulato
     client._switch_form = replace(form, fields={"__RequestVerificationToken": "stale"})
 
     with pytest.raises(PortalChangedError) as err:
-        await client.get_waste_types(DEMO_SECOND_ACCOUNT_ID)
+        await client.get_account_data(DEMO_SECOND_ACCOUNT_ID, *this_year())
 
     assert err.value.what == "POST /Usager/Profil/ChangerCompte answered HTTP 400"
     assert err.value.fingerprint is not None
@@ -749,11 +712,11 @@ def test_retry_after_header_forms() -> None:
         datetime.fromtimestamp(time.time() + 60).astimezone(), usegmt=False
     )
 
-    assert _retry_after_seconds("30") == 30
-    assert _retry_after_seconds("-5") == 0
-    assert 55 <= _retry_after_seconds(in_a_minute) <= 60
-    assert _retry_after_seconds(None) == DEFAULT_RETRY_AFTER
-    assert _retry_after_seconds("soon") == DEFAULT_RETRY_AFTER
+    assert retry_after_seconds("30") == 30
+    assert retry_after_seconds("-5") == 0
+    assert 55 <= retry_after_seconds(in_a_minute) <= 60
+    assert retry_after_seconds(None) == DEFAULT_RETRY_AFTER
+    assert retry_after_seconds("soon") == DEFAULT_RETRY_AFTER
 
 
 # --- The association wizard -----------------------------------------------------
@@ -781,7 +744,7 @@ async def test_link_account(client: EcocitoClient, simulator: PortalSimulator) -
     linked = await client.link_account(DEMO_LINKABLE_COMMUNE_ID, f" {DEMO_LINKABLE_KEY.lower()} ")
 
     assert linked == Account(id=DEMO_LINKABLE_ACCOUNT_ID, label=DEMO_LINKABLE_LABEL)
-    assert [a.id for a in (await client.get_accounts()).accounts] == [
+    assert [a.id for a in (await client.login()).accounts] == [
         *DEMO_ACCOUNT_IDS,
         DEMO_LINKABLE_ACCOUNT_ID,
     ]
@@ -818,7 +781,7 @@ async def test_link_rejections_carry_portal_message(
         await client.link_account(commune_id, key)
 
     assert message in str(err.value)
-    assert len((await client.get_accounts()).accounts) == 2
+    assert len((await client.login()).accounts) == 2
 
 
 async def test_link_confirmation_missing(client: EcocitoClient, simulator: PortalSimulator) -> None:

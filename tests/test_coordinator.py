@@ -21,16 +21,26 @@ from custom_components.ecocito.api.portal import (
     PATH_VISITS,
     QUERY_START,
 )
+from custom_components.ecocito.confirm import CONFIRM_AFTER
 from custom_components.ecocito.const import (
     CONF_HISTORY_YEARS,
     DOMAIN,
     EVENT_ACCOUNT_LINKED,
     EVENT_ACCOUNT_UNLINKED,
 )
-from custom_components.ecocito.coordinator import CONFIRM_AFTER, UPDATE_INTERVAL
+from custom_components.ecocito.coordinator import UPDATE_INTERVAL
 
 from .conftest import DEMO_TITLE, FROZEN_NOW
-from .helpers import account_device, find_device, login_uid, poll, registered, scoped
+from .helpers import (
+    account_device,
+    account_schedule,
+    find_device,
+    login_uid,
+    next_poll,
+    poll,
+    registered,
+    scoped,
+)
 from .portal import PortalSimulator
 from .portal.scenarios import (
     DEMO_LINKABLE_ACCOUNT_ID,
@@ -55,18 +65,18 @@ def data_starts(simulator: PortalSimulator) -> set[str]:
     return {r.query[QUERY_START] for r in simulator.requests if r.path in DATA_PATHS}
 
 
-async def test_no_rhythm_keeps_four_hours(init_integration: MockConfigEntry) -> None:
+async def test_no_rhythm_keeps_four_hours(
+    hass: HomeAssistant, init_integration: MockConfigEntry
+) -> None:
     """The second account's few pickups have no rhythm: it is read again in 4 hours,
     as every account was before the schedule (the fallback)."""
     coordinator = init_integration.runtime_data
     assert coordinator.update_interval == UPDATE_INTERVAL
-    assert coordinator.plan is not None
-    assert {account_id for account_id, _type in coordinator.plan.due} == {DEMO_SECOND_ACCOUNT_ID}
-    assert all(
-        table.rhythm is None
-        for (account_id, _type), table in coordinator.tables.items()
-        if account_id == DEMO_SECOND_ACCOUNT_ID
-    )
+    assert next_poll(hass, init_integration) == FROZEN_NOW + UPDATE_INTERVAL
+    second = await account_schedule(hass, init_integration, DEMO_SECOND_ACCOUNT_ID)
+    assert [table["rhythm"] for table in second.values()] == [None, None]
+    main = await account_schedule(hass, init_integration, DEMO_MAIN_ACCOUNT_ID)
+    assert all(table["rhythm"] is not None for table in main.values())
 
 
 async def test_devices(
@@ -116,38 +126,42 @@ async def test_steady_poll_request_budget(
     freezer: FrozenDateTimeFactory,
     init_integration: MockConfigEntry,
 ) -> None:
-    """A poll costs 2 + Σ(types + 4) + Σ(types with borne openings this year) requests.
+    """A full read costs 2 + Σ(3 + a switch but for the login's first account) requests;
+    once a day, the past years and the borne statistics too.
 
-    Past years are read once a day.
+    Within the budget of 2 + Σ(types + 4) + Σ(types with borne openings this year).
     """
-    # Setup read the past years too.
+    # Setup read the past years too, and the borne statistics of every year kept.
     assert data_starts(simulator) == {"2024-01-01T00:00:00.000Z"}
+    # Per account and year, every type together; then per type (2) each year the second
+    # account opened its packaging borne (every year: the holidays).
+    assert simulator.count(PATH_BORNE_DROP_OFFS) == 3 + 3 + 2 * 3
 
     for _ in range(2):
         simulator.reset_requests()
         await poll(hass, init_integration)
-        # login (POST + its redirect), then per account: switch, collection page,
-        # one GetCollecte per waste type (3 and 2), one GetApport, this year's borne
-        # openings of every type together; then, the second account having opened its
-        # packaging borne this year, its openings per waste type (2).
-        assert simulator.count() == 2 + (3 + 4) + (2 + 4 + 2) == 17
+        # login (POST + its redirect), then per account: its collection page, one
+        # GetCollecte for every waste type (the rows say their type), one GetApport;
+        # the second account's switch first (the session starts on the first).
+        assert simulator.count() == 2 + 3 + (1 + 3) == 9 < 2 + (3 + 4) + (2 + 4) + 2
         assert simulator.count(PATH_LOGIN, "POST") == 1
-        assert simulator.count(PATH_SWITCH_ACCOUNT, "POST") == 2
+        assert simulator.count(PATH_SWITCH_ACCOUNT, "POST") == 1
         assert simulator.count(PATH_COLLECTION_PAGE) == 2
-        assert simulator.count(PATH_PICKUPS) == 5
+        assert simulator.count(PATH_PICKUPS) == 2
         assert simulator.count(PATH_VISITS) == 2
-        assert simulator.count(PATH_BORNE_DROP_OFFS) == 1 + 1 + 2
+        assert simulator.count(PATH_BORNE_DROP_OFFS) == 0  # read once a day
         assert data_starts(simulator) == {"2026-01-01T00:00:00.000Z"}
         assert all(r.status < 400 for r in simulator.requests)
 
-    # The next day, the first poll reads the past years again, and only it.
+    # The next day, the first poll reads the past years and bornes again, and only it.
     freezer.move_to(FROZEN_NOW + timedelta(days=1))
     simulator.reset_requests()
     await poll(hass, init_integration)
     assert data_starts(simulator) == {"2024-01-01T00:00:00.000Z"}
+    assert simulator.count(PATH_BORNE_DROP_OFFS) == 3 + 3 + 2 * 3
     simulator.reset_requests()
     await poll(hass, init_integration)
-    assert simulator.count() == 17
+    assert simulator.count() == 9
     assert data_starts(simulator) == {"2026-01-01T00:00:00.000Z"}
 
 
@@ -198,7 +212,7 @@ async def test_no_history_reads_the_current_year_only(
     await hass.async_block_till_done()
     simulator.reset_requests()
     await poll(hass, init_integration)
-    assert simulator.count() == 17
+    assert simulator.count() == 9
     assert data_starts(simulator) == {"2026-01-01T00:00:00.000Z"}
 
 

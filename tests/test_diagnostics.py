@@ -136,10 +136,10 @@ async def test_portal_changed_repair_issue_and_its_diagnostics(
     fingerprints = diagnostics["portal_fingerprints"]
     assert len(fingerprints) == 3
     last = fingerprints[-1]
-    assert last["request"] == "GET /Usager/Accueil"
-    assert last["problem"] == "account drop-down (select #IdCompte) is missing"
+    assert last["request"] == "GET /Usager/Collecte"
+    assert last["problem"] == "waste type list (select #Filtres_IdMatiere) is missing"
     assert last["html"]["selects"] == []
-    assert "li[data-compte]" in last["html"]["data_attributes"]
+    assert "span[data-id]" in last["html"]["data_attributes"]
     assert_no_canary(simulator, diagnostics)
     text = json.dumps(diagnostics)
     assert tokens
@@ -147,6 +147,6 @@ async def test_portal_changed_repair_issue_and_its_diagnostics(
 
     ours = [r.getMessage() for r in caplog.records if r.name.startswith("custom_components")]
     logged = "\n".join(ours)
-    assert "GET /Usager/Accueil -> 200" in logged
-    assert "Unexpected answer to GET /Usager/Accueil: {" in logged
+    assert "GET /Usager/Collecte -> 200" in logged
+    assert "Unexpected answer to GET /Usager/Collecte: {" in logged
     assert [value for value in canaries(simulator) | tokens if value in logged] == []

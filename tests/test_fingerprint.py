@@ -14,8 +14,8 @@ from custom_components.ecocito.api import (
     InvalidKeyError,
     PortalChangedError,
 )
-from custom_components.ecocito.api.client import MAX_FINGERPRINTS
 from custom_components.ecocito.api.fingerprint import answer_fingerprint, json_shape
+from custom_components.ecocito.api.transport import MAX_FINGERPRINTS
 
 from .portal import Fault, FaultKind, PortalSimulator
 from .portal.scenarios import (
@@ -28,6 +28,7 @@ from .portal.scenarios import (
 )
 
 WRONG_KEY = "ZQXW-9876-PL"
+DROP_OFFS = "/Usager/Json/ObtenirStatistiqueApportPAVMensuel"
 COLLECTION = "/Usager/Collecte"
 PICKUPS = "/Usager/Collecte/GetCollecte"
 LINK_KEY = "/Usager/Profil/AssocierCompte/Cle"
@@ -127,15 +128,18 @@ async def test_failures_leave_fingerprints_with_nothing_personal(
         await client.link_account(DEMO_LINKABLE_COMMUNE_ID, DEMO_LINKABLE_KEY)
     simulator.add_fault(Fault(FaultKind.MARKUP_CHANGED, COLLECTION, count=1))
     with pytest.raises(PortalChangedError):
-        await client.get_waste_types(DEMO_ACCOUNT_IDS[1])
+        await client.get_account_data(DEMO_ACCOUNT_IDS[1], date(2026, 1, 1), date(2026, 11, 26))
     simulator.add_fault(Fault(FaultKind.MARKUP_CHANGED, PICKUPS, count=1))
     with pytest.raises(PortalChangedError):
-        await client.get_pickups(DEMO_ACCOUNT_IDS[0], 15, date(2026, 1, 1), date(2026, 11, 26))
+        await client.get_account_data(DEMO_ACCOUNT_IDS[0], date(2026, 1, 1), date(2026, 11, 26))
     keep_tokens()
     simulator.expire_sessions()
-    simulator.add_fault(Fault(FaultKind.MARKUP_CHANGED, "/Usager/Accueil"))
-    with pytest.raises(PortalChangedError):
-        await client.login()
+    # The borne statistics are optional: not understood, they are fingerprinted all the same.
+    simulator.add_fault(Fault(FaultKind.MARKUP_CHANGED, DROP_OFFS, count=1))
+    data = await client.get_account_data(
+        DEMO_ACCOUNT_IDS[1], date(2026, 1, 1), date(2026, 11, 26), borne_years=[2026]
+    )
+    assert data.problems == {"borne_statistics": f"{DROP_OFFS}: the answer is not a list"}
     keep_tokens()
     simulator.clear_faults()
     assert (await client.link_account(DEMO_LINKABLE_COMMUNE_ID, DEMO_LINKABLE_KEY)).id == (
@@ -148,7 +152,7 @@ async def test_failures_leave_fingerprints_with_nothing_personal(
         f"POST {LINK_KEY}",
         f"GET {COLLECTION}",
         f"GET {PICKUPS}",
-        "GET /Usager/Accueil",
+        f"GET {DROP_OFFS}",
     ]
     assert by_request[f"POST {LINK_KEY}"]["problem"] == (
         "the activation key step ended without a confirmation"
@@ -159,9 +163,8 @@ async def test_failures_leave_fingerprints_with_nothing_personal(
     assert pickups["problem"] == f"{PICKUPS}: no 'data' list in the answer".replace("'data'", "'…'")
     assert pickups["json"]["items"]["first"]["LIBELLE_ADRESSE"] == "str"
     assert pickups["json"]["totalCount"] == "int"
-    home = by_request["GET /Usager/Accueil"]
-    assert home["html"]["selects"] == []
-    assert "li[data-compte]" in home["html"]["data_attributes"]
+    drop_offs = by_request[f"GET {DROP_OFFS}"]
+    assert drop_offs["json"]["items"]["first"] == {"Annee": "int", "Mois": "int", "Nombre": "int"}
 
     assert tokens
     values = canaries(simulator, tokens)
@@ -183,10 +186,10 @@ async def test_failures_leave_fingerprints_with_nothing_personal(
 async def test_only_the_last_fingerprints_are_kept(
     client: EcocitoClient, simulator: PortalSimulator
 ) -> None:
-    simulator.add_fault(Fault(FaultKind.MARKUP_CHANGED, "/Usager/Accueil"))
+    simulator.add_fault(Fault(FaultKind.MARKUP_CHANGED, COLLECTION))
     for _attempt in range(MAX_FINGERPRINTS + 2):
         with pytest.raises(PortalChangedError) as err:
-            await client.login()
+            await client.get_account_data(DEMO_ACCOUNT_IDS[0], date(2026, 1, 1), date(2026, 11, 26))
     fingerprints: list[dict[str, Any]] = client.portal_fingerprints
     assert len(fingerprints) == MAX_FINGERPRINTS
     assert fingerprints[-1] is err.value.fingerprint

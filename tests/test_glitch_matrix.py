@@ -39,8 +39,8 @@ from custom_components.ecocito.api.portal import (
     PATH_SWITCH_ACCOUNT,
     PATH_VISITS,
 )
+from custom_components.ecocito.confirm import CONFIRM_AFTER
 from custom_components.ecocito.const import CONF_HISTORY_YEARS, DOMAIN, EVENT_PICKUP
-from custom_components.ecocito.coordinator import CONFIRM_AFTER
 
 from .conftest import FROZEN_NOW
 from .helpers import find_device, poll, registered, scoped, simulator_entry

@@ -12,7 +12,11 @@ import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 from pytest_homeassistant_custom_component.typing import WebSocketGenerator
 
-from custom_components.ecocito.api.portal import PATH_HOME, PATH_LOGIN, PATH_LOGOUT
+from custom_components.ecocito.api.portal import (
+    PATH_COLLECTION_PAGE,
+    PATH_LOGIN,
+    PATH_LOGOUT,
+)
 from custom_components.ecocito.const import DOMAIN
 
 from .conftest import frame_reports
@@ -69,16 +73,22 @@ async def test_setup_wrong_password_starts_reauth(
     [
         (
             Fault(FaultKind.SERVER_ERROR, PATH_LOGIN),
-            "The portal cannot be reached: POST /Usager/Profil/Connexion: HTTP 500",
+            "The portal cannot be reached: POST /Usager/Profil/Connexion: HTTP 500: "
+            "500 - Erreur serveur",
+        ),
+        (
+            Fault(FaultKind.PORTAL_MESSAGE, PATH_COLLECTION_PAGE),
+            "The portal cannot be reached: Le portail est en maintenance : merci de réessayer "
+            "dans quelques minutes.",
         ),
         (
             Fault(FaultKind.RATE_LIMITED, PATH_LOGIN),
             "The portal cannot be reached: Rate limited by the portal, retry after 60 s",
         ),
         (
-            Fault(FaultKind.MARKUP_CHANGED, PATH_HOME),
+            Fault(FaultKind.MARKUP_CHANGED, PATH_COLLECTION_PAGE),
             "The portal answered in an unexpected way: "
-            "Unexpected portal answer: account drop-down (select #IdCompte) is missing",
+            "Unexpected portal answer: waste type list (select #Filtres_IdMatiere) is missing",
         ),
     ],
 )
@@ -185,10 +195,15 @@ async def test_a_deprecated_call_of_ours_fails_the_test(
 async def test_store_kept_then_removed_with_the_entry(
     hass: HomeAssistant, hass_storage: dict[str, Any], init_integration: MockConfigEntry
 ) -> None:
-    """The pickup marks are stored at the first poll; removing the entry removes them."""
+    """The pickups seen are stored at the first poll; removing the entry removes them."""
     key = f"{DOMAIN}.{init_integration.entry_id}"
-    marks = hass_storage[key]["data"]["marks"]
-    assert set(marks) == {str(DEMO_MAIN_ACCOUNT_ID), str(DEMO_SECOND_ACCOUNT_ID)}
+    seen = hass_storage[key]["data"]["seen"]
+    assert set(seen) == {str(DEMO_MAIN_ACCOUNT_ID), str(DEMO_SECOND_ACCOUNT_ID)}
+    coordinator = init_integration.runtime_data
+    for account_id, state in coordinator.data.accounts.items():
+        stored = seen[str(account_id)]
+        assert stored["types"] == sorted(t.id for t in state.waste_types)
+        assert sum(len(times) for *_group, times in stored["pickups"]) == len(state.all_pickups)
     assert await hass.config_entries.async_remove(init_integration.entry_id)
     await hass.async_block_till_done()
     assert key not in hass_storage

@@ -30,7 +30,7 @@ from pytest_homeassistant_custom_component.components.recorder.common import (
 )
 
 from custom_components.ecocito.const import DOMAIN
-from custom_components.ecocito.statistics import Series
+from custom_components.ecocito.statistic_ids import Series
 
 from .conftest import DEMO_TITLE
 from .helpers import simulator_entry

@@ -9,7 +9,6 @@ from homeassistant.const import Platform
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import entity_registry as er
 from homeassistant.setup import async_setup_component
-from homeassistant.util import dt as dt_util
 import pytest
 from pytest_homeassistant_custom_component.common import (
     MockConfigEntry,
@@ -28,7 +27,7 @@ from custom_components.ecocito.coordinator import EcocitoCoordinator
 from custom_components.ecocito.schedule import BEFORE_WINDOW, FREQUENT, IRREGULAR
 
 from .conftest import FROZEN_NOW
-from .helpers import login_uid, registered
+from .helpers import account_schedule, login_uid, next_poll, registered
 from .portal import PortalSimulator
 from .portal.scenarios import DEMO_MAIN_ACCOUNT_ID, DEMO_SECOND_ACCOUNT_ID
 from .portal.state import PARIS
@@ -43,22 +42,32 @@ FRIDAY = datetime(2026, 11, 27, tzinfo=PARIS)
 
 
 async def planned_poll(
-    hass: HomeAssistant, freezer: FrozenDateTimeFactory, coordinator: EcocitoCoordinator
+    hass: HomeAssistant, freezer: FrozenDateTimeFactory, entry: MockConfigEntry
 ) -> None:
-    """Move to the planned poll and run it, as the coordinator's own timer would."""
-    assert coordinator.next_poll is not None
-    freezer.move_to(coordinator.next_poll)
-    # What the timer does when it fires (it is then no longer pending).
+    """Move to the poll the *Next poll* sensor shows and run it, as the timer would."""
+    planned = next_poll(hass, entry)
+    assert planned is not None
+    freezer.move_to(planned)
+    # What the coordinator's timer does when it fires (it is then no longer pending).
+    coordinator: EcocitoCoordinator = entry.runtime_data
     coordinator._unschedule_refresh()
     await coordinator._handle_refresh_interval()
     await hass.async_block_till_done()
 
 
-def next_poll_state(hass: HomeAssistant, entry: MockConfigEntry) -> str:
-    entity_id = registered(er.async_get(hass), Platform.SENSOR, login_uid(entry, "next_poll"))
-    state = hass.states.get(entity_id)
-    assert state is not None
-    return state.state
+def read_tables(simulator: PortalSimulator) -> list[int | None]:
+    """The account of every pickup read since the last reset (of every waste type)."""
+    return [
+        record.account_id
+        for record in simulator.requests
+        if record.path == PATH_PICKUPS and record.query["idMatiere"] == "-1"
+    ]
+
+
+def clock(text: str) -> timedelta:
+    """Read a time of day as diagnostics write it ("5:34:39")."""
+    hours, minutes, seconds = (int(part) for part in text.split(":"))
+    return timedelta(hours=hours, minutes=minutes, seconds=seconds)
 
 
 async def test_next_poll_sensor_and_a_planned_poll(
@@ -70,26 +79,26 @@ async def test_next_poll_sensor_and_a_planned_poll(
     """The second account has no rhythm: read again in 4 h, its waste types only."""
     coordinator: EcocitoCoordinator = init_integration.runtime_data
     planned = FROZEN_NOW + IRREGULAR
-    assert coordinator.next_poll == planned
+    assert next_poll(hass, init_integration) == planned
     assert coordinator.update_interval == IRREGULAR
-    assert next_poll_state(hass, init_integration) == dt_util.as_utc(planned).isoformat()
 
     simulator.reset_requests()
-    await planned_poll(hass, freezer, coordinator)
-    # No visits, not the main account: a switch (a login first: the session expired
-    # after 20 min of silence, so the first switch is refused), its two tables.
+    await planned_poll(hass, freezer, init_integration)
+    # No visits, not the main account: its pickups of every type in one request. The
+    # session, still on that account, expired after 20 min of silence: the portal
+    # answers with its login page, then a login, the switch back, the same request.
     assert simulator.count(PATH_LOGIN, "POST") == 1
     assert simulator.count(PATH_VISITS) == 0
-    assert simulator.count(PATH_SWITCH_ACCOUNT) == 2
+    assert simulator.count(PATH_SWITCH_ACCOUNT) == 1
     tables = [r for r in simulator.requests if r.path == PATH_PICKUPS]
-    assert [r.account_id for r in tables] == [DEMO_SECOND_ACCOUNT_ID] * 2
+    assert [(r.account_id, r.query["idMatiere"]) for r in tables] == [
+        (DEMO_SECOND_ACCOUNT_ID, "-1")
+    ] * 2
     assert coordinator.last_update_success
-    assert (
-        next_poll_state(hass, init_integration)
-        == dt_util.as_utc(coordinator.next_poll or FROZEN_NOW).isoformat()
-    )
-    assert coordinator.next_poll is not None
-    assert coordinator.next_poll > planned
+    after = next_poll(hass, init_integration)
+    assert after is not None
+    assert after > planned
+    assert coordinator.update_interval == after - planned
 
 
 async def test_update_entity_reads_the_whole_login(
@@ -117,43 +126,53 @@ async def test_window_after_the_expected_pickup(
 ) -> None:
     """Friday's window opens at the usual hour plus the delay; the pickup shows within
     FREQUENT of its publication, its delay is learnt, and the window closes."""
-    coordinator: EcocitoCoordinator = init_integration.runtime_data
     events = async_capture_events(hass, EVENT_PICKUP)
-    key = (DEMO_MAIN_ACCOUNT_ID, 17)
-    rhythm = coordinator.tables[key].rhythm
-    assert rhythm is not None
-    assert rhythm.weekdays == {4}
-    opens = FRIDAY + rhythm.earliest + timedelta(hours=1) - BEFORE_WINDOW
-    while coordinator.next_poll is not None and coordinator.next_poll < opens:
-        await planned_poll(hass, freezer, coordinator)
-    assert coordinator.plan is not None
-    assert coordinator.next_poll == opens
-    assert key in coordinator.plan.due
+    learnt = (await account_schedule(hass, init_integration, DEMO_MAIN_ACCOUNT_ID))[17]
+    assert learnt["rhythm"]["weekdays"] == [4]
+    assert learnt["publication_delay"] == "1:00:00"  # not measured yet
+    opens = FRIDAY + clock(learnt["rhythm"]["earliest"]) + timedelta(hours=1) - BEFORE_WINDOW
+    while (planned := next_poll(hass, init_integration)) is not None and planned < opens:
+        await planned_poll(hass, freezer, init_integration)
+    assert next_poll(hass, init_integration) == opens
 
-    await planned_poll(hass, freezer, coordinator)  # nothing published yet
+    simulator.reset_requests()
+    await planned_poll(hass, freezer, init_integration)  # nothing published yet
+    assert read_tables(simulator) == [DEMO_MAIN_ACCOUNT_ID]
     assert events == []
-    assert coordinator.next_poll == opens + FREQUENT
+    assert next_poll(hass, init_integration) == opens + FREQUENT
     published = opens + timedelta(minutes=5)
     simulator.state.add_pickup(DEMO_MAIN_ACCOUNT_ID, 17, published - timedelta(minutes=40), 2.5)
     simulator.reset_requests()
-    await planned_poll(hass, freezer, coordinator)
+    await planned_poll(hass, freezer, init_integration)
     assert [e.data["waste_type_id"] for e in events] == [17]
-    tables = [r for r in simulator.requests if r.path == PATH_PICKUPS]
-    assert [r.account_id for r in tables] == [DEMO_MAIN_ACCOUNT_ID]
+    assert read_tables(simulator) == [DEMO_MAIN_ACCOUNT_ID]
     assert simulator.count(PATH_VISITS) == 0
     # Seen between the two reads: the midpoint less the pickup's time.
-    assert coordinator.tables[key].delay == FREQUENT / 2 + timedelta(minutes=40 - 5)
-    # The window is closed: Friday's next read of type 17 is the following week's.
-    assert coordinator.plan is not None
-    assert key not in coordinator.plan.due or coordinator.plan.full
+    learnt = (await account_schedule(hass, init_integration, DEMO_MAIN_ACCOUNT_ID))[17]
+    assert clock(learnt["publication_delay"]) == FREQUENT / 2 + timedelta(minutes=40 - 5)
+    # The window is closed: the next poll does not read the main account again this Friday.
+    simulator.reset_requests()
+    await planned_poll(hass, freezer, init_integration)
+    assert DEMO_MAIN_ACCOUNT_ID not in read_tables(simulator) or simulator.count(PATH_VISITS)
 
     # A restart: the rhythm comes back from the data, the delay from the store.
-    before = coordinator.tables
+    before = {
+        account_id: await account_schedule(hass, init_integration, account_id)
+        for account_id in (DEMO_MAIN_ACCOUNT_ID, DEMO_SECOND_ACCOUNT_ID)
+    }
     await hass.config_entries.async_reload(init_integration.entry_id)
     await hass.async_block_till_done()
-    after = init_integration.runtime_data.tables
-    assert after[key].delay == before[key].delay
-    assert {k: t.rhythm for k, t in after.items()} == {k: t.rhythm for k, t in before.items()}
+    for account_id, schedule in before.items():
+        after = await account_schedule(hass, init_integration, account_id)
+        assert {
+            type_id: (table["rhythm"], table["publication_delay"])
+            for type_id, table in after.items()
+        } == {
+            type_id: (table["rhythm"], table["publication_delay"])
+            for type_id, table in schedule.items()
+        }
+    restored = (await account_schedule(hass, init_integration, DEMO_MAIN_ACCOUNT_ID))[17]
+    assert clock(restored["publication_delay"]) == FREQUENT / 2 + timedelta(minutes=40 - 5)
 
 
 async def test_polling_disabled(
@@ -167,7 +186,7 @@ async def test_polling_disabled(
     hass.config_entries.async_update_entry(mock_config_entry, pref_disable_polling=True)
     await hass.config_entries.async_setup(mock_config_entry.entry_id)
     await hass.async_block_till_done()
-    assert next_poll_state(hass, mock_config_entry) == "unknown"
+    assert next_poll(hass, mock_config_entry) is None
     simulator.reset_requests()
     freezer.tick(timedelta(days=2))
     async_fire_time_changed(hass)

@@ -20,8 +20,8 @@ from pytest_homeassistant_custom_component.common import (
 )
 from syrupy.assertion import SnapshotAssertion
 
+from custom_components.ecocito.confirm import CONFIRM_AFTER
 from custom_components.ecocito.const import DOMAIN
-from custom_components.ecocito.coordinator import CONFIRM_AFTER
 
 from .conftest import FROZEN_NOW
 from .helpers import poll, scoped

@@ -12,8 +12,8 @@ import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry, snapshot_platform
 from syrupy.assertion import SnapshotAssertion
 
+from custom_components.ecocito.confirm import CONFIRM_AFTER
 from custom_components.ecocito.const import CONF_HISTORY_YEARS, DOMAIN
-from custom_components.ecocito.coordinator import CONFIRM_AFTER
 
 from .conftest import DEMO_TITLE, FROZEN_NOW
 from .helpers import find_device, login_uid, poll, registered, scoped

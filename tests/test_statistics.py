@@ -21,13 +21,13 @@ from pytest_homeassistant_custom_component.components.recorder.common import (
 )
 
 from custom_components.ecocito.const import CONF_HISTORY_YEARS
-from custom_components.ecocito.statistics import (
-    StatisticsImporter,
+from custom_components.ecocito.statistic_ids import (
     borne_statistic_id,
     pickups_statistic_id,
     visits_statistic_id,
     weight_statistic_id,
 )
+from custom_components.ecocito.statistics import StatisticsImporter
 
 from .helpers import statistic_key
 from .portal import Fault, FaultKind, PortalSimulator

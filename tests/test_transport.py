@@ -21,10 +21,10 @@ from custom_components.ecocito.api import (
     EcocitoClient,
     PortalChangedError,
     RateLimitedError,
-    client as client_module,
     portal,
+    transport as transport_module,
 )
-from custom_components.ecocito.api.client import DEFAULT_RETRY_AFTER, _retry_after_seconds
+from custom_components.ecocito.api.transport import DEFAULT_RETRY_AFTER, retry_after_seconds
 
 from .helpers import this_year
 from .portal import Fault, FaultKind, PortalSimulator
@@ -75,7 +75,7 @@ async def test_endless_redirects_stop(client: EcocitoClient, simulator: PortalSi
     simulator.add_fault(Fault(FaultKind.REDIRECT, HOME, status=302, location=simulator.base_url))
 
     with pytest.raises(PortalChangedError, match="redirects"):
-        await client.get_accounts()
+        await client.login()  # its post, then the home page redirecting to itself
 
     assert simulator.count() == portal.MAX_REDIRECTS + 1
 
@@ -94,7 +94,7 @@ async def test_endless_redirects_stop(client: EcocitoClient, simulator: PortalSi
 def test_same_origin(target: str, same: bool) -> None:
     base = URL("https://ccac.ecocito.com")
 
-    assert (client_module._origin(URL(target)) == client_module._origin(base)) is same
+    assert (transport_module._origin(URL(target)) == transport_module._origin(base)) is same
 
 
 # --- Pagination -----------------------------------------------------------------
@@ -108,7 +108,7 @@ async def test_ignored_skip_with_a_wrong_total_stops_at_the_repeated_page(
     simulator.add_fault(Fault(FaultKind.IGNORE_SKIP, PICKUPS))
 
     with pytest.raises(PortalChangedError, match="same page twice"):
-        await client.get_pickups(DEMO_MAIN_ACCOUNT_ID, 15, *this_year())
+        await client.get_account_data(DEMO_MAIN_ACCOUNT_ID, *this_year())
 
     assert simulator.count(PICKUPS) == 2
 
@@ -123,7 +123,7 @@ async def test_pages_are_bounded(
     simulator.reset_requests()
 
     with pytest.raises(PortalChangedError, match="more than 3 pages"):
-        await client.get_pickups(DEMO_MAIN_ACCOUNT_ID, 15, *this_year())
+        await client.get_account_data(DEMO_MAIN_ACCOUNT_ID, *this_year())
 
     assert simulator.count(PICKUPS) == 3
 
@@ -136,9 +136,9 @@ async def test_huge_body_is_refused(client: EcocitoClient, simulator: PortalSimu
     simulator.add_fault(Fault(FaultKind.HUGE_BODY, HOME, count=1, size=48 * 2**20))
 
     with pytest.raises(PortalChangedError, match="more than 4 MB"):
-        await client.get_accounts()
+        await client.login()
 
-    assert (await client.get_accounts()).accounts  # the next answer is read as usual
+    assert (await client.login()).accounts  # the next answer is read as usual
 
 
 async def test_large_page_is_parsed_off_the_event_loop(
@@ -151,14 +151,14 @@ async def test_large_page_is_parsed_off_the_event_loop(
         in_threads.append(func.__name__)
         return await to_thread(func, *args)
 
-    monkeypatch.setattr(client_module.asyncio, "to_thread", record)
+    monkeypatch.setattr(transport_module.asyncio, "to_thread", record)
     await client.login()
     assert in_threads == []  # small pages stay on the loop
     simulator.add_fault(Fault(FaultKind.HUGE_BODY, HOME, count=1, size=2 * 2**20))
     simulator.add_fault(Fault(FaultKind.HUGE_BODY, PICKUPS, count=1, size=2 * 2**20))
 
-    assert (await client.get_accounts()).accounts
-    assert await client.get_pickups(DEMO_MAIN_ACCOUNT_ID, 15, *this_year())
+    assert (await client.login()).accounts
+    assert (await client.get_account_data(DEMO_MAIN_ACCOUNT_ID, *this_year())).pickups
 
     assert in_threads == ["parse_html", "loads"]  # the home page, the pickups
 
@@ -174,7 +174,7 @@ async def test_deeply_nested_page_is_read(
     simulator.add_fault(Fault(FaultKind.DEEP_NESTING, HOME, depth=depth))
 
     assert (await client.login()).accounts
-    assert (await client.get_accounts()).accounts
+    assert (await client.login()).accounts
 
 
 async def test_too_deeply_nested_json_is_a_portal_change(
@@ -184,7 +184,7 @@ async def test_too_deeply_nested_json_is_a_portal_change(
     simulator.add_fault(Fault(FaultKind.DEEP_NESTING, PICKUPS, count=1, depth=100_000))
 
     with pytest.raises(PortalChangedError, match="nested too deeply"):
-        await client.get_pickups(DEMO_MAIN_ACCOUNT_ID, 15, *this_year())
+        await client.get_account_data(DEMO_MAIN_ACCOUNT_ID, *this_year())
 
 
 # --- Retry-After ----------------------------------------------------------------
@@ -203,7 +203,7 @@ async def test_too_deeply_nested_json_is_a_portal_change(
     ],
 )
 def test_retry_after_is_capped_at_an_hour(header: str, expected: float) -> None:
-    assert _retry_after_seconds(header) == expected
+    assert retry_after_seconds(header) == expected
 
 
 @pytest.mark.parametrize("header", ["inf", "Thu, 01 Jan 2099 00:00:00 GMT"])
@@ -221,7 +221,7 @@ async def test_rate_limit_blocks_for_at_most_an_hour(
 def test_retry_after_date_in_the_past_or_soon() -> None:
     soon = format_datetime(datetime.now(UTC).replace(microsecond=0), usegmt=True)
 
-    assert 0 <= _retry_after_seconds(soon) <= 1
+    assert 0 <= retry_after_seconds(soon) <= 1
 
 
 # --- Closing --------------------------------------------------------------------

@@ -20,16 +20,13 @@ from homeassistant.util import slugify
 
 from .api import EcocitoClient, EcocitoError
 from .const import CONF_PORTAL, DOMAIN, LOGGER
-from .coordinator import (
-    EcocitoConfigEntry,
-    EcocitoCoordinator,
-    entry_store,
-    portal_of,
-)
-from .devices import account_identifier, account_of
+from .coordinator import EcocitoConfigEntry, EcocitoCoordinator
+from .devices import account_identifier, account_of, portal_of
 from .entity import login_unique_id
+from .memory import entry_store
 from .services import async_setup_services
-from .statistics import async_migrate_statistic_ids, async_setup_statistics
+from .statistic_ids import async_migrate_statistic_ids
+from .statistics import async_setup_statistics
 
 if TYPE_CHECKING:
     from homeassistant.core import HomeAssistant

@@ -47,7 +47,8 @@ if TYPE_CHECKING:
     from homeassistant.helpers.entity import Entity
     from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
-    from .coordinator import AccountState, EcocitoConfigEntry, EcocitoCoordinator, EcocitoData
+    from .coordinator import EcocitoConfigEntry, EcocitoCoordinator
+    from .models import AccountState, EcocitoData
 
 MAX_INCLUDED: Final = 365
 MAX_BORNE_INCLUDED: Final = 999

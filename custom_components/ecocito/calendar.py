@@ -29,7 +29,8 @@ from .waste import Anomaly, pickup_anomalies
 if TYPE_CHECKING:
     from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
-    from .coordinator import AccountState, EcocitoConfigEntry
+    from .coordinator import EcocitoConfigEntry
+    from .models import AccountState
 
 PARALLEL_UPDATES = 0
 

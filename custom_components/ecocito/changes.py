@@ -1,26 +1,27 @@
-"""What one poll changed: accounts linked or unlinked, new pickups; and the bus events."""
+"""What one poll changed: accounts linked or unlinked, accounts with new data, new pickups.
+
+Worked out once per poll, for the bus events and the event entities alike. A pickup
+is new when its identity (``models.PickupKey``) was never seen before, whatever its
+date within the years kept: a truck that uploads late, or two bins of one type lifted
+in the same minute, still fire one event each. Home Assistant-free.
+"""
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any, Final
+from typing import TYPE_CHECKING, Any
 
-from homeassistant.core import HomeAssistant, callback
-from homeassistant.util import dt as dt_util
-
-from .const import EVENT_ACCOUNT_LINKED, EVENT_ACCOUNT_UNLINKED, EVENT_PICKUP
-from .schedule import DELAY_SAMPLES, FREQUENT
+from .memory import SeenPickups
+from .models import pickup_key
 from .waste import Anomaly, pickup_anomalies
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
+    from datetime import date
 
     from .api import Account, Pickup
-    from .coordinator import AccountState
-
-NEW_TYPE_LOOKBACK: Final = timedelta(days=1)
-"""A waste type seen without any pickup: a pickup newer than this is new."""
+    from .models import AccountState, EcocitoData, PickupKey
 
 
 @dataclass(slots=True)
@@ -47,74 +48,66 @@ class PollChanges:
         self.anomalies.update((p, found[p]) for p in pickups if p in found)
 
 
-def new_pickups(marks: dict[int, datetime], state: AccountState) -> list[Pickup]:
-    """Return an account's pickups later than the newest already seen; move its marks on.
+def diff(
+    poll: int,
+    previous: Mapping[int, AccountState],
+    data: EcocitoData,
+    seen: dict[int, SeenPickups],
+    *,
+    linked: list[Account],
+    unlinked: list[Account],
+) -> PollChanges:
+    """Work out what changed since the previous poll; remember the pickups seen."""
+    changes = PollChanges(poll=poll, linked=linked, unlinked=unlinked)
+    for account_id, state in data.accounts.items():
+        if previous.get(account_id) is state:
+            continue
+        changes.changed.append(account_id)
+        record = seen.get(account_id)
+        if record is None:  # an account seen for the first time: its history is not new
+            seen[account_id] = record = SeenPickups(since=data.first_day, waste_types=set())
+        if new := new_pickups(record, state, data.first_day):
+            changes.add_new_pickups(state, new)
+    return changes
 
-    ``marks`` holds, per waste type, the newest pickup already seen. A waste type seen
-    for the first time fires nothing: its mark is its newest pickup (a day ago if it
-    has none: the portal posts a pickup within the day). Marks never go back, so a
-    short read, its recovery, a restart or a longer history fire nothing.
+
+def new_pickups(record: SeenPickups, state: AccountState, first_day: date) -> list[Pickup]:
+    """Return an account's pickups never seen before; remember every pickup it shows.
+
+    Not new: the pickups of a waste type seen for the first time, and those older than
+    the day from which everything was seen (the options now keep more years). A pickup
+    the portal no longer shows stays seen: if it comes back, it is not new. What is
+    older than ``first_day`` (the years no longer kept) is forgotten.
     """
-    for waste_type in state.waste_types:
-        if waste_type.id not in marks:
-            marks[waste_type.id] = max(
-                (p.date for p in state.pickups_of(waste_type.id)),
-                default=max(
-                    (p.date for p in state.pickups_of(waste_type.id, past=True)),
-                    default=dt_util.utcnow() - NEW_TYPE_LOOKBACK,
-                ),
-            )
-    new = [
-        pickup
-        for pickup in state.pickups
-        if (mark := marks.get(pickup.waste_type_id)) is not None and pickup.date > mark
-    ]
-    for pickup in new:
-        marks[pickup.waste_type_id] = max(marks[pickup.waste_type_id], pickup.date)
+    if record.marks is not None:
+        _from_marks(record, state)
+    shown: Counter[PickupKey] = Counter()
+    new: list[Pickup] = []
+    for pickup in state.all_pickups:
+        key = pickup_key(pickup)
+        shown[key] += 1
+        if (
+            shown[key] > record.counts[key]
+            and pickup.waste_type_id in record.waste_types
+            and pickup.date.date() >= record.since
+        ):
+            new.append(pickup)
+    counts = record.counts | shown
+    record.counts = Counter({key: n for key, n in counts.items() if key[0].date() >= first_day})
+    record.waste_types |= {waste_type.id for waste_type in state.waste_types}
+    record.since = first_day
     return new
 
 
-def measure_delays(
-    delays: dict[int, list[float]],
-    new: list[Pickup],
-    now: datetime,
-    read_before: Mapping[int, datetime],
-) -> None:
-    """Learn the portal's publication delay from pickups first seen in a window.
-
-    ``delays`` and ``read_before`` are one account's, per waste type. Only a table read
-    FREQUENT-ish before says when the pickup appeared (between that read and this one:
-    the midpoint is taken); after a long gap it says little.
-    """
-    for pickup in new:
-        previous = read_before.get(pickup.waste_type_id)
-        if previous is None or now - previous > 2 * FREQUENT:
-            continue
-        seen = previous + (now - previous) / 2
-        samples = delays.setdefault(pickup.waste_type_id, [])
-        samples.append(max(0.0, (seen - pickup.date).total_seconds()))
-        del samples[:-DELAY_SAMPLES]
-
-
-@callback
-def fire_events(
-    hass: HomeAssistant,
-    entry_id: str,
-    changes: PollChanges,
-    accounts: Mapping[int, AccountState],
-) -> None:
-    """Tell the event bus what the poll changed."""
-    for account in changes.linked:
-        hass.bus.async_fire(EVENT_ACCOUNT_LINKED, account_event_data(entry_id, account))
-    for account in changes.unlinked:
-        hass.bus.async_fire(EVENT_ACCOUNT_UNLINKED, account_event_data(entry_id, account))
-    for account_id, pickups in changes.new_pickups.items():
-        state = accounts[account_id]
-        for pickup in pickups:
-            hass.bus.async_fire(
-                EVENT_PICKUP,
-                pickup_event_data(entry_id, state, pickup, changes.anomalies.get(pickup)),
-            )
+def _from_marks(record: SeenPickups, state: AccountState) -> None:
+    """Read a version 1 store's marks: a pickup no later than its type's mark was seen."""
+    marks = record.marks or {}
+    record.counts = Counter(
+        pickup_key(p)
+        for p in state.all_pickups
+        if (mark := marks.get(p.waste_type_id)) is None or p.date <= mark
+    )
+    record.marks = None
 
 
 def account_event_data(entry_id: str, account: Account) -> dict[str, Any]:

@@ -2,15 +2,24 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from homeassistant.core import HomeAssistant, callback
-from homeassistant.helpers import device_registry as dr
+from homeassistant.helpers import device_registry as dr, entity_registry as er
+from yarl import URL
 
-from .const import DOMAIN
+from .api import normalize_portal
+from .const import CONF_PORTAL, DOMAIN
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
+
+    from homeassistant.config_entries import ConfigEntry
+
+
+def portal_of(entry: ConfigEntry[Any]) -> str:
+    """Return the entry's portal host (with its port, if any): it scopes every identifier."""
+    return URL(normalize_portal(entry.data[CONF_PORTAL])).raw_authority.lower()
 
 
 def account_identifier(portal: str, account_id: int) -> tuple[str, str]:
@@ -53,3 +62,27 @@ def remove_account_devices(
     for device in dr.async_entries_for_config_entry(registry, entry_id):
         if gone & device.identifiers:
             registry.async_remove_device(device.id)
+
+
+@callback
+def renumber_account_devices(
+    hass: HomeAssistant, entry_id: str, portal: str, old: int, new: int
+) -> None:
+    """Give an account's device and entities its number, keeping their IDs and history.
+
+    A login whose pages named no account had its one account under
+    ``UNNUMBERED_ACCOUNT_ID``; once a drop-down names it, it goes by its number.
+    """
+    devices = dr.async_get(hass)
+    for device in dr.async_entries_for_config_entry(devices, entry_id):
+        if account_identifier(portal, old) in device.identifiers:
+            devices.async_update_device(
+                device.id, new_identifiers={account_identifier(portal, new)}
+            )
+    entities = er.async_get(hass)
+    before, after = f"{portal}_{old}_", f"{portal}_{new}_"
+    for entity in er.async_entries_for_config_entry(entities, entry_id):
+        if entity.unique_id.startswith(before):
+            entities.async_update_entity(
+                entity.entity_id, new_unique_id=after + entity.unique_id.removeprefix(before)
+            )

@@ -18,7 +18,8 @@ if TYPE_CHECKING:
     from homeassistant.helpers.device_registry import DeviceEntry
 
     from .api import Pickup, Visit
-    from .coordinator import AccountState, EcocitoConfigEntry, EcocitoCoordinator
+    from .coordinator import EcocitoConfigEntry, EcocitoCoordinator
+    from .models import AccountState
     from .schedule import Table
 
 TO_REDACT = {
@@ -82,7 +83,7 @@ def _table(table: Table) -> dict[str, Any]:
 
 def _schedule(coordinator: EcocitoCoordinator) -> dict[str, Any]:
     """Describe the next planned poll."""
-    planned = coordinator.plan
+    planned = coordinator.planner.plan
     next_poll = coordinator.next_poll
     return {
         "next_poll": next_poll.isoformat() if next_poll else None,
@@ -117,7 +118,7 @@ def _account(state: AccountState, coordinator: EcocitoCoordinator) -> dict[str, 
         "schedule": {
             waste_type.id: _table(table)
             for waste_type in state.waste_types
-            if (table := coordinator.tables.get((state.account.id, waste_type.id)))
+            if (table := coordinator.planner.tables.get((state.account.id, waste_type.id)))
         },
     }
     redacted: dict[str, Any] = async_redact_data(summary, TO_REDACT)

@@ -10,7 +10,7 @@ from homeassistant.helpers.device_registry import DeviceEntryType, DeviceInfo
 from homeassistant.helpers.update_coordinator import CoordinatorEntity
 
 from .const import DOMAIN, MANUFACTURER
-from .coordinator import AccountState, EcocitoCoordinator
+from .coordinator import EcocitoCoordinator
 from .devices import account_identifier
 
 if TYPE_CHECKING:
@@ -19,7 +19,8 @@ if TYPE_CHECKING:
     from homeassistant.helpers.entity import Entity, EntityDescription
     from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
-    from .coordinator import EcocitoConfigEntry, EcocitoData
+    from .coordinator import EcocitoConfigEntry
+    from .models import AccountState, EcocitoData
 
 
 def account_unique_id(

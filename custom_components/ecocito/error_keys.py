@@ -1,7 +1,7 @@
 """How the portal library's errors read in Home Assistant: one translation key each.
 
 The same keys name the config flow's errors and the `exceptions` messages of
-strings.json, so setup, flows and actions translate an error the same way.
+strings.json, so setup, polls, flows and actions translate an error the same way.
 """
 
 from __future__ import annotations
@@ -9,7 +9,12 @@ from __future__ import annotations
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Final
 
-from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
+from homeassistant.exceptions import (
+    ConfigEntryAuthFailed,
+    HomeAssistantError,
+    ServiceValidationError,
+)
+from homeassistant.helpers.update_coordinator import UpdateFailed
 
 from .api import (
     AuthenticationError,
@@ -47,6 +52,21 @@ _TRANSLATION_KEYS: Final[tuple[tuple[type[EcocitoError], str], ...]] = (
 def translation_key(err: EcocitoError) -> str:
     """Return the translation key of a library error (``unknown`` if unmapped)."""
     return next((key for kind, key in _TRANSLATION_KEYS if isinstance(err, kind)), "unknown")
+
+
+def update_failure(err: EcocitoError) -> ConfigEntryAuthFailed | UpdateFailed:
+    """Return what a poll that met ``err`` raises: reauth for a refused login."""
+    if isinstance(err, AuthenticationError):
+        return ConfigEntryAuthFailed(
+            translation_domain=DOMAIN,
+            translation_key="invalid_auth",
+            translation_placeholders={"portal_message": err.message or ""},
+        )
+    return UpdateFailed(
+        translation_domain=DOMAIN,
+        translation_key=translation_key(err),
+        translation_placeholders={"portal_message": str(err)},
+    )
 
 
 @contextmanager

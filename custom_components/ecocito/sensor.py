@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum, auto
@@ -19,45 +18,28 @@ from homeassistant.core import callback
 from homeassistant.helpers.event import async_track_point_in_time
 from homeassistant.util import dt as dt_util
 
-from .allowance import (
-    EcocitoAllowanceEntity,
-    account_allowance_use,
-    async_track_allowance_entities,
-)
-from .api import PORTAL_TZ, Pickup, Visit
+from .allowance import AllowanceUse, EcocitoAllowanceEntity, async_track_allowance_entities
+from .api import PORTAL_TZ
 from .entity import (
     EcocitoAccountEntity,
     EcocitoEntity,
     account_unique_id,
     async_add_entities_as_they_appear,
 )
+from .models import AccountState
 from .waste import waste_type_icon
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Iterable
+    from collections.abc import Callable
 
     from homeassistant.core import HomeAssistant
     from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
     from homeassistant.helpers.typing import StateType
 
-    from .allowance import Allowance, AllowanceUse
-    from .coordinator import AccountState, EcocitoConfigEntry, EcocitoCoordinator
+    from .allowance import Allowance
+    from .coordinator import EcocitoConfigEntry, EcocitoCoordinator
 
 PARALLEL_UPDATES = 0
-
-
-def _weight(pickups: Iterable[Pickup]) -> float:
-    return round(sum(p.weight or 0.0 for p in pickups), 3)
-
-
-def _per_year[T: (Pickup, Visit)](
-    items: Iterable[T], figure: Callable[[list[T]], Any]
-) -> dict[str, Any]:
-    """Return a figure for each year of ``items``, most recent year first."""
-    years: defaultdict[int, list[T]] = defaultdict(list)
-    for item in items:
-        years[item.date.year].append(item)
-    return {str(year): figure(years[year]) for year in sorted(years, reverse=True)}
 
 
 class Scope(StrEnum):
@@ -71,30 +53,33 @@ class Scope(StrEnum):
     """Each account's device."""
     WASTE_TYPE = auto()
     """Each account's device, one per waste type."""
+    BORNE = auto()
+    """Each account's device, one per waste type whose bornes the badge opened."""
     ALLOWANCE = auto()
     """Each account with an allowance, one per counted waste type."""
     ALLOWANCE_TOTAL = auto()
     """Each account with an allowance, all counted waste types (and visits) together."""
     VISIT_QUOTA = auto()
     """Each account whose allowance counts recycling-centre visits."""
-    BORNE = auto()
-    """Each account's device, one per waste type whose bornes the badge opened."""
     BORNE_ALLOWANCE = auto()
     """Each account with a borne allowance, one per counted waste type."""
 
 
 type Figure = StateType | datetime
-type ValueFn[T] = Callable[[EcocitoCoordinator, int | None, int | None], T]
-"""A figure of (coordinator, account or None, waste type or None: all)."""
 
 
 @dataclass(frozen=True, kw_only=True)
-class EcocitoSensorEntityDescription(SensorEntityDescription):
-    """A sensor: where it is, and how its figure is read."""
+class EcocitoSensorEntityDescription[T](SensorEntityDescription):
+    """A sensor: where it is, and how its figure is read from ``T``.
+
+    ``T`` is what the sensor reads: the coordinator (the login's sensors), an
+    account's data (``AccountState``), or the use of its allowance (``AllowanceUse``).
+    ``value_fn`` gets it and the sensor's waste type (None: every type, or none).
+    """
 
     scope: Scope
-    value_fn: ValueFn[Figure]
-    previous_years_fn: ValueFn[dict[str, Any] | None] | None = None
+    value_fn: Callable[[T, int | None], Figure]
+    previous_years_fn: Callable[[T, int | None], dict[str, Any]] | None = None
     """The same figure for each past year kept by the options, as an attribute."""
     monthly: bool = False
     """A ``TOTAL`` that starts again on the 1st of each month (else on 1 January)."""
@@ -102,94 +87,26 @@ class EcocitoSensorEntityDescription(SensorEntityDescription):
     """Shown with its waste type's icon (a placeholder cannot vary icons.json's)."""
 
 
-def _of_account[T](figure: Callable[[AccountState, int | None], T]) -> ValueFn[T | None]:
-    """Read a figure of an account's data (None: the account is not polled)."""
-
-    def value(
-        coordinator: EcocitoCoordinator, account_id: int | None, waste_type: int | None
-    ) -> T | None:
-        state = None if account_id is None else coordinator.data.accounts.get(account_id)
-        return None if state is None else figure(state, waste_type)
-
-    return value
+type AccountDescription = EcocitoSensorEntityDescription[AccountState]
+type AllowanceDescription = EcocitoSensorEntityDescription[AllowanceUse]
 
 
-def _of_allowance(figure: Callable[[AllowanceUse, int | None], Figure]) -> ValueFn[Figure]:
-    """Read a figure of an account's allowance (None: no allowance counts it)."""
-
-    def value(
-        coordinator: EcocitoCoordinator, account_id: int | None, waste_type: int | None
-    ) -> Figure:
-        use = (
-            None
-            if account_id is None
-            else account_allowance_use(coordinator, account_id, waste_type)
-        )
-        return None if use is None else figure(use, waste_type)
-
-    return value
-
-
-def _pickups(state: AccountState, waste_type: int | None) -> int:
-    return len(state.pickups_of(waste_type))
-
-
-def _pickups_per_year(state: AccountState, waste_type: int | None) -> dict[str, Any]:
-    return _per_year(state.pickups_of(waste_type, past=True), len)
-
-
-def _pickup_weight(state: AccountState, waste_type: int | None) -> float:
-    return _weight(state.pickups_of(waste_type))
-
-
-def _weight_per_year(state: AccountState, waste_type: int | None) -> dict[str, Any]:
-    return _per_year(state.pickups_of(waste_type, past=True), _weight)
-
-
-def _last_pickup(state: AccountState, waste_type: int | None) -> datetime | None:
-    return pickups[-1].date if (pickups := state.pickups_of(waste_type)) else None
-
-
-def _latest_number(
-    number: Callable[[Pickup], str | None],
-) -> Callable[[AccountState, int | None], str | None]:
-    """Read a number of the type's latest pickup that gives one (past years too)."""
-
-    def value(state: AccountState, waste_type: int | None) -> str | None:
-        return next(
-            (
-                found
-                for pickup in reversed(state.all_pickups)
-                if pickup.waste_type_id == waste_type and (found := number(pickup)) is not None
-            ),
-            None,
-        )
-
-    return value
-
-
-def _visits(state: AccountState, _waste_type: int | None) -> int:
-    return len(state.visits)
-
-
-def _openings_this_month(
-    coordinator: EcocitoCoordinator, account_id: int | None, waste_type: int | None
-) -> int | None:
+def _this_month(state: AccountState, waste_type: int | None) -> int:
     """Return this month's borne openings (portal time); 0 once the data's year is over."""
-    state = None if account_id is None else coordinator.data.accounts.get(account_id)
-    if state is None or waste_type is None:
-        return None
     now = dt_util.now(PORTAL_TZ)
-    return state.openings(waste_type, now.month) if now.year == coordinator.data.year else 0
+    last = state.drop_offs_of(waste_type or 0)
+    if last and last[-1].year != now.year:
+        return 0
+    return state.openings(waste_type, now.month)
 
 
-SENSORS: tuple[EcocitoSensorEntityDescription, ...] = (
+LOGIN_SENSORS: tuple[EcocitoSensorEntityDescription[EcocitoCoordinator], ...] = (
     EcocitoSensorEntityDescription(
         key="linked_accounts",
         translation_key="linked_accounts",
         scope=Scope.LOGIN,
         state_class=SensorStateClass.MEASUREMENT,
-        value_fn=lambda coordinator, _account, _waste_type: len(coordinator.data.accounts),
+        value_fn=lambda coordinator, _: len(coordinator.data.accounts),
     ),
     EcocitoSensorEntityDescription(
         # When the integration will next ask the portal on its own (unknown: polling is off).
@@ -198,14 +115,16 @@ SENSORS: tuple[EcocitoSensorEntityDescription, ...] = (
         scope=Scope.LOGIN,
         device_class=SensorDeviceClass.TIMESTAMP,
         entity_category=EntityCategory.DIAGNOSTIC,
-        value_fn=lambda coordinator, _account, _waste_type: coordinator.next_poll,
+        value_fn=lambda coordinator, _: coordinator.next_poll,
     ),
+)
+ACCOUNT_SENSORS: tuple[AccountDescription, ...] = (
     EcocitoSensorEntityDescription(
         key="pickups_active",
         translation_key="active_pickups",
         scope=Scope.ACTIVE_ACCOUNT,
         state_class=SensorStateClass.TOTAL,
-        value_fn=_of_account(_pickups),
+        value_fn=lambda state, _: state.pickup_count(None),
     ),
     EcocitoSensorEntityDescription(
         key="weight_active",
@@ -215,36 +134,36 @@ SENSORS: tuple[EcocitoSensorEntityDescription, ...] = (
         native_unit_of_measurement=UnitOfMass.KILOGRAMS,
         state_class=SensorStateClass.TOTAL,
         suggested_display_precision=1,
-        value_fn=_of_account(_pickup_weight),
+        value_fn=lambda state, _: state.pickup_weight(None),
     ),
     EcocitoSensorEntityDescription(
         key="last_pickup_active",
         translation_key="active_last_pickup",
         scope=Scope.ACTIVE_ACCOUNT,
         device_class=SensorDeviceClass.TIMESTAMP,
-        value_fn=_of_account(_last_pickup),
+        value_fn=lambda state, _: state.last_pickup_date(None),
     ),
     EcocitoSensorEntityDescription(
         key="visits_active",
         translation_key="active_visits",
         scope=Scope.ACTIVE_ACCOUNT,
         state_class=SensorStateClass.TOTAL,
-        value_fn=_of_account(_visits),
+        value_fn=lambda state, _: state.visit_count,
     ),
     EcocitoSensorEntityDescription(
         key="visits",
         translation_key="visits",
         scope=Scope.ACCOUNT,
         state_class=SensorStateClass.TOTAL,
-        value_fn=_of_account(_visits),
-        previous_years_fn=_of_account(lambda state, _: _per_year(state.past_visits, len)),
+        value_fn=lambda state, _: state.visit_count,
+        previous_years_fn=lambda state, _: state.visits_per_year(),
     ),
     EcocitoSensorEntityDescription(
         key="last_visit",
         translation_key="last_visit",
         scope=Scope.ACCOUNT,
         device_class=SensorDeviceClass.TIMESTAMP,
-        value_fn=_of_account(lambda state, _: state.visits[-1].date if state.visits else None),
+        value_fn=lambda state, _: state.last_visit_date,
     ),
     EcocitoSensorEntityDescription(
         key="pickups",
@@ -252,8 +171,8 @@ SENSORS: tuple[EcocitoSensorEntityDescription, ...] = (
         scope=Scope.WASTE_TYPE,
         icon_of_waste_type=True,
         state_class=SensorStateClass.TOTAL,
-        value_fn=_of_account(_pickups),
-        previous_years_fn=_of_account(_pickups_per_year),
+        value_fn=AccountState.pickup_count,
+        previous_years_fn=AccountState.pickups_per_year,
     ),
     EcocitoSensorEntityDescription(
         key="weight",
@@ -263,15 +182,15 @@ SENSORS: tuple[EcocitoSensorEntityDescription, ...] = (
         native_unit_of_measurement=UnitOfMass.KILOGRAMS,
         state_class=SensorStateClass.TOTAL,
         suggested_display_precision=1,
-        value_fn=_of_account(_pickup_weight),
-        previous_years_fn=_of_account(_weight_per_year),
+        value_fn=AccountState.pickup_weight,
+        previous_years_fn=AccountState.weight_per_year,
     ),
     EcocitoSensorEntityDescription(
         key="last_pickup",
         translation_key="waste_type_last_pickup",
         scope=Scope.WASTE_TYPE,
         device_class=SensorDeviceClass.TIMESTAMP,
-        value_fn=_of_account(_last_pickup),
+        value_fn=AccountState.last_pickup_date,
     ),
     EcocitoSensorEntityDescription(
         key="last_pickup_weight",
@@ -280,29 +199,7 @@ SENSORS: tuple[EcocitoSensorEntityDescription, ...] = (
         device_class=SensorDeviceClass.WEIGHT,
         native_unit_of_measurement=UnitOfMass.KILOGRAMS,
         suggested_display_precision=1,
-        value_fn=_of_account(
-            lambda state, waste_type: (
-                pickups[-1].weight if (pickups := state.pickups_of(waste_type)) else None
-            )
-        ),
-    ),
-    EcocitoSensorEntityDescription(
-        key="borne_openings_month",
-        translation_key="waste_type_borne_openings_month",
-        scope=Scope.BORNE,
-        state_class=SensorStateClass.TOTAL,
-        monthly=True,
-        value_fn=_openings_this_month,
-    ),
-    EcocitoSensorEntityDescription(
-        key="borne_openings",
-        translation_key="waste_type_borne_openings",
-        scope=Scope.BORNE,
-        state_class=SensorStateClass.TOTAL,
-        value_fn=_of_account(lambda state, waste_type: state.openings(waste_type or 0)),
-        previous_years_fn=_of_account(
-            lambda state, waste_type: state.openings_per_year(waste_type or 0)
-        ),
+        value_fn=AccountState.last_pickup_weight,
     ),
     EcocitoSensorEntityDescription(
         # What the collectivité asks for when a pickup is disputed.
@@ -311,7 +208,9 @@ SENSORS: tuple[EcocitoSensorEntityDescription, ...] = (
         scope=Scope.WASTE_TYPE,
         entity_category=EntityCategory.DIAGNOSTIC,
         entity_registry_enabled_default=False,
-        value_fn=_of_account(_latest_number(lambda pickup: pickup.bin_number)),
+        value_fn=lambda state, waste_type: state.latest_number(
+            waste_type, lambda pickup: pickup.bin_number
+        ),
     ),
     EcocitoSensorEntityDescription(
         key="chip_number",
@@ -319,51 +218,69 @@ SENSORS: tuple[EcocitoSensorEntityDescription, ...] = (
         scope=Scope.WASTE_TYPE,
         entity_category=EntityCategory.DIAGNOSTIC,
         entity_registry_enabled_default=False,
-        value_fn=_of_account(_latest_number(lambda pickup: pickup.chip_number)),
+        value_fn=lambda state, waste_type: state.latest_number(
+            waste_type, lambda pickup: pickup.chip_number
+        ),
     ),
+    EcocitoSensorEntityDescription(
+        key="borne_openings_month",
+        translation_key="waste_type_borne_openings_month",
+        scope=Scope.BORNE,
+        state_class=SensorStateClass.TOTAL,
+        monthly=True,
+        value_fn=_this_month,
+    ),
+    EcocitoSensorEntityDescription(
+        key="borne_openings",
+        translation_key="waste_type_borne_openings",
+        scope=Scope.BORNE,
+        state_class=SensorStateClass.TOTAL,
+        value_fn=AccountState.openings,
+        previous_years_fn=AccountState.openings_per_year,
+    ),
+)
+ALLOWANCE_SENSORS: tuple[AllowanceDescription, ...] = (
     EcocitoSensorEntityDescription(
         key="allowance_remaining",
         translation_key="waste_type_allowance_remaining",
         scope=Scope.ALLOWANCE,
         state_class=SensorStateClass.MEASUREMENT,
-        value_fn=_of_allowance(lambda use, waste_type: use.remaining.get(waste_type or 0)),
+        value_fn=lambda use, waste_type: use.remaining.get(waste_type or 0),
     ),
     EcocitoSensorEntityDescription(
         key="allowance_extra",
         translation_key="waste_type_allowance_extra",
         scope=Scope.ALLOWANCE,
         state_class=SensorStateClass.TOTAL,
-        value_fn=_of_allowance(lambda use, waste_type: use.extra.get(waste_type or 0)),
+        value_fn=lambda use, waste_type: use.extra.get(waste_type or 0),
     ),
     EcocitoSensorEntityDescription(
         key="borne_allowance_remaining",
         translation_key="waste_type_borne_allowance_remaining",
         scope=Scope.BORNE_ALLOWANCE,
         state_class=SensorStateClass.MEASUREMENT,
-        value_fn=_of_allowance(lambda use, waste_type: use.borne_remaining.get(waste_type or 0)),
+        value_fn=lambda use, waste_type: use.borne_remaining.get(waste_type or 0),
     ),
     EcocitoSensorEntityDescription(
         key="borne_allowance_extra",
         translation_key="waste_type_borne_allowance_extra",
         scope=Scope.BORNE_ALLOWANCE,
         state_class=SensorStateClass.TOTAL,
-        value_fn=_of_allowance(lambda use, waste_type: use.borne_extra.get(waste_type or 0)),
+        value_fn=lambda use, waste_type: use.borne_extra.get(waste_type or 0),
     ),
     EcocitoSensorEntityDescription(
         key="borne_allowance_projected",
         translation_key="waste_type_borne_allowance_projected",
         scope=Scope.BORNE_ALLOWANCE,
         state_class=SensorStateClass.MEASUREMENT,
-        value_fn=_of_allowance(lambda use, waste_type: use.borne_projected.get(waste_type or 0)),
+        value_fn=lambda use, waste_type: use.borne_projected.get(waste_type or 0),
     ),
     EcocitoSensorEntityDescription(
         key="borne_allowance_projected_extra",
         translation_key="waste_type_borne_allowance_projected_extra",
         scope=Scope.BORNE_ALLOWANCE,
         state_class=SensorStateClass.MEASUREMENT,
-        value_fn=_of_allowance(
-            lambda use, waste_type: use.borne_projected_extra.get(waste_type or 0)
-        ),
+        value_fn=lambda use, waste_type: use.borne_projected_extra.get(waste_type or 0),
     ),
     EcocitoSensorEntityDescription(
         key="allowance_cost",
@@ -373,7 +290,7 @@ SENSORS: tuple[EcocitoSensorEntityDescription, ...] = (
         native_unit_of_measurement="EUR",
         state_class=SensorStateClass.TOTAL,
         suggested_display_precision=2,
-        value_fn=_of_allowance(lambda use, _: use.cost),
+        value_fn=lambda use, _: use.cost,
     ),
     EcocitoSensorEntityDescription(
         # At the year's pace so far (allowance.year_end_projection); unknown until 7 January.
@@ -381,14 +298,14 @@ SENSORS: tuple[EcocitoSensorEntityDescription, ...] = (
         translation_key="waste_type_allowance_projected",
         scope=Scope.ALLOWANCE,
         state_class=SensorStateClass.MEASUREMENT,
-        value_fn=_of_allowance(lambda use, waste_type: use.projected.get(waste_type or 0)),
+        value_fn=lambda use, waste_type: use.projected.get(waste_type or 0),
     ),
     EcocitoSensorEntityDescription(
         key="allowance_projected_extra",
         translation_key="waste_type_allowance_projected_extra",
         scope=Scope.ALLOWANCE,
         state_class=SensorStateClass.MEASUREMENT,
-        value_fn=_of_allowance(lambda use, waste_type: use.projected_extra.get(waste_type or 0)),
+        value_fn=lambda use, waste_type: use.projected_extra.get(waste_type or 0),
     ),
     EcocitoSensorEntityDescription(
         key="allowance_projected_cost",
@@ -397,21 +314,21 @@ SENSORS: tuple[EcocitoSensorEntityDescription, ...] = (
         device_class=SensorDeviceClass.MONETARY,
         native_unit_of_measurement="EUR",
         suggested_display_precision=2,
-        value_fn=_of_allowance(lambda use, _: use.projected_cost),
+        value_fn=lambda use, _: use.projected_cost,
     ),
     EcocitoSensorEntityDescription(
         key="visit_quota_remaining",
         translation_key="visit_quota_remaining",
         scope=Scope.VISIT_QUOTA,
         state_class=SensorStateClass.MEASUREMENT,
-        value_fn=_of_allowance(lambda use, _: use.visits_remaining),
+        value_fn=lambda use, _: use.visits_remaining,
     ),
     EcocitoSensorEntityDescription(
         key="visit_quota_extra",
         translation_key="visit_quota_extra",
         scope=Scope.VISIT_QUOTA,
         state_class=SensorStateClass.TOTAL,
-        value_fn=_of_allowance(lambda use, _: use.visits_extra),
+        value_fn=lambda use, _: use.visits_extra,
     ),
     EcocitoSensorEntityDescription(
         key="visit_quota_cost",
@@ -421,21 +338,18 @@ SENSORS: tuple[EcocitoSensorEntityDescription, ...] = (
         native_unit_of_measurement="EUR",
         state_class=SensorStateClass.TOTAL,
         suggested_display_precision=2,
-        value_fn=_of_allowance(lambda use, _: use.visits_cost),
+        value_fn=lambda use, _: use.visits_cost,
     ),
 )
 
 
-def _of_scope(*scopes: Scope) -> tuple[EcocitoSensorEntityDescription, ...]:
-    return tuple(description for description in SENSORS if description.scope in scopes)
+def _of_scope[T](
+    descriptions: tuple[EcocitoSensorEntityDescription[T], ...], *scopes: Scope
+) -> tuple[EcocitoSensorEntityDescription[T], ...]:
+    return tuple(description for description in descriptions if description.scope in scopes)
 
 
-ALLOWANCE_SENSORS = {
-    description.key: description
-    for description in _of_scope(
-        Scope.ALLOWANCE, Scope.BORNE_ALLOWANCE, Scope.ALLOWANCE_TOTAL, Scope.VISIT_QUOTA
-    )
-}
+ALLOWANCE_BY_KEY = {description.key: description for description in ALLOWANCE_SENSORS}
 
 
 def _allowance_keys(_state: AccountState, allowance: Allowance) -> list[tuple[str, int | None]]:
@@ -447,8 +361,8 @@ def _allowance_keys(_state: AccountState, allowance: Allowance) -> list[tuple[st
         Scope.VISIT_QUOTA: [] if allowance.visits is None else [None],
     }
     return [
-        (key, waste_type)
-        for key, description in ALLOWANCE_SENSORS.items()
+        (description.key, waste_type)
+        for description in ALLOWANCE_SENSORS
         for waste_type in of_scope[description.scope]
     ]
 
@@ -462,11 +376,15 @@ async def async_setup_entry(
     coordinator = entry.runtime_data
     async_add_entities(
         [
-            *(EcocitoLoginSensor(coordinator, d) for d in _of_scope(Scope.LOGIN)),
-            *(EcocitoActiveAccountSensor(coordinator, d) for d in _of_scope(Scope.ACTIVE_ACCOUNT)),
+            *(EcocitoLoginSensor(coordinator, d) for d in LOGIN_SENSORS),
+            *(
+                EcocitoActiveAccountSensor(coordinator, d)
+                for d in _of_scope(ACCOUNT_SENSORS, Scope.ACTIVE_ACCOUNT)
+            ),
         ]
     )
-    account_sensors, waste_type_sensors = _of_scope(Scope.ACCOUNT), _of_scope(Scope.WASTE_TYPE)
+    account_sensors = _of_scope(ACCOUNT_SENSORS, Scope.ACCOUNT)
+    waste_type_sensors = _of_scope(ACCOUNT_SENSORS, Scope.WASTE_TYPE)
     await async_add_entities_as_they_appear(
         entry,
         async_add_entities,
@@ -480,7 +398,7 @@ async def async_setup_entry(
             for description in (account_sensors if key[1] is None else waste_type_sensors)
         ),
     )
-    borne_sensors = _of_scope(Scope.BORNE)
+    borne_sensors = _of_scope(ACCOUNT_SENSORS, Scope.BORNE)
     await async_add_entities_as_they_appear(
         entry,
         async_add_entities,
@@ -500,17 +418,17 @@ async def async_setup_entry(
         Platform.SENSOR,
         _allowance_keys,
         lambda account_id, key: EcocitoAllowanceSensor(
-            coordinator, account_id, ALLOWANCE_SENSORS[key[0]], key[1]
+            coordinator, account_id, ALLOWANCE_BY_KEY[key[0]], key[1]
         ),
         lambda account_id, key: account_unique_id(coordinator.portal, account_id, *key),
     )
 
 
-class _YearlySensor(SensorEntity):
+class _YearlySensor[T](SensorEntity):
     """A sensor whose yearly totals start again on 1 January, portal time."""
 
     coordinator: EcocitoCoordinator
-    entity_description: EcocitoSensorEntityDescription
+    entity_description: EcocitoSensorEntityDescription[T]
 
     @property
     def last_reset(self) -> datetime | None:
@@ -523,16 +441,16 @@ class _YearlySensor(SensorEntity):
         return datetime(self.coordinator.data.year, 1, 1, tzinfo=PORTAL_TZ)
 
 
-class EcocitoAccountSensor(EcocitoAccountEntity, _YearlySensor):
+class EcocitoAccountSensor(EcocitoAccountEntity, _YearlySensor[AccountState]):
     """A figure of one account's year, for one of its waste types or for its visits."""
 
-    entity_description: EcocitoSensorEntityDescription
+    entity_description: AccountDescription
 
     def __init__(
         self,
         coordinator: EcocitoCoordinator,
         account_id: int,
-        description: EcocitoSensorEntityDescription,
+        description: AccountDescription,
         waste_type_id: int | None = None,
     ) -> None:
         """Attach the sensor to its account; give it its waste type's icon if it shows one."""
@@ -561,40 +479,37 @@ class EcocitoAccountSensor(EcocitoAccountEntity, _YearlySensor):
     def available(self) -> bool:
         """Return whether the account (and its waste type) is still there."""
         return super().available and (
-            self.waste_type_id is None
-            or any(t.id == self.waste_type_id for t in self.account_state.waste_types)
+            self.waste_type_id is None or self.account_state.has_waste_type(self.waste_type_id)
         )
 
     @property
     def native_value(self) -> Figure:
         """Return the figure for this year."""
-        return self.entity_description.value_fn(
-            self.coordinator, self.account_id, self.waste_type_id
-        )
+        return self.entity_description.value_fn(self.account_state, self.waste_type_id)
 
     @property
     def extra_state_attributes(self) -> dict[str, Any] | None:
         """Return the same figure for the past years kept by the options."""
         if (previous := self.entity_description.previous_years_fn) is None:
             return None
-        return {"previous_years": previous(self.coordinator, self.account_id, self.waste_type_id)}
+        return {"previous_years": previous(self.account_state, self.waste_type_id)}
 
 
 class EcocitoLoginSensor(EcocitoEntity, SensorEntity):
     """A figure of the login: its linked accounts, its next poll."""
 
-    entity_description: EcocitoSensorEntityDescription
+    entity_description: EcocitoSensorEntityDescription[EcocitoCoordinator]
 
     @property
     def native_value(self) -> Figure:
         """Return the login's figure."""
-        return self.entity_description.value_fn(self.coordinator, None, None)
+        return self.entity_description.value_fn(self.coordinator, None)
 
 
-class EcocitoActiveAccountSensor(EcocitoEntity, _YearlySensor):
+class EcocitoActiveAccountSensor(EcocitoEntity, _YearlySensor[AccountState]):
     """A figure of the account chosen with the select, every waste type together."""
 
-    entity_description: EcocitoSensorEntityDescription
+    entity_description: AccountDescription
 
     @property
     def active_state(self) -> AccountState | None:
@@ -610,9 +525,8 @@ class EcocitoActiveAccountSensor(EcocitoEntity, _YearlySensor):
     @property
     def native_value(self) -> Figure:
         """Return the chosen account's figure for this year."""
-        return self.entity_description.value_fn(
-            self.coordinator, self.coordinator.active_account_id, None
-        )
+        state = self.active_state
+        return None if state is None else self.entity_description.value_fn(state, None)
 
     @property
     def extra_state_attributes(self) -> dict[str, Any] | None:
@@ -622,14 +536,13 @@ class EcocitoActiveAccountSensor(EcocitoEntity, _YearlySensor):
         return {"account_id": state.account.id, "account": state.account.label}
 
 
-class EcocitoAllowanceSensor(EcocitoAllowanceEntity, _YearlySensor):
+class EcocitoAllowanceSensor(EcocitoAllowanceEntity, _YearlySensor[AllowanceUse]):
     """How much of an account's allowance is used this year: per waste type, or in euros."""
 
-    entity_description: EcocitoSensorEntityDescription
+    entity_description: AllowanceDescription
 
     @property
     def native_value(self) -> Figure:
         """Return this year's figure."""
-        return self.entity_description.value_fn(
-            self.coordinator, self.account_id, self.waste_type_id
-        )
+        use = self.allowance_use
+        return None if use is None else self.entity_description.value_fn(use, self.waste_type_id)

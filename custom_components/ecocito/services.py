@@ -24,9 +24,9 @@ from .const import (
     SERVICE_GET_PICKUPS,
     SERVICE_LINK_PRODUCTION_POINT,
 )
-from .coordinator import AccountState
 from .devices import account_of
 from .error_keys import action_errors
+from .models import AccountState
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
@@ -192,7 +192,9 @@ def _response(state: AccountState, start: date, end: date) -> dict[str, Any]:
             }
             for type_id in state.borne_types
             for month in state.drop_offs_of(type_id, past=True)
-            if month.count and first_month <= date(month.year, month.month, 1) <= end
+            if month.count
+            and month.month is not None  # a year's total alone has no month to place it in
+            and first_month <= date(month.year, month.month, 1) <= end
         ],
         "pickups": [
             state.pickup_data(pickup) for pickup in _in_range(state.all_pickups, start, end)
@@ -249,7 +251,7 @@ async def _async_get_pickups(call: ServiceCall) -> ServiceResponse:
             waste_types=fetched.waste_types,
             pickups=fetched.pickups,
             visits=fetched.visits,
-            drop_offs=fetched.borne_drop_offs,
+            drop_offs=fetched.borne_drop_offs or {},
         ),
         start,
         end,

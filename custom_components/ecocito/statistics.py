@@ -22,94 +22,35 @@ from __future__ import annotations
 
 import asyncio
 from collections import defaultdict
-from dataclasses import dataclass
 from datetime import UTC, datetime, time
-from functools import partial
-from typing import TYPE_CHECKING, Any, Final, cast
+from typing import TYPE_CHECKING
 
-from homeassistant.components.recorder.models import (
-    StatisticData,
-    StatisticMeanType,
-    StatisticMetaData,
-)
 from homeassistant.components.recorder.statistics import (
     async_add_external_statistics,
-    get_metadata,
     statistics_during_period,
 )
 from homeassistant.const import UnitOfMass
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers.recorder import get_instance
-from homeassistant.util import dt as dt_util
 
 from .api import PORTAL_TZ
+from .confirm import Streak
 from .const import DOMAIN, LOGGER
-from .coordinator import CONFIRM_AFTER
+from .statistic_ids import (
+    EPOCH,
+    RECORDER,
+    Series,
+    borne_statistic_id,
+    pickups_statistic_id,
+    visits_statistic_id,
+    weight_statistic_id,
+)
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
 
-    from .coordinator import AccountState, EcocitoConfigEntry, EcocitoCoordinator
-
-RECORDER: Final = "recorder"
-_EPOCH: Final = datetime(1970, 1, 1, tzinfo=UTC)
-_HAS_UNIT_CLASS: Final = "unit_class" in StatisticMetaData.__annotations__
-"""2026.11 requires ``unit_class``; 2025.4.4 rejects it (see HA-COMPAT.md)."""
-
-
-def pickups_statistic_id(portal_key: str, account_id: int, waste_type_id: int) -> str:
-    """Return the statistic ID of an account's pickup count for one waste type."""
-    return f"{DOMAIN}:{portal_key}_{account_id}_{waste_type_id}_pickups"
-
-
-def weight_statistic_id(portal_key: str, account_id: int, waste_type_id: int) -> str:
-    """Return the statistic ID of an account's collected weight for one waste type."""
-    return f"{DOMAIN}:{portal_key}_{account_id}_{waste_type_id}_weight"
-
-
-def borne_statistic_id(portal_key: str, account_id: int, waste_type_id: int) -> str:
-    """Return the statistic ID of an account's borne openings for one waste type."""
-    return f"{DOMAIN}:{portal_key}_{account_id}_{waste_type_id}_borne_openings"
-
-
-def visits_statistic_id(portal_key: str, account_id: int) -> str:
-    """Return the statistic ID of an account's recycling-centre visit count."""
-    return f"{DOMAIN}:{portal_key}_{account_id}_visits"
-
-
-@dataclass(frozen=True, slots=True)
-class Series:
-    """One statistic: its metadata and its hourly figures (not yet cumulated)."""
-
-    statistic_id: str
-    name: str
-    unit: str | None
-    unit_class: str | None
-    hours: tuple[tuple[datetime, float], ...]
-    """(UTC start of the hour, figure within that hour), oldest first."""
-
-    def metadata(self) -> StatisticMetaData:
-        """Return the recorder metadata, with ``unit_class`` where the recorder has it."""
-        metadata: dict[str, Any] = {
-            "mean_type": StatisticMeanType.NONE,
-            "has_sum": True,
-            "name": self.name,
-            "source": DOMAIN,
-            "statistic_id": self.statistic_id,
-            "unit_of_measurement": self.unit,
-        }
-        if _HAS_UNIT_CLASS:
-            metadata["unit_class"] = self.unit_class
-        return cast("StatisticMetaData", metadata)
-
-    def rows(self, base: float) -> list[StatisticData]:
-        """Return the hourly rows, ``sum`` continuing from ``base``."""
-        rows: list[StatisticData] = []
-        total = base
-        for start, figure in self.hours:
-            total = round(total + figure, 3)
-            rows.append(StatisticData(start=start, state=figure, sum=total))
-        return rows
+    from .coordinator import EcocitoConfigEntry, EcocitoCoordinator
+    from .models import AccountState
 
 
 def _hourly(items: Iterable[tuple[datetime, float]]) -> tuple[tuple[datetime, float], ...]:
@@ -154,7 +95,7 @@ def account_series(state: AccountState, since: datetime, portal_key: str) -> lis
         months = (
             (datetime(month.year, month.month, 1, tzinfo=PORTAL_TZ), float(month.count))
             for month in state.drop_offs_of(type_id, past=True)
-            if month.count
+            if month.count and month.month is not None  # a year's total has no month
         )
         series.append(
             Series(
@@ -185,7 +126,7 @@ def _recorded_sums(
     Hourly rows: monthly ones follow Home Assistant's time zone, not the portal's, and
     would mix rows on both sides of ``since``. Ours are sparse (an hour per pickup).
     """
-    before = statistics_during_period(hass, _EPOCH, since, statistic_ids, "hour", None, {"sum"})
+    before = statistics_during_period(hass, EPOCH, since, statistic_ids, "hour", None, {"sum"})
     after = statistics_during_period(hass, since, None, statistic_ids, "hour", None, {"sum"})
     sums: dict[str, tuple[float, float]] = {}
     for statistic_id in statistic_ids:
@@ -207,7 +148,7 @@ class StatisticsImporter:
         self._lock = asyncio.Lock()
         self._imported: dict[str, tuple[datetime, tuple[tuple[datetime, float], ...]]] = {}
         """What was last imported per statistic: unchanged series are not sent again."""
-        self._short: dict[str, set[int]] = {}
+        self._short: Streak[str] = Streak()
         """Per statistic, the polls in a row whose series would have lowered its sum."""
 
     @callback
@@ -249,7 +190,7 @@ class StatisticsImporter:
                 rows = series.rows(base)
                 if rows and rows[-1]["sum"] < last - 0.0005 and not self._lower_accepted(series):
                     continue
-                self._short.pop(series.statistic_id, None)
+                self._short.clear(series.statistic_id)
                 async_add_external_statistics(self.hass, series.metadata(), rows)
                 self._imported[series.statistic_id] = (since, series.hours)
             LOGGER.debug("Imported %s statistics since %s", len(changed), since.date())
@@ -260,11 +201,9 @@ class StatisticsImporter:
         A short read must never lower a recorded sum; the portal correcting a mistake
         may, once the lower figures have come back at CONFIRM_AFTER polls in a row.
         """
-        polls = self._short.setdefault(series.statistic_id, set())
-        if not polls:
+        if not self._short.count(series.statistic_id):
             LOGGER.info("Not importing %s: it would lower the recorded sum", series.statistic_id)
-        polls.add(self.coordinator.changes.poll)
-        return len(polls) >= CONFIRM_AFTER
+        return self._short.note(series.statistic_id, poll=self.coordinator.changes.poll)
 
 
 @callback
@@ -276,68 +215,3 @@ def async_setup_statistics(hass: HomeAssistant, entry: EcocitoConfigEntry) -> No
     importer = StatisticsImporter(hass, entry.runtime_data)
     entry.async_on_unload(entry.runtime_data.async_add_listener(importer.async_schedule))
     importer.async_schedule()
-
-
-async def async_migrate_statistic_ids(
-    hass: HomeAssistant, portal_key: str, account_ids: set[int]
-) -> None:
-    """Move the statistics of these accounts to IDs scoped by portal, history kept.
-
-    Version 1 named them ``ecocito:<account>_…``; they become
-    ``ecocito:<portal>_<account>_…``. The recorder renames only its own statistics
-    (source ``recorder``), so every row is copied to the new ID, then the old ID is
-    cleared. Returns once the recorder has done both, so that the first import after
-    the migration reads the copied sums.
-    """
-    if RECORDER not in hass.config.components or not account_ids:
-        return
-    instance = get_instance(hass)
-    found = await instance.async_add_executor_job(
-        partial(get_metadata, hass, statistic_source=DOMAIN)
-    )
-    moved: list[str] = []
-    for statistic_id, (_metadata_id, metadata) in found.items():
-        object_id = statistic_id.removeprefix(f"{DOMAIN}:")
-        account, _, rest = object_id.partition("_")
-        if not (account.isdigit() and int(account) in account_ids and rest):
-            continue
-        rows = await instance.async_add_executor_job(
-            statistics_during_period,
-            hass,
-            _EPOCH,
-            None,
-            {statistic_id},
-            "hour",
-            None,
-            {"state", "sum"},
-        )
-        unit = metadata.get("unit_of_measurement")
-        series = Series(
-            statistic_id=f"{DOMAIN}:{portal_key}_{object_id}",
-            name=metadata.get("name") or object_id,
-            unit=unit,
-            unit_class="mass" if unit == UnitOfMass.KILOGRAMS else None,
-            hours=(),
-        )
-        async_add_external_statistics(
-            hass,
-            series.metadata(),
-            [
-                StatisticData(
-                    start=dt_util.utc_from_timestamp(row["start"]),
-                    state=row.get("state") or 0.0,
-                    sum=row.get("sum") or 0.0,
-                )
-                for row in rows.get(statistic_id, [])
-            ],
-        )
-        moved.append(statistic_id)
-    if moved:
-        done: asyncio.Future[None] = hass.loop.create_future()
-
-        def on_done() -> None:
-            hass.loop.call_soon_threadsafe(done.set_result, None)  # recorder thread
-
-        instance.async_clear_statistics(moved, on_done=on_done)
-        await done  # the recorder's queue runs in order: the copies are in
-        LOGGER.debug("Moved %s statistics to IDs scoped by portal", len(moved))

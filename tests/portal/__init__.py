@@ -30,11 +30,14 @@ from .scenarios import (
     OTHER_COMMUNE_KEY,
     OTHER_LOGIN,
     OTHER_PASSWORD,
+    PUBLIC_ACCOUNT_ID,
+    PUBLIC_LOGIN,
+    PUBLIC_PASSWORD,
     UNSERVED_COMMUNE_ID,
     USED_KEY,
     build_scenario,
 )
-from .state import Account, Commune, DropOff, Login, Pickup, PortalState, Visit
+from .state import Account, Commune, DropOff, Login, Pickup, PortalState, PortalStyle, Visit
 
 __all__ = [
     "BORNES_ACCOUNT_ID",
@@ -58,6 +61,9 @@ __all__ = [
     "OTHER_COMMUNE_KEY",
     "OTHER_LOGIN",
     "OTHER_PASSWORD",
+    "PUBLIC_ACCOUNT_ID",
+    "PUBLIC_LOGIN",
+    "PUBLIC_PASSWORD",
     "UNSERVED_COMMUNE_ID",
     "USED_KEY",
     "Account",
@@ -69,6 +75,7 @@ __all__ = [
     "Pickup",
     "PortalSimulator",
     "PortalState",
+    "PortalStyle",
     "RequestRecord",
     "Visit",
     "build_scenario",

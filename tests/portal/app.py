@@ -12,7 +12,7 @@ import asyncio
 from collections import Counter
 from collections.abc import Awaitable, Callable
 from dataclasses import asdict, dataclass, field, replace
-from datetime import date, datetime
+from datetime import datetime
 from enum import StrEnum
 import functools
 import json
@@ -32,6 +32,7 @@ from .data import (
     page,
     parse_query,
     pickup_row,
+    reshape_counts,
     visit_row,
 )
 from .pages import LayoutContext
@@ -56,6 +57,7 @@ ERROR_BAD_COMMUNE = "La commune sélectionnée est inconnue ou n'est pas desserv
 ERROR_BAD_KEY = "La clé d'activation est invalide."
 ERROR_KEY_OTHER_COMMUNE = "Cette clé d'activation ne correspond pas à la commune sélectionnée."
 ERROR_KEY_USED = "Cette clé d'activation a déjà été utilisée."
+MAINTENANCE_MESSAGE = "Le portail est en maintenance : merci de réessayer dans quelques minutes."
 
 GARBAGE_JSON = '{"data": [{"DATE_DONNEE": "2026-03-04T06:4'
 
@@ -97,6 +99,8 @@ class FaultKind(StrEnum):
     """HTML wrapped in ``depth`` nested ``<div>``; JSON gains an array that deep."""
     LOGIN_PAGE = "login_page"
     """The login page without any message, the session left as it was."""
+    PORTAL_MESSAGE = "portal_message"
+    """A 200 page carrying the portal's own message in ``div.error`` (a maintenance)."""
     # Glitches of a portal that answers, but wrongly (issue 11): the page is fine,
     # its content is not. Only ever injected on purpose (not among random faults).
     ACCOUNT_HIDDEN = "account_hidden"
@@ -422,21 +426,34 @@ class PortalSimulator:
                 get(pages.SIGNUP_PATH, self._signup),
                 get(HOME_PATH, self._home),
                 get("/Usager/Profil", self._profile),
-                post(names.switch_path, self._switch_account),
                 get("/Usager/Collecte", self._collecte_page),
                 get(COLLECTE_JSON, self._get_collecte),
                 get("/Usager/Apport", self._apport_page),
                 get(APPORT_JSON, self._get_apport),
-                get(STATS_PICKUPS, self._stats_pickups),
-                get(STATS_DROP_OFFS, self._stats_drop_offs),
-                get(pages.WIZARD_PATH, self._wizard_start),
-                get(names.search_path, self._search_communes),
-                post(names.wizard_commune_path, self._wizard_commune),
-                post(names.wizard_key_path, self._wizard_key),
+                # The modelled parts: answered 404 by a portal whose style leaves them out.
+                post(names.switch_path, self._modelled("drop_down", self._switch_account)),
+                get(STATS_PICKUPS, self._modelled("stats", self._stats_pickups)),
+                get(STATS_DROP_OFFS, self._modelled("stats", self._stats_drop_offs)),
+                get(pages.WIZARD_PATH, self._modelled("wizard", self._wizard_start)),
+                get(names.search_path, self._modelled("wizard", self._search_communes)),
+                post(names.wizard_commune_path, self._modelled("wizard", self._wizard_commune)),
+                post(names.wizard_key_path, self._modelled("wizard", self._wizard_key)),
                 *self._admin_routes(),
             ]
         )
         return app
+
+    def _modelled(self, part: str, handler: Handler) -> Handler:
+        """Serve a modelled part, or answer 404 when the portal's style leaves it out."""
+
+        async def serve(request: web.Request) -> web.StreamResponse:
+            style = self.state.style
+            shown = style.stats != "missing" if part == "stats" else getattr(style, part)
+            if not shown:
+                raise web.HTTPNotFound
+            return await handler(request)
+
+        return serve
 
     @web.middleware
     async def _middleware(self, request: web.Request, handler: Handler) -> web.StreamResponse:
@@ -546,6 +563,8 @@ class PortalSimulator:
                 request[_RESHAPE] = fault
             case FaultKind.LOGIN_PAGE:
                 return _html(pages.login_page())
+            case FaultKind.PORTAL_MESSAGE:
+                return _html(pages.message_page(MAINTENANCE_MESSAGE))
             case _ if fault.kind in _GLITCHES:
                 _mark_glitch(request, fault)
         return None
@@ -600,6 +619,7 @@ class PortalSimulator:
             token=session.token,
             markup_changed=bool(request.get(_MARKUP_CHANGED)),
             names=self.state.names,
+            style=self.state.style,
         )
 
     def _active_account(self, session: Session) -> Account | None:
@@ -687,11 +707,12 @@ class PortalSimulator:
         except QueryError as err:
             return _html(pages.error_page(400) + f"<!-- {err} -->", status=400)
         account = self._active_account(session)
+        style = self.state.style
         rows = (
             [
-                pickup_row(account, pickup)
+                pickup_row(account, pickup, typed=style.typed_rows)
                 for pickup in account.pickups
-                if query.type_id in (-1, pickup.type_id)
+                if (query.type_id in (-1, pickup.type_id) or not style.filters_types)
                 and query.keeps(pickup.when)
                 and self.state.is_published(pickup)
             ]
@@ -733,7 +754,10 @@ class PortalSimulator:
             for p in (account.pickups if account else [])
             if query.type_id in (-1, p.type_id) and self.state.is_published(p)
         ]
-        return _json(request, monthly_counts(moments, query.start, query.end))
+        return _json(
+            request,
+            reshape_counts(monthly_counts(moments, query.start, query.end), self.state.style.stats),
+        )
 
     @_authenticated
     async def _stats_drop_offs(self, request: web.Request, session: Session) -> web.Response:
@@ -745,12 +769,14 @@ class PortalSimulator:
         if account is None or not account.drop_offs:
             return _json(request, [])
         moments = [d.when for d in account.drop_offs if query.type_id in (-1, d.type_id)]
-        return _json(
-            request,
-            monthly_counts(
-                moments, query.start, query.end, skip_empty=self.state.stats_skip_empty_months
-            ),
+        shape = self.state.style.stats
+        months = monthly_counts(
+            moments,
+            query.start,
+            query.end,
+            skip_empty=self.state.stats_skip_empty_months and shape == "modelled",
         )
+        return _json(request, reshape_counts(months, shape))
 
     # -- association wizard (modelled) ----------------------------------------
 
@@ -1030,6 +1056,7 @@ class PortalSimulator:
                 when,
                 weight,
                 weight_text=bool(body.get("weight_text", False)),
+                bin_number=None if body.get("bin_number") is None else str(body["bin_number"]),
             )
         except KeyError as err:
             raise _not_found(str(err)) from err

@@ -115,14 +115,18 @@ def _weight(pickup: Pickup) -> float | int | str | None:
     return float(pickup.weight)
 
 
-def pickup_row(account: Account, pickup: Pickup) -> dict[str, Any]:
-    return {
+def pickup_row(account: Account, pickup: Pickup, *, typed: bool = True) -> dict[str, Any]:
+    """One GetCollecte row; ``typed``: with its waste type (ID_MATIERE), as public clients see."""
+    bin_number = pickup.bin_number or account.bin_number(pickup.type_id)
+    row: dict[str, Any] = {
         "ID_LEVEE": pickup.id,
         "DATE_DONNEE": iso_local(pickup.when),
         "QUANTITE_NETTE": _weight(pickup),
         "LIBELLE_ADRESSE": account.address,
-        "NumeroCuve": account.bin_number(pickup.type_id),
-        "NumeroPuce": account.chip_number(pickup.type_id),
+        "NumeroCuve": bin_number,
+        "NumeroPuce": account.chip_number(pickup.type_id)
+        if pickup.bin_number is None
+        else f"{int(bin_number) * 7919 % 16**8:08X}",
         "LIBELLE_MATIERE": account.waste_types.get(pickup.type_id, ""),
         "CODE_TOURNEE": f"T{pickup.when.isoweekday()}{pickup.type_id % 10}",
         "DATE_INTEGRATION": iso_local(
@@ -130,6 +134,9 @@ def pickup_row(account: Account, pickup: Pickup) -> dict[str, Any]:
         ),
         "ID_COMPTE": account.id,
     }
+    if typed:
+        row["ID_MATIERE"] = pickup.type_id
+    return row
 
 
 def visit_row(account: Account, visit: Visit) -> dict[str, Any]:
@@ -187,3 +194,44 @@ def monthly_counts(
             result.append({"Annee": year, "Mois": month, "Nombre": counts.get((year, month), 0)})
         year, month = (year + 1, 1) if month == 12 else (year, month + 1)
     return result
+
+
+FRENCH_MONTHS = (
+    "Janvier",
+    "Février",
+    "Mars",
+    "Avril",
+    "Mai",
+    "Juin",
+    "Juillet",
+    "Août",
+    "Septembre",
+    "Octobre",
+    "Novembre",
+    "Décembre",
+)
+
+
+def reshape_counts(months: list[dict[str, int]], shape: str) -> list[dict[str, Any]]:
+    """The monthly counts in another shape a portal may use (``PortalStyle.stats``).
+
+    ``months`` are the modelled ones (Annee, Mois, Nombre) of one year, every month listed.
+    """
+    if shape == "text":
+        return [
+            {"Libelle": f"{FRENCH_MONTHS[m['Mois'] - 1]} {m['Annee']}", "Nombre": str(m["Nombre"])}
+            for m in months
+        ]
+    if shape == "dates":
+        return [
+            {
+                "Date": f"/Date({int(datetime(m['Annee'], m['Mois'], 2).timestamp() * 1000)})/",
+                "Nombre": float(m["Nombre"]),
+            }
+            for m in months
+        ]
+    if shape == "order":
+        return [{"Nombre": m["Nombre"]} for m in months]
+    if shape == "total":
+        return [{"Nombre": sum(m["Nombre"] for m in months)}] if months else []
+    return list(months)

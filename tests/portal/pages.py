@@ -17,7 +17,7 @@ if TYPE_CHECKING:
 
     from .state import Account, Commune
 
-from .state import PortalNames
+from .state import PortalNames, PortalStyle
 
 LOGIN_PATH = "/Usager/Profil/Connexion"
 SIGNUP_PATH = "/Usager/Profil/Inscription"
@@ -36,6 +36,7 @@ class LayoutContext:
     token: str
     markup_changed: bool = False
     names: PortalNames = field(default_factory=PortalNames)
+    style: PortalStyle = field(default_factory=PortalStyle)
 
 
 def _errors(messages: Sequence[str]) -> str:
@@ -77,6 +78,12 @@ def _selected(flag: bool) -> str:
 
 
 def _account_selector(ctx: LayoutContext) -> str:
+    if not ctx.style.drop_down:
+        # A portal without the drop-down: at most the header names the one account.
+        active = next((a for a in ctx.accounts if a.id == ctx.active_id), None)
+        if active is None or not ctx.style.names_account:
+            return ""
+        return f'<p class="compte-actif">{escape(active.label)}</p>'
     if ctx.markup_changed:
         # "Markup changed": the accounts are shown, but not as the expected select.
         names = "".join(
@@ -260,6 +267,14 @@ def wizard_done_page(ctx: LayoutContext) -> str:
     <div class="alert alert-success">{LINK_SUCCESS}</div>
     <p>Vous pouvez le s&eacute;lectionner dans la liste des comptes.</p>"""
     return layout(ctx, "Associer un autre compte", content)
+
+
+def message_page(message: str) -> str:
+    """A page that carries the portal's own message (``div.error``) instead of the content."""
+    return _document(
+        "Information",
+        f"""  <main class="container"><div class="error">{escape(message)}</div></main>""",
+    )
 
 
 def error_page(status: int) -> str:

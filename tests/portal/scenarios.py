@@ -15,7 +15,15 @@ import random
 from typing import TYPE_CHECKING
 import unicodedata
 
-from .state import PARIS, Account, Commune, PortalNames, PortalState, to_local_naive
+from .state import (
+    PARIS,
+    Account,
+    Commune,
+    PortalNames,
+    PortalState,
+    PortalStyle,
+    to_local_naive,
+)
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -134,6 +142,20 @@ BORNES_WASTE_TYPES = {1: "Ordures ménagères", 2: "Emballages", 5: "Verre"}
 BORNES_OPENINGS_PER_WEEK = {1: 2.5, 2: 1.0}
 """Openings a week per waste type; glass (5) is listed but never counted."""
 
+# -- public: the portal as its public clients see it: one account, no drop-down ----------
+
+PUBLIC_LOGIN = "marc.bernard@example.fr"
+PUBLIC_PASSWORD = "Ecocito-Public-2026"
+PUBLIC_ACCOUNT_ID = 500001
+PUBLIC_LABEL = "N° 500001 - 7 CHEMIN DES PRES 23000 GUERET"
+PUBLIC_ADDRESS = "7 CHEMIN DES PRES 23000 GUERET"
+PUBLIC_WASTE_TYPES = {1: "Ordures ménagères", 2: "Tri sélectif", 5: "Verre"}
+"""The ids a public client reads its statistics with (1 ordures ménagères, 2 tri
+sélectif, 5 verre); glass goes to a borne."""
+PUBLIC_STYLE = PortalStyle(drop_down=False, names_account=False, wizard=False, stats="text")
+"""No drop-down (and the header does not name the account), no wizard, the borne
+statistics as text with French month names; rows carry ID_MATIERE."""
+
 # -- renamed: the demo's contents, with every modelled path and field renamed --------
 
 RENAMED_NAMES = PortalNames(
@@ -151,7 +173,7 @@ RENAMED_NAMES = PortalNames(
     step_field="Etape",
 )
 
-SCENARIOS = ("demo", "empty", "large", "renamed", "bornes")
+SCENARIOS = ("demo", "empty", "large", "renamed", "bornes", "public")
 
 _SITES = {
     COMMUNE_GUERET: ("Déchèterie de Guéret", "Déchèterie de Sainte-Feyre"),
@@ -186,6 +208,7 @@ def build_scenario(name: str, now: datetime | None = None) -> PortalState:
         "large": _build_large,
         "renamed": _build_renamed,
         "bornes": _build_bornes,
+        "public": _build_public,
     }
     try:
         builder = builders[name]
@@ -496,6 +519,24 @@ def _build_bornes(today: date) -> PortalState:
             keep=lambda day: day.month != 8,
         )
     state.add_login(BORNES_LOGIN, BORNES_PASSWORD, [BORNES_ACCOUNT_ID])
+    return state
+
+
+def _build_public(today: date) -> PortalState:
+    """One production point on a portal that shows only the known parts (PUBLIC_STYLE)."""
+    rng = random.Random(500001)  # noqa: S311 - reproducible test data, not crypto
+    state = _base_state()
+    state.style = PUBLIC_STYLE
+    state.add_account(
+        Account(PUBLIC_ACCOUNT_ID, PUBLIC_LABEL, COMMUNE_GUERET, "GUER-5001-PB", PUBLIC_WASTE_TYPES)
+    )
+    start = date(today.year - 2, 1, 1)
+    account = PUBLIC_ACCOUNT_ID
+    _add_pickups(state, rng, account, 1, rhythm_days(start, today, 2), _residual)
+    _add_pickups(state, rng, account, 2, rhythm_days(start, today, 4, every=2), _packaging)
+    _add_visits(state, rng, account, _SITES[COMMUNE_GUERET], start, today, rate=0.6)
+    _add_drop_offs(state, rng, account, 5, start, today, 1.0)
+    state.add_login(PUBLIC_LOGIN, PUBLIC_PASSWORD, [account])
     return state
 
 

@@ -59,7 +59,10 @@ class Pickup:
 
     `weight_text` makes the portal serve the weight as a string with a decimal comma
     ("12,5") instead of a JSON number. A non-zero microsecond part makes
-    `DATE_DONNEE` carry fractional seconds (milliseconds).
+    `DATE_DONNEE` carry fractional seconds (milliseconds). `bin_number`: the bin lifted,
+    when the account has several of this type (else the account's one bin).
+    `published`: when the portal shows it, for a truck that uploads late (else its
+    time plus the portal's publication delay).
     """
 
     when: datetime
@@ -67,6 +70,8 @@ class Pickup:
     weight: float | None
     weight_text: bool = False
     id: int = 0
+    bin_number: str | None = None
+    published: datetime | None = None
 
 
 @dataclass
@@ -130,6 +135,34 @@ class Login:
 
 
 @dataclass(frozen=True)
+class PortalStyle:
+    """How much of the SPEC's modelled portal this one shows (all of it by default).
+
+    The public clients have only ever seen the known parts: a portal without the
+    account drop-down (one account), without the wizard, with borne statistics in
+    another shape, is as real as the model.
+    """
+
+    drop_down: bool = True
+    """Pages carry the account drop-down and its switch form (the switch path exists)."""
+    names_account: bool = True
+    """Without a drop-down, the header names the account ("N° 104233 - 12 RUE ...")."""
+    wizard: bool = True
+    """The association wizard's pages exist."""
+    typed_rows: bool = True
+    """GetCollecte rows carry their waste type (ID_MATIERE)."""
+    filters_types: bool = True
+    """GetCollecte honours idMatiere (else every type comes back for any)."""
+    stats: str = "modelled"
+    """Monthly statistics: "modelled" (Annee, Mois, Nombre), "text" (a French month name
+    and the count as text), "dates" (an ASP.NET date and a float count), "order" (only
+    counts, twelve of them), "total" (one count for the year) or "missing" (404)."""
+
+
+STATS_SHAPES = ("modelled", "text", "dates", "order", "total", "missing")
+
+
+@dataclass(frozen=True)
 class PortalNames:
     """The modelled paths and form fields the portal uses (the SPEC's by default).
 
@@ -157,6 +190,7 @@ class PortalState:
     """Everything the simulated portal knows."""
 
     names: PortalNames = field(default_factory=PortalNames)
+    style: PortalStyle = field(default_factory=PortalStyle)
     communes: dict[int, Commune] = field(default_factory=dict)
     accounts: dict[int, Account] = field(default_factory=dict)
     logins: dict[str, Login] = field(default_factory=dict)  # key: folded e-mail
@@ -171,7 +205,10 @@ class PortalState:
 
     def is_published(self, pickup: Pickup) -> bool:
         """Return whether the portal shows ``pickup`` yet (always, until ``now`` is set)."""
-        return self.now is None or pickup.when + self.publication_delay <= self.now
+        if self.now is None:
+            return True
+        published = pickup.published or pickup.when + self.publication_delay
+        return published <= self.now
 
     # -- building -------------------------------------------------------------
 
@@ -277,6 +314,8 @@ class PortalState:
         weight: float | None,
         *,
         weight_text: bool = False,
+        bin_number: str | None = None,
+        published: datetime | None = None,
     ) -> Pickup:
         account = self.get_account(account_id)
         if type_id not in account.waste_types:
@@ -287,6 +326,8 @@ class PortalState:
             weight=weight,
             weight_text=weight_text,
             id=self._row_id(),
+            bin_number=bin_number,
+            published=None if published is None else to_local_naive(published),
         )
         bisect.insort(account.pickups, pickup, key=lambda p: p.when)
         return pickup

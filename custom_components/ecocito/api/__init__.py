@@ -10,6 +10,7 @@ from .errors import (
     KeyAlreadyUsedError,
     KeyOtherCommuneError,
     LinkError,
+    LinkUnavailableError,
     PortalChangedError,
     PortalConnectionError,
     PortalUserInfoError,
@@ -29,12 +30,13 @@ from .models import (
     WasteType,
 )
 from .parsing import PORTAL_TZ, casefold_without_accents
-from .portal import PATH_LOGIN, PORTAL_DOMAIN
+from .portal import PATH_LOGIN, PORTAL_DOMAIN, UNNUMBERED_ACCOUNT_ID
 
 __all__ = [
     "PATH_LOGIN",
     "PORTAL_DOMAIN",
     "PORTAL_TZ",
+    "UNNUMBERED_ACCOUNT_ID",
     "Account",
     "AccountData",
     "AccountList",
@@ -48,6 +50,7 @@ __all__ = [
     "KeyAlreadyUsedError",
     "KeyOtherCommuneError",
     "LinkError",
+    "LinkUnavailableError",
     "MonthlyCount",
     "Pickup",
     "PortalChangedError",

@@ -1,23 +1,25 @@
-"""The asyncio client of the Ecocito portal."""
+"""The asyncio client of the Ecocito portal: what its pages and answers mean.
+
+Only the KNOWN parts of the portal are required (``portal.py``): logging in, the
+collection page's waste-type select, ``GetCollecte`` and ``GetApport``. A login whose
+pages show no account drop-down is one production point, for which no switch is ever
+posted; the borne statistics are read as an optional part, whose failure costs only
+their own figures; without the association wizard, linking says it is unavailable.
+HTTP itself (redirects, back-off, size caps, pages) is ``transport.py``'s.
+"""
 
 from __future__ import annotations
 
 import asyncio
-from collections import deque
 import contextlib
-from dataclasses import dataclass
+from dataclasses import replace
 from datetime import date
-from email.utils import parsedate_to_datetime
 import functools
 from functools import partial
-import json
 import logging
-import math
 import re
-import time
 from typing import TYPE_CHECKING, Any
 
-import aiohttp
 from yarl import URL
 
 from . import portal
@@ -29,6 +31,7 @@ from .errors import (
     KeyAlreadyUsedError,
     KeyOtherCommuneError,
     LinkError,
+    LinkUnavailableError,
     PortalChangedError,
     PortalConnectionError,
     PortalUserInfoError,
@@ -37,7 +40,6 @@ from .errors import (
     UnknownAccountError,
     UnknownCommuneError,
 )
-from .fingerprint import answer_fingerprint
 from .forms import (
     PageForm,
     account_switch_form,
@@ -46,17 +48,7 @@ from .forms import (
     default_switch_form,
     key_form,
 )
-from .html import Element, parse_html
-from .models import (
-    Account,
-    AccountData,
-    AccountList,
-    Commune,
-    MonthlyCount,
-    Pickup,
-    Visit,
-    WasteType,
-)
+from .models import Account, AccountData, AccountList, Commune, MonthlyCount, Pickup, WasteType
 from .parsing import (
     casefold_without_accents,
     error_messages,
@@ -67,27 +59,38 @@ from .parsing import (
     parse_communes,
     parse_monthly_counts,
     parse_pickup,
-    parse_rows,
     parse_visit,
     parse_waste_types,
+    portal_messages,
+    row_waste_type,
+)
+from .transport import (
+    DEFAULT_TIMEOUT,
+    Answer,
+    NotJsonError,
+    ServerError,
+    Transport,
+    parse_page,
+    read_pages,
 )
 
 if TYPE_CHECKING:
     from collections.abc import Awaitable, Callable, Iterable, Mapping
     from typing import Concatenate
 
+    import aiohttp
+
+    from .html import Element
+    from .models import Visit
+
 _LOGGER = logging.getLogger(__name__)
 
-DEFAULT_TIMEOUT = 30.0
-"""Seconds allowed for one request."""
-DEFAULT_PAGE_SIZE = 100
-"""Rows asked for per DevExtreme page (a year of weekly pickups fits in one)."""
-DEFAULT_RETRY_AFTER = 60.0
-"""Back-off when a 429 answer carries no usable Retry-After."""
-MAX_FINGERPRINTS = 5
-"""Fingerprints of misunderstood answers kept in memory, newest last."""
-
-_REDIRECTS = frozenset({301, 302, 303, 307, 308})
+DEFAULT_PAGE_SIZE = 500
+"""Rows asked for per DevExtreme page: a year of an account's pickups, every type."""
+BORNE_STATISTICS = "borne_statistics"
+"""The optional part that the borne openings come from (``AccountData.problems``)."""
+_ONE_ROW = "1"
+"""The page size of a look: the answer's ``totalCount`` is what is wanted."""
 
 _SUBDOMAIN = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$")
 _HOSTNAME = re.compile(r"^(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z0-9-]{2,63}$")
@@ -131,26 +134,6 @@ class _SessionExpiredError(Exception):
     """The portal answered with its login page: the session is gone."""
 
 
-@dataclass(frozen=True, slots=True)
-class _Answer:
-    status: int
-    body: str
-    content_type: str
-    location: str
-
-
-def _origin(url: URL) -> tuple[str, str, int | None]:
-    """Return what makes two addresses the same site: scheme, host and port."""
-    return (url.scheme.lower(), (url.host or "").lower(), url.port)
-
-
-async def _off_loop_if_large[T](parse: Callable[[str], T], text: str) -> T:
-    """Parse ``text``, in a worker thread when it is large enough to block the loop."""
-    if len(text) > portal.OFF_LOOP_BYTES:
-        return await asyncio.to_thread(parse, text)
-    return parse(text)
-
-
 def _fingerprinted[**P, T](
     call: Callable[Concatenate[EcocitoClient, P], Awaitable[T]],
 ) -> Callable[Concatenate[EcocitoClient, P], Awaitable[T]]:
@@ -161,17 +144,28 @@ def _fingerprinted[**P, T](
         try:
             return await call(self, *args, **kwargs)
         except PortalChangedError as err:
-            await self._fingerprint(err)
+            await self._http.fingerprint(err)
             raise
 
     return run
 
 
+def _expect[T](page: Element, parse: Callable[[Element], T]) -> T:
+    """Parse a page; one that carries the portal's message instead is a temporary failure."""
+    try:
+        return parse(page)
+    except PortalChangedError:
+        if messages := portal_messages(page):
+            raise PortalConnectionError(" ".join(messages)) from None
+        raise
+
+
 class EcocitoClient:
     """A session with one Ecocito portal for one login.
 
-    The portal keeps the active account in the session, so every call that reads an
-    account's data switches to it first; a lock makes "switch then fetch" atomic.
+    The portal keeps the active account in the session: a call that reads an account
+    switches to it first unless it is the active one already (never with a single
+    account); a lock makes "switch then fetch" atomic.
     """
 
     def __init__(
@@ -185,40 +179,50 @@ class EcocitoClient:
         page_size: int = DEFAULT_PAGE_SIZE,
     ) -> None:
         """Prepare a client; ``session`` should have a cookie jar of its own."""
-        self._session = session
-        self._base = URL(normalize_portal(portal_address))
+        self._http = Transport(
+            session, URL(normalize_portal(portal_address)), request_timeout=request_timeout
+        )
         self._username = username
         self._password = password
-        self._timeout = aiohttp.ClientTimeout(total=request_timeout)
         self._page_size = page_size
         self._lock = asyncio.Lock()
         self._logged_in = False
-        self._closed = False
-        self._blocked_until = 0.0
-        self._last: tuple[str, str, _Answer] | None = None
-        """The latest answer (method, path, answer): what a failed parse fingerprints."""
-        self._fingerprints: deque[dict[str, Any]] = deque(maxlen=MAX_FINGERPRINTS)
+        self._opened = False
+        """A login was posted: the portal may hold a session, even if its answer was lost."""
+        self._accounts = AccountList(accounts=(), active_id=None)
+        """The accounts the last login listed."""
+        self._active: int | None = None
+        """The session's active account, as far as the client knows."""
+        self._labels: dict[int, str] = {}
+        """Labels an unnumbered account got from its rows' address."""
         self._switch_form: PageForm | None = None
         """The latest page's form holding the account drop-down."""
         self._search: tuple[str, dict[str, str]] | None = None
         """The commune search's path and query, as the wizard's page gives it."""
+        self.unnumbered_id: int | None = None
+        """The number to give the login's one account when its pages never name it (the
+        one already known), else ``UNNUMBERED_ACCOUNT_ID``."""
+        self.typed_rows: bool | None = None
+        """Whether the portal's pickup rows carry their waste type (``ID_MATIERE``):
+        then one request reads every type of an account; else one per type. None until
+        a read tells."""
 
     @property
     def base_url(self) -> str:
         """Return the portal's normalised base URL."""
-        return str(self._base)
+        return str(self._http.base)
 
     @property
     def portal_name(self) -> str:
         """Return the portal's short name: its subdomain of ecocito.com, else its host."""
-        host = self._base.host or ""
+        host = self._http.base.host or ""
         subdomain = host.removesuffix(f".{portal.PORTAL_DOMAIN}")
         return subdomain if subdomain != host else self.portal_id
 
     @property
     def portal_id(self) -> str:
         """Return the portal's host (with its port, if any): a stable identity."""
-        return self._base.raw_authority.lower()
+        return self._http.base.raw_authority.lower()
 
     @property
     def portal_fingerprints(self) -> list[dict[str, Any]]:
@@ -226,13 +230,13 @@ class EcocitoClient:
 
         Names, types and counts only (see ``fingerprint.py``): safe to show a maintainer.
         """
-        return list(self._fingerprints)
+        return self._http.fingerprints
 
     # --- Session ------------------------------------------------------------
 
     @_fingerprinted
     async def login(self) -> AccountList:
-        """Log in and return the linked accounts."""
+        """Log in and return the linked accounts (one, when the portal shows no drop-down)."""
         async with self._lock:
             return await self._login()
 
@@ -242,20 +246,11 @@ class EcocitoClient:
         A call in progress stops at its next request; every later call raises
         :class:`ClientClosedError` instead of logging in again.
         """
-        self._closed = True
+        self._http.closed = True
         async with self._lock:
-            if self._logged_in:
-                self._logged_in = False
+            if self._opened:
+                self._logged_in = self._opened = False
                 await self._request("GET", portal.PATH_LOGOUT, follow_redirects=False)
-
-    @_fingerprinted
-    async def get_accounts(self) -> AccountList:
-        """Return the linked accounts (the account drop-down)."""
-        async with self._lock:
-            if not self._logged_in:
-                return await self._login()
-            page = await self._with_session(lambda: self._get_page(portal.PATH_HOME))
-            return parse_accounts(page)
 
     # --- Account data -------------------------------------------------------
 
@@ -265,89 +260,54 @@ class EcocitoClient:
     ) -> AccountData:
         """Return an account's waste types, pickups and visits between two dates.
 
-        With ``borne_years``, also its borne openings of those years per waste type,
-        in the same account switch: per year one request for all types together (-1),
-        and one more per waste type only when that year counts an opening.
+        With ``borne_years``, also its borne openings of those years per waste type: an
+        optional part, whose failure is told in ``problems`` and costs nothing else.
         """
         async with self._lock:
-            account, page = await self._switch(account_id)
-            waste_types = parse_waste_types(page)
-            pickups: list[Pickup] = []
-            for waste_type in waste_types:
-                pickups.extend(await self._pickups(account_id, waste_type.id, start, end))
+            account, page = await self._with_session(partial(self._account_page, account_id))
+            waste_types = _expect(page, parse_waste_types)
+            pickups, foreign = await self._pickups(account_id, waste_types, start, end)
             visits = await self._visits(account_id, start, end)
-            bornes = await self._bornes(account_id, [t.id for t in waste_types], borne_years)
+            bornes, problems = await self._optional_bornes(account_id, waste_types, borne_years)
+        if not account.label:
+            account = self._label_from_rows(account, pickups)
         return AccountData(
             account=account,
             waste_types=waste_types,
             pickups=tuple(sorted(pickups, key=lambda pickup: pickup.date)),
             visits=visits,
             borne_drop_offs=bornes,
+            problems=problems,
+            foreign_rows=foreign,
+            typed_rows=bool(self.typed_rows),
         )
 
     @_fingerprinted
-    async def get_waste_types(self, account_id: int) -> tuple[WasteType, ...]:
-        """Return an account's waste streams."""
-        async with self._lock:
-            _account, page = await self._switch(account_id)
-            return parse_waste_types(page)
-
-    @_fingerprinted
     async def get_pickups(
-        self, account_id: int, waste_type_id: int, start: date, end: date
-    ) -> tuple[Pickup, ...]:
-        """Return an account's pickups of one waste type between two dates."""
-        async with self._lock:
-            await self._switch(account_id)
-            return await self._pickups(account_id, waste_type_id, start, end)
-
-    @_fingerprinted
-    async def get_pickups_of_types(
-        self, account_id: int, waste_type_ids: Iterable[int], start: date, end: date
+        self, account_id: int, waste_types: Iterable[WasteType], start: date, end: date
     ) -> dict[int, tuple[Pickup, ...]]:
-        """Return an account's pickups of some waste types, switching to it once."""
+        """Return an account's pickups of some waste types, per type (switching if need be)."""
+        types = tuple(waste_types)
         async with self._lock:
-            await self._switch(account_id)
-            return {
-                waste_type_id: await self._pickups(account_id, waste_type_id, start, end)
-                for waste_type_id in waste_type_ids
-            }
+            await self._with_session(partial(self._open, account_id))
+            pickups, _foreign = await self._pickups(account_id, types, start, end)
+        return {t.id: tuple(p for p in pickups if p.waste_type_id == t.id) for t in types}
 
     @_fingerprinted
-    async def get_visits(self, account_id: int, start: date, end: date) -> tuple[Visit, ...]:
-        """Return an account's recycling-centre visits between two dates."""
-        async with self._lock:
-            await self._switch(account_id)
-            return await self._visits(account_id, start, end)
+    async def count_pickups(self, account_id: int, start: date, end: date) -> int | None:
+        """Return how many pickup rows of every type the account has between two dates.
 
-    @_fingerprinted
-    async def get_borne_drop_offs(
-        self, account_id: int, waste_type_id: int, year: int
-    ) -> tuple[MonthlyCount, ...]:
-        """Return an account's borne openings of one waste type, per month of ``year``.
-
-        Twelve counts, January first (0 for a month without any, and for every month
-        of an account without a borne). Costs one request, plus the account switch.
+        One small request (a page of one row): enough to tell whether anything arrived
+        (late uploads included). None when the portal gives no total.
         """
+        query = {**self._query(portal.ALL_WASTE_TYPES, start, end), "skip": "0", "take": _ONE_ROW}
         async with self._lock:
-            await self._switch(account_id)
-            return await self._borne_drop_offs(account_id, waste_type_id, year)
-
-    @_fingerprinted
-    async def get_borne_drop_offs_of_types(
-        self, account_id: int, waste_type_ids: Iterable[int], year: int
-    ) -> dict[int, tuple[MonthlyCount, ...]]:
-        """Return an account's borne openings of some waste types, switching to it once.
-
-        One request per waste type, plus the account switch (see
-        :meth:`get_borne_drop_offs`).
-        """
-        async with self._lock:
-            await self._switch(account_id)
-            return {
-                waste_type_id: await self._borne_drop_offs(account_id, waste_type_id, year)
-                for waste_type_id in waste_type_ids
-            }
+            await self._with_session(partial(self._open, account_id))
+            payload = await self._with_session(
+                partial(self._get_json, portal.PATH_PICKUPS, query), account_id
+            )
+        total = payload.get(portal.JSON_TOTAL) if isinstance(payload, dict) else None
+        return total if isinstance(total, int) and not isinstance(total, bool) else None
 
     # --- Association wizard -------------------------------------------------
 
@@ -363,14 +323,16 @@ class EcocitoClient:
 
     async def _search_communes(self, term: str) -> Any:
         if self._search is None:  # the wizard's page says where its autocomplete looks
-            start = await self._get_page(portal.PATH_LINK_START)
+            start = await self._wizard_start()
             self._search = commune_search(start, portal.PATH_LINK_START, self.base_url)
             _LOGGER.debug("Commune search: %s", self._search[0])
         path, query = self._search
         try:
             return await self._get_json(path, {**query, portal.QUERY_TERM: term})
-        except PortalChangedError:
+        except PortalChangedError as err:
             self._search = None  # read the wizard's page again next time
+            if "HTTP 404" in str(err):
+                raise LinkUnavailableError("The portal has no commune search") from err
             raise
 
     @_fingerprinted
@@ -378,16 +340,27 @@ class EcocitoClient:
         """Link another production point with its commune and activation key.
 
         Returns the newly linked account. Raises a :class:`LinkError` subclass carrying
-        the portal's message when the portal refuses the commune or the key.
+        the portal's message when the portal refuses the commune or the key, and
+        :class:`LinkUnavailableError` when it shows no wizard the client understands.
         """
         async with self._lock:
             return await self._with_session(lambda: self._link(commune_id, activation_key.strip()))
 
+    async def _wizard_start(self) -> Element:
+        """Return the wizard's first page (the one wizard address the client must know)."""
+        try:
+            return await self._get_page(portal.PATH_LINK_START)
+        except PortalChangedError as err:
+            raise LinkUnavailableError("The portal has no association wizard") from err
+
     async def _link(self, commune_id: int, activation_key: str) -> Account:
-        start = await self._get_page(portal.PATH_LINK_START)
+        start = await self._wizard_start()
         self._search = commune_search(start, portal.PATH_LINK_START, self.base_url)
         before = {account.id for account in parse_accounts(start).accounts}
-        step = commune_form(start, portal.PATH_LINK_START, self.base_url)
+        try:
+            step = commune_form(start, portal.PATH_LINK_START, self.base_url)
+        except PortalChangedError as err:
+            raise LinkUnavailableError("The wizard's page has no commune step") from err
         _LOGGER.debug("Wizard's commune step: %s", step.shape)
         key_step = await self._check_page(await self._submit(step, str(commune_id)))
         if messages := error_messages(key_step):
@@ -400,12 +373,14 @@ class EcocitoClient:
         if not has_success_alert(done):
             raise PortalChangedError("the activation key step ended without a confirmation")
         accounts = parse_accounts(done)
+        if accounts.listed:
+            self._accounts = accounts
         new = [account for account in accounts.accounts if account.id not in before]
         if len(new) != 1:
             raise PortalChangedError("the newly linked account is not in the account drop-down")
         return new[0]
 
-    # --- Internals: session handling -----------------------------------------
+    # --- Internals: session and account --------------------------------------
 
     async def _with_session[T](
         self, fetch: Callable[[], Awaitable[T]], account_id: int | None = None
@@ -419,7 +394,7 @@ class EcocitoClient:
             try:
                 if not self._logged_in:
                     await self._login()
-                    if account_id is not None:
+                    if account_id is not None and account_id != self._active:
                         await self._post_switch(account_id)
                 return await fetch()
             except _SessionExpiredError:
@@ -429,42 +404,82 @@ class EcocitoClient:
 
     async def _login(self) -> AccountList:
         self._logged_in = False
-        answer = await self._request(
-            "POST",
-            portal.PATH_LOGIN,
-            data={
-                portal.FIELD_LOGIN: self._username,
-                portal.FIELD_PASSWORD: self._password,
-                **portal.LOGIN_FIXED_FIELDS,
-            },
-        )
-        page = await self._parse_page(answer)
+        self._active = None
+        try:
+            answer = await self._request(
+                "POST",
+                portal.PATH_LOGIN,
+                data={
+                    portal.FIELD_LOGIN: self._username,
+                    portal.FIELD_PASSWORD: self._password,
+                    **portal.LOGIN_FIXED_FIELDS,
+                },
+            )
+        except PortalChangedError:
+            self._opened = True  # it answered, but not as expected: a session may be open
+            raise
+        page = await parse_page(answer)
         if messages := error_messages(page):
             raise AuthenticationError(" ".join(messages))
         if is_login_page(page):
             # Only the portal's message means a wrong password: this is a glitch.
-            raise SessionRefusedError("The portal showed its login page again, without a message")
-        self._logged_in = True
+            raise SessionRefusedError(
+                " ".join(portal_messages(page))
+                or "The portal showed its login page again, without a message"
+            )
+        self._logged_in = self._opened = True
         self._remember_forms(page)
-        if find_account_select(page) is None:
+        if find_account_select(page) is None and answer.path.lower() != portal.PATH_HOME.lower():
             page = await self._get_page(portal.PATH_HOME)
-        return parse_accounts(page)
+        accounts = parse_accounts(page)
+        if not accounts.listed:
+            accounts = self._one_account(accounts.accounts[0])
+        self._accounts = accounts
+        self._active = accounts.active_id
+        return accounts
 
-    async def _switch(self, account_id: int) -> tuple[Account, Element]:
-        """Make ``account_id`` the active account; return it and its collection page."""
-        return await self._with_session(partial(self._switch_and_read, account_id))
+    async def _open(self, account_id: int) -> tuple[Account, Element] | None:
+        """Make ``account_id`` the session's account, posting a switch only if it is not.
 
-    async def _switch_and_read(self, account_id: int) -> tuple[Account, Element]:
+        A switch is confirmed by the collection page (returned): never read another
+        account's data. None: the account was the active one already.
+        """
+        if all(account.id != account_id for account in self._accounts.accounts):
+            raise UnknownAccountError(account_id)
+        if self._active == account_id:
+            return None
         await self._post_switch(account_id)
+        return await self._confirm(account_id)
+
+    async def _account_page(self, account_id: int) -> tuple[Account, Element]:
+        """Return the account and its collection page (its waste types), switching if need be."""
+        if (opened := await self._open(account_id)) is not None:
+            return opened
+        account, page, shown = await self._collection(account_id)
+        if shown == account_id:
+            return account, page
+        self._active = shown  # the portal moved the session to another account
+        await self._post_switch(account_id)
+        return await self._confirm(account_id)
+
+    async def _confirm(self, account_id: int) -> tuple[Account, Element]:
+        account, page, shown = await self._collection(account_id)
+        if shown != account_id:
+            raise PortalChangedError(f"the portal did not switch to account {account_id}")
+        self._active = account_id
+        return account, page
+
+    async def _collection(self, account_id: int) -> tuple[Account, Element, int | None]:
+        """Read the collection page: the account as it lists it, and the active account."""
         page = await self._get_page(portal.PATH_COLLECTION_PAGE)
         accounts = parse_accounts(page)
+        if not accounts.listed:  # a page without drop-down: the login's one account
+            known = next(a for a in self._accounts.accounts if a.id == account_id)
+            return known, page, account_id
         account = next((a for a in accounts.accounts if a.id == account_id), None)
         if account is None:
             raise UnknownAccountError(account_id)
-        if accounts.active_id != account_id:
-            # Still linked, but the switch did not take: never read another account's data.
-            raise PortalChangedError(f"the portal did not switch to account {account_id}")
-        return account, page
+        return account, page, accounts.active_id
 
     async def _post_switch(self, account_id: int) -> None:
         """Ask the portal to switch the active account (its redirect is not followed).
@@ -472,6 +487,8 @@ class EcocitoClient:
         The form holding the drop-down on the latest page says how; the modelled one
         stands in until a page has shown it.
         """
+        if not self._accounts.listed:
+            raise UnknownAccountError(account_id)  # one account: nothing to switch to
         form = self._switch_form or default_switch_form()
         answer = await self._submit(form, str(account_id), follow_redirects=False)
         if answer.location:
@@ -479,18 +496,87 @@ class EcocitoClient:
                 raise _SessionExpiredError
         elif messages := error_messages(await self._check_page(answer)):
             raise UnknownAccountError(account_id, " ".join(messages))
+        self._active = account_id
+
+    def _one_account(self, account: Account) -> AccountList:
+        """Return the login's one account: numbered as known, labelled as its rows were."""
+        if account.id == portal.UNNUMBERED_ACCOUNT_ID and self.unnumbered_id is not None:
+            account = replace(account, id=self.unnumbered_id)
+        if not account.label:
+            account = replace(account, label=self._labels.get(account.id, ""))
+        return AccountList(accounts=(account,), active_id=account.id, listed=False)
+
+    def _label_from_rows(self, account: Account, pickups: list[Pickup]) -> Account:
+        """Name an account its pages do not name: by its rows' address, else the portal."""
+        address = next((p.address for p in reversed(pickups) if p.address), None)
+        label = address or self._labels.get(account.id) or f"Ecocito {self.portal_name}"
+        if address:
+            self._labels[account.id] = address
+        return replace(account, label=label)
 
     # --- Internals: data ------------------------------------------------------
 
+    def _query(self, waste_type_id: int, start: date, end: date) -> dict[str, str]:
+        return {
+            **portal.QUERY_FIXED,
+            portal.QUERY_WASTE_TYPE: str(waste_type_id),
+            portal.QUERY_START: start.strftime(portal.QUERY_START_FORMAT),
+            portal.QUERY_END: end.strftime(portal.QUERY_END_FORMAT),
+        }
+
     async def _pickups(
-        self, account_id: int, waste_type_id: int, start: date, end: date
-    ) -> tuple[Pickup, ...]:
-        rows = await self._rows(portal.PATH_PICKUPS, account_id, waste_type_id, start, end)
-        return tuple(parse_pickup(row, waste_type_id) for row in rows)
+        self, account_id: int, waste_types: Iterable[WasteType], start: date, end: date
+    ) -> tuple[list[Pickup], int]:
+        """Read pickups of the account's waste types; return them and the rows left out.
+
+        Where rows carry their waste type, one read of every type (``-1``) serves them
+        all; else (or once it has shown they do not), one read per type. A row of
+        another type than asked for is never counted under the one asked for.
+        """
+        wanted = {waste_type.id for waste_type in waste_types}
+        if self.typed_rows is not False:
+            rows = await self._rows(
+                portal.PATH_PICKUPS, account_id, portal.ALL_WASTE_TYPES, start, end
+            )
+            if all(row_waste_type(row) is not None for row in rows):
+                if rows:
+                    self.typed_rows = True
+                pickups = [parse_pickup(row, portal.ALL_WASTE_TYPES) for row in rows]
+                kept = [pickup for pickup in pickups if pickup.waste_type_id in wanted]
+                return kept, len(pickups) - len(kept)
+            _LOGGER.debug("Pickup rows carry no waste type: reading one type at a time")
+            self.typed_rows = False
+        pickups, foreign = [], 0
+        for type_id in sorted(wanted):
+            for row in await self._rows(portal.PATH_PICKUPS, account_id, type_id, start, end):
+                if (own := row_waste_type(row)) is not None and own != type_id:
+                    foreign += 1
+                    continue
+                pickups.append(parse_pickup(row, type_id))
+        return pickups, foreign
 
     async def _visits(self, account_id: int, start: date, end: date) -> tuple[Visit, ...]:
         rows = await self._rows(portal.PATH_VISITS, account_id, portal.ALL_WASTE_TYPES, start, end)
         return tuple(parse_visit(row) for row in rows)
+
+    async def _optional_bornes(
+        self, account_id: int, waste_types: tuple[WasteType, ...], years: Iterable[int]
+    ) -> tuple[dict[int, tuple[MonthlyCount, ...]] | None, dict[str, str]]:
+        """Read the borne openings as an optional part: a failure is told, never raised.
+
+        Only what stops every request (a back-off, the client closed) goes on up.
+        """
+        if not (wanted := sorted(set(years))):
+            return None, {}
+        try:
+            return await self._bornes(account_id, [t.id for t in waste_types], wanted), {}
+        except (RateLimitedError, ClientClosedError, SessionRefusedError):
+            raise
+        except PortalChangedError as err:
+            await self._http.fingerprint(err)
+            return None, {BORNE_STATISTICS: err.what}
+        except PortalConnectionError as err:
+            return None, {BORNE_STATISTICS: str(err)}
 
     async def _borne_drop_offs(
         self, account_id: int, waste_type_id: int, year: int
@@ -505,7 +591,7 @@ class EcocitoClient:
         return parse_monthly_counts(payload, year, path)
 
     async def _bornes(
-        self, account_id: int, waste_type_ids: list[int], years: Iterable[int]
+        self, account_id: int, waste_type_ids: list[int], years: list[int]
     ) -> dict[int, tuple[MonthlyCount, ...]]:
         """Read the borne openings of some waste types and years, sparing the empty ones.
 
@@ -514,11 +600,11 @@ class EcocitoClient:
         """
         counts: dict[int, list[MonthlyCount]] = {type_id: [] for type_id in waste_type_ids}
         found = False
-        for year in sorted(set(years)):
+        for year in years:
             total = await self._borne_drop_offs(account_id, portal.ALL_WASTE_TYPES, year)
             if not any(month.count for month in total):
                 for months in counts.values():
-                    months.extend(total)  # twelve zeros
+                    months.extend(total)  # zeros
                 continue
             found = True
             for type_id, months in counts.items():
@@ -528,42 +614,29 @@ class EcocitoClient:
     async def _rows(
         self, path: str, account_id: int, waste_type_id: int, start: date, end: date
     ) -> list[Mapping[str, Any]]:
-        """Read every DevExtreme page of a data endpoint.
+        """Read every DevExtreme page of a data endpoint (``transport.read_pages``)."""
+        query = self._query(waste_type_id, start, end)
+        return await read_pages(
+            lambda page: self._with_session(
+                partial(self._get_json, path, {**query, **page}), account_id
+            ),
+            path,
+            self._page_size,
+        )
 
-        At most ``MAX_PAGES`` pages; a page served twice in a row means the portal
-        ignores ``skip`` and would be read forever.
-        """
-        query = {
-            **portal.QUERY_FIXED,
-            portal.QUERY_WASTE_TYPE: str(waste_type_id),
-            portal.QUERY_START: start.strftime(portal.QUERY_START_FORMAT),
-            portal.QUERY_END: end.strftime(portal.QUERY_END_FORMAT),
-        }
-        rows: list[Mapping[str, Any]] = []
-        previous: list[Mapping[str, Any]] = []
-        for _page in range(portal.MAX_PAGES):
-            page_query = {**query, "skip": str(len(rows)), "take": str(self._page_size)}
-            payload = await self._with_session(
-                partial(self._get_json, path, page_query), account_id
-            )
-            page_rows, total = parse_rows(payload, path)
-            if page_rows and page_rows == previous:
-                raise PortalChangedError(f"{path} served the same page twice (skip ignored)")
-            rows.extend(page_rows)
-            previous = page_rows
-            more = len(rows) < total if total is not None else len(page_rows) >= self._page_size
-            if not page_rows or not more:
-                return rows
-        raise PortalChangedError(f"{path} has more than {portal.MAX_PAGES} pages")
+    # --- Internals: answers ---------------------------------------------------
 
-    # --- Internals: HTTP -----------------------------------------------------
+    async def _request(self, method: str, path: str, **kwargs: Any) -> Answer:
+        """Send a request; a 5xx says what the portal's error page says."""
+        try:
+            return await self._http.request(method, path, **kwargs)
+        except ServerError as err:
+            raise await _server_error(err) from err
 
     async def _get_page(self, path: str) -> Element:
         return await self._check_page(await self._request("GET", path))
 
-    async def _submit(
-        self, form: PageForm, value: str, *, follow_redirects: bool = True
-    ) -> _Answer:
+    async def _submit(self, form: PageForm, value: str, *, follow_redirects: bool = True) -> Answer:
         """Send a page's form back with ``value`` in its field, as a browser would."""
         if form.method == "GET":
             params = {**form.query, **form.fill(value)}
@@ -578,173 +651,49 @@ class EcocitoClient:
             follow_redirects=follow_redirects,
         )
 
-    async def _check_page(self, answer: _Answer) -> Element:
-        """Parse an HTML answer, noticing an expired session and keeping the token."""
-        page = await self._parse_page(answer)
+    async def _check_page(self, answer: Answer) -> Element:
+        """Parse an HTML answer, noticing an expired session and keeping the token.
+
+        A page whose drop-down selects an account says which one the session is on.
+        """
+        page = await parse_page(answer)
         if is_login_page(page):
             raise _SessionExpiredError
         self._remember_forms(page)
+        with contextlib.suppress(PortalChangedError):  # a drop-down not understood
+            if (shown := parse_accounts(page)).listed:
+                self._active = shown.active_id
         return page
-
-    @staticmethod
-    async def _parse_page(answer: _Answer) -> Element:
-        """Parse an HTML answer (off the event loop when it is large).
-
-        The tree never recurses, so no nesting depth can raise ``RecursionError``.
-        """
-        return await _off_loop_if_large(parse_html, answer.body)
 
     def _remember_forms(self, page: Element) -> None:
         """Keep the page's account switch form (its token changes with the session)."""
-        path = self._last[1] if self._last else portal.PATH_HOME
+        path = self._http.last[1] if self._http.last else portal.PATH_HOME
         with contextlib.suppress(PortalChangedError):  # a form leading off the portal
             if (form := account_switch_form(page, path, self.base_url)) is not None:
                 if self._switch_form is None or form.shape != self._switch_form.shape:
                     _LOGGER.debug("Account switch form: %s", form.shape)
                 self._switch_form = form
 
-    async def _fingerprint(self, err: PortalChangedError) -> None:
-        """Keep (and log) the fingerprint of the answer behind ``err``."""
-        if err.fingerprint is not None or self._last is None:
-            return
-        method, path, answer = self._last
-        err.fingerprint = await _off_loop_if_large(
-            lambda body: answer_fingerprint(
-                method=method,
-                path=path,
-                status=answer.status,
-                content_type=answer.content_type,
-                body=body,
-                problem=err.what,
-            ),
-            answer.body,
-        )
-        self._fingerprints.append(err.fingerprint)
-        _LOGGER.debug("Unexpected answer to %s %s: %s", method, path, json.dumps(err.fingerprint))
-
     async def _get_json(self, path: str, query: Mapping[str, str]) -> Any:
-        answer = await self._request("GET", path, params=query)
-        if "json" not in answer.content_type:
-            if is_login_page(await self._parse_page(answer)):
-                raise _SessionExpiredError
-            raise PortalChangedError(
-                f"{path} answered {answer.content_type or 'no content type'}, not JSON"
-            )
+        """Return a JSON answer; a page instead is an expired session, a message or a change."""
         try:
-            return await _off_loop_if_large(json.loads, answer.body)
-        except ValueError:
-            raise PortalChangedError(f"{path} answered malformed JSON") from None
-        except RecursionError:
-            raise PortalChangedError(f"{path} answered JSON nested too deeply") from None
-
-    async def _request(
-        self,
-        method: str,
-        path: str,
-        *,
-        params: Mapping[str, str] | None = None,
-        data: Mapping[str, str] | None = None,
-        follow_redirects: bool = True,
-    ) -> _Answer:
-        """Send one request; map network errors, 5xx and 429 to library errors.
-
-        Redirects are followed here, never by aiohttp, and only within the portal's
-        own origin (scheme, host and port): the credentials of a login and the
-        session cookie never go to another site, nor from https to plain http.
-        """
-        if self._closed and path != portal.PATH_LOGOUT:
-            raise ClientClosedError
-        if (wait := self._blocked_until - time.monotonic()) > 0:
-            raise RateLimitedError(wait)
-        url = self._base.with_path(path)
-        if params:
-            url = url.with_query(params)
-        for _hop in range(portal.MAX_REDIRECTS + 1):
-            answer, retry_after = await self._send(method, url, path, data)
-            _LOGGER.debug("%s %s -> %s", method, url.path, answer.status)
-            self._last = (method, path, answer)
-            if not (follow_redirects and answer.status in _REDIRECTS and answer.location):
-                break
-            try:
-                target = url.join(URL(answer.location))
-            except ValueError:
-                raise PortalChangedError(f"{method} {path} redirected to a bad address") from None
-            if _origin(target) != _origin(self._base):
-                raise PortalChangedError(f"{method} {path} redirected away from the portal")
-            if answer.status == 303 or (answer.status in (301, 302) and method == "POST"):
-                method, data = "GET", None  # what browsers do; 307 and 308 keep the form
-            url = target
-        else:
-            raise PortalChangedError(f"{method} {path}: over {portal.MAX_REDIRECTS} redirects")
-        if answer.status == 429:
-            delay = _retry_after_seconds(retry_after)
-            self._blocked_until = time.monotonic() + delay
-            raise RateLimitedError(delay)
-        if answer.status >= 500:
-            raise PortalConnectionError(f"{method} {path}: HTTP {answer.status}")
-        if answer.status >= 400:
-            raise PortalChangedError(f"{method} {path} answered HTTP {answer.status}")
-        return answer
-
-    async def _send(
-        self, method: str, url: URL, path: str, data: Mapping[str, str] | None
-    ) -> tuple[_Answer, str | None]:
-        """Send one HTTP request, without following redirects; return its Retry-After."""
-        try:
-            async with self._session.request(
-                method, url, data=data, allow_redirects=False, timeout=self._timeout
-            ) as response:
-                answer = _Answer(
-                    status=response.status,
-                    body=await _read_body(response, f"{method} {path}"),
-                    content_type=response.content_type,
-                    location=response.headers.get("Location", "")
-                    if 300 <= response.status < 400
-                    else "",
-                )
-                return answer, response.headers.get("Retry-After")
-        except TimeoutError as err:
-            raise PortalConnectionError(
-                f"{method} {path}: no answer in {self._timeout.total:.0f} s"
-            ) from err
-        except aiohttp.ClientError as err:
-            raise PortalConnectionError(f"{method} {path}: {type(err).__name__}") from err
+            return await self._http.get_json(path, query)
+        except ServerError as err:
+            raise await _server_error(err) from err
+        except NotJsonError as err:
+            page = await parse_page(err.answer)
+            if is_login_page(page):
+                raise _SessionExpiredError from None
+            if messages := portal_messages(page):
+                raise PortalConnectionError(f"{path}: {' '.join(messages)}") from None
+            content_type = err.answer.content_type or "no content type"
+            raise PortalChangedError(f"{path} answered {content_type}, not JSON") from None
 
 
-async def _read_body(response: aiohttp.ClientResponse, what: str) -> str:
-    """Read and decode an answer, refusing one larger than ``MAX_BODY_BYTES``."""
-    limit = portal.MAX_BODY_BYTES
-    too_large = PortalChangedError(f"{what} answered more than {limit // 2**20} MB")
-    if response.content_length is not None and response.content_length > limit:
-        raise too_large
-    chunks: list[bytes] = []
-    size = 0
-    async for chunk in response.content.iter_chunked(64 * 1024):
-        size += len(chunk)
-        if size > limit:
-            raise too_large
-        chunks.append(chunk)
-    raw = b"".join(chunks)
-    try:
-        return raw.decode(response.charset or "utf-8", errors="replace")
-    except LookupError:  # a charset Python does not know
-        return raw.decode("utf-8", errors="replace")
-
-
-def _retry_after_seconds(value: str | None) -> float:
-    """Read a Retry-After header: seconds or an HTTP date, at most ``MAX_RETRY_AFTER``."""
-    if not value:
-        return DEFAULT_RETRY_AFTER
-    try:
-        delay = float(value)
-    except ValueError:
-        try:
-            delay = parsedate_to_datetime(value).timestamp() - time.time()
-        except (TypeError, ValueError, OverflowError, IndexError):
-            return DEFAULT_RETRY_AFTER
-    if math.isnan(delay):
-        return DEFAULT_RETRY_AFTER
-    return min(max(delay, 0.0), portal.MAX_RETRY_AFTER)
+async def _server_error(err: ServerError) -> PortalConnectionError:
+    """Return a 5xx as a temporary failure carrying what the portal's page says."""
+    messages = portal_messages(await parse_page(err.answer), heading=True)
+    return PortalConnectionError(f"{err}: {' '.join(messages)}" if messages else str(err))
 
 
 def _key_error(message: str) -> LinkError:

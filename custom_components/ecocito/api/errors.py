@@ -87,6 +87,10 @@ class LinkError(EcocitoError):
         self.message = message
 
 
+class LinkUnavailableError(LinkError):
+    """The portal shows no association wizard that the client understands (modelled part)."""
+
+
 class UnknownCommuneError(LinkError):
     """The commune is unknown or not served by this portal."""
 

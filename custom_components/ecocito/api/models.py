@@ -24,6 +24,8 @@ class AccountList:
 
     accounts: tuple[Account, ...]
     active_id: int | None
+    listed: bool = True
+    """The page showed the account drop-down; without one, the login is one account."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -62,8 +64,8 @@ class MonthlyCount:
     """How many times an account's badge opened a borne of one waste type in a month."""
 
     year: int
-    month: int
-    """1 to 12."""
+    month: int | None
+    """1 to 12; None when the portal's answer said no month: the count is the year's."""
     count: int
     """0 when the portal lists the month with no drop-off, or leaves it out."""
 
@@ -90,8 +92,17 @@ class AccountData:
     waste_types: tuple[WasteType, ...]
     pickups: tuple[Pickup, ...]
     visits: tuple[Visit, ...]
-    borne_drop_offs: Mapping[int, tuple[MonthlyCount, ...]] = field(default_factory=dict)
-    """Borne openings per waste type id: twelve months per year asked for, oldest first.
+    borne_drop_offs: Mapping[int, tuple[MonthlyCount, ...]] | None = None
+    """Borne openings per waste type id: twelve months per year asked for, oldest first
+    (or one count per year, when the portal gave no month).
 
-    Empty when no year was asked for, or when the account had no opening in any of them.
+    Empty when the account had no opening in any year asked for; None when no year
+    was asked for, or when the portal's statistics could not be read (``problems``).
     """
+    problems: Mapping[str, str] = field(default_factory=dict)
+    """Optional parts of the portal that failed for this read (``borne_statistics``), and
+    why (the error's words: no value of the user's)."""
+    foreign_rows: int = 0
+    """Pickup rows of another waste type than asked for (``ID_MATIERE``), left out."""
+    typed_rows: bool = False
+    """The rows carried their own waste type: one request read every type."""

@@ -7,7 +7,8 @@ change of the portal's markup is reported precisely instead of as a crash.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import datetime
+from datetime import UTC, datetime
+import re
 from typing import TYPE_CHECKING, Any
 import unicodedata
 from zoneinfo import ZoneInfo
@@ -43,6 +44,21 @@ def error_messages(page: Element) -> list[str]:
     for summary in page.find_all(class_=portal.ERROR_SUMMARY_CLASS):
         items = [item.text for item in summary.find_all("li")]
         messages.extend(item for item in (items or [summary.text]) if item)
+    return messages
+
+
+def portal_messages(page: Element, *, heading: bool = False) -> list[str]:
+    """Return the portal's own messages on a page: validation summary, ``div.error``.
+
+    With ``heading``, an error page without either says what happened in its ``<h1>``
+    (what IIS and ASP.NET show on a 5xx).
+    """
+    messages = error_messages(page)
+    for element in page.find_all(class_=portal.MESSAGE_CLASSES[1]):
+        if (text := element.text) and text not in messages:
+            messages.append(text)
+    if heading and not messages and (title := page.find("h1")) is not None and title.text:
+        messages.append(title.text)
     return messages
 
 
@@ -90,14 +106,33 @@ def _option_id(option: Element, what: str) -> int | None:
         raise PortalChangedError(f"{what} has a non-numeric option") from None
 
 
+_ACCOUNT_NAME = re.compile(portal.HOME_ACCOUNT_PATTERN)
+
+
+def page_account(page: Element) -> Account:
+    """Return the one account of a page without a drop-down: as the page names it, if it does.
+
+    Else the account is unnumbered and unlabelled: its rows give it a label.
+    """
+    for element in page.iter():
+        own = "".join(child for child in element.children if isinstance(child, str))
+        if found := _ACCOUNT_NAME.search(" ".join(own.split())):
+            return Account(id=int(found[1]), label=f"N° {found[1]} - {found[2]}")
+    return Account(id=portal.UNNUMBERED_ACCOUNT_ID, label="")
+
+
 def parse_accounts(page: Element) -> AccountList:
-    """Read the account drop-down: the linked accounts and the active one."""
+    """Read the account drop-down: the linked accounts and the active one.
+
+    Without a drop-down, the login is one production point (most logins).
+    """
     what = "account drop-down"
     accounts: list[Account] = []
     active_id: int | None = None
     select = find_account_select(page)
     if select is None:
-        raise PortalChangedError(f"{what} (select #{portal.ACCOUNT_SELECT_ID}) is missing")
+        account = page_account(page)
+        return AccountList(accounts=(account,), active_id=account.id, listed=False)
     for option in select.find_all("option"):
         if (account_id := _option_id(option, what)) is None:
             continue
@@ -175,11 +210,24 @@ def _optional_text(row: Mapping[str, Any], field: str) -> str | None:
     return text or None
 
 
+def row_waste_type(row: Mapping[str, Any]) -> int | None:
+    """Return the waste type a GetCollecte row carries (``ID_MATIERE``), if it carries one."""
+    value = row.get(portal.ROW_WASTE_TYPE)
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, str) and value.strip().lstrip("-").isdigit():
+        return int(value)
+    return None
+
+
 def parse_pickup(row: Mapping[str, Any], waste_type_id: int) -> Pickup:
-    """Turn a GetCollecte row into a pickup of the waste type that was asked for."""
+    """Turn a GetCollecte row into a pickup: of its own waste type, else of the one asked for."""
+    own = row_waste_type(row)
     return Pickup(
         date=parse_local_datetime(row.get(portal.ROW_DATE)),
-        waste_type_id=waste_type_id,
+        waste_type_id=waste_type_id if own is None else own,
         weight=parse_number(row.get(portal.ROW_WEIGHT), portal.ROW_WEIGHT),
         address=_optional_text(row, portal.ROW_ADDRESS),
         bin_number=_optional_text(row, portal.ROW_BIN),
@@ -201,37 +249,108 @@ def parse_visit(row: Mapping[str, Any]) -> Visit:
     )
 
 
-def _strict_int(item: Mapping[str, Any], field: str, what: str) -> int:
-    value = item.get(field)
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise PortalChangedError(f"{what}: {field} is missing or not an integer: {value!r}")
-    return value
+def _count(value: Any, what: str) -> int:
+    """Read a count as a tolerant client would: an integer, numeric text, a whole float."""
+    number = None if isinstance(value, bool) else value
+    if isinstance(number, str):
+        try:
+            number = float(number.strip().replace(",", "."))
+        except ValueError:
+            number = None
+    if isinstance(number, float) and number.is_integer():
+        number = int(number)
+    if not isinstance(number, int) or number < 0:
+        raise PortalChangedError(f"{what}: {portal.STAT_COUNT} is not a count: {value!r}")
+    return number
+
+
+_ASPNET_DATE = re.compile(r"/Date\((-?\d+)")
+_FRENCH_DATE = re.compile(r"\b\d{1,2}/(\d{1,2})/\d{4}\b")
+
+
+def _month_of(value: Any) -> int | None:
+    """Return the month a field's value names: a number, a date or a French month name."""
+    if isinstance(value, str) and value.strip().isdigit():
+        value = int(value)
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value if 1 <= value <= 12 else None
+    return _month_in_text(value.strip()) if isinstance(value, str) and value.strip() else None
+
+
+def _month_in_text(text: str) -> int | None:
+    """Return the month of a date ("2026-03-01", "01/03/2026", "/Date(…)/") or a month name."""
+    if found := _ASPNET_DATE.search(text):  # ASP.NET's JSON dates: "/Date(1767222000000)/"
+        return datetime.fromtimestamp(int(found[1]) / 1000, UTC).astimezone(PORTAL_TZ).month
+    if found := _FRENCH_DATE.search(text):
+        return _month_of(int(found[1]))
+    try:
+        return datetime.fromisoformat(text[:10]).month
+    except ValueError:
+        word = casefold_without_accents(text).split(maxsplit=1)[0].rstrip(".")
+    return next(
+        (
+            number
+            for number, name in enumerate(portal.MONTH_NAMES, start=1)
+            if word == name or (len(word) >= 3 and name.startswith(word))
+        ),
+        None,
+    )
+
+
+def _item_month(item: Mapping[str, Any]) -> int | None:
+    """Return an item's month: ``Mois``, else the first other field that names one."""
+    if portal.STAT_MONTH in item:
+        return _month_of(item[portal.STAT_MONTH])
+    return next(
+        (
+            month
+            for key, value in item.items()
+            if key not in (portal.STAT_COUNT, portal.STAT_YEAR)
+            and (month := _month_of(value)) is not None
+        ),
+        None,
+    )
 
 
 def parse_monthly_counts(payload: Any, year: int, what: str) -> tuple[MonthlyCount, ...]:
     """Read a monthly statistics answer: the year's twelve months, January first.
 
-    A month the list leaves out counts 0, and so does every month of ``[]`` (an
-    account without a borne). Anything else than a list of objects with an integer
-    count (at least 0), a month from 1 to 12 given once and, if given, the year asked
-    for is a portal change.
+    As a tolerant client would: the count from ``Nombre`` as an integer, numeric text
+    or a whole float; the month from ``Mois``, else from a date or a French month name
+    in another field, else from the list's order (of twelve). A month left out counts 0,
+    and so does every month of ``[]`` (an account without a borne). When no month can
+    be read, one count for the whole year (``month`` None). An object of another year
+    is left out; a count that is no count is a change of the portal.
     """
     if not isinstance(payload, list):
         raise PortalChangedError(f"{what}: the answer is not a list")
-    counts: dict[int, int] = {}
+    items: list[tuple[int | None, int]] = []
     for item in payload:
         if not isinstance(item, Mapping):
             raise PortalChangedError(f"{what}: an item is not an object")
-        count = _strict_int(item, portal.STAT_COUNT, what)
-        month = _strict_int(item, portal.STAT_MONTH, what)
-        if portal.STAT_YEAR in item and _strict_int(item, portal.STAT_YEAR, what) != year:
-            raise PortalChangedError(f"{what}: a month of another year than {year}")
-        if count < 0 or not 1 <= month <= 12 or month in counts:
-            raise PortalChangedError(f"{what}: unexpected month {month} counting {count}")
-        counts[month] = count
+        if _year_of(item.get(portal.STAT_YEAR)) not in (None, year):
+            continue
+        items.append((_item_month(item), _count(item.get(portal.STAT_COUNT), what)))
+    months = [month for month, _n in items]
+    if None in months and not any(months) and len(items) == 12:
+        months = list(range(1, len(items) + 1))  # the list's order
+    if None in months or len(set(months)) != len(months):
+        return (MonthlyCount(year=year, month=None, count=sum(n for _month, n in items)),)
+    counts = dict(zip(months, (n for _month, n in items), strict=True))
     return tuple(
         MonthlyCount(year=year, month=month, count=counts.get(month, 0)) for month in range(1, 13)
     )
+
+
+def _year_of(value: Any) -> int | None:
+    """Return a year given as an integer or as numeric text (None: absent or unreadable)."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, str) and value.strip().isdigit():
+        return int(value)
+    return None
 
 
 def parse_communes(payload: Any) -> tuple[Commune, ...]:

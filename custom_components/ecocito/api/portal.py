@@ -76,7 +76,14 @@ ROW_WEIGHT: Final = "QUANTITE_NETTE"
 ROW_ADDRESS: Final = "LIBELLE_ADRESSE"
 ROW_BIN: Final = "NumeroCuve"
 ROW_CHIP: Final = "NumeroPuce"
+ROW_WASTE_TYPE: Final = "ID_MATIERE"
+"""The row's own waste type, where rows carry it (a public client groups a -1 read by
+it): the truth, whatever ``idMatiere`` asked for."""
 PORTAL_TIMEZONE: Final = "Europe/Paris"
+MESSAGE_CLASSES: Final = (ERROR_SUMMARY_CLASS, "error")
+"""The elements that carry the portal's own message: ``validation-summary-errors`` and
+``div.error`` (a maintenance notice, an error page). A page holding one instead of the
+content asked for is a temporary failure that says why, not a change of the portal."""
 
 # --- Borne drop-offs per month (KNOWN: path, query, count) --------------------
 PATH_BORNE_DROP_OFFS: Final = "/Usager/Json/ObtenirStatistiqueApportPAVMensuel"
@@ -86,17 +93,36 @@ Queried with ``QUERY_START``, ``QUERY_END`` (``QUERY_*_FORMAT``) and ``QUERY_WAS
 the answer is a bare JSON list of objects, one per month.
 """
 STAT_COUNT: Final = "Nombre"
-"""The month's count: an integer."""
+"""The month's count: an integer, numeric text or a whole float (a public client reads
+it with ``int()``)."""
 
 # --- Borne drop-offs per month (MODELLED) -------------------------------------
 STAT_MONTH: Final = "Mois"
-"""Each object's month, 1 to 12; required (the list may leave months out)."""
+"""Each object's month, 1 to 12. Without it, the month is read from a date or a French
+month name in another field, else from the list's order (twelve objects); without any, they
+count the year as a whole."""
 STAT_YEAR: Final = "Annee"
-"""Each object's year; optional, but when present it must be the year asked for.
+"""Each object's year, when present: an object of another year is left out.
 
 Also modelled: a month with no drop-off is missing or has ``Nombre`` 0, and an
-account without a borne answers ``[]``.
+account without a borne answers ``[]``. Whatever the shape, a failure here costs the
+borne figures only: the client reads them as an optional part.
 """
+MONTH_NAMES: Final = (
+    "janvier",
+    "fevrier",
+    "mars",
+    "avril",
+    "mai",
+    "juin",
+    "juillet",
+    "aout",
+    "septembre",
+    "octobre",
+    "novembre",
+    "decembre",
+)
+"""French month names without accents; their first three letters name them too."""
 
 # --- Visits: optional fields (MODELLED) --------------------------------------
 ROW_VISIT_SITE: Final = "LIBELLE_DECHETERIE"
@@ -104,6 +130,14 @@ ROW_VISIT_MATERIAL: Final = "LIBELLE_MATIERE"
 ROW_VISIT_QUANTITY: Final = "QUANTITE"
 
 # --- Account drop-down (MODELLED; DEFAULTS, the page's form overrides them) ---
+# A login whose pages show no drop-down is one production point (most logins): no
+# switch is ever posted for it. Its number and label come from the home page where
+# shown (HOME_ACCOUNT_PATTERN), else its label from its rows' address, and its number
+# is UNNUMBERED_ACCOUNT_ID until a drop-down names it.
+HOME_ACCOUNT_PATTERN: Final = r"N°\s*(\d+)\s*-\s*(\S.*)"
+"""How a page names an account: "N° 104233 - 12 RUE DES LILAS 23000 GUERET"."""
+UNNUMBERED_ACCOUNT_ID: Final = 0
+"""The one production point of a login whose pages never name its number."""
 ACCOUNT_SELECT_ID: Final = "IdCompte"
 """The drop-down's id or name; else the first select whose id or name holds the hint."""
 ACCOUNT_SELECT_HINT: Final = "compte"

@@ -1,0 +1,60 @@
+"""The one rule for losses: the portal's word for one is taken only once it has repeated it.
+
+An account missing from the drop-down, an empty drop-down, a table with fewer rows
+than the last good read, a statistic that would go down: each is believed only once it
+has come back CONFIRM_AFTER polls in a row. One bad answer costs nothing. Pure and
+Home Assistant-free.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Final
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable, Mapping
+
+CONFIRM_AFTER: Final = 3
+"""Consecutive polls that must agree before the portal's word is taken for a loss."""
+
+
+class Streak[K]:
+    """Per key, how many polls in a row have shown a loss; believed at CONFIRM_AFTER."""
+
+    __slots__ = ("_counts", "_polls")
+
+    def __init__(self, counts: Mapping[K, int] | None = None) -> None:
+        """Start from stored counts, if any."""
+        self._counts: dict[K, int] = dict(counts or {})
+        self._polls: dict[K, int] = {}
+
+    def note(self, key: K, poll: int | None = None) -> bool:
+        """Count one more poll showing the loss; return whether it is now believed.
+
+        With ``poll``, a poll counts once however often it shows the loss. The streak
+        goes on until cleared: the loss stays believed while the portal repeats it.
+        """
+        if poll is not None:
+            if self._polls.get(key) == poll:
+                return self.count(key) >= CONFIRM_AFTER
+            self._polls[key] = poll
+        count = self._counts[key] = self._counts.get(key, 0) + 1
+        return count >= CONFIRM_AFTER
+
+    def count(self, key: K) -> int:
+        """Return how many polls in a row have shown the loss so far."""
+        return self._counts.get(key, 0)
+
+    def clear(self, key: K) -> None:
+        """Forget a streak: the portal answered as before."""
+        self._counts.pop(key, None)
+        self._polls.pop(key, None)
+
+    def keep(self, keys: Iterable[K]) -> None:
+        """Forget the streaks of every other key."""
+        wanted = set(keys)
+        for key in set(self._counts) - wanted:
+            self.clear(key)
+
+    def counts(self) -> dict[K, int]:
+        """Return the streaks in progress (what survives a restart, where stored)."""
+        return dict(self._counts)

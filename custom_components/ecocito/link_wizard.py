@@ -1,0 +1,216 @@
+"""The portal's association wizard ("Associer un autre compte"): commune, then activation key.
+
+One flow mixin serves the config flow right after the credentials and, later, the
+`production_point` subentry flow of the integration's page; the
+`ecocito.link_production_point` action takes the same two answers in one call
+(services.py). The activation key only ever lives in the key step's `user_input`.
+"""
+
+from __future__ import annotations
+
+from abc import abstractmethod
+from typing import TYPE_CHECKING, Any, Final
+
+from homeassistant.config_entries import (
+    ConfigEntryState,
+    ConfigSubentryFlow,
+    SubentryFlowContext,
+    SubentryFlowResult,
+)
+from homeassistant.const import CONF_PASSWORD
+from homeassistant.data_entry_flow import FlowContext, FlowHandler, FlowResult
+from homeassistant.helpers.selector import (
+    SelectOptionDict,
+    SelectSelector,
+    SelectSelectorConfig,
+    SelectSelectorMode,
+    TextSelector,
+)
+import voluptuous as vol
+
+from .api import (
+    Account,
+    Commune,
+    EcocitoClient,
+    EcocitoError,
+    KeyOtherCommuneError,
+    UnknownCommuneError,
+)
+from .const import CONF_ACTIVATION_KEY, CONF_COMMUNE, CONF_COMMUNE_ID, CONF_PORTAL, LOGGER
+from .error_keys import translation_key
+
+if TYPE_CHECKING:
+    from .coordinator import EcocitoConfigEntry
+
+COMMUNE_SCHEMA: Final = vol.Schema({vol.Required(CONF_COMMUNE): TextSelector()})
+KEY_SCHEMA: Final = vol.Schema({vol.Required(CONF_ACTIVATION_KEY): TextSelector()})
+
+PLACEHOLDER_LIMIT: Final = 120
+"""Characters of a typed value or a portal message shown back in a form, at most."""
+
+_ERROR_FIELDS: Final = {
+    "invalid_portal": CONF_PORTAL,
+    "portal_userinfo": CONF_PORTAL,
+    "cannot_connect": CONF_PORTAL,
+    "portal_changed": CONF_PORTAL,
+    "invalid_auth": CONF_PASSWORD,
+    "unknown_commune": CONF_COMMUNE,
+    "invalid_key": CONF_ACTIVATION_KEY,
+    "key_already_used": CONF_ACTIVATION_KEY,
+    "key_other_commune": CONF_ACTIVATION_KEY,
+}
+"""The form field an error concerns; forms without that field show it on top."""
+
+
+def short_text(text: str) -> str:
+    """Return ``text`` cut to ``PLACEHOLDER_LIMIT`` characters, for a form placeholder."""
+    return text if len(text) <= PLACEHOLDER_LIMIT else f"{text[: PLACEHOLDER_LIMIT - 1]}…"
+
+
+class LinkWizardFlow[ContextT: FlowContext, ResultT: FlowResult[Any, Any], HandlerT](
+    FlowHandler[ContextT, ResultT, HandlerT]
+):
+    """The portal's association wizard: commune, choice among several, activation key.
+
+    The activation key only ever lives in the key step's `user_input`: it is never
+    kept on the flow, suggested back in a form, or logged.
+    """
+
+    _portal_message = ""
+    _commune_text = ""
+    _communes: dict[str, Commune]
+    _commune: Commune
+
+    @abstractmethod
+    def _wizard_client(self) -> EcocitoClient:
+        """Return the logged-in client the wizard talks through."""
+
+    @abstractmethod
+    async def _async_link(self, commune_id: int, activation_key: str) -> Account:
+        """Ask the portal to link the production point; return the new account."""
+
+    @abstractmethod
+    async def _async_account_linked(self, account: Account) -> ResultT:
+        """Go on once the portal has linked ``account``."""
+
+    def _flow_errors(self, err: Exception, *fields: str) -> dict[str, str]:
+        """Return the form errors for ``err``, on its field when the form has it.
+
+        Call from an ``except`` block: unexpected errors are logged with their trace.
+        """
+        if not isinstance(err, EcocitoError):
+            LOGGER.exception("Unexpected error while talking to the Ecocito portal")
+            return {"base": "unknown"}
+        LOGGER.debug("The portal refused a step: %s", err)
+        self._portal_message = short_text(str(err))
+        key = translation_key(err)
+        field = _ERROR_FIELDS.get(key, "base")
+        return {field if field in fields else "base": key}
+
+    async def async_step_commune(self, user_input: dict[str, Any] | None = None) -> ResultT:
+        """Ask for the commune where the waste is produced; search it on the portal."""
+        errors: dict[str, str] = {}
+        if user_input is not None:
+            self._commune_text = user_input[CONF_COMMUNE].strip()
+            try:
+                communes = await self._wizard_client().search_communes(self._commune_text)
+            except Exception as err:  # noqa: BLE001 - mapped to form errors
+                errors = self._flow_errors(err, CONF_COMMUNE)
+            else:
+                if len(communes) == 1:
+                    self._commune = communes[0]
+                    return await self.async_step_key()
+                if communes:
+                    self._communes = {str(commune.id): commune for commune in communes}
+                    return await self.async_step_select()
+                errors = {CONF_COMMUNE: "no_commune"}
+        return self._show_commune_form(errors)
+
+    def _show_commune_form(self, errors: dict[str, str]) -> ResultT:
+        return self.async_show_form(
+            step_id="commune",
+            data_schema=self.add_suggested_values_to_schema(
+                COMMUNE_SCHEMA, {CONF_COMMUNE: self._commune_text}
+            ),
+            errors=errors,
+            description_placeholders={
+                CONF_COMMUNE: short_text(self._commune_text),
+                "portal_message": self._portal_message,
+            },
+        )
+
+    async def async_step_select(self, user_input: dict[str, Any] | None = None) -> ResultT:
+        """Let the user pick the commune among several matches."""
+        if user_input is not None:
+            self._commune = self._communes[user_input[CONF_COMMUNE_ID]]
+            return await self.async_step_key()
+        options = [
+            SelectOptionDict(value=value, label=commune.display_name)
+            for value, commune in self._communes.items()
+        ]
+        return self.async_show_form(
+            step_id="select",
+            data_schema=vol.Schema(
+                {
+                    vol.Required(CONF_COMMUNE_ID): SelectSelector(
+                        SelectSelectorConfig(options=options, mode=SelectSelectorMode.DROPDOWN)
+                    )
+                }
+            ),
+            description_placeholders={CONF_COMMUNE: short_text(self._commune_text)},
+        )
+
+    async def async_step_key(self, user_input: dict[str, Any] | None = None) -> ResultT:
+        """Ask for the activation key and link the production point."""
+        errors: dict[str, str] = {}
+        if user_input is not None:
+            try:
+                account = await self._async_link(self._commune.id, user_input[CONF_ACTIVATION_KEY])
+            except (UnknownCommuneError, KeyOtherCommuneError) as err:
+                # The commune is what to correct: a flow has no "back" button.
+                return self._show_commune_form(self._flow_errors(err, CONF_COMMUNE))
+            except Exception as err:  # noqa: BLE001 - mapped to form errors
+                errors = self._flow_errors(err, CONF_ACTIVATION_KEY)
+            else:
+                return await self._async_account_linked(account)
+        return self.async_show_form(
+            step_id="key",
+            data_schema=KEY_SCHEMA,
+            errors=errors,
+            description_placeholders={
+                CONF_COMMUNE: self._commune.display_name,
+                "portal_message": self._portal_message,
+            },
+        )
+
+
+class ProductionPointFlow(
+    LinkWizardFlow[SubentryFlowContext, SubentryFlowResult, tuple[str, str]],
+    ConfigSubentryFlow,
+):
+    """Link another production point to a loaded entry's login.
+
+    It ends with an abort that confirms the link instead of creating a subentry:
+    accounts are the portal's, and those linked on the portal itself have no
+    subentry either; the entry's devices follow the portal's account list.
+    """
+
+    def _entry(self) -> EcocitoConfigEntry:
+        return self._get_entry()
+
+    async def async_step_user(self, user_input: dict[str, Any] | None = None) -> SubentryFlowResult:
+        """Start the wizard, through the entry's logged-in client."""
+        if self._entry().state is not ConfigEntryState.LOADED:
+            return self.async_abort(reason="entry_not_loaded")
+        return await self.async_step_commune()
+
+    def _wizard_client(self) -> EcocitoClient:
+        return self._entry().runtime_data.client
+
+    async def _async_link(self, commune_id: int, activation_key: str) -> Account:
+        return await self._entry().runtime_data.async_link(commune_id, activation_key)
+
+    async def _async_account_linked(self, account: Account) -> SubentryFlowResult:
+        return self.async_abort(
+            reason="account_linked", description_placeholders={"account": account.label}
+        )

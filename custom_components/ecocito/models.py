@@ -1,0 +1,203 @@
+"""The coordinator's data: what is known of each linked account, and the figures it gives.
+
+Frozen data and no Home Assistant import: the reader builds it, the diff compares it,
+and every entity reads its figure through one of its methods (a sensor's ``value_fn``
+is one call). A poll that changed nothing of an account keeps the very same object,
+so entities can tell by identity that they have nothing to write.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Iterable, Mapping
+    from datetime import date, datetime
+
+    from .api import Account, MonthlyCount, Pickup, Visit, WasteType
+
+type PickupKey = tuple[datetime, int, str | None, str | None]
+"""What makes a pickup the same pickup: its time, waste type, bin and chip numbers.
+
+Not its weight (the portal corrects weights) and not its rank in time (trucks upload
+late, and two bins of a type can be lifted in the same minute).
+"""
+
+
+def pickup_key(pickup: Pickup) -> PickupKey:
+    """Return the identity of a pickup (see ``PickupKey``)."""
+    return (pickup.date, pickup.waste_type_id, pickup.bin_number, pickup.chip_number)
+
+
+def _weight(pickups: Iterable[Pickup]) -> float:
+    return round(sum(p.weight or 0.0 for p in pickups), 3)
+
+
+def _per_year[T: (Pickup, Visit)](
+    items: Iterable[T], figure: Callable[[list[T]], Any]
+) -> dict[str, Any]:
+    """Return a figure for each year of ``items``, most recent year first."""
+    years: defaultdict[int, list[T]] = defaultdict(list)
+    for item in items:
+        years[item.date.year].append(item)
+    return {str(year): figure(years[year]) for year in sorted(years, reverse=True)}
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class AccountState:
+    """What is known of one linked account: its current year and past years."""
+
+    account: Account
+    waste_types: tuple[WasteType, ...]
+    pickups: tuple[Pickup, ...]
+    """This year's pickups, oldest first."""
+    visits: tuple[Visit, ...]
+    """This year's recycling-centre visits, oldest first."""
+    past_pickups: tuple[Pickup, ...] = ()
+    past_visits: tuple[Visit, ...] = ()
+    drop_offs: Mapping[int, tuple[MonthlyCount, ...]] = field(default_factory=dict)
+    """This year's borne openings per waste type, twelve months (empty: no borne)."""
+    past_drop_offs: Mapping[int, tuple[MonthlyCount, ...]] = field(default_factory=dict)
+    """The past years' borne openings per waste type, oldest month first."""
+
+    @property
+    def all_pickups(self) -> tuple[Pickup, ...]:
+        """Return the pickups of every year kept, oldest first."""
+        return (*self.past_pickups, *self.pickups)
+
+    @property
+    def all_visits(self) -> tuple[Visit, ...]:
+        """Return the visits of every year kept, oldest first."""
+        return (*self.past_visits, *self.visits)
+
+    @property
+    def labels(self) -> dict[int, str]:
+        """Return the portal's label of each of the account's waste types, by ID."""
+        return {waste_type.id: waste_type.label for waste_type in self.waste_types}
+
+    def has_waste_type(self, waste_type_id: int) -> bool:
+        """Return whether the portal still lists this waste type for the account."""
+        return any(waste_type.id == waste_type_id for waste_type in self.waste_types)
+
+    def pickup_data(self, pickup: Pickup) -> dict[str, Any]:
+        """Return a pickup as events and actions give it."""
+        return {
+            "date": pickup.date.isoformat(),
+            "waste_type_id": pickup.waste_type_id,
+            "waste_type": self.labels.get(pickup.waste_type_id),
+            "weight": pickup.weight,
+        }
+
+    # --- Pickups -----------------------------------------------------------------
+
+    def pickups_of(self, waste_type_id: int | None, *, past: bool = False) -> tuple[Pickup, ...]:
+        """Return this year's (or the past years') pickups of one waste type, or all."""
+        pickups = self.past_pickups if past else self.pickups
+        if waste_type_id is None:
+            return pickups
+        return tuple(p for p in pickups if p.waste_type_id == waste_type_id)
+
+    def pickup_count(self, waste_type_id: int | None) -> int:
+        """Return this year's pickups of a waste type (None: of every type)."""
+        return len(self.pickups_of(waste_type_id))
+
+    def pickup_weight(self, waste_type_id: int | None) -> float:
+        """Return this year's weight collected, in kg (a pickup not weighed counts 0)."""
+        return _weight(self.pickups_of(waste_type_id))
+
+    def pickups_per_year(self, waste_type_id: int | None) -> dict[str, int]:
+        """Return the past years' pickup counts, most recent year first."""
+        return _per_year(self.pickups_of(waste_type_id, past=True), len)
+
+    def weight_per_year(self, waste_type_id: int | None) -> dict[str, float]:
+        """Return the past years' weights, most recent year first."""
+        return _per_year(self.pickups_of(waste_type_id, past=True), _weight)
+
+    def last_pickup(self, waste_type_id: int | None) -> Pickup | None:
+        """Return this year's latest pickup of a waste type (None: none yet)."""
+        return pickups[-1] if (pickups := self.pickups_of(waste_type_id)) else None
+
+    def last_pickup_date(self, waste_type_id: int | None) -> datetime | None:
+        """Return when this year's latest pickup happened."""
+        return last.date if (last := self.last_pickup(waste_type_id)) else None
+
+    def last_pickup_weight(self, waste_type_id: int | None) -> float | None:
+        """Return the weight of this year's latest pickup (None: not weighed, or none)."""
+        return last.weight if (last := self.last_pickup(waste_type_id)) else None
+
+    def latest_number(
+        self, waste_type_id: int | None, number: Callable[[Pickup], str | None]
+    ) -> str | None:
+        """Return a number of the type's latest pickup that gives one (past years too)."""
+        return next(
+            (
+                found
+                for pickup in reversed(self.all_pickups)
+                if pickup.waste_type_id == waste_type_id and (found := number(pickup)) is not None
+            ),
+            None,
+        )
+
+    # --- Visits ------------------------------------------------------------------
+
+    @property
+    def visit_count(self) -> int:
+        """Return this year's recycling-centre visits."""
+        return len(self.visits)
+
+    def visits_per_year(self) -> dict[str, int]:
+        """Return the past years' visit counts, most recent year first."""
+        return _per_year(self.past_visits, len)
+
+    @property
+    def last_visit_date(self) -> datetime | None:
+        """Return when this year's latest visit happened."""
+        return self.visits[-1].date if self.visits else None
+
+    # --- Borne openings ------------------------------------------------------------
+
+    @property
+    def borne_types(self) -> tuple[int, ...]:
+        """Return the waste types whose bornes the badge opened in a year kept."""
+        return tuple(
+            waste_type.id
+            for waste_type in self.waste_types
+            if any(month.count for month in self.drop_offs_of(waste_type.id, past=True))
+        )
+
+    def drop_offs_of(self, waste_type_id: int, *, past: bool = False) -> tuple[MonthlyCount, ...]:
+        """Return this year's (with ``past``: every year kept) monthly openings of a type."""
+        months = self.drop_offs.get(waste_type_id, ())
+        return (*self.past_drop_offs.get(waste_type_id, ()), *months) if past else months
+
+    def openings(self, waste_type_id: int | None, month: int | None = None) -> int:
+        """Return this year's borne openings of a waste type, or those of one month."""
+        if waste_type_id is None:
+            return 0
+        return sum(
+            entry.count
+            for entry in self.drop_offs_of(waste_type_id)
+            if month is None or entry.month == month
+        )
+
+    def openings_per_year(self, waste_type_id: int | None) -> dict[str, int]:
+        """Return the past years' borne openings of a waste type, most recent year first.
+
+        Years without an opening are left out, as years without a pickup are.
+        """
+        years: Counter[int] = Counter()
+        for entry in self.past_drop_offs.get(waste_type_id or 0, ()):
+            years[entry.year] += entry.count
+        return {str(year): years[year] for year in sorted(years, reverse=True) if years[year]}
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class EcocitoData:
+    """The coordinator's data: linked accounts in the drop-down's order."""
+
+    accounts: dict[int, AccountState]
+    year: int
+    first_day: date
+    """The first day the data covers (1 January of the first year the options kept)."""

@@ -1,0 +1,137 @@
+"""The schedule's state: each table's rhythm and reads, the publication delays, the next poll.
+
+``schedule.py`` holds the pure maths (a rhythm from pickup times, a window, a plan);
+this keeps what they are computed from between polls and asks them for the next poll.
+A table is one account's pickups of one waste type. Home Assistant-free: the
+coordinator gives it the time and runs the poll it plans.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import timedelta
+from typing import TYPE_CHECKING, Final
+
+from .api import PORTAL_TZ
+from .schedule import (
+    DELAY_SAMPLES,
+    FREQUENT,
+    LOOKBACK,
+    Plan,
+    Rhythm,
+    Table,
+    learn,
+    plan,
+    publication_delay,
+)
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable, Mapping
+    from datetime import date, datetime
+
+    from .api import Pickup
+    from .models import AccountState, EcocitoData
+
+type TableKey = tuple[int, int]
+"""(account ID, waste type ID)."""
+
+PLAN_TOLERANCE: Final = timedelta(minutes=1)
+"""A scheduled refresh this close to the planned poll is that poll."""
+
+
+def recent_pickups(state: AccountState, since: datetime) -> dict[int, list[datetime]]:
+    """Return the times of an account's pickups since ``since``, per waste type."""
+    recent: dict[int, list[datetime]] = {}
+    for pickups in (state.pickups, state.past_pickups):
+        for pickup in reversed(pickups):
+            if pickup.date < since:
+                break
+            recent.setdefault(pickup.waste_type_id, []).append(pickup.date)
+    return recent
+
+
+class Planner:
+    """What the next poll reads, and when, from what the polls so far found."""
+
+    def __init__(self, delays: dict[int, dict[int, list[float]]]) -> None:
+        """Start with the stored publication delays (the planner adds to them)."""
+        self.delays = delays
+        """Per account and waste type, measured publication delays in seconds."""
+        self.plan: Plan[TableKey] | None = None
+        """The next poll (None: before the first one)."""
+        self.tables: dict[TableKey, Table] = {}
+        """What the last plan was made from."""
+        self._read_at: dict[TableKey, datetime] = {}
+        self._last_full: datetime | None = None
+        self._rhythms: dict[TableKey, Rhythm | None] = {}
+        self._rhythms_day: date | None = None
+        """Rhythms are learnt again once a day (and for a table new since)."""
+
+    def due(self, held: EcocitoData | None, now: datetime) -> frozenset[TableKey] | None:
+        """Return the tables the planned poll reads alone (None: it reads the whole login).
+
+        Only this year's tables: on 1 January the whole login is read again.
+        """
+        planned = self.plan
+        if (
+            planned is None
+            or planned.full
+            or held is None
+            or held.year != now.astimezone(PORTAL_TZ).year
+            or now < planned.at - PLAN_TOLERANCE
+        ):
+            return None
+        return planned.due
+
+    def learn_delays(self, account_id: int, new: Iterable[Pickup], now: datetime) -> None:
+        """Learn the portal's publication delay from pickups first seen in a window.
+
+        Only a table read FREQUENT-ish before says when the pickup appeared (between
+        that read and this one: the midpoint is taken); after a long gap it says little.
+        Call before ``note_reads`` of this poll.
+        """
+        for pickup in new:
+            previous = self._read_at.get((account_id, pickup.waste_type_id))
+            if previous is None or now - previous > 2 * FREQUENT:
+                continue
+            seen = previous + (now - previous) / 2
+            samples = self.delays.setdefault(account_id, {}).setdefault(pickup.waste_type_id, [])
+            samples.append(max(0.0, (seen - pickup.date).total_seconds()))
+            del samples[:-DELAY_SAMPLES]
+
+    def note_reads(self, tables: Iterable[TableKey], now: datetime, *, full: bool) -> None:
+        """Remember which tables a successful poll read (``full``: the whole login)."""
+        for key in tables:
+            self._read_at[key] = now
+        if full:
+            self._last_full = now
+
+    async def async_plan(self, data: EcocitoData, now: datetime) -> Plan[TableKey]:
+        """Plan the next poll from the pickups held.
+
+        It yields to the event loop after each account: a login with many accounts
+        and waste types does not hold the loop for them all at once.
+        """
+        if (today := now.astimezone(PORTAL_TZ).date()) != self._rhythms_day:
+            self._rhythms, self._rhythms_day = {}, today
+        tables: dict[TableKey, Table] = {}
+        for account_id, state in data.accounts.items():
+            recent = recent_pickups(state, now - LOOKBACK)
+            delays: Mapping[int, list[float]] = self.delays.get(account_id, {})
+            for waste_type in state.waste_types:
+                key = (account_id, waste_type.id)
+                times = recent.get(waste_type.id, [])
+                if key not in self._rhythms:
+                    self._rhythms[key] = learn(times, now, PORTAL_TZ)
+                tables[key] = Table(
+                    rhythm=self._rhythms[key],
+                    delay=publication_delay(delays.get(waste_type.id, [])),
+                    newest=max(times, default=None),
+                    read_at=self._read_at.get(key),
+                )
+            await asyncio.sleep(0)
+        for gone in set(self._read_at) - set(tables):
+            del self._read_at[gone]
+        self.tables = tables
+        self.plan = plan(tables, last_full=self._last_full, now=now, tz=PORTAL_TZ)
+        return self.plan

@@ -24,9 +24,15 @@ What is measured, and how:
   the portal's time and its session clock moved forward by a fake clock; same latency.
   Every table's pickups are regenerated with a rhythm (weekly, fortnightly, or none;
   a public holiday moves a round by a day), and the portal publishes each
-  ``PUBLICATION_DELAY`` after its time. Measured: requests per day, how many polls
-  read the past years per account and day, and for each pickup published in the month
-  the delay from its publication to the poll that showed it (its pickup event);
+  ``PUBLICATION_DELAY`` after its time; but one in ``LATE_EVERY`` of the month's lifts
+  is uploaded late, hours after the next lift of its type, and the first account's
+  residual waste has twin bins, lifted in the same minute. Measured: requests and
+  bytes per day, how many polls read the past years per account and day, for each
+  pickup published in the month the delay from its publication to the poll that
+  showed it (its pickup event), and how many pickup events fired per pickup published;
+* the five-minute poller: what another integration does (one read of every table
+  every five minutes), run on the first ``FIVE_MINUTE_DAYS`` days of the same month
+  beside ours, with the same delays measured;
 * event-loop blocks: every callback the Home Assistant loop runs (``Handle._run``) is
   timed; ``sys.monitoring`` flags the callbacks during which a function of
   ``custom_components.ecocito`` started or resumed: the longest of those is "ours".
@@ -34,7 +40,8 @@ What is measured, and how:
   and reported on their own: they land in whatever callback allocates, and their
   length depends on every object of the process;
 * memory: the deep size (``sys.getsizeof`` over ``gc.get_referents``, each object
-  once) of the coordinator's data and its cache of past years, after setup.
+  once) of the coordinator's data and its cache of past years, after setup; and the
+  size of what the entry stores (the pickups seen, by identity) as JSON.
 """
 
 from __future__ import annotations
@@ -47,6 +54,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time as dt_time, timedelta, tzinfo
 import gc
+import itertools
+import json
 import logging
 import math
 import multiprocessing
@@ -75,6 +84,7 @@ from custom_components.ecocito import (
     coordinator as coordinator_module,
     diagnostics,  # noqa: F401 - imported so that sys.monitoring sees every module
     event,  # noqa: F401
+    memory as memory_module,
     select,  # noqa: F401
     sensor,  # noqa: F401
 )
@@ -106,9 +116,17 @@ MONTH = timedelta(days=30)
 PUBLICATION_DELAY = timedelta(minutes=90)
 """How long after its time the simulated portal publishes a pickup (the schedule
 starts from a 1 h guess and learns it)."""
-RHYTHMIC_MEDIAN = timedelta(minutes=30)
-RHYTHMIC_P95 = timedelta(hours=2)
-OTHER_P95 = timedelta(hours=4)
+RHYTHMIC_MEDIAN = timedelta(minutes=5)
+RHYTHMIC_P95 = timedelta(minutes=15)
+OTHER_P95 = timedelta(hours=2)
+A_REQUESTS_PER_DAY = 40
+LATE_EVERY = 8
+"""One lift in this many, in the month, is uploaded late: after the next of its type."""
+LATE_AFTER_NEXT = timedelta(hours=3)
+TWIN_BIN = "TWIN-0001"
+FIVE_MINUTE_DAYS = 3
+"""Days of the month the five-minute poller is run on (a read every five minutes)."""
+FIVE_MINUTES = timedelta(minutes=5)
 RHYTHMS: dict[int, str] = {1: "weekly", 2: "fortnightly", 3: "none", 4: "weekly", 5: "weekly"}
 """Per waste type: the rhythm of its rounds in the month's scenario."""
 FULL_READS_BEFORE = 6
@@ -151,8 +169,30 @@ def build_state(config: str, today: date = TODAY) -> PortalState:
             )
             add_pickups(state, rng, account_id, type_id, days)
     state.publication_delay = PUBLICATION_DELAY
-    state.now = datetime.combine(today, SETUP_AT.timetz()).replace(tzinfo=None)
+    setup = datetime.combine(today, SETUP_AT.timetz()).replace(tzinfo=None)
+    state.now = setup
+    _late_uploads_and_twins(state, login.account_ids, rng, setup)
     return state
+
+
+def _late_uploads_and_twins(
+    state: PortalState, account_ids: list[int], rng: random.Random, setup: datetime
+) -> None:
+    """Upload some of the month's lifts late (after the next of their type); add twin bins.
+
+    The first account's residual waste (type 1) has a second bin, lifted in the same
+    minute as the first, from setup on.
+    """
+    for account_id in account_ids:
+        account = state.get_account(account_id)
+        for type_id in account.waste_types:
+            lifts = [p for p in account.pickups if p.type_id == type_id and p.when > setup]
+            for lift, following in itertools.pairwise(lifts):
+                if rng.randrange(LATE_EVERY) == 0:
+                    lift.published = following.when + PUBLICATION_DELAY + LATE_AFTER_NEXT
+    first = state.get_account(account_ids[0])
+    for lift in [p for p in first.pickups if p.type_id == 1 and p.when > setup]:
+        state.add_pickup(first.id, 1, lift.when, lift.weight, bin_number=TWIN_BIN)
 
 
 class PortalProcess:
@@ -423,6 +463,20 @@ class FakeClock:
 
 
 @dataclass
+class Poller:
+    """What the five-minute poller (one read of every table every five minutes) cost."""
+
+    days: int
+    requests: int = 0
+    rhythmic_delays: list[timedelta] = field(default_factory=list)
+    other_delays: list[timedelta] = field(default_factory=list)
+
+    @property
+    def requests_per_day(self) -> float:
+        return self.requests / self.days
+
+
+@dataclass
 class Figures:
     """What one configuration measured."""
 
@@ -438,6 +492,7 @@ class Figures:
     poll_extra_pages: int = 0
     poll_wall: float = 0.0
     month_requests: int = 0
+    month_bytes: int = 0
     month_polls: int = 0
     past_reads_per_day: int = 0
     """Most polls reading the past years for one account on one calendar day."""
@@ -445,6 +500,14 @@ class Figures:
     other_delays: list[timedelta] = field(default_factory=list)
     unseen: int = 0
     """Pickups published in the month that no poll showed."""
+    published: int = 0
+    """Pickups published in the month."""
+    fired: int = 0
+    """Pickup events fired in the month."""
+    stored: int = 0
+    """Bytes of the entry's stored memory (JSON) after the month."""
+    poller: Poller | None = None
+    """The five-minute poller on the first days of the same month."""
     block_ours: Block = field(default_factory=Block)
     block_any: Block = field(default_factory=Block)
     gc_pause: float = 0.0
@@ -462,6 +525,10 @@ class Figures:
     @property
     def requests_per_day(self) -> float:
         return self.month_requests / (MONTH / timedelta(days=1))
+
+    @property
+    def bytes_per_day(self) -> float:
+        return self.month_bytes / (MONTH / timedelta(days=1))
 
 
 def _past_reads(requests: list[Any], year: int) -> set[int | None]:
@@ -593,37 +660,117 @@ async def _measure(
 
     # A month of planned polls.
     end = SETUP_AT + timedelta(hours=4) + MONTH
-    seen_at: dict[tuple[int, int, datetime], datetime] = {}
+    fired: list[tuple[tuple[int, int, datetime], datetime]] = []
     await portal.reset_requests()
     pickups.clear()
     while (at := coordinator.next_poll) is not None and at <= end:
         await move_to(at)
         await poll("month", planned=True)
         figures.month_polls += 1
-        for event_data in pickups:
-            when = datetime.fromisoformat(event_data["date"]).replace(microsecond=0)
-            key = (event_data["account_id"], event_data["waste_type_id"], when)
-            seen_at.setdefault(key, at)
+        fired.extend((_event_key(event_data), at) for event_data in pickups)
         pickups.clear()
-    figures.month_requests = len(await portal.requests())
+    requests = await portal.requests()
+    figures.month_requests = len(requests)
+    figures.month_bytes = sum(record.size for record in requests)
     await asyncio.sleep(0)  # what follows is the bench's, not a block of our code
-    begin = SETUP_AT + timedelta(hours=4)
+    figures.stored = len(json.dumps(memory_module.encode(coordinator._memory.memory)))
+    delays = _match(state, fired, SETUP_AT + timedelta(hours=4), end)
+    figures.rhythmic_delays, figures.other_delays, figures.unseen, figures.published = delays
+    figures.fired = len(fired)
+
+
+def _event_key(event_data: dict[str, Any]) -> tuple[int, int, datetime]:
+    when = datetime.fromisoformat(event_data["date"]).replace(microsecond=0)
+    return (event_data["account_id"], event_data["waste_type_id"], when)
+
+
+def _match(
+    state: PortalState,
+    fired: list[tuple[tuple[int, int, datetime], datetime]],
+    begin: datetime,
+    end: datetime,
+) -> tuple[list[timedelta], list[timedelta], int, int]:
+    """Match the events with the pickups published between ``begin`` and ``end``.
+
+    Twin bins share a key: the n-th event of a key is the n-th of its pickups to be
+    published. Return the delays (rhythmic, other), the pickups never shown, and the
+    pickups published.
+    """
+    shown: dict[tuple[int, int, datetime], list[datetime]] = {}
+    for key, at in fired:
+        shown.setdefault(key, []).append(at)
+    published: list[tuple[datetime, tuple[int, int, datetime]]] = []
     for account in state.linked_accounts(LARGE_LOGIN):
         for pickup in account.pickups:
-            published = pickup.when.replace(tzinfo=PARIS) + PUBLICATION_DELAY
-            if not begin < published <= end:
-                continue
-            when = pickup.when.replace(tzinfo=PARIS, microsecond=0)
-            shown = seen_at.get((account.id, pickup.type_id, when))
-            if shown is None:
-                figures.unseen += 1
-                continue
-            delays = (
-                figures.other_delays
-                if RHYTHMS[pickup.type_id] == "none"
-                else figures.rhythmic_delays
-            )
-            delays.append(shown - published)
+            moment = (pickup.published or pickup.when + PUBLICATION_DELAY).replace(tzinfo=PARIS)
+            if begin < moment <= end:
+                when = pickup.when.replace(tzinfo=PARIS, microsecond=0)
+                published.append((moment, (account.id, pickup.type_id, when)))
+    rhythmic: list[timedelta] = []
+    other: list[timedelta] = []
+    unseen = 0
+    for moment, key in sorted(published):
+        if not shown.get(key):
+            unseen += 1
+            continue
+        delay = shown[key].pop(0) - moment
+        (other if RHYTHMS[key[1]] == "none" else rhythmic).append(delay)
+    return rhythmic, other, unseen, len(published)
+
+
+async def run_five_minute_poller(config: str, latency: float) -> Poller:
+    """Run what another integration does on the first days of the month: a full read of
+    every table every five minutes, and measure its requests and delays."""
+    result = Poller(days=FIVE_MINUTE_DAYS)
+    portal = PortalProcess(config)
+    base_url = await portal.start()
+    state = build_state(config)
+    clock = FakeClock(SETUP_AT)
+    try:
+        async with async_test_home_assistant() as hass:
+            await hass.config.async_set_time_zone("Europe/Paris")
+            hass.data.pop(loader.DATA_CUSTOM_COMPONENTS)
+            entry = simulator_entry(base_url, LARGE_LOGIN, LARGE_PASSWORD, "Ecocito poller")
+            entry.add_to_hass(hass)
+            fired: list[tuple[tuple[int, int, datetime], datetime]] = []
+
+            @callback
+            def on_pickup(event_: Event) -> None:
+                fired.append((_event_key(dict(event_.data)), clock.now_value))
+
+            hass.bus.async_listen(EVENT_PICKUP, on_pickup)
+            resolver = ThreadedResolver()
+            resolver.real_close = resolver.close  # type: ignore[attr-defined]
+            with (
+                patch(
+                    "homeassistant.helpers.aiohttp_client._async_make_resolver",
+                    return_value=resolver,
+                ),
+                patch.object(coordinator_module, "dt_util", clock),
+            ):
+                await portal.set_latency(latency)
+                await hass.config_entries.async_setup(entry.entry_id)
+                await hass.async_block_till_done()
+                begin = SETUP_AT + timedelta(hours=4)
+                end = begin + timedelta(days=FIVE_MINUTE_DAYS)
+                await portal.reset_requests()
+                at = begin
+                while at <= end:
+                    clock.now_value = at
+                    await portal.set_now(at)
+                    await entry.runtime_data.async_refresh()
+                    await hass.async_block_till_done()
+                    at += FIVE_MINUTES
+                result.requests = len(await portal.requests())
+                result.rhythmic_delays, result.other_delays, _unseen, _published = _match(
+                    state, fired, begin, end
+                )
+            await hass.config_entries.async_unload(entry.entry_id)
+            await hass.async_block_till_done()
+            await hass.async_stop(force=True)
+    finally:
+        await portal.stop()
+    return result
 
 
 # --- The report ------------------------------------------------------------------
@@ -692,12 +839,22 @@ def report(results: list[Figures], block_limit_config: str = "C") -> tuple[str, 
     row("steady poll: wall time", "", lambda f: (f"{f.poll_wall:.2f} s", True))
     row(
         "month: requests per day",
-        f"A ≤ 60; B, C ≤ {FULL_READS_BEFORE} x steady poll",
+        f"A ≤ {A_REQUESTS_PER_DAY}; B, C ≤ {FULL_READS_BEFORE} x steady poll",
         lambda f: _check(
             f.requests_per_day,
-            60 if f.config == "A" else FULL_READS_BEFORE * f.poll_requests,
+            A_REQUESTS_PER_DAY if f.config == "A" else FULL_READS_BEFORE * f.poll_requests,
             f"{f.requests_per_day:.1f} ({f.month_polls / 30:.1f} polls)",
         ),
+    )
+    row(
+        "five-minute poller: requests per day",
+        f"(for reference: its first {FIVE_MINUTE_DAYS} days of the month)",
+        lambda f: (f"{f.poller.requests_per_day:.1f}" if f.poller else "not run", True),
+    )
+    row(
+        "month: bytes per day",
+        "(for reference)",
+        lambda f: (f"{f.bytes_per_day / 1024:.0f} KiB", True),
     )
     row(
         "past years re-read, per account and day",
@@ -710,14 +867,33 @@ def report(results: list[Figures], block_limit_config: str = "C") -> tuple[str, 
         lambda f: _delays(f.rhythmic_delays, RHYTHMIC_MEDIAN, RHYTHMIC_P95),
     )
     row(
+        "five-minute poller: rhythmic pickups, median / p95",
+        "(for reference)",
+        lambda f: (_spread(f.poller.rhythmic_delays) if f.poller else "not run", True),
+    )
+    row(
         "other pickups: publication → shown, median / p95",
         f"p95 ≤ {_minutes(OTHER_P95)}",
         lambda f: _delays(f.other_delays, None, OTHER_P95),
     )
     row(
+        "five-minute poller: other pickups, median / p95",
+        "(for reference)",
+        lambda f: (_spread(f.poller.other_delays) if f.poller else "not run", True),
+    )
+    row(
         "pickups published in the month, never shown",
         "0",
         lambda f: _check(f.unseen, 0, str(f.unseen)),
+    )
+    row(
+        "pickups fired / pickups published (late uploads, twin bins)",
+        "1.00",
+        lambda f: (
+            f"{f.fired / f.published:.2f} ({f.fired} / {f.published})"
+            + (" ✅" if f.fired == f.published else " ❌"),
+            f.fired == f.published,
+        ),
     )
     row(
         "longest loop block by our code",
@@ -739,6 +915,11 @@ def report(results: list[Figures], block_limit_config: str = "C") -> tuple[str, 
         lambda f: (f"{f.gc_pause * 1000:.1f} ms", True),
     )
     row("coordinator data in memory", "", lambda f: (f"{f.memory / 1024:.0f} KiB", True))
+    row(
+        "stored memory (pickups seen, JSON)",
+        "(for reference)",
+        lambda f: (f"{f.stored / 1024:.0f} KiB", True),
+    )
     row(
         "errors",
         "none",
@@ -765,6 +946,14 @@ def _minutes(delta: timedelta) -> str:
     return f"{delta.total_seconds() / 60:.0f} min"
 
 
+def _spread(values: list[timedelta]) -> str:
+    """Median and 95th percentile of delays, with no target."""
+    if not values:
+        return "none"
+    median, p95 = _quantile(values, 0.5), _quantile(values, 0.95)
+    return f"{_minutes(median)} / {_minutes(p95)} (n = {len(values)})"
+
+
 def _quantile(values: list[timedelta], share: float) -> timedelta:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, math.ceil(share * len(ordered)) - 1)]
@@ -782,13 +971,17 @@ def _delays(
     return f"{text} {'✅' if ok else '❌'}", ok
 
 
-async def main_async(configs: list[str], latency: float, verbose: bool) -> list[Figures]:
+async def main_async(
+    configs: list[str], latency: float, verbose: bool, poller: bool
+) -> list[Figures]:
     monitor = LoopBlockMonitor()
     results = []
     for config in configs:
         figures = await run_config(config, latency, monitor)
         figures.block_ours, figures.block_any = monitor.ours, monitor.any
         figures.gc_pause = monitor.gc_pause
+        if poller:
+            figures.poller = await run_five_minute_poller(config, latency)
         results.append(figures)
         print(f"{config}: done", file=sys.stderr)  # noqa: T201
         if verbose:
@@ -805,12 +998,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "-v", "--verbose", action="store_true", help="list the longest blocks by our code"
     )
+    parser.add_argument(
+        "--no-poller", action="store_true", help="do not run the five-minute poller beside ours"
+    )
     args = parser.parse_args(argv)
     if unknown := set(args.configs) - set(CONFIGS):
         parser.error(f"unknown configuration(s): {', '.join(sorted(unknown))}")
     args.configs = args.configs or list(CONFIGS)
     logging.basicConfig(level=logging.WARNING)
-    results = asyncio.run(main_async(args.configs, args.latency, args.verbose))
+    results = asyncio.run(
+        main_async(args.configs, args.latency, args.verbose, poller=not args.no_poller)
+    )
     table, ok = report(results)
     print(table)  # noqa: T201
     if not ok:

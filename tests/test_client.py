@@ -678,9 +678,9 @@ async def test_garbled_switch_answer_is_not_an_unlinked_account(
 
 async def test_stale_form_token(client: EcocitoClient, simulator: PortalSimulator) -> None:
     await client.login()
-    form = client._switch_form
+    form = client._session.switch_form
     assert form is not None
-    client._switch_form = replace(form, fields={"__RequestVerificationToken": "stale"})
+    client._session.switch_form = replace(form, fields={"__RequestVerificationToken": "stale"})
 
     with pytest.raises(PortalChangedError) as err:
         await client.get_account_data(DEMO_SECOND_ACCOUNT_ID, *this_year())

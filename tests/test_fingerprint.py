@@ -115,7 +115,7 @@ async def test_failures_leave_fingerprints_with_nothing_personal(
     tokens: set[str] = set()
 
     def keep_tokens() -> None:
-        form = client._switch_form
+        form = client._session.switch_form
         if form is not None:
             tokens.update(value for value in form.fields.values() if len(value) > 20)
 

@@ -55,12 +55,21 @@ async def planned_poll(
     await hass.async_block_till_done()
 
 
-def read_tables(simulator: PortalSimulator) -> list[int | None]:
-    """The account of every pickup read since the last reset (of every waste type)."""
+def looks(simulator: PortalSimulator) -> list[int | None]:
+    """The account of every look since the last reset: one row of every waste type."""
     return [
         record.account_id
         for record in simulator.requests
-        if record.path == PATH_PICKUPS and record.query["idMatiere"] == "-1"
+        if record.path == PATH_PICKUPS and record.query["take"] == "1"
+    ]
+
+
+def read_tables(simulator: PortalSimulator) -> list[int | None]:
+    """The account of every read of pickups since the last reset (of every waste type)."""
+    return [
+        record.account_id
+        for record in simulator.requests
+        if record.path == PATH_PICKUPS and record.query["take"] != "1"
     ]
 
 
@@ -76,7 +85,7 @@ async def test_next_poll_sensor_and_a_planned_poll(
     freezer: FrozenDateTimeFactory,
     init_integration: MockConfigEntry,
 ) -> None:
-    """The second account has no rhythm: read again in 4 h, its waste types only."""
+    """The second account has no rhythm: looked at again in 4 h, and only it."""
     coordinator: EcocitoCoordinator = init_integration.runtime_data
     planned = FROZEN_NOW + IRREGULAR
     assert next_poll(hass, init_integration) == planned
@@ -84,16 +93,15 @@ async def test_next_poll_sensor_and_a_planned_poll(
 
     simulator.reset_requests()
     await planned_poll(hass, freezer, init_integration)
-    # No visits, not the main account: its pickups of every type in one request. The
-    # session, still on that account, expired after 20 min of silence: the portal
-    # answers with its login page, then a login, the switch back, the same request.
+    # No visits, not the main account: a look at its pickups of every type (one row:
+    # its total says nothing arrived, so nothing is read). The session, still on that
+    # account, expired after 20 min of silence: the portal answers with its login
+    # page, then a login, the switch back, the same look.
     assert simulator.count(PATH_LOGIN, "POST") == 1
     assert simulator.count(PATH_VISITS) == 0
     assert simulator.count(PATH_SWITCH_ACCOUNT) == 1
-    tables = [r for r in simulator.requests if r.path == PATH_PICKUPS]
-    assert [(r.account_id, r.query["idMatiere"]) for r in tables] == [
-        (DEMO_SECOND_ACCOUNT_ID, "-1")
-    ] * 2
+    assert looks(simulator) == [DEMO_SECOND_ACCOUNT_ID] * 2
+    assert read_tables(simulator) == []
     assert coordinator.last_update_success
     after = next_poll(hass, init_integration)
     assert after is not None
@@ -137,7 +145,8 @@ async def test_window_after_the_expected_pickup(
 
     simulator.reset_requests()
     await planned_poll(hass, freezer, init_integration)  # nothing published yet
-    assert read_tables(simulator) == [DEMO_MAIN_ACCOUNT_ID]
+    assert looks(simulator) == [DEMO_MAIN_ACCOUNT_ID]
+    assert read_tables(simulator) == []
     assert events == []
     assert next_poll(hass, init_integration) == opens + FREQUENT
     published = opens + timedelta(minutes=5)
@@ -145,15 +154,17 @@ async def test_window_after_the_expected_pickup(
     simulator.reset_requests()
     await planned_poll(hass, freezer, init_integration)
     assert [e.data["waste_type_id"] for e in events] == [17]
-    assert read_tables(simulator) == [DEMO_MAIN_ACCOUNT_ID]
+    assert looks(simulator) == [DEMO_MAIN_ACCOUNT_ID]
+    assert read_tables(simulator) == [DEMO_MAIN_ACCOUNT_ID]  # the look saw a new row
+    assert simulator.count() == 2  # the session stayed open: no login, no switch
     assert simulator.count(PATH_VISITS) == 0
     # Seen between the two reads: the midpoint less the pickup's time.
     learnt = (await account_schedule(hass, init_integration, DEMO_MAIN_ACCOUNT_ID))[17]
     assert clock(learnt["publication_delay"]) == FREQUENT / 2 + timedelta(minutes=40 - 5)
-    # The window is closed: the next poll does not read the main account again this Friday.
+    # The window is closed: the next poll does not look at the main account this Friday.
     simulator.reset_requests()
     await planned_poll(hass, freezer, init_integration)
-    assert DEMO_MAIN_ACCOUNT_ID not in read_tables(simulator) or simulator.count(PATH_VISITS)
+    assert DEMO_MAIN_ACCOUNT_ID not in looks(simulator) or simulator.count(PATH_VISITS)
 
     # A restart: the rhythm comes back from the data, the delay from the store.
     before = {

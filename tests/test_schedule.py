@@ -11,9 +11,11 @@ from custom_components.ecocito.schedule import (
     DEFAULT_DELAY,
     FREQUENT,
     IRREGULAR,
+    IRREGULAR_LOOK,
     Rhythm,
     Table,
     learn,
+    learn_hours,
     plan,
     publication_delay,
     table_next,
@@ -148,6 +150,39 @@ def test_fallback_without_rhythm() -> None:
         table_next(Table(rhythm=None, delay=DEFAULT_DELAY, newest=None, read_at=None), NOW, PARIS)
         == NOW
     )
+
+
+def test_usual_hours_without_a_rhythm() -> None:
+    """A bin put out when full: no weekday rhythm, but its round comes at the same hours."""
+    days = [NOW.date() - timedelta(days=d) for d in (2, 9, 13, 22, 26, 35, 41, 47, 58)]
+    times = [at(day, 6, (7 * n) % 50) for n, day in enumerate(days)]
+    assert learn(times, NOW, PARIS) is None
+    hours = learn_hours(times, NOW, PARIS)
+    assert hours is not None
+    assert hours.weekdays == frozenset(range(7))
+    assert (hours.earliest, hours.latest) == (timedelta(hours=6), timedelta(hours=6, minutes=49))
+    # Spread over the day (no usual round), or too few: no usual hours.
+    spread = [at(day, 6 + 2 * n) for n, day in enumerate(days)]
+    assert learn_hours(spread, NOW, PARIS) is None
+    assert learn_hours(times[:2], NOW, PARIS) is None
+
+
+def test_looks_within_the_usual_hours_every_day() -> None:
+    """Without a rhythm, its usual hours are looked at every IRREGULAR_LOOK, each day."""
+    hours = learn_hours([at(NOW.date() - timedelta(days=d), 6) for d in (3, 10, 17)], NOW, PARIS)
+    assert hours is not None
+    tomorrow = NOW.date() + timedelta(days=1)
+    table = Table(rhythm=None, hours=hours, delay=timedelta(hours=1), newest=None, read_at=NOW)
+    # Today's hours are over (6:00 + 1 h delay + 2 h): tomorrow's open at 6:45.
+    assert table_next(table, NOW, PARIS) == at(tomorrow, 7) - BEFORE_WINDOW
+    looked = at(tomorrow, 7)
+    inside = Table(rhythm=None, hours=hours, delay=timedelta(hours=1), newest=None, read_at=looked)
+    assert table_next(inside, looked, PARIS) == looked + IRREGULAR_LOOK
+    # Its pickup of the day is held: the next look is the day after.
+    held = Table(
+        rhythm=None, hours=hours, delay=timedelta(hours=1), newest=at(tomorrow, 6), read_at=looked
+    )
+    assert table_next(held, looked, PARIS) == at(tomorrow + timedelta(days=1), 7) - BEFORE_WINDOW
 
 
 def test_plan_background_and_batching() -> None:

@@ -1,7 +1,7 @@
 """One coordinator per login: it picks what to read, reads, and hands the result on.
 
 A poll travels through the rooms below: the planner says whether the planned poll
-reads only the tables due or the whole login (``planner.py``), the reader reads it
+looks at the accounts due or reads the whole login (``planner.py``), the reader reads it
 (``reader.py``), the diff works out what changed and remembers the pickups seen
 (``changes.py``, ``memory.py``), the planner plans the next poll, the memory is saved,
 and the coordinator fires the bus events and lets the entities write.
@@ -17,6 +17,7 @@ from homeassistant.core import callback
 from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, UpdateFailed
 from homeassistant.util import dt as dt_util, slugify
 
+from .accounts import NoAccountsError
 from .api import ClientClosedError, EcocitoClient, EcocitoError, PortalChangedError
 from .changes import PollChanges, account_event_data, diff, pickup_event_data
 from .const import (
@@ -39,7 +40,7 @@ from .error_keys import update_failure
 from .memory import EntryMemory
 from .models import EcocitoData
 from .planner import Planner
-from .reader import NoAccountsError, Read, Reader
+from .reader import Read, Reader
 from .repairs import PortalChangedRepair
 from .statistic_ids import async_renumber_statistics
 
@@ -170,7 +171,7 @@ class EcocitoCoordinator(DataUpdateCoordinator[EcocitoData]):
         return await self._hand_on(read, now)
 
     async def _read(self, now: datetime) -> Read:
-        """Read the tables due at the planned poll, else the whole login."""
+        """Look at the accounts due at the planned poll, else read the whole login."""
         held = self.data
         if self._scheduled and held is not None and (due := self.planner.due(held, now)):
             return await self._reader.read_due(held, due, now)
@@ -193,7 +194,7 @@ class EcocitoCoordinator(DataUpdateCoordinator[EcocitoData]):
         )
         for account_id, new in self.changes.new_pickups.items():
             self.planner.learn_delays(account_id, new, now)
-        self.planner.note_reads(read.tables, now, full=read.full)
+        self.planner.note_reads(read.looked, now, full=read.full)
         self._fire_events(data)
         remove_account_devices(
             self.hass,

@@ -1,9 +1,10 @@
-"""The schedule's state: each table's rhythm and reads, the publication delays, the next poll.
+"""The schedule's state: each table's rhythm, each account's looks, the delays, the next poll.
 
 ``schedule.py`` holds the pure maths (a rhythm from pickup times, a window, a plan);
 this keeps what they are computed from between polls and asks them for the next poll.
-A table is one account's pickups of one waste type. Home Assistant-free: the
-coordinator gives it the time and runs the poll it plans.
+A table is one account's pickups of one waste type; a planned poll looks at accounts
+(one look serves all their tables: the lifts of one round are uploaded together).
+Home Assistant-free: the coordinator gives it the time and runs the poll it plans.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from .schedule import (
     Rhythm,
     Table,
     learn,
+    learn_hours,
     plan,
     publication_delay,
 )
@@ -61,16 +63,18 @@ class Planner:
         """The next poll (None: before the first one)."""
         self.tables: dict[TableKey, Table] = {}
         """What the last plan was made from."""
-        self._read_at: dict[TableKey, datetime] = {}
+        self._looked_at: dict[int, datetime] = {}
+        """Per account, its last look or read (one serves all its tables)."""
         self._last_full: datetime | None = None
-        self._rhythms: dict[TableKey, Rhythm | None] = {}
+        self._rhythms: dict[TableKey, tuple[Rhythm | None, Rhythm | None]] = {}
+        """Per table, its weekday rhythm, or its usual hours without one."""
         self._rhythms_day: date | None = None
         """Rhythms are learnt again once a day (and for a table new since)."""
 
-    def due(self, held: EcocitoData | None, now: datetime) -> frozenset[TableKey] | None:
-        """Return the tables the planned poll reads alone (None: it reads the whole login).
+    def due(self, held: EcocitoData | None, now: datetime) -> frozenset[int] | None:
+        """Return the accounts the planned poll looks at alone (None: the whole login).
 
-        Only this year's tables: on 1 January the whole login is read again.
+        Only this year's: on 1 January the whole login is read again.
         """
         planned = self.plan
         if (
@@ -81,17 +85,17 @@ class Planner:
             or now < planned.at - PLAN_TOLERANCE
         ):
             return None
-        return planned.due
+        return frozenset(account_id for account_id, _type_id in planned.due)
 
     def learn_delays(self, account_id: int, new: Iterable[Pickup], now: datetime) -> None:
         """Learn the portal's publication delay from pickups first seen in a window.
 
-        Only a table read FREQUENT-ish before says when the pickup appeared (between
-        that read and this one: the midpoint is taken); after a long gap it says little.
-        Call before ``note_reads`` of this poll.
+        Only an account looked at FREQUENT-ish before says when the pickup appeared
+        (between that look and this one: the midpoint is taken); after a long gap it
+        says little. Call before ``note_reads`` of this poll.
         """
+        previous = self._looked_at.get(account_id)
         for pickup in new:
-            previous = self._read_at.get((account_id, pickup.waste_type_id))
             if previous is None or now - previous > 2 * FREQUENT:
                 continue
             seen = previous + (now - previous) / 2
@@ -99,10 +103,10 @@ class Planner:
             samples.append(max(0.0, (seen - pickup.date).total_seconds()))
             del samples[:-DELAY_SAMPLES]
 
-    def note_reads(self, tables: Iterable[TableKey], now: datetime, *, full: bool) -> None:
-        """Remember which tables a successful poll read (``full``: the whole login)."""
-        for key in tables:
-            self._read_at[key] = now
+    def note_reads(self, accounts: Iterable[int], now: datetime, *, full: bool) -> None:
+        """Remember which accounts a successful poll looked at (``full``: the whole login)."""
+        for account_id in accounts:
+            self._looked_at[account_id] = now
         if full:
             self._last_full = now
 
@@ -118,20 +122,26 @@ class Planner:
         for account_id, state in data.accounts.items():
             recent = recent_pickups(state, now - LOOKBACK)
             delays: Mapping[int, list[float]] = self.delays.get(account_id, {})
+            # A waste type not measured yet: the account's rounds are uploaded together.
+            pooled = [sample for samples in delays.values() for sample in samples]
             for waste_type in state.waste_types:
                 key = (account_id, waste_type.id)
                 times = recent.get(waste_type.id, [])
                 if key not in self._rhythms:
-                    self._rhythms[key] = learn(times, now, PORTAL_TZ)
+                    rhythm = learn(times, now, PORTAL_TZ)
+                    hours = None if rhythm else learn_hours(times, now, PORTAL_TZ)
+                    self._rhythms[key] = (rhythm, hours)
+                rhythm, hours = self._rhythms[key]
                 tables[key] = Table(
-                    rhythm=self._rhythms[key],
-                    delay=publication_delay(delays.get(waste_type.id, [])),
+                    rhythm=rhythm,
+                    hours=hours,
+                    delay=publication_delay(delays.get(waste_type.id) or pooled),
                     newest=max(times, default=None),
-                    read_at=self._read_at.get(key),
+                    read_at=self._looked_at.get(account_id),
                 )
             await asyncio.sleep(0)
-        for gone in set(self._read_at) - set(tables):
-            del self._read_at[gone]
+        for gone in set(self._looked_at) - set(data.accounts):
+            del self._looked_at[gone]
         self.tables = tables
         self.plan = plan(tables, last_full=self._last_full, now=now, tz=PORTAL_TZ)
         return self.plan

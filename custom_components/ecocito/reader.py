@@ -1,4 +1,4 @@
-"""Reading the portal into the coordinator's data: the whole login, or only the tables due.
+"""Reading the portal into the coordinator's data: the whole login, or a look at accounts due.
 
 A read of the whole login logs in (a fresh session), lists the linked accounts and reads
 each one: its waste types, this year's pickups, visits and borne openings, and once a
@@ -17,23 +17,22 @@ from datetime import date
 import logging
 from typing import TYPE_CHECKING, Final
 
+from .accounts import KnownAccounts
 from .api import (
     PORTAL_TZ,
-    UNNUMBERED_ACCOUNT_ID,
     Account,
     UnknownAccountError,
-    casefold_without_accents,
 )
 from .confirm import CONFIRM_AFTER, Streak
 from .models import AccountState, EcocitoData
+from .optional_parts import OptionalParts
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable, Mapping
     from datetime import datetime
 
-    from .api import AccountData, AccountList, EcocitoClient, MonthlyCount, Pickup, Visit
+    from .api import AccountData, EcocitoClient, MonthlyCount, Pickup, Visit
     from .memory import Memory
-    from .planner import TableKey
 
 _LOGGER = logging.getLogger(__package__)
 
@@ -41,75 +40,13 @@ _VISITS: Final = "visits"
 _BORNE: Final = "borne_"
 
 
-ACCOUNT_DROP_DOWN: Final = "account_drop_down"
-BORNE_STATISTICS: Final = "borne_statistics"
-_FAILING: Final = {
-    ACCOUNT_DROP_DOWN: "The portal's pages show no account drop-down: the accounts it listed "
-    "before keep their last data until it shows again",
-    BORNE_STATISTICS: "The portal's borne statistics could not be read (%s): only the borne "
-    "figures are affected, and they keep their last value",
-}
-_BACK: Final = {
-    ACCOUNT_DROP_DOWN: "The portal's pages show the account drop-down again",
-    BORNE_STATISTICS: "The portal's borne statistics are read again",
-}
-
-
-class NoAccountsError(Exception):
-    """The drop-down listed no account where accounts were linked: not believed yet."""
-
-
-@dataclass(slots=True)
-class _Listing:
-    """What the login's account list says, and what the reader makes of it."""
-
-    read: list[Account]
-    """The accounts to read."""
-    listed: dict[int, str]
-    """The accounts the list shows (or that it says nothing against), and their labels."""
-    kept: list[int] = field(default_factory=list)
-    """Known accounts the list says nothing of: their last data stays."""
-    renumbered: dict[int, int] = field(default_factory=dict)
-    """The unnumbered account's number, now that a drop-down names it."""
-    problems: dict[str, str] = field(default_factory=dict)
-
-
-def _listing(linked: AccountList, known: Mapping[int, str]) -> _Listing:
-    """Read the account list against the accounts already known.
-
-    A login whose pages show no drop-down is one account. But where several accounts
-    are known, a missing drop-down says nothing of them: they keep their last data,
-    and the account the page names (if known) is read. Once a drop-down appears, the
-    unnumbered account of such a login is the one it names alike (by address), else
-    the one it selects.
-    """
-    listed = {account.id: account.label for account in linked.accounts}
-    if not linked.listed and len(known) > 1:
-        named = [account for account in linked.accounts if account.id in known]
-        return _Listing(
-            read=named,
-            listed={**known, **{account.id: account.label for account in named}},
-            kept=[account_id for account_id in known if account_id not in listed],
-            problems={ACCOUNT_DROP_DOWN: "the pages show no account drop-down"},
-        )
-    renumbered: dict[int, int] = {}
-    if linked.listed and UNNUMBERED_ACCOUNT_ID in known and UNNUMBERED_ACCOUNT_ID not in listed:
-        label = casefold_without_accents(known[UNNUMBERED_ACCOUNT_ID])
-        new = [account for account in linked.accounts if account.id not in known]
-        same = [a for a in new if label and label in casefold_without_accents(a.label)]
-        chosen = same or [a for a in new if a.id == linked.active_id] or new[:1]
-        if chosen:
-            renumbered[UNNUMBERED_ACCOUNT_ID] = chosen[0].id
-    return _Listing(read=list(linked.accounts), listed=listed, renumbered=renumbered)
-
-
 @dataclass(slots=True)
 class Read:
     """What one successful read found."""
 
     data: EcocitoData
-    tables: set[TableKey]
-    """The tables read (one account's pickups of one waste type)."""
+    looked: set[int]
+    """The accounts read, or looked at (asked whether anything arrived)."""
     full: bool
     """The whole login was read (accounts, visits, borne openings)."""
     linked: list[Account] = field(default_factory=list)
@@ -140,17 +77,17 @@ class Reader:
         """Read through ``client``; ``devices`` lists the accounts that have a device."""
         self._client = client
         self._memory = memory
-        self._devices = devices
-        self._known: dict[int, str] | None = None
-        """Accounts known so far, and their labels (those with a device, at first)."""
+        self._accounts = KnownAccounts(memory, devices)
         self._past: dict[int, _PastYears] = {}
         self._short: Streak[int] = Streak()
         """Accounts whose tables came back short: polls in a row."""
-        self._empty: Streak[None] = Streak()
+        self._totals: dict[int, int] = {}
+        """Per account, this year's rows on the portal when the data holds a different
+        number (rows of another type, a short read kept): a look compares with it."""
         self._bornes_read: dict[int, date] = {}
         """Per account, the day its borne statistics were last read (once a day)."""
-        self.problems: dict[int | None, dict[str, str]] = {}
-        """Per account (None: the login), the optional parts of the portal that fail, and why."""
+        self.parts = OptionalParts()
+        """The optional parts of the portal that fail, per account, told once."""
 
     async def read_login(self, held: EcocitoData | None, history_years: int, now: datetime) -> Read:
         """Log in (a fresh session), then read every linked account.
@@ -159,19 +96,11 @@ class Reader:
         CONFIRM_AFTER - 1 times in a row; an account whose switch is refused keeps its
         last data.
         """
-        if self._known is None:
-            self._known = self._devices()
-        known = self._known
+        known = dict(self._accounts.known)
         # A login whose pages never name its one account: it is the one already known.
         self._client.unnumbered_id = next(iter(known)) if len(known) == 1 else None
-        linked = await self._client.login()
-        if linked.accounts or not known:
-            self._empty.clear(None)
-        elif not self._empty.note(None):
-            _LOGGER.debug("The portal listed no account (%s in a row)", self._empty.count(None))
-            raise NoAccountsError
-        listing = _listing(linked, known)
-        self._note_problems(None, listing.problems)
+        listing = self._accounts.listing(await self._client.login())
+        self.parts.note(None, listing.problems)
         today = now.astimezone(PORTAL_TZ).date()
         history_start = date(today.year - history_years, 1, 1)
         previous = dict(held.accounts) if held else {}
@@ -197,13 +126,14 @@ class Reader:
         for account_id in listing.kept:
             if account_id in previous:
                 accounts.setdefault(account_id, previous[account_id])
-        unlinked = self._count_absent(known, listing, previous, accounts)
+        unlinked = self._accounts.count_absent(listing, previous, accounts)
         for gone in set(self._past) - set(accounts):
             del self._past[gone]
         self._short.keep(accounts)
+        self._totals.clear()  # what a look compares with is the data just read
         return Read(
             data=EcocitoData(accounts=accounts, year=today.year, first_day=history_start),
-            tables={(a, t.id) for a, state in accounts.items() for t in state.waste_types},
+            looked=set(accounts),
             full=True,
             linked=[]
             if held is None
@@ -216,79 +146,47 @@ class Reader:
             renumbered=listing.renumbered,
         )
 
-    async def read_due(self, held: EcocitoData, due: frozenset[TableKey], now: datetime) -> Read:
-        """Read only this year's pickups of the tables due: no account list, no visits.
+    async def read_due(self, held: EcocitoData, due: frozenset[int], now: datetime) -> Read:
+        """Look at the accounts due: read their pickups only when anything arrived.
 
-        A table that comes back shorter than held is left as it was: the next read of the
-        whole login confirms it (or not) as any short table.
+        A look asks for one row of this year's pickups of every type: its total tells
+        whether rows came (late uploads included) or went. Then one read of the
+        account's pickups of every type; no account list, no visits. A table that comes
+        back shorter than held is left as it was: the next read of the whole login
+        confirms it (or not) as any short table.
         """
         today = now.astimezone(PORTAL_TZ).date()
+        year_start = date(today.year, 1, 1)
         accounts = dict(held.accounts)
-        by_account: dict[int, list[int]] = {}
-        for account_id, type_id in sorted(due):
-            by_account.setdefault(account_id, []).append(type_id)
-        read: set[TableKey] = set()
-        for account_id, type_ids in by_account.items():
+        looked: set[int] = set()
+        for account_id in sorted(due):
             if (before := accounts.get(account_id)) is None:
                 continue
             try:
+                total = await self._client.count_pickups(account_id, year_start, today)
+                looked.add(account_id)
+                if total is not None and total == self._totals.get(account_id, len(before.pickups)):
+                    continue
                 tables = await self._client.get_pickups(
-                    account_id,
-                    [t for t in before.waste_types if t.id in type_ids],
-                    date(today.year, 1, 1),
-                    today,
+                    account_id, before.waste_types, year_start, today
                 )
             except UnknownAccountError as err:
                 _LOGGER.info("The portal refused to switch to account %s: %s", account_id, err)
                 continue
             pickups = before.pickups
             for type_id, fresh in tables.items():
-                read.add((account_id, type_id))
                 if len(fresh) >= len(before.pickups_of(type_id)):
                     others = (p for p in pickups if p.waste_type_id != type_id)
                     pickups = tuple(sorted((*others, *fresh), key=lambda p: p.date))
             if pickups != before.pickups:
                 accounts[account_id] = replace(before, pickups=pickups)
-        return Read(data=replace(held, accounts=accounts), tables=read, full=False)
-
-    def _count_absent(
-        self,
-        known: dict[int, str],
-        listing: _Listing,
-        previous: Mapping[int, AccountState],
-        accounts: dict[int, AccountState],
-    ) -> list[Account]:
-        """Count the polls known accounts are missing from; return those now unlinked.
-
-        An account still missing keeps its last data in ``accounts``.
-        """
-        absent = self._memory.absent
-        unlinked: list[Account] = []
-        listed = listing.listed
-        for account_id, label in known.items():
-            if account_id in listed or account_id in listing.renumbered:
-                absent.clear(account_id)
-                continue
-            before = previous.get(account_id)
-            if absent.note(account_id):
-                unlinked.append(before.account if before else Account(id=account_id, label=label))
-                absent.clear(account_id)
-                self._memory.forget(account_id)
-                continue
-            _LOGGER.info(
-                "Account %s is missing from the portal's list (%s of %s polls)",
-                account_id,
-                absent.count(account_id),
-                CONFIRM_AFTER,
-            )
-            if before is not None:
-                accounts[account_id] = before
-        missing = {key: count for key, count in absent.counts().items() if key in known}
-        absent.keep(missing)
-        self._known = {**{key: known[key] for key in missing}, **listed}
-        for gone in set(self._memory.past_rows) - set(self._known):
-            del self._memory.past_rows[gone]
-        return unlinked
+            # Rows the data does not hold (of another type, or short and kept): what the
+            # next look is to compare with.
+            if total is not None and total != len(pickups):
+                self._totals[account_id] = total
+            else:
+                self._totals.pop(account_id, None)
+        return Read(data=replace(held, accounts=accounts), looked=looked, full=False)
 
     async def _read_account(
         self, account_id: int, before: AccountState | None, today: date, history_start: date
@@ -322,9 +220,11 @@ class Reader:
             fetched = await self._client.get_account_data(
                 account_id, start, today, borne_years=borne_years
             )
-            new_past, state = self._split_years(
+            new_past, state = _split_years(
                 fetched, before, past, borne_years, (history_start, today)
             )
+            if fetched.borne_drop_offs is not None and today.year in borne_years:
+                self._bornes_read[account_id] = today
             types = {waste_type.id for waste_type in fetched.waste_types}
             short_year = before is not None and _shorter(types, _rows(state), _rows(before))
             short_past = reference is not None and _shorter(types, _rows(new_past), reference)
@@ -333,7 +233,7 @@ class Reader:
                 break
         else:
             short_year = short_past = not self._believe_short(account_id)
-        self._note_problems(account_id, fetched.problems)
+        self.parts.note(account_id, fetched.problems)
         if refresh_past and not short_past:
             past = self._past[account_id] = new_past
             self._memory.past_rows[account_id] = (history_start, _rows(past))
@@ -348,47 +248,6 @@ class Reader:
             past_pickups=kept.pickups if kept else (),
             past_visits=kept.visits if kept else (),
             past_drop_offs=kept.drop_offs if kept else {},
-        )
-
-    def _split_years(
-        self,
-        fetched: AccountData,
-        before: AccountState | None,
-        past: _PastYears | None,
-        borne_years: list[int],
-        days: tuple[date, date],
-    ) -> tuple[_PastYears, AccountState]:
-        """Split what was read into the past years and this year.
-
-        ``days``: the first day the options keep, and today. Borne openings that were
-        not read (not due today, or failing) keep their last figures.
-        """
-        history_start, today = days
-        year_start = date(today.year, 1, 1)
-        bornes = fetched.borne_drop_offs
-        this_year = before.drop_offs if before is not None else {}
-        past_bornes = past.drop_offs if past is not None else {}
-        if bornes is not None:
-            if today.year in borne_years:
-                self._bornes_read[fetched.account.id] = today
-                this_year = _months(bornes, lambda year: year == today.year)
-            if any(year < today.year for year in borne_years):
-                past_bornes = _months(bornes, lambda year: year < today.year)
-        return (
-            _PastYears(
-                start=history_start,
-                fetched_on=today,
-                pickups=tuple(p for p in fetched.pickups if p.date.date() < year_start),
-                visits=tuple(v for v in fetched.visits if v.date.date() < year_start),
-                drop_offs=past_bornes,
-            ),
-            AccountState(
-                account=fetched.account,
-                waste_types=fetched.waste_types,
-                pickups=tuple(p for p in fetched.pickups if p.date.date() >= year_start),
-                visits=tuple(v for v in fetched.visits if v.date.date() >= year_start),
-                drop_offs=this_year,
-            ),
         )
 
     def _believe_short(self, account_id: int) -> bool:
@@ -410,22 +269,45 @@ class Reader:
             )
         return False
 
-    def _note_problems(self, account_id: int | None, problems: Mapping[str, str]) -> None:
-        """Remember the optional parts that fail; log each once when it starts and ends.
 
-        ``account_id`` None: the login's own parts (the drop-down).
-        """
-        before = self.problems.get(account_id, {})
-        whose = "the login" if account_id is None else f"account {account_id}"
-        for part, reason in problems.items():
-            if part not in before:
-                _LOGGER.warning("%s (%s)", _FAILING[part].replace("%s", reason), whose)
-        for part in set(before) - set(problems):
-            _LOGGER.info("%s (%s)", _BACK[part], whose)
-        if problems:
-            self.problems[account_id] = dict(problems)
-        else:
-            self.problems.pop(account_id, None)
+def _split_years(
+    fetched: AccountData,
+    before: AccountState | None,
+    past: _PastYears | None,
+    borne_years: list[int],
+    days: tuple[date, date],
+) -> tuple[_PastYears, AccountState]:
+    """Split what was read into the past years and this year.
+
+    ``days``: the first day the options keep, and today. Borne openings that were
+    not read (not due today, or failing) keep their last figures.
+    """
+    history_start, today = days
+    year_start = date(today.year, 1, 1)
+    bornes = fetched.borne_drop_offs
+    this_year = before.drop_offs if before is not None else {}
+    past_bornes = past.drop_offs if past is not None else {}
+    if bornes is not None:
+        if today.year in borne_years:
+            this_year = _months(bornes, lambda year: year == today.year)
+        if any(year < today.year for year in borne_years):
+            past_bornes = _months(bornes, lambda year: year < today.year)
+    return (
+        _PastYears(
+            start=history_start,
+            fetched_on=today,
+            pickups=tuple(p for p in fetched.pickups if p.date.date() < year_start),
+            visits=tuple(v for v in fetched.visits if v.date.date() < year_start),
+            drop_offs=past_bornes,
+        ),
+        AccountState(
+            account=fetched.account,
+            waste_types=fetched.waste_types,
+            pickups=tuple(p for p in fetched.pickups if p.date.date() >= year_start),
+            visits=tuple(v for v in fetched.visits if v.date.date() >= year_start),
+            drop_offs=this_year,
+        ),
+    )
 
 
 def _months(

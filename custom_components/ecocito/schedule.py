@@ -2,12 +2,15 @@
 
 Pure and Home Assistant-free: no I/O, no clock of its own. Each table (one account's
 pickups of one waste type) either follows a rhythm (the same weekdays, at about the same
-hour, every week or every other week) or does not. A table with a rhythm is read every
-``FREQUENT`` in a window after each expected pickup (its hours plus the portal's
-publication delay) until the pickup shows; a table without one is read every
-``IRREGULAR``, as every table was before; the whole login is read every ``BACKGROUND``.
-An expected pickup that never showed opens a window the next day too: a public holiday
-moves a round by one day.
+hour, every week or every other week) or does not. In a window after each expected
+pickup (its hours plus the portal's publication delay), its account is looked at every
+``FREQUENT`` until the pickup shows: a look asks only whether anything arrived, and the
+tables are read when it did. A table without a weekday rhythm but with usual hours is
+looked at every ``IRREGULAR_LOOK`` within those hours each day; one without either
+every ``IRREGULAR``; the whole login is read every ``BACKGROUND``. One look serves every
+table of an account: their ``read_at`` is the account's last look. An expected pickup
+that never showed opens a window the next day too: a public holiday moves a round by
+one day.
 """
 
 from __future__ import annotations
@@ -22,11 +25,17 @@ if TYPE_CHECKING:
     from collections.abc import Iterable, Mapping, Sequence
     from zoneinfo import ZoneInfo
 
-FREQUENT: Final = timedelta(minutes=15)
-"""Between two reads of a table in a window: half of it is the median delay, and the
-portal's session (20 minutes of silence) stays open from one read to the next."""
+FREQUENT: Final = timedelta(minutes=5)
+"""Between two looks in a window of expected pickups: half of it is the median delay
+from publication to showing, and the portal's session (20 minutes of silence) stays
+open from one look to the next: a look costs one small request."""
+IRREGULAR_LOOK: Final = timedelta(minutes=105)
+"""Between two looks within the usual hours of a table without a weekday rhythm: a
+pickup published in them shows within this."""
 IRREGULAR: Final = timedelta(hours=4)
-"""Between two reads of a table without a rhythm (what every table had before)."""
+"""Between two looks at a table without a rhythm or usual hours."""
+MAX_HOURS_SPAN: Final = timedelta(hours=6)
+"""Usual hours wider than this are no usual hours: looking all day costs too much."""
 BACKGROUND: Final = timedelta(hours=12)
 """Between two reads of the whole login: visits, waste types, linked accounts."""
 DEFAULT_DELAY: Final = timedelta(hours=1)
@@ -115,6 +124,23 @@ def learn(times: Iterable[datetime], now: datetime, tz: ZoneInfo) -> Rhythm | No
     return rhythm
 
 
+def learn_hours(times: Iterable[datetime], now: datetime, tz: ZoneInfo) -> Rhythm | None:
+    """Return the usual hours of a table without a weekday rhythm, as a daily rhythm.
+
+    None: too few pickups in the last ``LOOKBACK``, or hours spread over more than
+    ``MAX_HOURS_SPAN``.
+    """
+    local = [t.astimezone(tz) for t in times if now - LOOKBACK <= t <= now]
+    if len(local) < MIN_PICKUPS:
+        return None
+    hours = [t - t.replace(hour=0, minute=0, second=0, microsecond=0) for t in local]
+    if max(hours) - min(hours) > MAX_HOURS_SPAN:
+        return None
+    return Rhythm(
+        weekdays=frozenset(range(7)), every=1, parity=0, earliest=min(hours), latest=max(hours)
+    )
+
+
 def publication_delay(samples: Sequence[float]) -> timedelta:
     """Return the portal's usual publication delay from measured ones (seconds)."""
     return timedelta(seconds=median(samples)) if samples else DEFAULT_DELAY
@@ -129,7 +155,9 @@ class Table:
     newest: datetime | None
     """The newest pickup held."""
     read_at: datetime | None
-    """The last successful read."""
+    """The last successful look at (or read of) its account."""
+    hours: Rhythm | None = None
+    """Without a weekday rhythm: its usual hours, every day (``learn_hours``)."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -152,6 +180,8 @@ def window(rhythm: Rhythm, delay: timedelta, day: date, tz: ZoneInfo) -> tuple[d
 
 def table_next(table: Table, now: datetime, tz: ZoneInfo) -> datetime | None:
     """Return when one table is next due on its own (None: only with the whole login)."""
+    if table.rhythm is None and table.hours is not None:
+        return _daily_next(table, table.hours, now, tz)
     if table.rhythm is None:
         return now if table.read_at is None else table.read_at + IRREGULAR
     rhythm = table.rhythm
@@ -166,6 +196,20 @@ def table_next(table: Table, now: datetime, tz: ZoneInfo) -> datetime | None:
             # Never showed: a holiday may have moved it to the next day.
             start, end = window(rhythm, table.delay, day + timedelta(days=1), tz)
         earliest = table.read_at + FREQUENT if table.read_at else start
+        if (at := max(start, earliest)) < end:
+            return at
+    return None
+
+
+def _daily_next(table: Table, hours: Rhythm, now: datetime, tz: ZoneInfo) -> datetime | None:
+    """Return the next look within a table's usual hours, today's or tomorrow's."""
+    newest = table.newest.astimezone(tz).date() if table.newest else date.min
+    today = now.astimezone(tz).date()
+    for day in (today, today + timedelta(days=1)):
+        if newest >= day:
+            continue  # its pickup of the day is held: it is not lifted twice a day
+        start, end = window(hours, table.delay, day, tz)
+        earliest = table.read_at + IRREGULAR_LOOK if table.read_at else start
         if (at := max(start, earliest)) < end:
             return at
     return None

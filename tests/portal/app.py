@@ -163,6 +163,8 @@ class RequestRecord:
     status: int
     account_id: int | None
     at: float
+    size: int = 0
+    """Bytes of the answer's body (0: streamed, or none)."""
 
 
 @dataclass
@@ -476,6 +478,8 @@ class PortalSimulator:
             raise
         record.status = response.status
         record.account_id = request.get(_ACCOUNT, record.account_id)
+        if isinstance(response, web.Response) and isinstance(response.body, bytes):
+            record.size = len(response.body)
         return response
 
     async def _serve(self, request: web.Request, handler: Handler) -> web.StreamResponse:

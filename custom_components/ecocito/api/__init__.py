@@ -1,6 +1,6 @@
 """An asyncio client of the Ecocito waste portal, free of Home Assistant imports."""
 
-from .client import EcocitoClient, normalize_portal
+from .client import BORNE_STATISTICS, EcocitoClient, normalize_portal
 from .errors import (
     AuthenticationError,
     ClientClosedError,
@@ -33,6 +33,7 @@ from .parsing import PORTAL_TZ, casefold_without_accents
 from .portal import PATH_LOGIN, PORTAL_DOMAIN, UNNUMBERED_ACCOUNT_ID
 
 __all__ = [
+    "BORNE_STATISTICS",
     "PATH_LOGIN",
     "PORTAL_DOMAIN",
     "PORTAL_TZ",

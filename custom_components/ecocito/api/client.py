@@ -10,9 +10,6 @@ HTTP itself (redirects, back-off, size caps, pages) is ``transport.py``'s.
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
-from dataclasses import replace
 from datetime import date
 import functools
 from functools import partial
@@ -24,7 +21,6 @@ from yarl import URL
 
 from . import portal
 from .errors import (
-    AuthenticationError,
     ClientClosedError,
     InvalidKeyError,
     InvalidPortalError,
@@ -37,24 +33,18 @@ from .errors import (
     PortalUserInfoError,
     RateLimitedError,
     SessionRefusedError,
-    UnknownAccountError,
     UnknownCommuneError,
 )
 from .forms import (
-    PageForm,
-    account_switch_form,
     commune_form,
     commune_search,
-    default_switch_form,
     key_form,
 )
 from .models import Account, AccountData, AccountList, Commune, MonthlyCount, Pickup, WasteType
 from .parsing import (
     casefold_without_accents,
     error_messages,
-    find_account_select,
     has_success_alert,
-    is_login_page,
     parse_accounts,
     parse_communes,
     parse_monthly_counts,
@@ -64,13 +54,10 @@ from .parsing import (
     portal_messages,
     row_waste_type,
 )
+from .session import PortalSession
 from .transport import (
     DEFAULT_TIMEOUT,
-    Answer,
-    NotJsonError,
-    ServerError,
     Transport,
-    parse_page,
     read_pages,
 )
 
@@ -130,10 +117,6 @@ def normalize_portal(value: str) -> str:
     return str(URL.build(scheme=url.scheme, host=host, port=port))
 
 
-class _SessionExpiredError(Exception):
-    """The portal answered with its login page: the session is gone."""
-
-
 def _fingerprinted[**P, T](
     call: Callable[Concatenate[EcocitoClient, P], Awaitable[T]],
 ) -> Callable[Concatenate[EcocitoClient, P], Awaitable[T]]:
@@ -161,11 +144,10 @@ def _expect[T](page: Element, parse: Callable[[Element], T]) -> T:
 
 
 class EcocitoClient:
-    """A session with one Ecocito portal for one login.
+    """What one login reads from its portal: accounts' data, and the association wizard.
 
-    The portal keeps the active account in the session: a call that reads an account
-    switches to it first unless it is the active one already (never with a single
-    account); a lock makes "switch then fetch" atomic.
+    Its session (``session.py``) logs in, knows the accounts and switches between them;
+    a lock makes "switch then fetch" atomic.
     """
 
     def __init__(
@@ -182,26 +164,10 @@ class EcocitoClient:
         self._http = Transport(
             session, URL(normalize_portal(portal_address)), request_timeout=request_timeout
         )
-        self._username = username
-        self._password = password
+        self._session = PortalSession(self._http, username, password, self.portal_name)
         self._page_size = page_size
-        self._lock = asyncio.Lock()
-        self._logged_in = False
-        self._opened = False
-        """A login was posted: the portal may hold a session, even if its answer was lost."""
-        self._accounts = AccountList(accounts=(), active_id=None)
-        """The accounts the last login listed."""
-        self._active: int | None = None
-        """The session's active account, as far as the client knows."""
-        self._labels: dict[int, str] = {}
-        """Labels an unnumbered account got from its rows' address."""
-        self._switch_form: PageForm | None = None
-        """The latest page's form holding the account drop-down."""
         self._search: tuple[str, dict[str, str]] | None = None
         """The commune search's path and query, as the wizard's page gives it."""
-        self.unnumbered_id: int | None = None
-        """The number to give the login's one account when its pages never name it (the
-        one already known), else ``UNNUMBERED_ACCOUNT_ID``."""
         self.typed_rows: bool | None = None
         """Whether the portal's pickup rows carry their waste type (``ID_MATIERE``):
         then one request reads every type of an account; else one per type. None until
@@ -225,20 +191,29 @@ class EcocitoClient:
         return self._http.base.raw_authority.lower()
 
     @property
+    def unnumbered_id(self) -> int | None:
+        """Return the number the login's one account gets when its pages never name it."""
+        return self._session.unnumbered_id
+
+    @unnumbered_id.setter
+    def unnumbered_id(self, account_id: int | None) -> None:
+        self._session.unnumbered_id = account_id
+
+    @property
     def portal_fingerprints(self) -> list[dict[str, Any]]:
         """Return the structure of the last answers the client failed to understand.
 
         Names, types and counts only (see ``fingerprint.py``): safe to show a maintainer.
         """
-        return self._http.fingerprints
+        return self._session.http.fingerprints
 
     # --- Session ------------------------------------------------------------
 
     @_fingerprinted
     async def login(self) -> AccountList:
         """Log in and return the linked accounts (one, when the portal shows no drop-down)."""
-        async with self._lock:
-            return await self._login()
+        async with self._session.lock:
+            return await self._session.log_in()
 
     async def logout(self) -> None:
         """End the portal session and close the client for good.
@@ -247,10 +222,8 @@ class EcocitoClient:
         :class:`ClientClosedError` instead of logging in again.
         """
         self._http.closed = True
-        async with self._lock:
-            if self._opened:
-                self._logged_in = self._opened = False
-                await self._request("GET", portal.PATH_LOGOUT, follow_redirects=False)
+        async with self._session.lock:
+            await self._session.logout()
 
     # --- Account data -------------------------------------------------------
 
@@ -263,14 +236,16 @@ class EcocitoClient:
         With ``borne_years``, also its borne openings of those years per waste type: an
         optional part, whose failure is told in ``problems`` and costs nothing else.
         """
-        async with self._lock:
-            account, page = await self._with_session(partial(self._account_page, account_id))
+        async with self._session.lock:
+            account, page = await self._session.with_session(
+                partial(self._session.account_page, account_id)
+            )
             waste_types = _expect(page, parse_waste_types)
             pickups, foreign = await self._pickups(account_id, waste_types, start, end)
             visits = await self._visits(account_id, start, end)
             bornes, problems = await self._optional_bornes(account_id, waste_types, borne_years)
         if not account.label:
-            account = self._label_from_rows(account, pickups)
+            account = self._session.label_from_rows(account, pickups)
         return AccountData(
             account=account,
             waste_types=waste_types,
@@ -288,8 +263,8 @@ class EcocitoClient:
     ) -> dict[int, tuple[Pickup, ...]]:
         """Return an account's pickups of some waste types, per type (switching if need be)."""
         types = tuple(waste_types)
-        async with self._lock:
-            await self._with_session(partial(self._open, account_id))
+        async with self._session.lock:
+            await self._session.with_session(partial(self._session.open_account, account_id))
             pickups, _foreign = await self._pickups(account_id, types, start, end)
         return {t.id: tuple(p for p in pickups if p.waste_type_id == t.id) for t in types}
 
@@ -301,10 +276,10 @@ class EcocitoClient:
         (late uploads included). None when the portal gives no total.
         """
         query = {**self._query(portal.ALL_WASTE_TYPES, start, end), "skip": "0", "take": _ONE_ROW}
-        async with self._lock:
-            await self._with_session(partial(self._open, account_id))
-            payload = await self._with_session(
-                partial(self._get_json, portal.PATH_PICKUPS, query), account_id
+        async with self._session.lock:
+            await self._session.with_session(partial(self._session.open_account, account_id))
+            payload = await self._session.with_session(
+                partial(self._session.get_json, portal.PATH_PICKUPS, query), account_id
             )
         total = payload.get(portal.JSON_TOTAL) if isinstance(payload, dict) else None
         return total if isinstance(total, int) and not isinstance(total, bool) else None
@@ -317,8 +292,8 @@ class EcocitoClient:
         term = " ".join(term.split())
         if not portal.SEARCH_MIN_LENGTH <= len(term) <= portal.SEARCH_MAX_LENGTH:
             return ()
-        async with self._lock:
-            payload = await self._with_session(partial(self._search_communes, term))
+        async with self._session.lock:
+            payload = await self._session.with_session(partial(self._search_communes, term))
         return parse_communes(payload)
 
     async def _search_communes(self, term: str) -> Any:
@@ -328,7 +303,7 @@ class EcocitoClient:
             _LOGGER.debug("Commune search: %s", self._search[0])
         path, query = self._search
         try:
-            return await self._get_json(path, {**query, portal.QUERY_TERM: term})
+            return await self._session.get_json(path, {**query, portal.QUERY_TERM: term})
         except PortalChangedError as err:
             self._search = None  # read the wizard's page again next time
             if "HTTP 404" in str(err):
@@ -343,13 +318,15 @@ class EcocitoClient:
         the portal's message when the portal refuses the commune or the key, and
         :class:`LinkUnavailableError` when it shows no wizard the client understands.
         """
-        async with self._lock:
-            return await self._with_session(lambda: self._link(commune_id, activation_key.strip()))
+        async with self._session.lock:
+            return await self._session.with_session(
+                lambda: self._link(commune_id, activation_key.strip())
+            )
 
     async def _wizard_start(self) -> Element:
         """Return the wizard's first page (the one wizard address the client must know)."""
         try:
-            return await self._get_page(portal.PATH_LINK_START)
+            return await self._session.get_page(portal.PATH_LINK_START)
         except PortalChangedError as err:
             raise LinkUnavailableError("The portal has no association wizard") from err
 
@@ -362,157 +339,23 @@ class EcocitoClient:
         except PortalChangedError as err:
             raise LinkUnavailableError("The wizard's page has no commune step") from err
         _LOGGER.debug("Wizard's commune step: %s", step.shape)
-        key_step = await self._check_page(await self._submit(step, str(commune_id)))
+        key_step = await self._session.check_page(await self._session.submit(step, str(commune_id)))
         if messages := error_messages(key_step):
             raise UnknownCommuneError(" ".join(messages))
         step = key_form(key_step, step.path, self.base_url)
         _LOGGER.debug("Wizard's key step: %s", step.shape)
-        done = await self._check_page(await self._submit(step, activation_key))
+        done = await self._session.check_page(await self._session.submit(step, activation_key))
         if messages := error_messages(done):
             raise _key_error(" ".join(messages))
         if not has_success_alert(done):
             raise PortalChangedError("the activation key step ended without a confirmation")
         accounts = parse_accounts(done)
         if accounts.listed:
-            self._accounts = accounts
+            self._session.accounts = accounts
         new = [account for account in accounts.accounts if account.id not in before]
         if len(new) != 1:
             raise PortalChangedError("the newly linked account is not in the account drop-down")
         return new[0]
-
-    # --- Internals: session and account --------------------------------------
-
-    async def _with_session[T](
-        self, fetch: Callable[[], Awaitable[T]], account_id: int | None = None
-    ) -> T:
-        """Run ``fetch`` in a live session on ``account_id`` (if given).
-
-        When the portal answers with its login page, log in (and switch) again once
-        and retry once; a second login page is an authentication error.
-        """
-        for _attempt in range(2):
-            try:
-                if not self._logged_in:
-                    await self._login()
-                    if account_id is not None and account_id != self._active:
-                        await self._post_switch(account_id)
-                return await fetch()
-            except _SessionExpiredError:
-                _LOGGER.debug("The portal session has expired")
-                self._logged_in = False
-        raise SessionRefusedError("The portal ended the session right after logging in")
-
-    async def _login(self) -> AccountList:
-        self._logged_in = False
-        self._active = None
-        try:
-            answer = await self._request(
-                "POST",
-                portal.PATH_LOGIN,
-                data={
-                    portal.FIELD_LOGIN: self._username,
-                    portal.FIELD_PASSWORD: self._password,
-                    **portal.LOGIN_FIXED_FIELDS,
-                },
-            )
-        except PortalChangedError:
-            self._opened = True  # it answered, but not as expected: a session may be open
-            raise
-        page = await parse_page(answer)
-        if messages := error_messages(page):
-            raise AuthenticationError(" ".join(messages))
-        if is_login_page(page):
-            # Only the portal's message means a wrong password: this is a glitch.
-            raise SessionRefusedError(
-                " ".join(portal_messages(page))
-                or "The portal showed its login page again, without a message"
-            )
-        self._logged_in = self._opened = True
-        self._remember_forms(page)
-        if find_account_select(page) is None and answer.path.lower() != portal.PATH_HOME.lower():
-            page = await self._get_page(portal.PATH_HOME)
-        accounts = parse_accounts(page)
-        if not accounts.listed:
-            accounts = self._one_account(accounts.accounts[0])
-        self._accounts = accounts
-        self._active = accounts.active_id
-        return accounts
-
-    async def _open(self, account_id: int) -> tuple[Account, Element] | None:
-        """Make ``account_id`` the session's account, posting a switch only if it is not.
-
-        A switch is confirmed by the collection page (returned): never read another
-        account's data. None: the account was the active one already.
-        """
-        if all(account.id != account_id for account in self._accounts.accounts):
-            raise UnknownAccountError(account_id)
-        if self._active == account_id:
-            return None
-        await self._post_switch(account_id)
-        return await self._confirm(account_id)
-
-    async def _account_page(self, account_id: int) -> tuple[Account, Element]:
-        """Return the account and its collection page (its waste types), switching if need be."""
-        if (opened := await self._open(account_id)) is not None:
-            return opened
-        account, page, shown = await self._collection(account_id)
-        if shown == account_id:
-            return account, page
-        self._active = shown  # the portal moved the session to another account
-        await self._post_switch(account_id)
-        return await self._confirm(account_id)
-
-    async def _confirm(self, account_id: int) -> tuple[Account, Element]:
-        account, page, shown = await self._collection(account_id)
-        if shown != account_id:
-            raise PortalChangedError(f"the portal did not switch to account {account_id}")
-        self._active = account_id
-        return account, page
-
-    async def _collection(self, account_id: int) -> tuple[Account, Element, int | None]:
-        """Read the collection page: the account as it lists it, and the active account."""
-        page = await self._get_page(portal.PATH_COLLECTION_PAGE)
-        accounts = parse_accounts(page)
-        if not accounts.listed:  # a page without drop-down: the login's one account
-            known = next(a for a in self._accounts.accounts if a.id == account_id)
-            return known, page, account_id
-        account = next((a for a in accounts.accounts if a.id == account_id), None)
-        if account is None:
-            raise UnknownAccountError(account_id)
-        return account, page, accounts.active_id
-
-    async def _post_switch(self, account_id: int) -> None:
-        """Ask the portal to switch the active account (its redirect is not followed).
-
-        The form holding the drop-down on the latest page says how; the modelled one
-        stands in until a page has shown it.
-        """
-        if not self._accounts.listed:
-            raise UnknownAccountError(account_id)  # one account: nothing to switch to
-        form = self._switch_form or default_switch_form()
-        answer = await self._submit(form, str(account_id), follow_redirects=False)
-        if answer.location:
-            if portal.PATH_LOGIN.lower() in answer.location.lower():
-                raise _SessionExpiredError
-        elif messages := error_messages(await self._check_page(answer)):
-            raise UnknownAccountError(account_id, " ".join(messages))
-        self._active = account_id
-
-    def _one_account(self, account: Account) -> AccountList:
-        """Return the login's one account: numbered as known, labelled as its rows were."""
-        if account.id == portal.UNNUMBERED_ACCOUNT_ID and self.unnumbered_id is not None:
-            account = replace(account, id=self.unnumbered_id)
-        if not account.label:
-            account = replace(account, label=self._labels.get(account.id, ""))
-        return AccountList(accounts=(account,), active_id=account.id, listed=False)
-
-    def _label_from_rows(self, account: Account, pickups: list[Pickup]) -> Account:
-        """Name an account its pages do not name: by its rows' address, else the portal."""
-        address = next((p.address for p in reversed(pickups) if p.address), None)
-        label = address or self._labels.get(account.id) or f"Ecocito {self.portal_name}"
-        if address:
-            self._labels[account.id] = address
-        return replace(account, label=label)
 
     # --- Internals: data ------------------------------------------------------
 
@@ -573,7 +416,7 @@ class EcocitoClient:
         except (RateLimitedError, ClientClosedError, SessionRefusedError):
             raise
         except PortalChangedError as err:
-            await self._http.fingerprint(err)
+            await self._session.http.fingerprint(err)
             return None, {BORNE_STATISTICS: err.what}
         except PortalConnectionError as err:
             return None, {BORNE_STATISTICS: str(err)}
@@ -587,7 +430,9 @@ class EcocitoClient:
             portal.QUERY_END: date(year, 12, 31).strftime(portal.QUERY_END_FORMAT),
             portal.QUERY_WASTE_TYPE: str(waste_type_id),
         }
-        payload = await self._with_session(partial(self._get_json, path, query), account_id)
+        payload = await self._session.with_session(
+            partial(self._session.get_json, path, query), account_id
+        )
         return parse_monthly_counts(payload, year, path)
 
     async def _bornes(
@@ -617,83 +462,14 @@ class EcocitoClient:
         """Read every DevExtreme page of a data endpoint (``transport.read_pages``)."""
         query = self._query(waste_type_id, start, end)
         return await read_pages(
-            lambda page: self._with_session(
-                partial(self._get_json, path, {**query, **page}), account_id
+            lambda page: self._session.with_session(
+                partial(self._session.get_json, path, {**query, **page}), account_id
             ),
             path,
             self._page_size,
         )
 
     # --- Internals: answers ---------------------------------------------------
-
-    async def _request(self, method: str, path: str, **kwargs: Any) -> Answer:
-        """Send a request; a 5xx says what the portal's error page says."""
-        try:
-            return await self._http.request(method, path, **kwargs)
-        except ServerError as err:
-            raise await _server_error(err) from err
-
-    async def _get_page(self, path: str) -> Element:
-        return await self._check_page(await self._request("GET", path))
-
-    async def _submit(self, form: PageForm, value: str, *, follow_redirects: bool = True) -> Answer:
-        """Send a page's form back with ``value`` in its field, as a browser would."""
-        if form.method == "GET":
-            params = {**form.query, **form.fill(value)}
-            return await self._request(
-                "GET", form.path, params=params, follow_redirects=follow_redirects
-            )
-        return await self._request(
-            "POST",
-            form.path,
-            params=form.query or None,
-            data=form.fill(value),
-            follow_redirects=follow_redirects,
-        )
-
-    async def _check_page(self, answer: Answer) -> Element:
-        """Parse an HTML answer, noticing an expired session and keeping the token.
-
-        A page whose drop-down selects an account says which one the session is on.
-        """
-        page = await parse_page(answer)
-        if is_login_page(page):
-            raise _SessionExpiredError
-        self._remember_forms(page)
-        with contextlib.suppress(PortalChangedError):  # a drop-down not understood
-            if (shown := parse_accounts(page)).listed:
-                self._active = shown.active_id
-        return page
-
-    def _remember_forms(self, page: Element) -> None:
-        """Keep the page's account switch form (its token changes with the session)."""
-        path = self._http.last[1] if self._http.last else portal.PATH_HOME
-        with contextlib.suppress(PortalChangedError):  # a form leading off the portal
-            if (form := account_switch_form(page, path, self.base_url)) is not None:
-                if self._switch_form is None or form.shape != self._switch_form.shape:
-                    _LOGGER.debug("Account switch form: %s", form.shape)
-                self._switch_form = form
-
-    async def _get_json(self, path: str, query: Mapping[str, str]) -> Any:
-        """Return a JSON answer; a page instead is an expired session, a message or a change."""
-        try:
-            return await self._http.get_json(path, query)
-        except ServerError as err:
-            raise await _server_error(err) from err
-        except NotJsonError as err:
-            page = await parse_page(err.answer)
-            if is_login_page(page):
-                raise _SessionExpiredError from None
-            if messages := portal_messages(page):
-                raise PortalConnectionError(f"{path}: {' '.join(messages)}") from None
-            content_type = err.answer.content_type or "no content type"
-            raise PortalChangedError(f"{path} answered {content_type}, not JSON") from None
-
-
-async def _server_error(err: ServerError) -> PortalConnectionError:
-    """Return a 5xx as a temporary failure carrying what the portal's page says."""
-    messages = portal_messages(await parse_page(err.answer), heading=True)
-    return PortalConnectionError(f"{err}: {' '.join(messages)}" if messages else str(err))
 
 
 def _key_error(message: str) -> LinkError:

@@ -152,7 +152,10 @@ def test_expected_pickups_four_weeks() -> None:
     assert expected[-1].day <= (MONDAY + AHEAD).date()
     december = at(date(2026, 12, 7), 12)
     fridays = expected_pickups(rhythm_of(lifts(4, december), december), None, december, PARIS)
-    assert [(e.day, e.holiday) for e in fridays if e.holiday] == [(date(2026, 12, 25), "Noël")]
+    assert [(e.day, e.holiday) for e in fridays if e.holiday] == [
+        (date(2026, 12, 25), "Noël"),
+        (date(2027, 1, 1), "Jour de l'an"),
+    ]
 
 
 def thursday_table(now: datetime, newest: datetime | None = None) -> Table:

@@ -247,9 +247,11 @@ async def test_account_linked_on_the_portal(
     assert device.name == DEMO_LINKABLE_LABEL
     assert entry.state is ConfigEntryState.LOADED
     assert entry.runtime_data is coordinator  # no reload
-    # Its sensors (2 waste types x 4, visits x 2) and its pickup event.
+    # Its sensors (2 waste types x 5 with the next pickup, visits x 2), its missed
+    # pickup sensors (one per waste type) and its pickup event.
     entities = er.async_entries_for_device(entity_registry, device.id)
-    assert sum(entity.domain == Platform.SENSOR for entity in entities) == 2 * 4 + 2
+    assert sum(entity.domain == Platform.SENSOR for entity in entities) == 2 * 5 + 2
+    assert sum(entity.domain == Platform.BINARY_SENSOR for entity in entities) == 2
     assert sum(entity.domain == Platform.EVENT for entity in entities) == 1
     for entity in entities:
         state = hass.states.get(entity.entity_id)

@@ -1,4 +1,4 @@
-"""Binary sensor: an account went past the pickups or visits its yearly fee includes."""
+"""Binary sensors: an account went past its allowance; a waste type's pickup did not come."""
 
 from __future__ import annotations
 
@@ -6,13 +6,18 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from homeassistant.components.binary_sensor import (
+    BinarySensorDeviceClass,
     BinarySensorEntity,
     BinarySensorEntityDescription,
 )
 from homeassistant.const import Platform
+from homeassistant.util import dt as dt_util
 
 from .allowance import EcocitoAllowanceEntity, async_track_allowance_entities
-from .entity import account_unique_id
+from .api import PORTAL_TZ
+from .entity import account_unique_id, async_add_entities_as_they_appear
+from .forecast import holiday, still_missed
+from .rhythm_entity import EcocitoRhythmEntity
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -50,6 +55,12 @@ BINARY_SENSORS: tuple[EcocitoBinarySensorEntityDescription, ...] = (
     ),
 )
 DESCRIPTIONS = {description.key: description for description in BINARY_SENSORS}
+MISSED_PICKUP = BinarySensorEntityDescription(
+    key="missed_pickup",
+    translation_key="waste_type_missed_pickup",
+    device_class=BinarySensorDeviceClass.PROBLEM,
+)
+"""Each account's device, one per waste type (forecast.py says when it is on)."""
 
 
 async def async_setup_entry(
@@ -57,8 +68,18 @@ async def async_setup_entry(
     entry: EcocitoConfigEntry,
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
-    """Add an "allowance exceeded" sensor to each account that has an allowance."""
+    """Add a "missed pickup" sensor per waste type, and "allowance exceeded" ones."""
     coordinator = entry.runtime_data
+    await async_add_entities_as_they_appear(
+        entry,
+        async_add_entities,
+        lambda data: [
+            (account_id, waste_type.id)
+            for account_id, state in data.accounts.items()
+            for waste_type in state.waste_types
+        ],
+        lambda key: [EcocitoMissedPickupBinarySensor(coordinator, key[0], MISSED_PICKUP, key[1])],
+    )
     await async_track_allowance_entities(
         entry,
         async_add_entities,
@@ -87,3 +108,25 @@ class EcocitoAllowanceBinarySensor(EcocitoAllowanceEntity, BinarySensorEntity):
         """Return what comes with the yes/no."""
         use = self.allowance_use
         return None if use is None else self.entity_description.attributes_fn(use)
+
+
+class EcocitoMissedPickupBinarySensor(EcocitoRhythmEntity, BinarySensorEntity):
+    """On while an expected pickup of the waste type is missing (a full read confirmed it).
+
+    Off again when it shows (a late upload) or the next day of the rhythm begins.
+    """
+
+    @property
+    def is_on(self) -> bool:
+        """Return whether the pickup told missing is still missing."""
+        day = self.missed_day
+        return day is not None and still_missed(self.table, day, dt_util.now(), PORTAL_TZ)
+
+    @property
+    def extra_state_attributes(self) -> dict[str, Any]:
+        """Return the day the missing pickup was expected, and its holiday if it is one."""
+        day = self.missed_day if self.is_on else None
+        return {
+            "expected_date": None if day is None else day.isoformat(),
+            "holiday": None if day is None else holiday(day),
+        }

@@ -1,11 +1,14 @@
-"""A calendar per account: its past pickups and recycling-centre visits.
+"""A calendar per account: its past pickups and visits, and the pickups its rhythms expect.
 
 The portal only knows what has happened, so this calendar is a diary: its state is
 on while an event lasts (``EVENT_DURATION`` from the portal's time) and its ``event``
 is the one in progress, otherwise the most recent one. Summaries use the portal's
 own French words ("Levée", "Passage en déchèterie"), as the waste-type and site labels they carry
 come from the portal in French anyway; so does the description of a pickup to check, which
-ends with the reason code of the pickup event's ``anomaly`` for other languages.
+ends with the reason code of the pickup event's ``anomaly`` for other languages. The
+pickups the waste types' rhythms expect in the next four weeks (``forecast.py``, no
+request) are events too, marked as estimates in the server's language (French, or else
+English).
 """
 
 from __future__ import annotations
@@ -22,8 +25,9 @@ from homeassistant.components.calendar import (
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.util import dt as dt_util
 
-from .api import Pickup, Visit
+from .api import PORTAL_TZ, Pickup, Visit
 from .entity import EcocitoAccountEntity, async_add_entities_as_they_appear
+from .forecast import ExpectedPickup, describe, expected_pickups
 from .waste import Anomaly, pickup_anomalies
 
 if TYPE_CHECKING:
@@ -31,6 +35,7 @@ if TYPE_CHECKING:
 
     from .coordinator import EcocitoConfigEntry
     from .models import AccountState
+    from .schedule import Rhythm
 
 PARALLEL_UPDATES = 0
 
@@ -82,6 +87,44 @@ def visit_event(state: AccountState, visit: Visit) -> CalendarEvent:
         summary=summary,
         location=visit.site,
         uid=f"{state.account.id}_visit_{visit.date.isoformat()}",
+    )
+
+
+ESTIMATE_WORDS: Final = {
+    "fr": (
+        "Levée prévue",
+        "Estimée d'après le rythme de votre bac",
+        "Jour férié ({holiday}) : la tournée peut être décalée.",
+    ),
+    "en": (
+        "Expected pickup",
+        "Estimated from your bin's rhythm",
+        "Public holiday ({holiday}): the round may move.",
+    ),
+}
+"""An estimate's summary, description and holiday warning, in French or in English."""
+
+
+def expected_event(
+    state: AccountState,
+    waste_type_id: int,
+    rhythm: Rhythm,
+    expected: ExpectedPickup,
+    language: str,
+) -> CalendarEvent:
+    """Return the event of an expected pickup: "Levée prévue Ordures ménagères", an estimate."""
+    lang = "fr" if language.split("-")[0].lower() == "fr" else "en"
+    summary, estimated, on_holiday = ESTIMATE_WORDS[lang]
+    description = f"{estimated} ({describe(rhythm, language)})."
+    if expected.holiday:
+        description = f"{description} {on_holiday.format(holiday=expected.holiday)}"
+    label = state.labels.get(waste_type_id, str(waste_type_id))
+    return CalendarEvent(
+        start=expected.start,
+        end=expected.end + EVENT_DURATION,
+        summary=f"{summary} {label}",
+        description=description,
+        uid=f"{state.account.id}_expected_{waste_type_id}_{expected.day.isoformat()}",
     )
 
 
@@ -156,4 +199,27 @@ class EcocitoCalendar(EcocitoAccountEntity, CalendarEntity):
         first = bisect_right(self._starts, start_date - EVENT_DURATION)
         last = bisect_left(self._starts, end_date)
         events = [self._event(item) for item in self._items[first:last]]
-        return [event for event in events if event.end_datetime_local > start_date]
+        events += [
+            event for event in self._expected_events() if event.start_datetime_local < end_date
+        ]
+        return sorted(
+            (event for event in events if event.end_datetime_local > start_date),
+            key=lambda event: event.start_datetime_local,
+        )
+
+    def _expected_events(self) -> list[CalendarEvent]:
+        """Return the pickups the account's rhythms expect in the next four weeks."""
+        state = self.account_state
+        now = dt_util.now()
+        events: list[CalendarEvent] = []
+        for waste_type in state.waste_types:
+            table = self.coordinator.planner.tables.get((self.account_id, waste_type.id))
+            if table is None or table.rhythm is None:
+                continue
+            events.extend(
+                expected_event(
+                    state, waste_type.id, table.rhythm, expected, self.hass.config.language
+                )
+                for expected in expected_pickups(table.rhythm, table.newest, now, PORTAL_TZ)
+            )
+        return events

@@ -12,6 +12,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from .forecast import holiday
 from .memory import SeenPickups
 from .models import pickup_key
 from .waste import Anomaly, pickup_anomalies
@@ -124,4 +125,18 @@ def pickup_event_data(
         "account_id": state.account.id,
         **state.pickup_data(pickup),
         "anomaly": anomaly,
+    }
+
+
+def missed_event_data(
+    entry_id: str, state: AccountState, waste_type_id: int, day: date
+) -> dict[str, Any]:
+    """Return the data of a pickup_missed event: the waste type and the day expected."""
+    return {
+        "config_entry_id": entry_id,
+        "account_id": state.account.id,
+        "waste_type_id": waste_type_id,
+        "waste_type": state.labels.get(waste_type_id),
+        "expected_date": day.isoformat(),
+        "holiday": holiday(day),
     }

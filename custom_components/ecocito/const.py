@@ -37,6 +37,10 @@ EVENT_ACCOUNT_UNLINKED: Final = f"{DOMAIN}_account_unlinked"
 EVENT_PICKUP: Final = f"{DOMAIN}_pickup"
 """Event bus: a new pickup (data: config_entry_id, account_id, waste_type_id, waste_type, date,
 weight, anomaly: "duplicate", "zero_weight" or None)."""
+EVENT_PICKUP_MISSED: Final = f"{DOMAIN}_pickup_missed"
+"""Event bus: an expected pickup did not come (data: config_entry_id, account_id,
+waste_type_id, waste_type, expected_date, holiday: the public holiday it fell on, or None).
+Once per pickup, never again after a restart (see forecast.py)."""
 EVENT_TYPE_ACCOUNT_LINKED: Final = "account_linked"
 EVENT_TYPE_ACCOUNT_UNLINKED: Final = "account_unlinked"
 EVENT_TYPE_PICKUP: Final = "pickup"

@@ -19,7 +19,7 @@ from homeassistant.util import dt as dt_util, slugify
 
 from .accounts import NoAccountsError
 from .api import ClientClosedError, EcocitoClient, EcocitoError, PortalChangedError
-from .changes import PollChanges, account_event_data, diff, pickup_event_data
+from .changes import PollChanges, account_event_data, diff, missed_event_data, pickup_event_data
 from .const import (
     CONF_ALLOWANCES,
     CONF_HISTORY_YEARS,
@@ -28,6 +28,7 @@ from .const import (
     EVENT_ACCOUNT_LINKED,
     EVENT_ACCOUNT_UNLINKED,
     EVENT_PICKUP,
+    EVENT_PICKUP_MISSED,
     LOGGER,
 )
 from .devices import (
@@ -85,7 +86,7 @@ class EcocitoCoordinator(DataUpdateCoordinator[EcocitoData]):
         self.active_account_id: int | None = None
         """The account chosen with the select; the active-account sensors follow it."""
         self._memory = EntryMemory(hass, entry.entry_id)
-        self.planner = Planner(self._memory.memory.delays)
+        self.planner = Planner(self._memory.memory.delays, self._memory.memory.missed)
         self._reader = Reader(client, self._memory.memory, self._account_devices)
         self._repair = PortalChangedRepair(hass, entry.entry_id, client.base_url)
         self._scheduled = False
@@ -110,7 +111,7 @@ class EcocitoCoordinator(DataUpdateCoordinator[EcocitoData]):
     async def _async_setup(self) -> None:
         """Load what must survive a restart: the pickups seen, absences, delays."""
         memory = await self._memory.async_load()
-        self.planner = Planner(memory.delays)
+        self.planner = Planner(memory.delays, memory.missed)
         self._reader = Reader(self.client, memory, self._account_devices)
 
     def _account_devices(self) -> dict[int, str]:
@@ -195,7 +196,6 @@ class EcocitoCoordinator(DataUpdateCoordinator[EcocitoData]):
         for account_id, new in self.changes.new_pickups.items():
             self.planner.learn_delays(account_id, new, now)
         self.planner.note_reads(read.looked, now, full=read.full)
-        self._fire_events(data)
         remove_account_devices(
             self.hass,
             self.config_entry.entry_id,
@@ -203,6 +203,7 @@ class EcocitoCoordinator(DataUpdateCoordinator[EcocitoData]):
             (account.id for account in self.changes.unlinked),
         )
         planned = await self.planner.async_plan(data, now)
+        self._fire_events(data, self.planner.follow_missed(now, confirmed=read.full))
         self.update_interval = max(planned.at - now, MIN_INTERVAL)
         LOGGER.debug(
             "Next poll at %s (%s)",
@@ -235,8 +236,8 @@ class EcocitoCoordinator(DataUpdateCoordinator[EcocitoData]):
         self.hass.config_entries.async_schedule_reload(entry.entry_id)
 
     @callback
-    def _fire_events(self, data: EcocitoData) -> None:
-        """Tell the event bus what the poll changed."""
+    def _fire_events(self, data: EcocitoData, missed: list[tuple[tuple[int, int], date]]) -> None:
+        """Tell the event bus what the poll changed, and the pickups newly missed."""
         entry_id = self.config_entry.entry_id
         changes = self.changes
         for account in changes.linked:
@@ -250,6 +251,11 @@ class EcocitoCoordinator(DataUpdateCoordinator[EcocitoData]):
                     EVENT_PICKUP,
                     pickup_event_data(entry_id, state, pickup, changes.anomalies.get(pickup)),
                 )
+        for (account_id, type_id), day in missed:
+            self.hass.bus.async_fire(
+                EVENT_PICKUP_MISSED,
+                missed_event_data(entry_id, data.accounts[account_id], type_id, day),
+            )
 
     async def _update_accounts_one_by_one(self, data: EcocitoData, changed: list[int]) -> None:
         """Let the entities of each account the poll changed write, one account at a time.

@@ -163,7 +163,11 @@ def describe(rhythm: Rhythm, language: str) -> str:
     """Return the rhythm in words, in French ("un jeudi sur deux") or else in English."""
     french = language.split("-")[0].lower() == "fr"
     names = [_WEEKDAYS["fr" if french else "en"][day] for day in sorted(rhythm.weekdays)]
-    days = names[0] if len(names) == 1 else f"{', '.join(names[:-1])} {'et' if french else 'and'} {names[-1]}"
+    days = (
+        names[0]
+        if len(names) == 1
+        else f"{', '.join(names[:-1])} {'et' if french else 'and'} {names[-1]}"
+    )
     if len(names) == 1:
         if rhythm.every == 1:
             return f"chaque {days}" if french else f"every {days}"
@@ -242,7 +246,9 @@ def follow_missed[K](
     forgotten. A new one is told only when ``confirmed``: a read of the whole login, not
     a look, found it missing.
     """
-    for key in [key for key, day in missed.items() if not still_missed(tables.get(key), day, now, tz)]:
+    for key in [
+        key for key, day in missed.items() if not still_missed(tables.get(key), day, now, tz)
+    ]:
         del missed[key]
     if not confirmed:
         return []
@@ -253,4 +259,3 @@ def follow_missed[K](
             missed[key] = day
             new.append((key, day))
     return new
-

@@ -7,7 +7,10 @@
 * ``absent``: known accounts missing from the drop-down, polls in a row (``confirm.py``);
 * ``past_rows``: per account, the first day and row counts of the last good read of
   the past years, so that a short history read right after a restart is caught too;
-* ``delays``: per account and waste type, the portal's measured publication delays.
+* ``delays``: per account and waste type, the portal's measured publication delays;
+* ``missed``: per account and waste type, the day of the pickup told missing
+  (``forecast.follow_missed``: one day per waste type at most, forgotten when it shows
+  or the next day of the rhythm begins), so that a restart does not tell it again.
 
 The codec is pure; ``EntryMemory`` loads and saves it in the entry's ``Store`` and
 writes only when something changed.
@@ -60,18 +63,21 @@ class Memory:
     absent: Streak[int] = field(default_factory=Streak)
     past_rows: dict[int, tuple[date, dict[str, int]]] = field(default_factory=dict)
     delays: dict[int, dict[int, list[float]]] = field(default_factory=dict)
+    missed: dict[int, dict[int, date]] = field(default_factory=dict)
 
     def forget(self, account_id: int) -> None:
         """Forget an account whose unlinking is confirmed."""
         self.seen.pop(account_id, None)
         self.delays.pop(account_id, None)
         self.past_rows.pop(account_id, None)
+        self.missed.pop(account_id, None)
 
     def renumber(self, old: int, new: int) -> None:
         """Keep what is known of an account under its number, now that the portal says it."""
         _move(self.seen, old, new)
         _move(self.delays, old, new)
         _move(self.past_rows, old, new)
+        _move(self.missed, old, new)
         self.absent.clear(old)
 
 
@@ -126,7 +132,7 @@ def _decode_seen(stored: dict[str, Any]) -> SeenPickups:
 
 def encode(memory: Memory) -> dict[str, Any]:
     """Return the memory as stored (JSON)."""
-    return {
+    encoded: dict[str, Any] = {
         "seen": {str(key): _encode_seen(seen) for key, seen in memory.seen.items()},
         "absent": {str(key): count for key, count in memory.absent.counts().items()},
         "past_rows": {
@@ -138,6 +144,13 @@ def encode(memory: Memory) -> dict[str, Any]:
             for account_id, delays in memory.delays.items()
         },
     }
+    if missed := {
+        str(account_id): {str(type_id): day.isoformat() for type_id, day in days.items()}
+        for account_id, days in memory.missed.items()
+        if days
+    }:
+        encoded["missed"] = missed
+    return encoded
 
 
 def decode(stored: dict[str, Any]) -> Memory:
@@ -160,6 +173,12 @@ def decode(stored: dict[str, Any]) -> Memory:
         delays={
             int(account_id): {int(type_id): list(samples) for type_id, samples in delays.items()}
             for account_id, delays in stored.get("delays", {}).items()
+        },
+        missed={
+            int(account_id): {
+                int(type_id): date.fromisoformat(day) for type_id, day in days.items()
+            }
+            for account_id, days in stored.get("missed", {}).items()
         },
     )
 

@@ -14,6 +14,7 @@ from datetime import timedelta
 from typing import TYPE_CHECKING, Final
 
 from .api import PORTAL_TZ
+from .forecast import follow_missed
 from .schedule import (
     DELAY_SAMPLES,
     FREQUENT,
@@ -55,10 +56,14 @@ def recent_pickups(state: AccountState, since: datetime) -> dict[int, list[datet
 class Planner:
     """What the next poll reads, and when, from what the polls so far found."""
 
-    def __init__(self, delays: dict[int, dict[int, list[float]]]) -> None:
-        """Start with the stored publication delays (the planner adds to them)."""
+    def __init__(
+        self, delays: dict[int, dict[int, list[float]]], missed: dict[int, dict[int, date]]
+    ) -> None:
+        """Start with the stored publication delays and missed pickups (it follows them)."""
         self.delays = delays
         """Per account and waste type, measured publication delays in seconds."""
+        self.missed = missed
+        """Per account and waste type, the day of the pickup told missing."""
         self.plan: Plan[TableKey] | None = None
         """The next poll (None: before the first one)."""
         self.tables: dict[TableKey, Table] = {}
@@ -145,3 +150,16 @@ class Planner:
         self.tables = tables
         self.plan = plan(tables, last_full=self._last_full, now=now, tz=PORTAL_TZ)
         return self.plan
+
+    def follow_missed(self, now: datetime, *, confirmed: bool) -> list[tuple[TableKey, date]]:
+        """Follow the missed pickups with the tables planned; return the new ones.
+
+        ``confirmed``: this poll read the whole login (a look does not confirm a pickup
+        missing). Call after ``async_plan``.
+        """
+        flat = {(a, t): day for a, days in self.missed.items() for t, day in days.items()}
+        new = follow_missed(flat, self.tables, now, PORTAL_TZ, confirmed=confirmed)
+        self.missed.clear()
+        for (account_id, type_id), day in flat.items():
+            self.missed.setdefault(account_id, {})[type_id] = day
+        return new

@@ -26,7 +26,9 @@ from .entity import (
     account_unique_id,
     async_add_entities_as_they_appear,
 )
+from .forecast import describe
 from .models import AccountState
+from .rhythm_entity import EcocitoRhythmEntity
 from .waste import waste_type_icon
 
 if TYPE_CHECKING:
@@ -349,6 +351,13 @@ def _of_scope[T](
     return tuple(description for description in descriptions if description.scope in scopes)
 
 
+NEXT_PICKUP = SensorEntityDescription(
+    key="next_pickup",
+    translation_key="waste_type_next_pickup",
+    device_class=SensorDeviceClass.TIMESTAMP,
+)
+"""Each account's device, one per waste type: an estimate from its rhythm (forecast.py)."""
+
 ALLOWANCE_BY_KEY = {description.key: description for description in ALLOWANCE_SENSORS}
 
 
@@ -397,6 +406,16 @@ async def async_setup_entry(
             EcocitoAccountSensor(coordinator, key[0], description, key[1])
             for description in (account_sensors if key[1] is None else waste_type_sensors)
         ),
+    )
+    await async_add_entities_as_they_appear(
+        entry,
+        async_add_entities,
+        lambda data: [
+            (account_id, waste_type.id)
+            for account_id, state in data.accounts.items()
+            for waste_type in state.waste_types
+        ],
+        lambda key: [EcocitoNextPickupSensor(coordinator, key[0], NEXT_PICKUP, key[1])],
     )
     borne_sensors = _of_scope(ACCOUNT_SENSORS, Scope.BORNE)
     await async_add_entities_as_they_appear(
@@ -493,6 +512,29 @@ class EcocitoAccountSensor(EcocitoAccountEntity, _YearlySensor[AccountState]):
         if (previous := self.entity_description.previous_years_fn) is None:
             return None
         return {"previous_years": previous(self.account_state, self.waste_type_id)}
+
+
+class EcocitoNextPickupSensor(EcocitoRhythmEntity, SensorEntity):
+    """When a waste type's next pickup is expected: unknown without a rhythm, and why."""
+
+    @property
+    def native_value(self) -> datetime | None:
+        """Return the earliest usual time of the next expected pickup."""
+        return self.forecast().at
+
+    @property
+    def extra_state_attributes(self) -> dict[str, Any]:
+        """Return the rhythm in words (the server's language), what it rests on, the days."""
+        found = self.forecast()
+        if found.rhythm is None or found.day is None:
+            return {"reason": found.reason, "lifts": found.lifts}
+        return {
+            "rhythm": describe(found.rhythm, self.hass.config.language),
+            "lifts": found.lifts,
+            "confidence": found.confidence,
+            "days_until": (found.day - dt_util.now(PORTAL_TZ).date()).days,
+            "holiday": found.holiday,
+        }
 
 
 class EcocitoLoginSensor(EcocitoEntity, SensorEntity):

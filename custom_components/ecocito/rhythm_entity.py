@@ -1,0 +1,91 @@
+"""The base of a waste type's entities read from its rhythm: next pickup, missed pickup.
+
+What they show follows from the rhythm the planner learnt (``forecast.py``): no request.
+It changes with the account's data, the rhythm, a pickup told missing, and the day: they
+write again at each midnight, portal time, even without a poll.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, time, timedelta
+from typing import TYPE_CHECKING
+
+from homeassistant.core import CALLBACK_TYPE, callback
+from homeassistant.helpers.event import async_track_point_in_time
+from homeassistant.util import dt as dt_util
+
+from .api import PORTAL_TZ
+from .entity import EcocitoAccountEntity
+from .forecast import Forecast, forecast
+from .planner import recent_pickups
+from .schedule import LOOKBACK
+
+if TYPE_CHECKING:
+    from datetime import date
+
+    from .schedule import Table
+
+
+class EcocitoRhythmEntity(EcocitoAccountEntity):
+    """An entity of one waste type of an account, read from the type's rhythm."""
+
+    waste_type_id: int
+    _unsub_day: CALLBACK_TYPE
+
+    @property
+    def table(self) -> Table | None:
+        """Return what the planner learnt of the waste type (None: before the first plan)."""
+        return self.coordinator.planner.tables.get((self.account_id, self.waste_type_id))
+
+    @property
+    def missed_day(self) -> date | None:
+        """Return the day of the pickup told missing, if one is."""
+        return self.coordinator.planner.missed.get(self.account_id, {}).get(self.waste_type_id)
+
+    def forecast(self) -> Forecast:
+        """Return the next expected pickup, as of now."""
+        now = dt_util.now()
+        state = self.account_state
+        table = self.table
+        return forecast(
+            None if table is None else table.rhythm,
+            recent_pickups(state, now - LOOKBACK).get(self.waste_type_id, []),
+            now,
+            PORTAL_TZ,
+            borne=self.waste_type_id in state.borne_types,
+        )
+
+    def _state_depends_on(self) -> tuple[object, ...]:
+        table = self.table
+        return (
+            *super()._state_depends_on(),
+            None if table is None else table.rhythm,
+            self.missed_day,
+        )
+
+    @property
+    def available(self) -> bool:
+        """Return whether the account still has the waste type."""
+        return super().available and self.account_state.has_waste_type(self.waste_type_id)
+
+    async def async_added_to_hass(self) -> None:
+        """Write again at each midnight, portal time."""
+        await super().async_added_to_hass()
+        self._at_next_day()
+        self.async_on_remove(self._stop_days)
+
+    @callback
+    def _at_next_day(self) -> None:
+        tomorrow = dt_util.now(PORTAL_TZ).date() + timedelta(days=1)
+        self._unsub_day = async_track_point_in_time(
+            self.hass, self._new_day, datetime.combine(tomorrow, time(), PORTAL_TZ)
+        )
+
+    @callback
+    def _new_day(self, _now: datetime) -> None:
+        self.async_write_ha_state()
+        self._at_next_day()
+
+    @callback
+    def _stop_days(self) -> None:
+        self._unsub_day()

@@ -6,7 +6,6 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from homeassistant.components.binary_sensor import (
-    BinarySensorDeviceClass,
     BinarySensorEntity,
     BinarySensorEntityDescription,
 )
@@ -56,11 +55,10 @@ BINARY_SENSORS: tuple[EcocitoBinarySensorEntityDescription, ...] = (
 )
 DESCRIPTIONS = {description.key: description for description in BINARY_SENSORS}
 MISSED_PICKUP = BinarySensorEntityDescription(
-    key="missed_pickup",
-    translation_key="waste_type_missed_pickup",
-    device_class=BinarySensorDeviceClass.PROBLEM,
+    key="missed_pickup", translation_key="waste_type_missed_pickup"
 )
-"""Each account's device, one per waste type (forecast.py says when it is on)."""
+"""Each account's device, one per waste type (forecast.py says when it is on). No device
+class: its own states ("Not emptied" / "OK") say more than "Problem" would."""
 
 
 async def async_setup_entry(

@@ -27,6 +27,8 @@ if TYPE_CHECKING:
     from collections.abc import Iterator, Mapping, Sequence
     from zoneinfo import ZoneInfo
 
+    from holidays import HolidayBase
+
     from .schedule import Rhythm, Table
 
 MISSED_MARGIN: Final = timedelta(hours=3)
@@ -72,8 +74,9 @@ class Forecast:
 
 
 @lru_cache(maxsize=4)
-def _holidays(year: int) -> France:
-    return France(years=year)
+def _holidays(year: int) -> HolidayBase:
+    # France itself, not country_holidays("FR"): that one imports it lazily, in the loop.
+    return France(years=year)  # type: ignore[no-untyped-call]  # its __init__ is untyped
 
 
 def holiday(day: date) -> str | None:

@@ -111,6 +111,12 @@ def test_holiday_is_named() -> None:
     assert holiday(date(2026, 11, 27)) is None
 
 
+def test_rhythm_without_recent_pickups() -> None:
+    """A rhythm learnt earlier whose pickups the portal no longer shows: no confidence."""
+    found = forecast(rhythm_of(lifts(3, MONDAY), MONDAY), [], MONDAY, PARIS)
+    assert (found.day, found.lifts, found.confidence) == (date(2026, 11, 26), 0, 0.0)
+
+
 def test_confidence_with_misses() -> None:
     """Two of ten Thursdays missed: a confidence of 0.8, resting on eight pickups."""
     times = lifts(3, MONDAY)

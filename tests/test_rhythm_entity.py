@@ -21,7 +21,12 @@ from pytest_homeassistant_custom_component.common import (
     async_fire_time_changed,
 )
 
+from custom_components.ecocito.api import Account, WasteType
+from custom_components.ecocito.calendar import expected_event
 from custom_components.ecocito.const import EVENT_PICKUP_MISSED
+from custom_components.ecocito.forecast import ExpectedPickup
+from custom_components.ecocito.models import AccountState
+from custom_components.ecocito.schedule import Rhythm
 
 from .helpers import poll, registered, scoped
 from .portal import PortalSimulator
@@ -121,6 +126,49 @@ async def test_no_rhythm_no_date(hass: HomeAssistant, entry: MockConfigEntry) ->
     assert state.state == STATE_UNKNOWN
     assert state.attributes["reason"] == "too_few_pickups"
     assert "rhythm" not in state.attributes
+    events = await get_events(
+        hass,
+        calendar_id(hass, DEMO_SECOND_ACCOUNT_ID),
+        MONDAY,
+        MONDAY + timedelta(days=28),
+    )
+    assert events == []
+
+
+def test_an_estimate_on_a_public_holiday() -> None:
+    """An estimate on Christmas Day says the round may move."""
+    state = AccountState(
+        account=Account(id=MAIN, label="N° 104233"),
+        waste_types=(WasteType(id=PACKAGING, label="Emballages"),),
+        pickups=(),
+        visits=(),
+    )
+    rhythm = Rhythm(
+        weekdays=frozenset({4}),
+        every=1,
+        parity=0,
+        earliest=timedelta(hours=6),
+        latest=timedelta(hours=6, minutes=30),
+    )
+    christmas = datetime(2026, 12, 25, 6, 0, tzinfo=PARIS)
+    expected = ExpectedPickup(
+        day=christmas.date(),
+        start=christmas,
+        end=christmas + timedelta(minutes=30),
+        holiday="Noël",
+    )
+    french = expected_event(state, PACKAGING, rhythm, expected, "fr")
+    assert french.summary == "Levée prévue Emballages"
+    assert french.description == (
+        "Estimée d'après le rythme de votre bac (chaque vendredi)."
+        " Jour férié (Noël) : la tournée peut être décalée."
+    )
+    assert french.end == christmas + timedelta(minutes=45)
+    assert french.uid == f"{MAIN}_expected_{PACKAGING}_2026-12-25"
+    english = expected_event(state, PACKAGING, rhythm, expected, "en")
+    assert english.description == (
+        "Estimated from your bin's rhythm (every Friday). Public holiday (Noël): the round may move."
+    )
 
 
 @pytest.mark.parametrize("language", ["fr"])

@@ -84,7 +84,10 @@ async def test_on_monday_thursday(
     assert datetime.fromisoformat(state.state) == datetime(2026, 11, 26, 6, 0, tzinfo=PARIS)
     assert state.attributes["device_class"] == "timestamp"
     assert state.attributes["friendly_name"].endswith("Emballages: next expected pickup")
-    assert {key: state.attributes[key] for key in ("rhythm", "lifts", "confidence")} == {
+    assert {
+        key: state.attributes[key] for key in ("waste_type", "rhythm", "lifts", "confidence")
+    } == {
+        "waste_type": "Emballages",
         "rhythm": "every Thursday",
         "lifts": 10,
         "confidence": 1.0,

@@ -125,6 +125,7 @@ class EcocitoMissedPickupBinarySensor(EcocitoRhythmEntity, BinarySensorEntity):
         """Return the day the missing pickup was expected, and its holiday if it is one."""
         day = self.missed_day if self.is_on else None
         return {
+            "waste_type": self.waste_type,
             "expected_date": None if day is None else day.isoformat(),
             "holiday": None if day is None else holiday(day),
         }

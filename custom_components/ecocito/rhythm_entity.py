@@ -38,6 +38,11 @@ class EcocitoRhythmEntity(EcocitoAccountEntity):
         return self.coordinator.planner.tables.get((self.account_id, self.waste_type_id))
 
     @property
+    def waste_type(self) -> str:
+        """Return the portal's label of the waste type (blueprints match on it)."""
+        return self.account_state.labels.get(self.waste_type_id, str(self.waste_type_id))
+
+    @property
     def missed_day(self) -> date | None:
         """Return the day of the pickup told missing, if one is."""
         return self.coordinator.planner.missed.get(self.account_id, {}).get(self.waste_type_id)

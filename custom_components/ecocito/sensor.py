@@ -527,8 +527,9 @@ class EcocitoNextPickupSensor(EcocitoRhythmEntity, SensorEntity):
         """Return the rhythm in words (the server's language), what it rests on, the days."""
         found = self.forecast()
         if found.rhythm is None or found.day is None:
-            return {"reason": found.reason, "lifts": found.lifts}
+            return {"waste_type": self.waste_type, "reason": found.reason, "lifts": found.lifts}
         return {
+            "waste_type": self.waste_type,
             "rhythm": describe(found.rhythm, self.hass.config.language),
             "lifts": found.lifts,
             "confidence": found.confidence,

@@ -203,6 +203,30 @@ def test_holiday_moves_the_expectation() -> None:
     assert overdue_day(friday, at(christmas + timedelta(days=1), 23), PARIS) == christmas
 
 
+def test_round_brought_forward_before_a_holiday() -> None:
+    """Ascension Thursday's round lifted on Wednesday: held, neither expected nor missed."""
+    ascension = date(2026, 5, 14)
+    assert holiday(ascension) == "Ascension"
+    wednesday_evening = at(ascension - timedelta(days=1), 20)
+    times = [*lifts(3, wednesday_evening), at(ascension - timedelta(days=1), 6, 10)]
+    rhythm = rhythm_of(times, wednesday_evening)
+    assert forecast(rhythm, times, wednesday_evening, PARIS).day == date(2026, 5, 21)
+    table = Table(rhythm=rhythm, delay=DELAY, newest=times[-1], read_at=None)
+    assert overdue_day(table, at(ascension + timedelta(days=1), 20), PARIS) is None
+    # Not so for a Monday-and-Tuesday round: Monday 13 July's pickup is its own, and
+    # 14 July's (a Tuesday) is missed once Wednesday's hours are over.
+    both = Rhythm(
+        weekdays=frozenset({0, 1}),
+        every=1,
+        parity=0,
+        earliest=timedelta(hours=6),
+        latest=timedelta(hours=7),
+    )
+    held = Table(rhythm=both, delay=DELAY, newest=at(date(2026, 7, 13), 6), read_at=None)
+    assert overdue_day(held, at(date(2026, 7, 14), 23), PARIS) is None
+    assert overdue_day(held, at(date(2026, 7, 15), 23), PARIS) == date(2026, 7, 14)
+
+
 def test_follow_missed_once_then_cleared() -> None:
     """Told once, only after a full read; forgotten when it shows or the next day begins."""
     thursday = date(2026, 11, 26)

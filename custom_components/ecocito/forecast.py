@@ -89,9 +89,18 @@ def _midnight(day: date, tz: ZoneInfo) -> datetime:
     return datetime.combine(day, time(), tz)
 
 
-def _lifted_from(newest: datetime | None, day: date, tz: ZoneInfo) -> bool:
-    """Return whether a pickup held is of ``day`` or later."""
-    return newest is not None and newest.astimezone(tz).date() >= day
+def _held(rhythm: Rhythm, newest: datetime | None, day: date, tz: ZoneInfo) -> bool:
+    """Return whether the pickup of a day of the rhythm is held.
+
+    It is when the newest pickup is of that day or later; or of the day before, when the
+    day is a public holiday the round was brought forward from (and the day before is
+    not one of the rhythm's own).
+    """
+    if newest is None:
+        return False
+    before = day - timedelta(days=1)
+    since = before if holiday(day) and not rhythm.on(before) else day
+    return newest.astimezone(tz).date() >= since
 
 
 def expected_days(rhythm: Rhythm, first: date, last: date) -> Iterator[date]:
@@ -111,8 +120,11 @@ def next_day(rhythm: Rhythm, after: date) -> date:
 def next_expected(rhythm: Rhythm, newest: datetime | None, now: datetime, tz: ZoneInfo) -> date:
     """Return the rhythm's first day from today on whose pickup is not held yet."""
     today = now.astimezone(tz).date()
-    first = today + timedelta(days=1) if _lifted_from(newest, today, tz) else today
-    return next(expected_days(rhythm, first, first + timedelta(days=_SEARCH)))
+    return next(
+        day
+        for day in expected_days(rhythm, today, today + timedelta(days=_SEARCH))
+        if not _held(rhythm, newest, day, tz)
+    )
 
 
 def forecast(
@@ -220,7 +232,7 @@ def overdue_day(table: Table, now: datetime, tz: ZoneInfo) -> date | None:
         return None
     today = now.astimezone(tz).date()
     day = list(expected_days(rhythm, today - timedelta(days=_SEARCH), today))[-1]
-    if _lifted_from(table.newest, day, tz):
+    if _held(rhythm, table.newest, day, tz):
         return None
     shifted = day + timedelta(days=1) if holiday(day) else day
     due = _midnight(shifted, tz) + rhythm.latest + table.delay + MISSED_MARGIN
@@ -229,7 +241,7 @@ def overdue_day(table: Table, now: datetime, tz: ZoneInfo) -> date | None:
 
 def still_missed(table: Table | None, day: date, now: datetime, tz: ZoneInfo) -> bool:
     """Return whether the pickup of ``day`` is still missing and the next day not begun."""
-    if table is None or table.rhythm is None or _lifted_from(table.newest, day, tz):
+    if table is None or table.rhythm is None or _held(table.rhythm, table.newest, day, tz):
         return False
     return now.astimezone(tz).date() < next_day(table.rhythm, day)
 

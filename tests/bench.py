@@ -123,7 +123,7 @@ A_REQUESTS_PER_DAY = 40
 LATE_EVERY = 8
 """One lift in this many, in the month, is uploaded late: after the next of its type."""
 LATE_AFTER_NEXT = timedelta(hours=3)
-TWIN_BIN = "TWIN-0001"
+TWIN_BIN = "900001"
 FIVE_MINUTE_DAYS = 3
 """Days of the month the five-minute poller is run on (a read every five minutes)."""
 FIVE_MINUTES = timedelta(minutes=5)
@@ -254,7 +254,12 @@ async def _portal_main(config: str, conn: Connection) -> None:
     stopped = loop.create_future()
 
     def answer() -> None:
-        command, *args = conn.recv()
+        try:
+            command, *args = conn.recv()
+        except EOFError:  # the bench is gone (interrupted): stop serving
+            loop.remove_reader(conn.fileno())
+            stopped.set_result(None)
+            return
         reply: Any = None
         if command == "url":
             reply = sim.base_url

@@ -530,10 +530,13 @@ class EcocitoActiveAccountSensor(EcocitoEntity, _YearlySensor[AccountState]):
 
     @property
     def extra_state_attributes(self) -> dict[str, Any] | None:
-        """Return which account the figure is of."""
-        if (state := self.active_state) is None:
-            return None
-        return {"account_id": state.account.id, "account": state.account.label}
+        """Return which account the figure is of (asked only while it is available)."""
+        state = self.active_state
+        return (
+            None
+            if state is None
+            else {"account_id": state.account.id, "account": state.account.label}
+        )
 
 
 class EcocitoAllowanceSensor(EcocitoAllowanceEntity, _YearlySensor[AllowanceUse]):

@@ -88,6 +88,9 @@ class Reader:
         """Per account, the day its borne statistics were last read (once a day)."""
         self.parts = OptionalParts()
         """The optional parts of the portal that fail, per account, told once."""
+        self.foreign_rows: dict[int, int] = {}
+        """Per account, pickup rows of another waste type than asked for at its last read
+        (``ID_MATIERE``): left out, never counted under the type asked for."""
 
     async def read_login(self, held: EcocitoData | None, history_years: int, now: datetime) -> Read:
         """Log in (a fresh session), then read every linked account.
@@ -234,6 +237,10 @@ class Reader:
         else:
             short_year = short_past = not self._believe_short(account_id)
         self.parts.note(account_id, fetched.problems)
+        if fetched.foreign_rows:
+            self.foreign_rows[account_id] = fetched.foreign_rows
+        else:
+            self.foreign_rows.pop(account_id, None)
         if refresh_past and not short_past:
             past = self._past[account_id] = new_past
             self._memory.past_rows[account_id] = (history_start, _rows(past))

@@ -18,6 +18,7 @@ from custom_components.ecocito.api.forms import (
     account_switch_form,
     commune_form,
     commune_search,
+    default_switch_form,
     form_fields,
     key_form,
     resolve,
@@ -257,3 +258,10 @@ async def test_renamed_portal_journey(
         f"Wizard's commune step: POST {names.wizard_commune_path}, fills {names.commune_id_field}"
     ) in caplog.text
     assert f"Commune search: {names.search_path}" in caplog.text
+
+
+def test_default_switch_form_is_the_modelled_one() -> None:
+    """Until a page shows the drop-down's form, the switch posts the SPEC's modelled fields."""
+    form = default_switch_form()
+    assert (form.path, form.method, form.query) == (portal.PATH_SWITCH_ACCOUNT, "POST", {})
+    assert form.fill("118871") == {portal.FIELD_TOKEN: "", portal.FIELD_ACCOUNT: "118871"}

@@ -960,3 +960,33 @@ async def test_rows_read_per_type_where_they_carry_none(
             1 for p in account.pickups if p.type_id == type_id and start <= p.when.date() <= end
         )
         assert sum(1 for p in data.pickups if p.waste_type_id == type_id) == expected
+
+
+@pytest.mark.parametrize("scenario", ["public"])
+async def test_a_portal_ignoring_id_matiere_counts_no_typed_row_twice(
+    http_session: aiohttp.ClientSession, simulator: PortalSimulator
+) -> None:
+    """One row without its type: read per type; the portal ignores ``idMatiere``, so each
+    read brings every row, and a typed row is counted under its own type only.
+    """
+    simulator.state.style = replace(simulator.state.style, filters_types=False)
+    start, end = this_year()
+    untyped = simulator.state.add_pickup(
+        PUBLIC_ACCOUNT_ID, 2, datetime.combine(end, datetime.min.time()), 3.0
+    )
+    untyped.untyped = True
+    client = public_client(http_session, simulator)
+    await client.login()
+    data = await client.get_account_data(UNNUMBERED_ACCOUNT_ID, start, end)
+    assert client.typed_rows is False
+    typed = [
+        p
+        for p in simulator.state.get_account(PUBLIC_ACCOUNT_ID).pickups
+        if not p.untyped and start <= p.when.date() <= end
+    ]
+    types = (1, 2, 5)
+    for type_id in types:
+        own = sum(1 for p in typed if p.type_id == type_id)
+        # Its own typed rows, and the one row that says no type (under every type asked).
+        assert sum(1 for p in data.pickups if p.waste_type_id == type_id) == own + 1
+    assert data.foreign_rows == len(typed) * (len(types) - 1)

@@ -540,7 +540,8 @@ async def test_borne_drop_offs_after_an_expired_session(
         (Fault(FaultKind.GARBAGE), f"{DROP_OFFS} answered malformed JSON", True),
         (Fault(FaultKind.HTML_INSTEAD_OF_JSON), f"{DROP_OFFS} answered text/html, not JSON", True),
         (Fault(FaultKind.MARKUP_CHANGED), f"{DROP_OFFS}: the answer is not a list", True),
-        (Fault(FaultKind.SERVER_ERROR), f"GET {DROP_OFFS}: HTTP 500: 500 - Erreur serveur", False),
+        # An error page: a temporary failure, whose page is kept for the diagnostics.
+        (Fault(FaultKind.SERVER_ERROR), f"GET {DROP_OFFS}: HTTP 500: 500 - Erreur serveur", True),
         (Fault(FaultKind.PORTAL_MESSAGE), f"{DROP_OFFS}: {MAINTENANCE_MESSAGE}", False),
     ],
     ids=["garbage", "html", "markup", "server_error", "portal_message"],

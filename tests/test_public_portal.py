@@ -295,12 +295,15 @@ async def test_borne_statistics_failing_later_cost_only_their_figures(
     caplog.set_level(logging.INFO)
     for day in (1, 2, 3):
         freezer.move_to(FROZEN_NOW + timedelta(days=day))
+        simulator.reset_requests()
         for _ in range(2):
             coordinator = await poll(hass, entry)
             assert coordinator.last_update_success
             assert entry.state is ConfigEntryState.LOADED
             assert sensor(hass, UNNUMBERED_ACCOUNT_ID, key) == before
             assert_pickups_shown(hass, simulator, UNNUMBERED_ACCOUNT_ID)
+        # Monthly figures: asked once a day, failing or not (one request: every type).
+        assert simulator.count(portal_names.PATH_BORNE_DROP_OFFS) == 1
     told = [r for r in caplog.records if FAILED_BORNES in r.getMessage()]
     assert len(told) == 1
     assert told[0].levelno == logging.WARNING
@@ -314,11 +317,13 @@ async def test_borne_statistics_failing_later_cost_only_their_figures(
     assert ("404" if how == "missing" else "500") in failing["borne_statistics"]
     whole = await diagnostics.async_get_config_entry_diagnostics(hass, entry)
     assert whole["pickup_rows"] == "typed (ID_MATIERE): one read for every type"
-    fingerprinted = [f["request"] for f in whole["portal_fingerprints"]]
-    if how == "missing":  # a modelled part not there: what answered is fingerprinted
-        assert f"GET {portal_names.PATH_BORNE_DROP_OFFS}" in fingerprinted
-    else:  # the portal's own error page: a temporary failure, no change to fingerprint
-        assert f"GET {portal_names.PATH_BORNE_DROP_OFFS}" not in fingerprinted
+    # What answered (a 404, an error page) is fingerprinted, once a day at most.
+    fingerprinted = [
+        f["status"]
+        for f in whole["portal_fingerprints"]
+        if f["request"] == f"GET {portal_names.PATH_BORNE_DROP_OFFS}"
+    ]
+    assert fingerprinted == [404 if how == "missing" else 500] * 3
 
     simulator.clear_faults()
     simulator.state.style = replace(simulator.state.style, stats="text")

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Final
 
 from .accounts import KnownAccounts
 from .api import (
+    BORNE_STATISTICS,
     PORTAL_TZ,
     Account,
     UnknownAccountError,
@@ -199,7 +200,8 @@ class Reader:
         A short table is read again once; still short, the previous figures are kept
         until it has come back short CONFIRM_AFTER polls in a row (the portal does
         correct mistakes). The same goes for the past years read at the day's first poll.
-        The borne statistics, monthly figures, are read once a day with the past years.
+        The borne statistics, monthly figures, are read once a day with the past years;
+        once a day too when they fail (told once by ``OptionalParts``).
         """
         year_start = date(today.year, 1, 1)
         past = self._past.get(account_id)
@@ -226,7 +228,10 @@ class Reader:
             new_past, state = _split_years(
                 fetched, before, past, borne_years, (history_start, today)
             )
-            if fetched.borne_drop_offs is not None and today.year in borne_years:
+            # Read, or failed (a missing part stays missing): at most once a day either way.
+            if today.year in borne_years and (
+                fetched.borne_drop_offs is not None or BORNE_STATISTICS in fetched.problems
+            ):
                 self._bornes_read[account_id] = today
             types = {waste_type.id for waste_type in fetched.waste_types}
             short_year = before is not None and _shorter(types, _rows(state), _rows(before))
@@ -236,7 +241,13 @@ class Reader:
                 break
         else:
             short_year = short_past = not self._believe_short(account_id)
-        self.parts.note(account_id, fetched.problems)
+        problems = dict(fetched.problems)
+        if not borne_years and BORNE_STATISTICS in (
+            failing := self.parts.failing.get(account_id, {})
+        ):
+            # Not asked again today: failing still, until the day's read says otherwise.
+            problems[BORNE_STATISTICS] = failing[BORNE_STATISTICS]
+        self.parts.note(account_id, problems)
         if fetched.foreign_rows:
             self.foreign_rows[account_id] = fetched.foreign_rows
         else:

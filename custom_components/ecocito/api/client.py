@@ -57,6 +57,7 @@ from .parsing import (
 from .session import PortalSession
 from .transport import (
     DEFAULT_TIMEOUT,
+    ServerError,
     Transport,
     read_pages,
 )
@@ -430,6 +431,10 @@ class EcocitoClient:
             await self._session.http.fingerprint(err)
             return None, {BORNE_STATISTICS: err.what}
         except PortalConnectionError as err:
+            if isinstance(err.__cause__, ServerError):  # an error page: keep its shape
+                await self._session.http.fingerprint(
+                    PortalChangedError(f"{portal.PATH_BORNE_DROP_OFFS} failed: {err}")
+                )
             return None, {BORNE_STATISTICS: str(err)}
 
     async def _borne_drop_offs(

@@ -32,7 +32,7 @@ from custom_components.ecocito.const import (
 )
 
 from .conftest import FROZEN_NOW
-from .helpers import find_device, poll, scoped
+from .helpers import find_device, poll, scoped, simulator_entry
 from .portal import Fault, FaultKind, PortalSimulator
 from .portal.scenarios import (
     DEMO_LINKABLE_KEY,
@@ -40,6 +40,8 @@ from .portal.scenarios import (
     DEMO_MAIN_ACCOUNT_ID,
     DEMO_PASSWORD,
     DEMO_SECOND_ACCOUNT_ID,
+    EMPTY_LOGIN,
+    EMPTY_PASSWORD,
 )
 
 pytestmark = [
@@ -225,3 +227,19 @@ async def test_failing_optional_parts_and_how_rows_are_read(
         assert_no_canary(simulator, found)
         text = json.dumps(found, ensure_ascii=False)
         assert [secret for secret in secrets if secret in text] == []
+
+
+@pytest.mark.parametrize("scenario", ["empty"])
+async def test_rows_not_known_before_any_pickup(
+    hass: HomeAssistant,
+    hass_client: ClientSessionGenerator,
+    simulator: PortalSimulator,
+) -> None:
+    """An account without a pickup yet: how the portal's rows read is not known."""
+    entry = simulator_entry(simulator.base_url, EMPTY_LOGIN, EMPTY_PASSWORD, "Ecocito Vide")
+    entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+    diagnostics = await get_diagnostics_for_config_entry(hass, hass_client, entry)
+    assert diagnostics["pickup_rows"] == "not known yet: no pickup row read"
+    assert diagnostics["accounts"][0]["this_year"]["pickups"] == {}

@@ -30,6 +30,7 @@ from custom_components.ecocito.api.portal import UNNUMBERED_ACCOUNT_ID
 from custom_components.ecocito.const import (
     ATTR_CONFIG_ENTRY_ID,
     CONF_ACTIVATION_KEY,
+    CONF_ALLOWANCES,
     CONF_COMMUNE,
     CONF_PORTAL,
     DOMAIN,
@@ -372,6 +373,12 @@ async def test_a_drop_down_appearing_later_keeps_the_production_point(
     )
     linked: list[Event] = []
     hass.bus.async_listen(EVENT_ACCOUNT_LINKED, linked.append)
+    # The user set an allowance for the production point (the options keep it by number).
+    allowance = {"included": {"1": 40}, "price": 2}
+    hass.config_entries.async_update_entry(
+        entry, options={**entry.options, CONF_ALLOWANCES: {str(UNNUMBERED_ACCOUNT_ID): allowance}}
+    )
+    await hass.async_block_till_done()
 
     # On the portal itself: a second account, and with it the drop-down.
     simulator.state.add_account(
@@ -399,6 +406,7 @@ async def test_a_drop_down_appearing_later_keeps_the_production_point(
             assert state is not None
             assert state.name == names[end]
     assert_pickups_shown(hass, simulator, PUBLIC_ACCOUNT_ID)
+    assert entry.options[CONF_ALLOWANCES] == {str(PUBLIC_ACCOUNT_ID): allowance}
     assert await recorded(hass, pickups_statistic_id(key, PUBLIC_ACCOUNT_ID, 1)) == history
     assert await recorded(hass, pickups_statistic_id(key, UNNUMBERED_ACCOUNT_ID, 1)) == []
 

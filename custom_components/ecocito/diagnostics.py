@@ -97,7 +97,7 @@ def _pickup_rows(coordinator: EcocitoCoordinator) -> str:
     """Say how the portal's pickup rows are read: typed, or one waste type at a time."""
     typed = coordinator.client.typed_rows
     if typed is None:
-        return "not read yet"
+        return "not known yet: no pickup row read"
     return "typed (ID_MATIERE): one read for every type" if typed else "read per waste type"
 
 

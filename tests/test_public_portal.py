@@ -506,3 +506,33 @@ async def test_integration_page_and_action_say_linking_is_unavailable(
     assert entry.state is ConfigEntryState.LOADED
     assert hass.config_entries.flow.async_progress() == []
     assert_no_repair(hass)
+
+
+async def test_a_restart_keeps_the_production_point_and_its_pickups_seen(
+    hass: HomeAssistant,
+    enable_custom_integrations: None,
+    simulator: PortalSimulator,
+    device_registry: dr.DeviceRegistry,
+) -> None:
+    """After a restart the unnumbered account is the same device; old pickups stay old,
+    and one published while Home Assistant was stopped fires once."""
+    entry = await set_up_as_a_new_user(hass, simulator)
+    device = account_device(device_registry, UNNUMBERED_ACCOUNT_ID)
+    assert device is not None
+    before = sensor(hass, UNNUMBERED_ACCOUNT_ID, "pickups_1")
+    events: list[Event] = []
+    hass.bus.async_listen(EVENT_PICKUP, events.append)
+
+    assert await hass.config_entries.async_unload(entry.entry_id)
+    simulator.state.add_pickup(PUBLIC_ACCOUNT_ID, 2, FROZEN_NOW - timedelta(hours=2), 2.5)
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+    assert entry.state is ConfigEntryState.LOADED
+    again = account_device(device_registry, UNNUMBERED_ACCOUNT_ID)
+    assert again is not None
+    assert (again.id, again.name) == (device.id, PUBLIC_ADDRESS)
+    assert sensor(hass, UNNUMBERED_ACCOUNT_ID, "pickups_1") == before
+    assert [(e.data["waste_type_id"], e.data["weight"]) for e in events] == [(2, 2.5)]
+    await poll(hass, entry)
+    assert len(events) == 1
+    assert simulator.count(portal_names.PATH_SWITCH_ACCOUNT) == 0

@@ -243,3 +243,25 @@ async def test_rows_not_known_before_any_pickup(
     diagnostics = await get_diagnostics_for_config_entry(hass, hass_client, entry)
     assert diagnostics["pickup_rows"] == "not known yet: no pickup row read"
     assert diagnostics["accounts"][0]["this_year"]["pickups"] == {}
+
+
+async def test_bins_and_addresses_the_rows_show(
+    hass: HomeAssistant,
+    hass_client: ClientSessionGenerator,
+    simulator: PortalSimulator,
+    device_registry: dr.DeviceRegistry,
+    mock_config_entry: MockConfigEntry,
+) -> None:
+    """Two bins of one type (a second one lifted): both counted under the account."""
+    simulator.state.add_pickup(
+        DEMO_SECOND_ACCOUNT_ID, 15, FROZEN_NOW - timedelta(days=1), 12.0, bin_number="88001"
+    )
+    mock_config_entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(mock_config_entry.entry_id)
+    await hass.async_block_till_done()
+    device = find_device(device_registry, scoped(hass, str(DEMO_SECOND_ACCOUNT_ID)))
+    assert device is not None
+    found = await get_diagnostics_for_device(hass, hass_client, mock_config_entry, device)
+    bins = {simulator.state.get_account(DEMO_SECOND_ACCOUNT_ID).bin_number(t) for t in (15, 16)}
+    assert found["rows_show"] == {"bins": len(bins) + 1, "addresses": 1}
+    assert "88001" not in json.dumps(found)

@@ -125,6 +125,11 @@ def _account(state: AccountState, coordinator: EcocitoCoordinator) -> dict[str, 
         # The optional parts failing for this account (borne statistics...), and why.
         "optional_parts_failing": dict(reader.parts.failing.get(state.account.id, {})),
         "rows_of_another_type": reader.foreign_rows.get(state.account.id, 0),
+        # How many bins and addresses its rows show (counts only): all are the account's.
+        "rows_show": {
+            "bins": len({p.bin_number for p in state.all_pickups if p.bin_number}),
+            "addresses": len({p.address for p in state.all_pickups if p.address}),
+        },
         "recent_pickups": [asdict(pickup) for pickup in state.pickups[-RECENT:]],
         "recent_visits": [asdict(visit) for visit in state.visits[-RECENT:]],
         "schedule": {

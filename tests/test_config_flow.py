@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from http import HTTPStatus
 import json
 import logging
@@ -22,6 +23,7 @@ from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 from custom_components.ecocito.api.portal import (
     PATH_HOME,
     PATH_LINK_KEY,
+    PATH_LINK_START,
     PATH_LOGIN,
     PATH_LOGOUT,
     PATH_SEARCH_COMMUNES,
@@ -846,3 +848,43 @@ async def test_renamed_portal_through_the_flow(
         assert simulator.count(modelled) == 0
     assert coordinator.client.portal_fingerprints == []
     assert issue_registry.issues == {}
+
+
+async def test_wizard_page_unreachable_then_back(
+    hass: HomeAssistant, simulator: PortalSimulator
+) -> None:
+    """The wizard's page fails once: the commune form says so; the next search goes on."""
+    result = await start_and_log_in(hass, simulator)
+    simulator.add_fault(Fault(FaultKind.SERVER_ERROR, PATH_LINK_START, count=1))
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {"next_step_id": "link"}
+    )
+    assert result["step_id"] == "commune"
+    assert result["errors"] == {"base": "cannot_connect"}
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {CONF_COMMUNE: "23300"}
+    )
+    assert result["step_id"] == "key"
+
+
+@pytest.mark.parametrize("step", ["commune", "key"])
+async def test_wizard_gone_midway_says_linking_is_unavailable(
+    hass: HomeAssistant, simulator: PortalSimulator, init_integration: MockConfigEntry, step: str
+) -> None:
+    """The portal drops its wizard while the user types: the flow ends with the reason."""
+    flow = hass.config_entries.subentries
+    result = await flow.async_init(
+        (init_integration.entry_id, SUBENTRY_PRODUCTION_POINT), context={"source": SOURCE_USER}
+    )
+    assert result["step_id"] == "commune"
+    if step == "key":
+        result = await flow.async_configure(result["flow_id"], {CONF_COMMUNE: "23300"})
+        assert result["step_id"] == "key"
+    simulator.state.style = replace(simulator.state.style, wizard=False)
+    answer = (
+        {CONF_COMMUNE: "23300"} if step == "commune" else {CONF_ACTIVATION_KEY: DEMO_LINKABLE_KEY}
+    )
+    result = await flow.async_configure(result["flow_id"], answer)
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "link_unavailable"
+    assert DEMO_LINKABLE_ACCOUNT_ID not in simulator.state.get_login(DEMO_LOGIN).account_ids

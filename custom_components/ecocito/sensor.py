@@ -91,12 +91,17 @@ type AccountDescription = EcocitoSensorEntityDescription[AccountState]
 type AllowanceDescription = EcocitoSensorEntityDescription[AllowanceUse]
 
 
-def _this_month(state: AccountState, waste_type: int | None) -> int:
-    """Return this month's borne openings (portal time); 0 once the data's year is over."""
+def _this_month(state: AccountState, waste_type: int | None) -> int | None:
+    """Return this month's borne openings (portal time); 0 once the data's year is over.
+
+    None (unknown) when the portal gave the year's total alone: no month to count in.
+    """
     now = dt_util.now(PORTAL_TZ)
     last = state.drop_offs_of(waste_type or 0)
     if last and last[-1].year != now.year:
         return 0
+    if last and all(month.month is None for month in last):
+        return None
     return state.openings(waste_type, now.month)
 
 

@@ -131,7 +131,11 @@ async def step_texts(hass: HomeAssistant, language: str, result: Any) -> str:
         (
             "en",
             {
-                "user": ["login page", f"Home Assistant cannot do for you): {GENERIC_LOGIN_URL}"],
+                "user": [
+                    "login page",
+                    f"Home Assistant cannot do for you): {GENERIC_LOGIN_URL}",
+                    "FranceConnect only? The integration needs an Ecocito password",
+                ],
                 "accounts": ["Unlinking a production point goes through your collectivité"],
                 "commune": ["Step 1 / 3: commune", "“Associer un autre compte”"],
                 "key": ["Step 2 / 3: activation key", "copy of an identity document"],
@@ -144,7 +148,11 @@ async def step_texts(hass: HomeAssistant, language: str, result: Any) -> str:
         (
             "fr",
             {
-                "user": ["page de connexion", f"à votre place) : {GENERIC_LOGIN_URL}"],
+                "user": [
+                    "page de connexion",
+                    f"à votre place) : {GENERIC_LOGIN_URL}",
+                    "uniquement avec FranceConnect ? L'intégration a besoin d'un mot de passe",
+                ],
                 "accounts": ["Pour dissocier un compte, passez par votre collectivité"],
                 "commune": ["Étape 1 / 3 : commune", "« Associer un autre compte »"],
                 "key": ["Étape 2 / 3 : clé d'activation", "copie d'une pièce d'identité"],
@@ -254,6 +262,27 @@ async def test_user_flow_links_a_production_point(
     assert_no_key({"data": dict(entry.data), "options": dict(entry.options)})
     assert_no_key(caplog.text)
     assert DEMO_PASSWORD not in caplog.text
+
+
+@pytest.mark.parametrize(
+    ("language", "expected"),
+    [
+        ("en", "If you only ever signed in with FranceConnect, set an Ecocito password first"),
+        ("fr", "Si vous ne vous êtes jamais connecté qu'avec FranceConnect, créez d'abord"),
+    ],
+)
+async def test_wrong_password_says_a_portal_password_is_needed(
+    hass: HomeAssistant, simulator: PortalSimulator, language: str, expected: str
+) -> None:
+    """A resident who only used FranceConnect is told again how to get a password."""
+    result = await hass.config_entries.flow.async_init(DOMAIN, context={"source": SOURCE_USER})
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], credentials(simulator, password="wrong")
+    )
+    assert result["errors"] == {CONF_PASSWORD: "invalid_auth"}
+    text = await shown(hass, language, "config.error.invalid_auth", result)
+    assert expected in text
+    assert "{" not in text  # the portal's message filled in
 
 
 async def test_portal_given_as_host(hass: HomeAssistant, simulator: PortalSimulator) -> None:

@@ -107,10 +107,11 @@ start_in_group() {
     SERVER_PIDS+=("$!")
 }
 
-# start_portal PORT LOG: the simulator, demo scenario, on loopback.
+# start_portal PORT LOG [SCENARIO]: the simulator (the demo scenario unless told), on
+# loopback.
 start_portal() {
     start_in_group "$2" env -C "$ROOT" "$VENV/bin/python" -m tests.portal \
-        --scenario demo --host 127.0.0.1 --port "$1"
+        --scenario "${3:-demo}" --host 127.0.0.1 --port "$1"
 }
 
 # start_hass CONFIG_DIR PORT HOST LOG: --skip-pip, so that Home Assistant never changes

@@ -19,6 +19,7 @@ from custom_components.ecocito.api import (
     InvalidPortalError,
     KeyAlreadyUsedError,
     KeyOtherCommuneError,
+    LinkUnavailableError,
     MonthlyCount,
     PortalChangedError,
     PortalConnectionError,
@@ -30,6 +31,7 @@ from custom_components.ecocito.api import (
     normalize_portal,
 )
 from custom_components.ecocito.api.parsing import PORTAL_TZ
+from custom_components.ecocito.api.portal import UNNUMBERED_ACCOUNT_ID
 from custom_components.ecocito.api.transport import DEFAULT_RETRY_AFTER, retry_after_seconds
 
 from .helpers import this_year
@@ -40,6 +42,7 @@ from .portal.scenarios import (
     BORNES_LOGIN,
     BORNES_PASSWORD,
     BORNES_WASTE_TYPES,
+    COMMUNE_GUERET,
     DEMO_ACCOUNT_IDS,
     DEMO_LINKABLE_ACCOUNT_ID,
     DEMO_LINKABLE_COMMUNE_ID,
@@ -51,9 +54,14 @@ from .portal.scenarios import (
     DEMO_SECOND_ACCOUNT_ID,
     DEMO_SECOND_LABEL,
     OTHER_COMMUNE_KEY,
+    PUBLIC_ACCOUNT_ID,
+    PUBLIC_ADDRESS,
+    PUBLIC_LOGIN,
+    PUBLIC_PASSWORD,
     UNSERVED_COMMUNE_ID,
     USED_KEY,
 )
+from .portal.state import Account as SimAccount
 
 LOGIN = "/Usager/Profil/Connexion"
 HOME = "/Usager/Accueil"
@@ -62,6 +70,9 @@ COLLECTION = "/Usager/Collecte"
 PICKUPS = "/Usager/Collecte/GetCollecte"
 VISITS = "/Usager/Apport/GetApport"
 DROP_OFFS = "/Usager/Json/ObtenirStatistiqueApportPAVMensuel"
+BORNES = DROP_OFFS
+WIZARD = "/Usager/Profil/AssocierCompte"
+SEARCH = "/Usager/Profil/RechercherCommunes"
 DEMO_ACCOUNTS = (
     Account(id=DEMO_MAIN_ACCOUNT_ID, label=DEMO_MAIN_LABEL),
     Account(id=DEMO_SECOND_ACCOUNT_ID, label=DEMO_SECOND_LABEL),
@@ -529,7 +540,8 @@ async def test_borne_drop_offs_after_an_expired_session(
         (Fault(FaultKind.GARBAGE), f"{DROP_OFFS} answered malformed JSON", True),
         (Fault(FaultKind.HTML_INSTEAD_OF_JSON), f"{DROP_OFFS} answered text/html, not JSON", True),
         (Fault(FaultKind.MARKUP_CHANGED), f"{DROP_OFFS}: the answer is not a list", True),
-        (Fault(FaultKind.SERVER_ERROR), f"GET {DROP_OFFS}: HTTP 500: 500 - Erreur serveur", False),
+        # An error page: a temporary failure, whose page is kept for the diagnostics.
+        (Fault(FaultKind.SERVER_ERROR), f"GET {DROP_OFFS}: HTTP 500: 500 - Erreur serveur", True),
         (Fault(FaultKind.PORTAL_MESSAGE), f"{DROP_OFFS}: {MAINTENANCE_MESSAGE}", False),
     ],
     ids=["garbage", "html", "markup", "server_error", "portal_message"],
@@ -796,3 +808,186 @@ async def test_link_key_step_missing(client: EcocitoClient, simulator: PortalSim
 
     with pytest.raises(PortalChangedError, match="CleActivation"):
         await client.link_account(DEMO_LINKABLE_COMMUNE_ID, DEMO_LINKABLE_KEY)
+
+
+# --- The portal as its public clients see it: one account, no drop-down, no wizard --------
+
+
+def public_client(http_session: aiohttp.ClientSession, simulator: PortalSimulator) -> EcocitoClient:
+    return EcocitoClient(
+        http_session, simulator.base_url, PUBLIC_LOGIN, PUBLIC_PASSWORD, request_timeout=2
+    )
+
+
+@pytest.mark.parametrize("scenario", ["public"])
+async def test_one_account_keeps_the_number_it_is_known_by(
+    http_session: aiohttp.ClientSession, simulator: PortalSimulator
+) -> None:
+    """Pages that never name the account: it goes by the number given, named by its rows."""
+    client = public_client(http_session, simulator)
+    client.unnumbered_id = PUBLIC_ACCOUNT_ID
+    assert client.unnumbered_id == PUBLIC_ACCOUNT_ID
+    login = await client.login()
+    assert login.accounts == (Account(id=PUBLIC_ACCOUNT_ID, label=""),)
+    assert not login.listed
+    data = await client.get_account_data(PUBLIC_ACCOUNT_ID, *this_year())
+    assert data.account == Account(id=PUBLIC_ACCOUNT_ID, label=PUBLIC_ADDRESS)
+    assert data.typed_rows
+    # A new login remembers the label its rows gave.
+    assert (await client.login()).accounts[0].label == PUBLIC_ADDRESS
+    assert simulator.count(SWITCH) == 0
+
+
+@pytest.mark.parametrize("scenario", ["public"])
+async def test_no_switch_is_posted_to_a_one_account_login(
+    http_session: aiohttp.ClientSession, simulator: PortalSimulator
+) -> None:
+    """The session lost mid-read, the new login's one account is another: refused, unposted."""
+    client = public_client(http_session, simulator)
+    assert (await client.login()).accounts[0].id == UNNUMBERED_ACCOUNT_ID
+    # The portal now names its account, and the session expires between two requests.
+    simulator.state.style = replace(simulator.state.style, names_account=True)
+    simulator.add_fault(Fault(FaultKind.SESSION_EXPIRED, "/Usager/Collecte/GetCollecte", count=1))
+    with pytest.raises(UnknownAccountError):
+        await client.get_account_data(UNNUMBERED_ACCOUNT_ID, *this_year())
+    assert simulator.count(SWITCH) == 0
+    assert (await client.login()).accounts[0].id == PUBLIC_ACCOUNT_ID
+
+
+@pytest.mark.parametrize("scenario", ["public"])
+async def test_linking_without_the_wizard_is_unavailable(
+    http_session: aiohttp.ClientSession, simulator: PortalSimulator
+) -> None:
+    client = public_client(http_session, simulator)
+    with pytest.raises(LinkUnavailableError, match="no association wizard"):
+        await client.open_wizard()
+    with pytest.raises(LinkUnavailableError, match="no association wizard"):
+        await client.link_account(DEMO_LINKABLE_COMMUNE_ID, DEMO_LINKABLE_KEY)
+    with pytest.raises(LinkUnavailableError, match="no association wizard"):
+        await client.search_communes("23300")
+
+
+async def test_a_wizard_without_commune_search_or_step_is_unavailable(
+    client: EcocitoClient, simulator: PortalSimulator
+) -> None:
+    """The wizard's page shown, its search missing (404) or its commune step not there."""
+    simulator.add_fault(Fault(FaultKind.SERVER_ERROR, SEARCH, count=1, status=404))
+    with pytest.raises(LinkUnavailableError, match="no commune search"):
+        await client.search_communes("23300")
+    assert [c.id for c in await client.search_communes("23300")] == [DEMO_LINKABLE_COMMUNE_ID]
+
+    simulator.add_fault(Fault(FaultKind.GARBAGE, WIZARD, count=1))
+    with pytest.raises(LinkUnavailableError, match="no commune step"):
+        await client.link_account(DEMO_LINKABLE_COMMUNE_ID, DEMO_LINKABLE_KEY)
+    assert DEMO_LINKABLE_ACCOUNT_ID not in simulator.state.get_login(DEMO_LOGIN).account_ids
+
+
+@pytest.mark.parametrize("scenario", ["public"])
+async def test_a_link_on_a_portal_without_drop_down_is_not_shown(
+    http_session: aiohttp.ClientSession, simulator: PortalSimulator
+) -> None:
+    """The wizard links, but no drop-down shows the new account: a change, not a guess."""
+    simulator.state.style = replace(simulator.state.style, wizard=True)
+    simulator.state.add_account(
+        SimAccount(
+            500002, "N° 500002 - 2 RUE DU MOULIN 23000 GUERET", COMMUNE_GUERET, "GUER-5002-PB", {}
+        )
+    )
+    client = public_client(http_session, simulator)
+    with pytest.raises(PortalChangedError, match="not in the account drop-down"):
+        await client.link_account(COMMUNE_GUERET, "GUER-5002-PB")
+    assert 500002 in simulator.state.get_login(PUBLIC_LOGIN).account_ids
+
+
+async def test_the_session_moved_to_another_account_is_switched_back(
+    client: EcocitoClient, simulator: PortalSimulator
+) -> None:
+    """The portal put the session on another account: switched back before any read."""
+    await client.login()
+    for session in simulator._sessions.values():
+        session.active_id = DEMO_SECOND_ACCOUNT_ID
+    simulator.reset_requests()
+    data = await client.get_account_data(DEMO_MAIN_ACCOUNT_ID, *this_year())
+    assert data.account.id == DEMO_MAIN_ACCOUNT_ID
+    assert simulator.count(SWITCH, "POST") == 1
+    reads = {r.account_id for r in simulator.requests if r.path.startswith("/Usager/Collecte/")}
+    assert reads == {DEMO_MAIN_ACCOUNT_ID}
+
+
+async def test_an_account_the_collection_page_leaves_out_is_unknown(
+    client: EcocitoClient, simulator: PortalSimulator
+) -> None:
+    await client.login()
+    simulator.add_fault(
+        Fault(
+            FaultKind.ACCOUNT_HIDDEN, "/Usager/Collecte", count=1, account_id=DEMO_MAIN_ACCOUNT_ID
+        )
+    )
+    with pytest.raises(UnknownAccountError):
+        await client.get_account_data(DEMO_MAIN_ACCOUNT_ID, *this_year())
+
+
+@pytest.mark.parametrize("scenario", ["public"])
+async def test_a_rate_limit_on_the_borne_statistics_stops_the_read(
+    http_session: aiohttp.ClientSession, simulator: PortalSimulator
+) -> None:
+    """An optional part fails alone, except for what stops every request: a back-off."""
+    client = public_client(http_session, simulator)
+    await client.login()
+    simulator.add_fault(Fault(FaultKind.RATE_LIMITED, BORNES, count=1, retry_after=30))
+    with pytest.raises(RateLimitedError):
+        await client.get_account_data(UNNUMBERED_ACCOUNT_ID, *this_year(), borne_years=[2026])
+
+
+@pytest.mark.parametrize("scenario", ["public"])
+async def test_rows_read_per_type_where_they_carry_none(
+    http_session: aiohttp.ClientSession, simulator: PortalSimulator
+) -> None:
+    """Rows without ID_MATIERE: one read per waste type, each row under the type asked."""
+    simulator.state.style = replace(simulator.state.style, typed_rows=False)
+    client = public_client(http_session, simulator)
+    await client.login()
+    simulator.reset_requests()
+    data = await client.get_account_data(UNNUMBERED_ACCOUNT_ID, *this_year())
+    assert client.typed_rows is False
+    asked = sorted(
+        r.query["idMatiere"] for r in simulator.requests if r.path == "/Usager/Collecte/GetCollecte"
+    )
+    assert asked == ["-1", "1", "2", "5"]  # the first read shows untyped rows
+    account = simulator.state.get_account(PUBLIC_ACCOUNT_ID)
+    start, end = this_year()
+    for type_id in (1, 2, 5):
+        expected = sum(
+            1 for p in account.pickups if p.type_id == type_id and start <= p.when.date() <= end
+        )
+        assert sum(1 for p in data.pickups if p.waste_type_id == type_id) == expected
+
+
+@pytest.mark.parametrize("scenario", ["public"])
+async def test_a_portal_ignoring_id_matiere_counts_no_typed_row_twice(
+    http_session: aiohttp.ClientSession, simulator: PortalSimulator
+) -> None:
+    """One row without its type: read per type; the portal ignores ``idMatiere``, so each
+    read brings every row, and a typed row is counted under its own type only.
+    """
+    simulator.state.style = replace(simulator.state.style, filters_types=False)
+    start, end = this_year()
+    untyped = simulator.state.add_pickup(
+        PUBLIC_ACCOUNT_ID, 2, datetime.combine(end, datetime.min.time()), 3.0
+    )
+    untyped.untyped = True
+    client = public_client(http_session, simulator)
+    await client.login()
+    data = await client.get_account_data(UNNUMBERED_ACCOUNT_ID, start, end)
+    assert client.typed_rows is False
+    typed = [
+        p
+        for p in simulator.state.get_account(PUBLIC_ACCOUNT_ID).pickups
+        if not p.untyped and start <= p.when.date() <= end
+    ]
+    types = (1, 2, 5)
+    for type_id in types:
+        own = sum(1 for p in typed if p.type_id == type_id)
+        # Its own typed rows, and the one row that says no type (under every type asked).
+        assert sum(1 for p in data.pickups if p.waste_type_id == type_id) == own + 1
+    assert data.foreign_rows == len(typed) * (len(types) - 1)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from http import HTTPStatus
 import json
 import logging
@@ -22,6 +23,7 @@ from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 from custom_components.ecocito.api.portal import (
     PATH_HOME,
     PATH_LINK_KEY,
+    PATH_LINK_START,
     PATH_LOGIN,
     PATH_LOGOUT,
     PATH_SEARCH_COMMUNES,
@@ -129,7 +131,11 @@ async def step_texts(hass: HomeAssistant, language: str, result: Any) -> str:
         (
             "en",
             {
-                "user": ["login page", f"Home Assistant cannot do for you): {GENERIC_LOGIN_URL}"],
+                "user": [
+                    "login page",
+                    f"Home Assistant cannot do for you): {GENERIC_LOGIN_URL}",
+                    "FranceConnect only? The integration needs an Ecocito password",
+                ],
                 "accounts": ["Unlinking a production point goes through your collectivité"],
                 "commune": ["Step 1 / 3: commune", "“Associer un autre compte”"],
                 "key": ["Step 2 / 3: activation key", "copy of an identity document"],
@@ -142,7 +148,11 @@ async def step_texts(hass: HomeAssistant, language: str, result: Any) -> str:
         (
             "fr",
             {
-                "user": ["page de connexion", f"à votre place) : {GENERIC_LOGIN_URL}"],
+                "user": [
+                    "page de connexion",
+                    f"à votre place) : {GENERIC_LOGIN_URL}",
+                    "uniquement avec FranceConnect ? L'intégration a besoin d'un mot de passe",
+                ],
                 "accounts": ["Pour dissocier un compte, passez par votre collectivité"],
                 "commune": ["Étape 1 / 3 : commune", "« Associer un autre compte »"],
                 "key": ["Étape 2 / 3 : clé d'activation", "copie d'une pièce d'identité"],
@@ -252,6 +262,27 @@ async def test_user_flow_links_a_production_point(
     assert_no_key({"data": dict(entry.data), "options": dict(entry.options)})
     assert_no_key(caplog.text)
     assert DEMO_PASSWORD not in caplog.text
+
+
+@pytest.mark.parametrize(
+    ("language", "expected"),
+    [
+        ("en", "If you only ever signed in with FranceConnect, set an Ecocito password first"),
+        ("fr", "Si vous ne vous êtes jamais connecté qu'avec FranceConnect, créez d'abord"),
+    ],
+)
+async def test_wrong_password_says_a_portal_password_is_needed(
+    hass: HomeAssistant, simulator: PortalSimulator, language: str, expected: str
+) -> None:
+    """A resident who only used FranceConnect is told again how to get a password."""
+    result = await hass.config_entries.flow.async_init(DOMAIN, context={"source": SOURCE_USER})
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], credentials(simulator, password="wrong")
+    )
+    assert result["errors"] == {CONF_PASSWORD: "invalid_auth"}
+    text = await shown(hass, language, "config.error.invalid_auth", result)
+    assert expected in text
+    assert "{" not in text  # the portal's message filled in
 
 
 async def test_portal_given_as_host(hass: HomeAssistant, simulator: PortalSimulator) -> None:
@@ -846,3 +877,43 @@ async def test_renamed_portal_through_the_flow(
         assert simulator.count(modelled) == 0
     assert coordinator.client.portal_fingerprints == []
     assert issue_registry.issues == {}
+
+
+async def test_wizard_page_unreachable_then_back(
+    hass: HomeAssistant, simulator: PortalSimulator
+) -> None:
+    """The wizard's page fails once: the commune form says so; the next search goes on."""
+    result = await start_and_log_in(hass, simulator)
+    simulator.add_fault(Fault(FaultKind.SERVER_ERROR, PATH_LINK_START, count=1))
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {"next_step_id": "link"}
+    )
+    assert result["step_id"] == "commune"
+    assert result["errors"] == {"base": "cannot_connect"}
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {CONF_COMMUNE: "23300"}
+    )
+    assert result["step_id"] == "key"
+
+
+@pytest.mark.parametrize("step", ["commune", "key"])
+async def test_wizard_gone_midway_says_linking_is_unavailable(
+    hass: HomeAssistant, simulator: PortalSimulator, init_integration: MockConfigEntry, step: str
+) -> None:
+    """The portal drops its wizard while the user types: the flow ends with the reason."""
+    flow = hass.config_entries.subentries
+    result = await flow.async_init(
+        (init_integration.entry_id, SUBENTRY_PRODUCTION_POINT), context={"source": SOURCE_USER}
+    )
+    assert result["step_id"] == "commune"
+    if step == "key":
+        result = await flow.async_configure(result["flow_id"], {CONF_COMMUNE: "23300"})
+        assert result["step_id"] == "key"
+    simulator.state.style = replace(simulator.state.style, wizard=False)
+    answer = (
+        {CONF_COMMUNE: "23300"} if step == "commune" else {CONF_ACTIVATION_KEY: DEMO_LINKABLE_KEY}
+    )
+    result = await flow.async_configure(result["flow_id"], answer)
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "link_unavailable"
+    assert DEMO_LINKABLE_ACCOUNT_ID not in simulator.state.get_login(DEMO_LOGIN).account_ids

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.config_entries import ConfigEntryState
@@ -41,7 +42,7 @@ from .helpers import (
     registered,
     scoped,
 )
-from .portal import PortalSimulator
+from .portal import Fault, FaultKind, PortalSimulator
 from .portal.scenarios import (
     DEMO_LINKABLE_ACCOUNT_ID,
     DEMO_LINKABLE_LABEL,
@@ -434,3 +435,34 @@ async def test_account_unlinked_while_home_assistant_was_stopped(
     assert account_device(device_registry, DEMO_MAIN_ACCOUNT_ID) is not None
     login = find_device(device_registry, init_integration.entry_id)
     assert login is not None
+
+
+async def test_a_stale_absence_in_the_store_is_forgotten(
+    hass: HomeAssistant,
+    hass_storage: dict[str, Any],
+    simulator: PortalSimulator,
+    device_registry: dr.DeviceRegistry,
+    mock_config_entry: MockConfigEntry,
+) -> None:
+    """A stored absence of an account without a device is dropped at the first poll.
+
+    Linked later, that account is unlinked only after CONFIRM_AFTER absences of its own.
+    """
+    entry = mock_config_entry
+    entry.add_to_hass(hass)
+    key = f"{DOMAIN}.{entry.entry_id}"
+    stale = {str(DEMO_LINKABLE_ACCOUNT_ID): CONFIRM_AFTER - 1}
+    hass_storage[key] = {"version": 1, "minor_version": 1, "key": key, "data": {"absent": stale}}
+    unlinked = async_capture_events(hass, EVENT_ACCOUNT_UNLINKED)
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+    assert hass_storage[key]["data"]["absent"] == {}
+
+    simulator.state.link(DEMO_LOGIN, DEMO_LINKABLE_ACCOUNT_ID)
+    await poll(hass, entry)
+    device = account_device(device_registry, DEMO_LINKABLE_ACCOUNT_ID)
+    assert device is not None
+    simulator.add_fault(Fault(FaultKind.ACCOUNT_HIDDEN, account_id=DEMO_LINKABLE_ACCOUNT_ID))
+    await poll(hass, entry)
+    assert account_device(device_registry, DEMO_LINKABLE_ACCOUNT_ID) == device
+    assert unlinked == []

@@ -193,3 +193,18 @@ async def test_only_the_last_fingerprints_are_kept(
     fingerprints: list[dict[str, Any]] = client.portal_fingerprints
     assert len(fingerprints) == MAX_FINGERPRINTS
     assert fingerprints[-1] is err.value.fingerprint
+
+
+def test_json_shape_is_cut_at_its_depth() -> None:
+    """Keys and types down to MAX_DEPTH levels; deeper, an ellipsis."""
+    nested: Any = {"Nombre": 3}
+    for level in range(8):
+        nested = {f"k{level}": nested}
+    shape = json_shape(nested)
+    for key in ("k#",) * 6:
+        shape = shape[key]
+    assert shape == "…"
+    assert json_shape([{"Mois": 1, "Nombre": "3"}]) == {
+        "list": 1,
+        "first": {"Mois": "int", "Nombre": "str"},
+    }

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date, datetime
 import logging
 
+import aiohttp
 import pytest
 
 from custom_components.ecocito.api import (
@@ -18,6 +20,7 @@ from custom_components.ecocito.api.forms import (
     account_switch_form,
     commune_form,
     commune_search,
+    default_switch_form,
     form_fields,
     key_form,
     resolve,
@@ -25,13 +28,15 @@ from custom_components.ecocito.api.forms import (
 from custom_components.ecocito.api.html import parse_html
 from custom_components.ecocito.api.parsing import PORTAL_TZ, parse_accounts
 
-from .portal import Fault, FaultKind, PortalSimulator
+from .portal import Fault, FaultKind, PortalSimulator, build_scenario
 from .portal.scenarios import (
     DEMO_ACCOUNT_IDS,
     DEMO_LINKABLE_ACCOUNT_ID,
     DEMO_LINKABLE_COMMUNE_ID,
     DEMO_LINKABLE_KEY,
     DEMO_LINKABLE_LABEL,
+    DEMO_LOGIN,
+    DEMO_PASSWORD,
     RENAMED_NAMES,
 )
 
@@ -257,3 +262,35 @@ async def test_renamed_portal_journey(
         f"Wizard's commune step: POST {names.wizard_commune_path}, fills {names.commune_id_field}"
     ) in caplog.text
     assert f"Commune search: {names.search_path}" in caplog.text
+
+
+def test_default_switch_form_is_the_modelled_one() -> None:
+    """Until a page shows the drop-down's form, the switch posts the SPEC's modelled fields."""
+    form = default_switch_form()
+    assert (form.path, form.method, form.query) == (portal.PATH_SWITCH_ACCOUNT, "POST", {})
+    assert form.fill("118871") == {portal.FIELD_TOKEN: "", portal.FIELD_ACCOUNT: "118871"}
+
+
+async def test_a_switch_form_sent_with_get(
+    socket_enabled: None, http_session: aiohttp.ClientSession
+) -> None:
+    """A drop-down whose form says GET: its fields go in the query, as a browser sends them."""
+    state = build_scenario("demo")
+    state.names = replace(state.names, switch_method="get")
+    simulator = PortalSimulator(state)
+    await simulator.start(host="127.0.0.1", port=0)
+    try:
+        client = EcocitoClient(
+            http_session, simulator.base_url, DEMO_LOGIN, DEMO_PASSWORD, request_timeout=2
+        )
+        start, today = date(datetime.now(PORTAL_TZ).year, 1, 1), datetime.now(PORTAL_TZ).date()
+        await client.login()
+        data = await client.get_account_data(DEMO_ACCOUNT_IDS[1], start, today)
+    finally:
+        await simulator.stop()
+    assert data.account.id == DEMO_ACCOUNT_IDS[1]
+    (switch,) = [r for r in simulator.requests if r.path == portal.PATH_SWITCH_ACCOUNT]
+    assert switch.method == "GET"
+    assert switch.query[portal.FIELD_ACCOUNT] == str(DEMO_ACCOUNT_IDS[1])
+    assert portal.FIELD_TOKEN in switch.query
+    assert switch.status == 302

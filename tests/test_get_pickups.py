@@ -223,6 +223,21 @@ async def test_unlinked_account(
     assert err.value.translation_key == "entry_not_loaded"
 
 
+async def test_device_of_an_account_no_longer_linked(
+    hass: HomeAssistant, init_integration: MockConfigEntry
+) -> None:
+    """A device left of an account the login no longer holds is named in the error."""
+    left = dr.async_get(hass).async_get_or_create(
+        config_entry_id=init_integration.entry_id,
+        identifiers={(DOMAIN, scoped(hass, "999999"))},
+        name="Résidence secondaire",
+    )
+    with pytest.raises(ServiceValidationError) as err:
+        await get_pickups(hass, device_id=left.id, start="2026-01-01")
+    assert err.value.translation_key == "unknown_account"
+    assert err.value.translation_placeholders == {"account": "Résidence secondaire"}
+
+
 async def test_portal_errors(
     hass: HomeAssistant, simulator: PortalSimulator, init_integration: MockConfigEntry
 ) -> None:

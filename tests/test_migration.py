@@ -33,7 +33,7 @@ from custom_components.ecocito.const import DOMAIN
 from custom_components.ecocito.statistic_ids import Series
 
 from .conftest import DEMO_TITLE
-from .helpers import simulator_entry
+from .helpers import find_device, simulator_entry
 from .portal import PortalSimulator
 from .portal.scenarios import (
     DEMO_LOGIN,
@@ -192,3 +192,73 @@ async def test_an_entry_from_a_newer_version_is_left_alone(
     assert not await hass.config_entries.async_setup(newer.entry_id)
     assert newer.state is ConfigEntryState.MIGRATION_ERROR
     assert newer.version == 3
+
+
+async def test_migration_without_the_recorder(
+    hass: HomeAssistant, enable_custom_integrations: None, simulator: PortalSimulator
+) -> None:
+    """Without the recorder there are no statistics to move: the rest migrates."""
+    entry = version_1_entry(simulator)
+    entry.add_to_hass(hass)
+    host = simulator.base_url.removeprefix("http://")
+    devices = dr.async_get(hass)
+    main = devices.async_get_or_create(
+        config_entry_id=entry.entry_id,
+        identifiers={(DOMAIN, str(DEMO_MAIN_ACCOUNT_ID))},
+        name=DEMO_MAIN_LABEL,
+    )
+    assert "recorder" not in hass.config.components
+
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+    assert entry.state is ConfigEntryState.LOADED
+    assert entry.version == 2
+    migrated = devices.async_get(main.id)
+    assert migrated is not None
+    assert migrated.identifiers == {(DOMAIN, f"{host}_{DEMO_MAIN_ACCOUNT_ID}")}
+
+
+async def test_migration_of_an_entry_that_never_polled(
+    hass: HomeAssistant, enable_custom_integrations: None, simulator: PortalSimulator
+) -> None:
+    """A version 1 entry without any device (it never polled) migrates and sets up."""
+    entry = version_1_entry(simulator)
+    entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+    assert entry.state is ConfigEntryState.LOADED
+    assert entry.version == 2
+    host = simulator.base_url.removeprefix("http://")
+    device = find_device(dr.async_get(hass), f"{host}_{DEMO_MAIN_ACCOUNT_ID}")
+    assert device is not None
+
+
+async def test_migration_leaves_the_statistics_of_others_alone(
+    recorder_mock: Recorder,
+    hass: HomeAssistant,
+    enable_custom_integrations: None,
+    simulator: PortalSimulator,
+) -> None:
+    """Only this entry's accounts' statistics move: another login's stay as they are."""
+    entry = version_1_entry(simulator)
+    entry.add_to_hass(hass)
+    dr.async_get(hass).async_get_or_create(
+        config_entry_id=entry.entry_id,
+        identifiers={(DOMAIN, str(DEMO_MAIN_ACCOUNT_ID))},
+        name=DEMO_MAIN_LABEL,
+    )
+    others = (
+        f"{DOMAIN}:130001_15_pickups",  # an account of another login, not yet migrated
+        f"{DOMAIN}:gueret_ecocito_com_{DEMO_MAIN_ACCOUNT_ID}_15_pickups",  # another portal's
+    )
+    for statistic_id in others:
+        series = Series(statistic_id, "levées", None, None, ((OLD_HOUR, 1.0),))
+        async_add_external_statistics(hass, series.metadata(), series.rows(4.0))
+    for statistic_id in others:
+        assert await sum_rows(hass, statistic_id) == [(OLD_HOUR.timestamp(), 5.0)]
+
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+    assert entry.version == 2
+    for statistic_id in others:
+        assert await sum_rows(hass, statistic_id) == [(OLD_HOUR.timestamp(), 5.0)]

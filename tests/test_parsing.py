@@ -24,6 +24,8 @@ from custom_components.ecocito.api.parsing import (
     parse_rows,
     parse_visit,
     parse_waste_types,
+    portal_messages,
+    row_waste_type,
 )
 
 PARIS = ZoneInfo("Europe/Paris")
@@ -421,3 +423,37 @@ def test_monthly_counts_changed(payload: object, what: str) -> None:
     with pytest.raises(PortalChangedError) as err:
         parse_monthly_counts(payload, 2026, "PAV")
     assert err.value.what == what
+
+
+def test_portal_messages_once_each() -> None:
+    """The portal's message, once: a div.error repeating the summary, or empty, adds nothing."""
+    page = parse_html(
+        """<div class="validation-summary-errors"><ul><li>Maintenance en cours.</li></ul></div>
+        <div class="error">Maintenance en cours.</div><div class="error">  </div>
+        <div class="error">Revenez plus tard.</div>"""
+    )
+    assert portal_messages(page) == ["Maintenance en cours.", "Revenez plus tard."]
+    assert portal_messages(parse_html("<h1>Erreur 503</h1>"), heading=True) == ["Erreur 503"]
+    assert portal_messages(parse_html("<h1>Erreur 503</h1>")) == []
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [(15, 15), (" 16 ", 16), ("-1", -1), (True, None), ("Verre", None), (None, None), (1.0, None)],
+)
+def test_row_waste_type(value: object, expected: int | None) -> None:
+    """ID_MATIERE as an integer or numeric text is the row's type; anything else is none."""
+    assert row_waste_type({"ID_MATIERE": value}) == expected
+    assert row_waste_type({}) is None
+
+
+def test_monthly_counts_of_another_year_are_left_out() -> None:
+    """``Annee`` as an integer or as text is checked; one that says no year is not."""
+    payload = [
+        {"Annee": "2025", "Mois": 1, "Nombre": 9},  # another year, as text
+        {"Annee": 2026, "Mois": 1, "Nombre": 2},
+        {"Annee": True, "Mois": 2, "Nombre": 3},  # no year to read: kept
+        {"Annee": "deux mille", "Mois": 3, "Nombre": 4},
+    ]
+    counts = parse_monthly_counts(payload, 2026, "PAV")
+    assert [(c.month, c.count) for c in counts][:4] == [(1, 2), (2, 3), (3, 4), (4, 0)]

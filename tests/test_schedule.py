@@ -185,6 +185,24 @@ def test_looks_within_the_usual_hours_every_day() -> None:
     assert table_next(held, looked, PARIS) == at(tomorrow + timedelta(days=1), 7) - BEFORE_WINDOW
 
 
+def test_a_pickup_dated_ahead_leaves_only_the_whole_login_read() -> None:
+    """A row dated weeks ahead (a typo at the collectivité) holds every window shut.
+
+    Neither the rhythm's windows nor the usual hours are looked at until that date: the
+    table is read with the whole login, every BACKGROUND, and the plan says so.
+    """
+    ahead = NOW + timedelta(weeks=3)
+    hours = learn_hours([at(NOW.date() - timedelta(days=d), 6) for d in (3, 10, 17)], NOW, PARIS)
+    assert hours is not None
+    tables = {
+        "weekly": tuesday_table(ahead, NOW),
+        "hours": Table(rhythm=None, hours=hours, delay=DEFAULT_DELAY, newest=ahead, read_at=NOW),
+    }
+    assert [table_next(table, NOW, PARIS) for table in tables.values()] == [None, None]
+    planned = plan(tables, last_full=NOW, now=NOW, tz=PARIS)
+    assert (planned.at, planned.full, planned.due) == (NOW + BACKGROUND, True, frozenset())
+
+
 def test_plan_background_and_batching() -> None:
     """The soonest due table sets the time; tables due together are read together;
     the whole login is read every BACKGROUND (at once the first time)."""

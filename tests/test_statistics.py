@@ -4,14 +4,22 @@ from __future__ import annotations
 
 from collections import defaultdict
 from datetime import UTC, date, datetime, timedelta
+from itertools import pairwise
 from typing import Any
 from unittest.mock import patch
 
 from homeassistant.components.recorder import Recorder, get_instance
 from homeassistant.components.recorder.statistics import (
+    get_last_statistics,
     list_statistic_ids,
     statistics_during_period,
 )
+from homeassistant.components.select import (
+    ATTR_OPTION,
+    DOMAIN as SELECT_DOMAIN,
+    SERVICE_SELECT_OPTION,
+)
+from homeassistant.const import ATTR_ENTITY_ID
 from homeassistant.core import HomeAssistant
 from homeassistant.util import dt as dt_util
 import pytest
@@ -20,6 +28,7 @@ from pytest_homeassistant_custom_component.components.recorder.common import (
     async_wait_recording_done,
 )
 
+from custom_components.ecocito.confirm import CONFIRM_AFTER
 from custom_components.ecocito.const import CONF_HISTORY_YEARS
 from custom_components.ecocito.statistic_ids import (
     borne_statistic_id,
@@ -29,9 +38,9 @@ from custom_components.ecocito.statistic_ids import (
 )
 from custom_components.ecocito.statistics import StatisticsImporter
 
-from .helpers import statistic_key
+from .helpers import poll, statistic_key
 from .portal import Fault, FaultKind, PortalSimulator
-from .portal.scenarios import DEMO_MAIN_ACCOUNT_ID, DEMO_SECOND_ACCOUNT_ID
+from .portal.scenarios import DEMO_MAIN_ACCOUNT_ID, DEMO_SECOND_ACCOUNT_ID, DEMO_SECOND_LABEL
 from .portal.state import PARIS
 
 MAIN = DEMO_MAIN_ACCOUNT_ID
@@ -267,3 +276,109 @@ async def test_failed_poll_and_unchanged_data_import_nothing(
         await hass.async_block_till_done()
     add_statistics.assert_not_called()
     assert await recorded(hass, statistic_id) == before
+
+
+def hour_of(when: datetime) -> datetime:
+    """The UTC start of the hour of a naive Paris time."""
+    return when.replace(tzinfo=PARIS).astimezone(UTC).replace(minute=0, second=0, microsecond=0)
+
+
+def never_down(rows: Rows) -> bool:
+    """Whether the sums of recorded rows never go down from one hour to the next."""
+    return all(earlier[2] <= later[2] + 0.0005 for earlier, later in pairwise(rows))
+
+
+async def last_sum(hass: HomeAssistant, statistic_id: str) -> tuple[datetime, float]:
+    """The recorder's last row of a statistic: its hour and its sum."""
+    await async_wait_recording_done(hass)
+    found = await get_instance(hass).async_add_executor_job(
+        get_last_statistics, hass, 1, statistic_id, True, {"sum"}
+    )
+    row = found[statistic_id][0]
+    return dt_util.utc_from_timestamp(row["start"]), float(row["sum"] or 0.0)
+
+
+async def test_a_late_pickup_is_imported_at_its_own_hour(
+    recorder_mock: Recorder,
+    hass: HomeAssistant,
+    simulator: PortalSimulator,
+    init_integration: MockConfigEntry,
+) -> None:
+    """A pickup of six days ago published today: its hour gets it, the sums after it move up."""
+    count_id = pickups_statistic_id(statistic_key(hass), MAIN, RESIDUAL)
+    weight_id = weight_statistic_id(statistic_key(hass), MAIN, RESIDUAL)
+    count_before = await recorded(hass, count_id)
+    weight_before = await recorded(hass, weight_id)
+    last_hour, last_total = await last_sum(hass, count_id)
+    lifted = datetime(2026, 11, 20, 3, 10)  # a Friday night: no residual round then
+    hour = hour_of(lifted)
+    assert hour not in {start for start, _, _ in count_before}
+    simulator.state.add_pickup(MAIN, RESIDUAL, lifted, 4.0)
+    await poll(hass, init_integration)
+
+    count_after = await recorded(hass, count_id)
+    weight_after = await recorded(hass, weight_id)
+    pickups = portal_pickups(simulator, MAIN, RESIDUAL)
+    assert count_after == approx(expected_rows([(p.when, 1.0) for p in pickups], since(2)))
+    # Its own hour, with the sum of the hour before plus one.
+    at_hour = {start: (state, total) for start, state, total in count_after}
+    earlier = [total for start, _, total in count_before if start < hour]
+    assert at_hour[hour][0] == 1.0
+    assert at_hour[hour][1] == pytest.approx(earlier[-1] + 1)
+    # The hours before it are as they were; every hour after it counts one more.
+    weights = {start: total for start, _, total in weight_after}
+    for start, state, total in count_before:
+        assert at_hour[start][0] == state
+        assert at_hour[start][1] == pytest.approx(total + (1 if start > hour else 0))
+    for start, _, total in weight_before:
+        assert weights[start] == pytest.approx(total + (4.0 if start > hour else 0))
+    assert never_down(count_after)
+    assert never_down(weight_after)
+    recorded_last = await last_sum(hass, count_id)
+    assert recorded_last[0] == last_hour
+    assert recorded_last[1] == pytest.approx(last_total + 1)
+
+
+async def test_a_removed_pickup_lowers_the_sums_only_once_confirmed(
+    recorder_mock: Recorder,
+    hass: HomeAssistant,
+    simulator: PortalSimulator,
+    init_integration: MockConfigEntry,
+) -> None:
+    """The portal removes a pickup: the sums stay until the lower figures are confirmed.
+
+    The reader believes the shorter table at its CONFIRM_AFTER-th poll; the statistics
+    take the lower sums once they have come back so at CONFIRM_AFTER polls from then
+    (choosing another active account is no poll). Then the removed pickup's hour shows
+    none, and the sums after it are one less.
+    """
+    count_id = pickups_statistic_id(statistic_key(hass), MAIN, RESIDUAL)
+    before = await recorded(hass, count_id)
+    pickups = simulator.state.get_account(MAIN).pickups
+    removed = max((p for p in pickups if p.type_id == RESIDUAL), key=lambda p: p.when)
+    pickups.remove(removed)
+
+    for _poll in range(CONFIRM_AFTER):
+        await poll(hass, init_integration)
+        assert await recorded(hass, count_id) == before
+    await hass.services.async_call(
+        SELECT_DOMAIN,
+        SERVICE_SELECT_OPTION,
+        {ATTR_ENTITY_ID: "select.ecocito_gueret_active_account", ATTR_OPTION: DEMO_SECOND_LABEL},
+        blocking=True,
+    )
+    await hass.async_block_till_done()
+    for _poll in range(CONFIRM_AFTER - 2):
+        await poll(hass, init_integration)
+        assert await recorded(hass, count_id) == before
+    await poll(hass, init_integration)
+
+    after = await recorded(hass, count_id)
+    gone = hour_of(removed.when)
+    assert [row for row in after if row[0] < gone] == [row for row in before if row[0] < gone]
+    shown = {start: (state, total) for start, state, total in after}
+    sum_before_it = [total for start, _, total in before if start < gone][-1]
+    assert shown[gone][0] == 0.0
+    assert shown[gone][1] == pytest.approx(sum_before_it)
+    assert never_down(after)
+    assert (await last_sum(hass, count_id))[1] == pytest.approx(before[-1][2] - 1)

@@ -13,6 +13,7 @@ from email.utils import format_datetime
 from typing import Any
 
 import aiohttp
+from aiohttp import web
 import pytest
 from yarl import URL
 
@@ -256,3 +257,79 @@ async def test_logout_of_a_client_that_never_logged_in_sends_nothing(
     with pytest.raises(ClientClosedError):
         await client.login()
     assert simulator.requests == []
+
+
+# --- Answers no simulated portal gives: a bare site that answers what a test says ------
+
+
+@pytest.fixture
+async def odd_site(socket_enabled: None) -> Any:
+    """A loopback site whose paths answer oddly; yields its Transport."""
+    limit = portal.MAX_BODY_BYTES
+
+    def answer(**kwargs: Any) -> Callable[[web.Request], Any]:
+        async def handler(_request: web.Request) -> web.Response:
+            return web.Response(**kwargs)
+
+        return handler
+
+    app = web.Application()
+    app.add_routes(
+        [
+            web.get("/sized", answer(body=b" " * (limit + 1))),
+            web.get(
+                "/charset",
+                answer(
+                    body="<p>Collecte du 2 février</p>".encode(),
+                    headers={"Content-Type": "text/html; charset=x-unknown-8"},
+                ),
+            ),
+            web.get("/almost-json", answer(text="{Nombre: 3", content_type="text/plain")),
+            web.get("/badly", answer(status=302, headers={"Location": "http://[::1"})),
+        ]
+    )
+    runner = web.AppRunner(app)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+    async with aiohttp.ClientSession() as session:
+        yield transport_module.Transport(
+            session, URL(f"http://127.0.0.1:{port}"), request_timeout=5
+        )
+    await runner.cleanup()
+
+
+async def test_a_body_announced_too_large_is_not_read(odd_site: Any) -> None:
+    with pytest.raises(PortalChangedError, match="more than 4 MB"):
+        await odd_site.request("GET", "/sized")
+
+
+async def test_an_unknown_charset_reads_as_utf8(odd_site: Any) -> None:
+    answer = await odd_site.request("GET", "/charset")
+    assert answer.body == "<p>Collecte du 2 février</p>"
+
+
+async def test_text_that_only_looks_like_json_is_not_json(odd_site: Any) -> None:
+    """Not JSON by its type, and it does not parse: a page for the client to read."""
+    with pytest.raises(transport_module.NotJsonError) as raised:
+        await odd_site.get_json("/almost-json", {})
+    assert raised.value.answer.body == "{Nombre: 3"
+
+
+async def test_a_redirect_to_a_bad_address_stops(odd_site: Any) -> None:
+    with pytest.raises(PortalChangedError, match="redirected to a bad address"):
+        await odd_site.request("GET", "/badly")
+
+
+async def test_an_answer_is_fingerprinted_once(odd_site: Any) -> None:
+    """Nothing to fingerprint before any answer; the same error is fingerprinted once."""
+    err = PortalChangedError("the borne statistics are missing")
+    await odd_site.fingerprint(err)
+    assert err.fingerprint is None
+    assert odd_site.fingerprints == []
+    await odd_site.request("GET", "/charset")
+    await odd_site.fingerprint(err)
+    await odd_site.fingerprint(err)
+    assert len(odd_site.fingerprints) == 1
+    assert odd_site.fingerprints[0]["request"] == "GET /charset"

@@ -134,41 +134,41 @@ async def async_migrate_entry(hass: HomeAssistant, entry: EcocitoConfigEntry) ->
     statistics are renamed with their history.
     """
     if entry.version > 2:
-        return False  # written by a newer version
-    if entry.version == 1:
-        portal = portal_of(entry)
-        login_prefix = f"{entry.unique_id}_"
+        return False  # a newer version's (a downgrade): 2026.x refuses it before asking
+    # Version 2 is ours, with no minor version: what comes here is version 1.
+    portal = portal_of(entry)
+    login_prefix = f"{entry.unique_id}_"
 
-        @callback
-        def scoped(entity: er.RegistryEntry) -> dict[str, Any] | None:
-            old = entity.unique_id
-            if old.startswith(login_prefix):
-                key = old.removeprefix(login_prefix)
-                return {"new_unique_id": login_unique_id(portal, entry.entry_id, key)}
-            account, _, rest = old.partition("_")
-            return {"new_unique_id": f"{portal}_{old}"} if account.isdigit() and rest else None
+    @callback
+    def scoped(entity: er.RegistryEntry) -> dict[str, Any] | None:
+        old = entity.unique_id
+        if old.startswith(login_prefix):
+            key = old.removeprefix(login_prefix)
+            return {"new_unique_id": login_unique_id(portal, entry.entry_id, key)}
+        account, _, rest = old.partition("_")
+        return {"new_unique_id": f"{portal}_{old}"} if account.isdigit() and rest else None
 
-        await er.async_migrate_entries(hass, entry.entry_id, scoped)
-        registry = dr.async_get(hass)
-        accounts: set[int] = set()
-        for device in dr.async_entries_for_config_entry(registry, entry.entry_id):
-            old_ids = {
-                int(identifier)
-                for domain, identifier in device.identifiers
-                if domain == DOMAIN and identifier.isdigit()
-            }
-            if old_ids:
-                accounts |= old_ids
-                registry.async_update_device(
-                    device.id,
-                    new_identifiers={
-                        (domain, identifier)
-                        for domain, identifier in device.identifiers
-                        if not (domain == DOMAIN and identifier.isdigit())
-                    }
-                    | {account_identifier(portal, account_id) for account_id in old_ids},
-                )
-        await async_migrate_statistic_ids(hass, slugify(portal), accounts)
-        hass.config_entries.async_update_entry(entry, version=2)
-        LOGGER.debug("Entry %s migrated to version 2", entry.entry_id)
+    await er.async_migrate_entries(hass, entry.entry_id, scoped)
+    registry = dr.async_get(hass)
+    accounts: set[int] = set()
+    for device in dr.async_entries_for_config_entry(registry, entry.entry_id):
+        old_ids = {
+            int(identifier)
+            for domain, identifier in device.identifiers
+            if domain == DOMAIN and identifier.isdigit()
+        }
+        if old_ids:
+            accounts |= old_ids
+            registry.async_update_device(
+                device.id,
+                new_identifiers={
+                    (domain, identifier)
+                    for domain, identifier in device.identifiers
+                    if not (domain == DOMAIN and identifier.isdigit())
+                }
+                | {account_identifier(portal, account_id) for account_id in old_ids},
+            )
+    await async_migrate_statistic_ids(hass, slugify(portal), accounts)
+    hass.config_entries.async_update_entry(entry, version=2)
+    LOGGER.debug("Entry %s migrated to version 2", entry.entry_id)
     return True

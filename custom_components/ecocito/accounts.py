@@ -139,6 +139,7 @@ class KnownAccounts:
         missing = {key: count for key, count in absent.counts().items() if key in known}
         absent.keep(missing)
         self._known = {**{key: known[key] for key in missing}, **listed}
-        for gone in set(self._memory.past_rows) - set(self._known):
+        # A renumbered account's rows stay: the coordinator moves them to its number.
+        for gone in set(self._memory.past_rows) - set(self._known) - set(listing.renumbered):
             del self._memory.past_rows[gone]
         return unlinked

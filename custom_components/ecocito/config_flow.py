@@ -214,16 +214,33 @@ class EcocitoConfigFlow(
         return self.async_show_menu(
             step_id=step_id,
             menu_options=["link", "finish"],
-            description_placeholders={
-                CONF_USERNAME: self._credentials[CONF_USERNAME],
-                "accounts": "\n".join(f"- {account.label}" for account in self._accounts),
-                **placeholders,
-            },
+            description_placeholders={**self._accounts_placeholders(), **placeholders},
         )
 
+    def _accounts_placeholders(self) -> dict[str, str]:
+        """Name the login and its accounts (one its pages do not name: by its portal)."""
+        unnamed = f"Ecocito {self._client.portal_name}"
+        return {
+            CONF_USERNAME: self._credentials[CONF_USERNAME],
+            "accounts": "\n".join(f"- {account.label or unnamed}" for account in self._accounts),
+        }
+
     async def async_step_link(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
-        """Start the association wizard."""
-        return await self.async_step_commune()
+        """Start the association wizard (or say the portal has none)."""
+        return await self._async_start_wizard()
+
+    async def _async_link_unavailable(self) -> ConfigFlowResult:
+        return await self.async_step_link_unavailable()
+
+    async def async_step_link_unavailable(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Say the portal offers no wizard to link with; the flow goes on to finish."""
+        return self.async_show_menu(
+            step_id="link_unavailable",
+            menu_options=["finish"],
+            description_placeholders=self._accounts_placeholders(),
+        )
 
     async def async_step_finish(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
         """Create the entry."""

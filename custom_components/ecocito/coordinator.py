@@ -104,6 +104,11 @@ class EcocitoCoordinator(DataUpdateCoordinator[EcocitoData]):
         return self.planner.plan.at
 
     @property
+    def reader(self) -> Reader:
+        """Return the reader: the optional parts failing, the rows of another type."""
+        return self._reader
+
+    @property
     def history_years(self) -> int:
         """Return how many past years the options keep."""
         return int(self.config_entry.options.get(CONF_HISTORY_YEARS, DEFAULT_HISTORY_YEARS))

@@ -93,6 +93,14 @@ def _schedule(coordinator: EcocitoCoordinator) -> dict[str, Any]:
     }
 
 
+def _pickup_rows(coordinator: EcocitoCoordinator) -> str:
+    """Say how the portal's pickup rows are read: typed, or one waste type at a time."""
+    typed = coordinator.client.typed_rows
+    if typed is None:
+        return "not known yet: no pickup row read"
+    return "typed (ID_MATIERE): one read for every type" if typed else "read per waste type"
+
+
 def _account(state: AccountState, coordinator: EcocitoCoordinator) -> dict[str, Any]:
     """Summarise an account: its waste types, yearly figures and its latest rows."""
     past_years = sorted(
@@ -101,6 +109,7 @@ def _account(state: AccountState, coordinator: EcocitoCoordinator) -> dict[str, 
         | {m.year for months in state.past_drop_offs.values() for m in months if m.count}
     )
     year = coordinator.data.year
+    reader = coordinator.reader
     summary = {
         "account": asdict(state.account),
         "waste_types": [asdict(waste_type) for waste_type in state.waste_types],
@@ -112,6 +121,14 @@ def _account(state: AccountState, coordinator: EcocitoCoordinator) -> dict[str, 
                 _openings(state, past),
             )
             for past in past_years
+        },
+        # The optional parts failing for this account (borne statistics...), and why.
+        "optional_parts_failing": dict(reader.parts.failing.get(state.account.id, {})),
+        "rows_of_another_type": reader.foreign_rows.get(state.account.id, 0),
+        # How many bins and addresses its rows show (counts only): all are the account's.
+        "rows_show": {
+            "bins": len({p.bin_number for p in state.all_pickups if p.bin_number}),
+            "addresses": len({p.address for p in state.all_pickups if p.address}),
         },
         "recent_pickups": [asdict(pickup) for pickup in state.pickups[-RECENT:]],
         "recent_visits": [asdict(visit) for visit in state.visits[-RECENT:]],
@@ -136,6 +153,9 @@ async def async_get_config_entry_diagnostics(
         "last_update_success": coordinator.last_update_success,
         "year": coordinator.data.year,
         "schedule": _schedule(coordinator),
+        "pickup_rows": _pickup_rows(coordinator),
+        # The login's optional parts failing (the account drop-down), and why.
+        "optional_parts_failing": dict(coordinator.reader.parts.failing.get(None, {})),
         "accounts": [_account(state, coordinator) for state in coordinator.data.accounts.values()],
         # What the portal answered when the client could not understand it: names,
         # types and counts only, for a maintainer to see what differs from the model.

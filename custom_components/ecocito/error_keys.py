@@ -23,6 +23,7 @@ from .api import (
     KeyAlreadyUsedError,
     KeyOtherCommuneError,
     LinkError,
+    LinkUnavailableError,
     PortalChangedError,
     PortalConnectionError,
     PortalUserInfoError,
@@ -42,6 +43,7 @@ _TRANSLATION_KEYS: Final[tuple[tuple[type[EcocitoError], str], ...]] = (
     (AuthenticationError, "invalid_auth"),
     (PortalConnectionError, "cannot_connect"),  # rate limiting included
     (PortalChangedError, "portal_changed"),
+    (LinkUnavailableError, "link_unavailable"),
     (UnknownCommuneError, "unknown_commune"),
     (KeyAlreadyUsedError, "key_already_used"),
     (KeyOtherCommuneError, "key_other_commune"),
@@ -74,13 +76,14 @@ def action_errors(hass: HomeAssistant, entry: ConfigEntry) -> Iterator[None]:
     """Turn the library's errors into translated errors of an action.
 
     The portal refusing what the user typed (a commune, a key) is a validation error;
-    anything else is an error of the portal, and a refused login also starts reauth.
+    anything else (a portal without the wizard included) is an error of the portal, and
+    a refused login also starts reauth.
     """
     try:
         yield
     except EcocitoError as err:
         placeholders = {"portal_message": str(err)}
-        if isinstance(err, LinkError):
+        if isinstance(err, LinkError) and not isinstance(err, LinkUnavailableError):
             raise ServiceValidationError(
                 translation_domain=DOMAIN,
                 translation_key=translation_key(err),

@@ -51,12 +51,20 @@ class _OncePerPoll(CoordinatorEntity[EcocitoCoordinator], EventEntity):
     the poll number tells a new poll from that.
     """
 
-    _last_poll: int
+    _last_poll: int | None = None
 
     async def async_added_to_hass(self) -> None:
-        """Never fire what happened before the entity existed."""
+        """Fire what the poll before the entity existed brought: the setup's first poll.
+
+        It holds only what was never seen (a pickup published while Home Assistant was
+        stopped, an unlinking confirmed after a restart), never history; the bus had it
+        too. An entity added again (its entity ID changed) fires nothing again.
+        """
         await super().async_added_to_hass()
-        self._last_poll = self.coordinator.changes.poll
+        changes = self.coordinator.changes
+        if self._last_poll is None:
+            self._last_poll = changes.poll
+            self._fire(changes)
 
     @callback
     def _handle_coordinator_update(self) -> None:

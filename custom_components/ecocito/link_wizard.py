@@ -34,6 +34,7 @@ from .api import (
     EcocitoClient,
     EcocitoError,
     KeyOtherCommuneError,
+    LinkUnavailableError,
     UnknownCommuneError,
 )
 from .const import CONF_ACTIVATION_KEY, CONF_COMMUNE, CONF_COMMUNE_ID, CONF_PORTAL, LOGGER
@@ -93,6 +94,22 @@ class LinkWizardFlow[ContextT: FlowContext, ResultT: FlowResult[Any, Any], Handl
     async def _async_account_linked(self, account: Account) -> ResultT:
         """Go on once the portal has linked ``account``."""
 
+    @abstractmethod
+    async def _async_link_unavailable(self) -> ResultT:
+        """Go on without linking: the portal shows no wizard the client understands."""
+
+    async def _async_start_wizard(self) -> ResultT:
+        """Open the portal's wizard, then ask for the commune; say so when there is none."""
+        errors: dict[str, str] = {}
+        try:
+            await self._wizard_client().open_wizard()
+        except LinkUnavailableError as err:
+            LOGGER.info("Linking is not available: %s", err)
+            return await self._async_link_unavailable()
+        except Exception as err:  # noqa: BLE001 - mapped to form errors
+            errors = self._flow_errors(err, CONF_COMMUNE)
+        return self._show_commune_form(errors)
+
     def _flow_errors(self, err: Exception, *fields: str) -> dict[str, str]:
         """Return the form errors for ``err``, on its field when the form has it.
 
@@ -114,6 +131,8 @@ class LinkWizardFlow[ContextT: FlowContext, ResultT: FlowResult[Any, Any], Handl
             self._commune_text = user_input[CONF_COMMUNE].strip()
             try:
                 communes = await self._wizard_client().search_communes(self._commune_text)
+            except LinkUnavailableError:
+                return await self._async_link_unavailable()
             except Exception as err:  # noqa: BLE001 - mapped to form errors
                 errors = self._flow_errors(err, CONF_COMMUNE)
             else:
@@ -166,6 +185,8 @@ class LinkWizardFlow[ContextT: FlowContext, ResultT: FlowResult[Any, Any], Handl
         if user_input is not None:
             try:
                 account = await self._async_link(self._commune.id, user_input[CONF_ACTIVATION_KEY])
+            except LinkUnavailableError:
+                return await self._async_link_unavailable()
             except (UnknownCommuneError, KeyOtherCommuneError) as err:
                 # The commune is what to correct: a flow has no "back" button.
                 return self._show_commune_form(self._flow_errors(err, CONF_COMMUNE))
@@ -202,13 +223,16 @@ class ProductionPointFlow(
         """Start the wizard, through the entry's logged-in client."""
         if self._entry().state is not ConfigEntryState.LOADED:
             return self.async_abort(reason="entry_not_loaded")
-        return await self.async_step_commune()
+        return await self._async_start_wizard()
 
     def _wizard_client(self) -> EcocitoClient:
         return self._entry().runtime_data.client
 
     async def _async_link(self, commune_id: int, activation_key: str) -> Account:
         return await self._entry().runtime_data.async_link(commune_id, activation_key)
+
+    async def _async_link_unavailable(self) -> SubentryFlowResult:
+        return self.async_abort(reason="link_unavailable")
 
     async def _async_account_linked(self, account: Account) -> SubentryFlowResult:
         return self.async_abort(

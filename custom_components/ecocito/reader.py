@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Final
 
 from .accounts import KnownAccounts
 from .api import (
+    BORNE_STATISTICS,
     PORTAL_TZ,
     Account,
     UnknownAccountError,
@@ -88,6 +89,9 @@ class Reader:
         """Per account, the day its borne statistics were last read (once a day)."""
         self.parts = OptionalParts()
         """The optional parts of the portal that fail, per account, told once."""
+        self.foreign_rows: dict[int, int] = {}
+        """Per account, pickup rows of another waste type than asked for at its last read
+        (``ID_MATIERE``): left out, never counted under the type asked for."""
 
     async def read_login(self, held: EcocitoData | None, history_years: int, now: datetime) -> Read:
         """Log in (a fresh session), then read every linked account.
@@ -196,7 +200,8 @@ class Reader:
         A short table is read again once; still short, the previous figures are kept
         until it has come back short CONFIRM_AFTER polls in a row (the portal does
         correct mistakes). The same goes for the past years read at the day's first poll.
-        The borne statistics, monthly figures, are read once a day with the past years.
+        The borne statistics, monthly figures, are read once a day with the past years;
+        once a day too when they fail (told once by ``OptionalParts``).
         """
         year_start = date(today.year, 1, 1)
         past = self._past.get(account_id)
@@ -223,7 +228,10 @@ class Reader:
             new_past, state = _split_years(
                 fetched, before, past, borne_years, (history_start, today)
             )
-            if fetched.borne_drop_offs is not None and today.year in borne_years:
+            # Read, or failed (a missing part stays missing): at most once a day either way.
+            if today.year in borne_years and (
+                fetched.borne_drop_offs is not None or BORNE_STATISTICS in fetched.problems
+            ):
                 self._bornes_read[account_id] = today
             types = {waste_type.id for waste_type in fetched.waste_types}
             short_year = before is not None and _shorter(types, _rows(state), _rows(before))
@@ -233,7 +241,17 @@ class Reader:
                 break
         else:
             short_year = short_past = not self._believe_short(account_id)
-        self.parts.note(account_id, fetched.problems)
+        problems = dict(fetched.problems)
+        if not borne_years and BORNE_STATISTICS in (
+            failing := self.parts.failing.get(account_id, {})
+        ):
+            # Not asked again today: failing still, until the day's read says otherwise.
+            problems[BORNE_STATISTICS] = failing[BORNE_STATISTICS]
+        self.parts.note(account_id, problems)
+        if fetched.foreign_rows:
+            self.foreign_rows[account_id] = fetched.foreign_rows
+        else:
+            self.foreign_rows.pop(account_id, None)
         if refresh_past and not short_past:
             past = self._past[account_id] = new_past
             self._memory.past_rows[account_id] = (history_start, _rows(past))

@@ -93,12 +93,17 @@ type AccountDescription = EcocitoSensorEntityDescription[AccountState]
 type AllowanceDescription = EcocitoSensorEntityDescription[AllowanceUse]
 
 
-def _this_month(state: AccountState, waste_type: int | None) -> int:
-    """Return this month's borne openings (portal time); 0 once the data's year is over."""
+def _this_month(state: AccountState, waste_type: int | None) -> int | None:
+    """Return this month's borne openings (portal time); 0 once the data's year is over.
+
+    None (unknown) when the portal gave the year's total alone: no month to count in.
+    """
     now = dt_util.now(PORTAL_TZ)
     last = state.drop_offs_of(waste_type or 0)
     if last and last[-1].year != now.year:
         return 0
+    if last and all(month.month is None for month in last):
+        return None
     return state.openings(waste_type, now.month)
 
 
@@ -573,10 +578,13 @@ class EcocitoActiveAccountSensor(EcocitoEntity, _YearlySensor[AccountState]):
 
     @property
     def extra_state_attributes(self) -> dict[str, Any] | None:
-        """Return which account the figure is of."""
-        if (state := self.active_state) is None:
-            return None
-        return {"account_id": state.account.id, "account": state.account.label}
+        """Return which account the figure is of (asked only while it is available)."""
+        state = self.active_state
+        return (
+            None
+            if state is None
+            else {"account_id": state.account.id, "account": state.account.label}
+        )
 
 
 class EcocitoAllowanceSensor(EcocitoAllowanceEntity, _YearlySensor[AllowanceUse]):

@@ -10,7 +10,9 @@ openings per month only: they are imported at the hour each month starts (portal
 
 After each successful poll the series of every year the options keep is rebuilt and
 imported again; the recorder replaces rows with the same start, so a re-import is
-idempotent and a newly fetched pickup extends the series. ``sum`` continues the sum
+idempotent, a newly fetched pickup extends the series (a late one at its own hour, the
+sums after it recomputed), and an hour whose pickup the portal removed is written again
+with nothing, so that no hour keeps a pickup that is gone. ``sum`` continues the sum
 recorded just before the first kept year (0 the first time), so that shortening the
 history, or the turn of the year, never makes a sum go back. A series that would end
 lower than the sum already recorded (a short read from the portal, say right after a
@@ -22,6 +24,7 @@ from __future__ import annotations
 
 import asyncio
 from collections import defaultdict
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, time
 from typing import TYPE_CHECKING
 
@@ -32,6 +35,7 @@ from homeassistant.components.recorder.statistics import (
 from homeassistant.const import UnitOfMass
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers.recorder import get_instance
+from homeassistant.util import dt as dt_util
 
 from .api import PORTAL_TZ
 from .confirm import Streak
@@ -118,24 +122,37 @@ def account_series(state: AccountState, since: datetime, portal_key: str) -> lis
     return series
 
 
+@dataclass(frozen=True, slots=True)
+class _Recorded:
+    """What the recorder holds of one statistic, as an import needs it."""
+
+    base: float
+    """The last sum before the first kept year (0: none)."""
+    last: float
+    """The last sum recorded."""
+    hours: frozenset[datetime]
+    """The hours recorded from the first kept year on (UTC starts)."""
+
+
 def _recorded_sums(
     hass: HomeAssistant, statistic_ids: set[str], since: datetime
-) -> dict[str, tuple[float, float]]:
-    """Return each statistic's last sum before ``since`` and its last sum (recorder thread).
+) -> dict[str, _Recorded]:
+    """Return what the recorder holds of each statistic around ``since`` (recorder thread).
 
     Hourly rows: monthly ones follow Home Assistant's time zone, not the portal's, and
     would mix rows on both sides of ``since``. Ours are sparse (an hour per pickup).
     """
     before = statistics_during_period(hass, EPOCH, since, statistic_ids, "hour", None, {"sum"})
     after = statistics_during_period(hass, since, None, statistic_ids, "hour", None, {"sum"})
-    sums: dict[str, tuple[float, float]] = {}
+    recorded: dict[str, _Recorded] = {}
     for statistic_id in statistic_ids:
         rows_before = before.get(statistic_id)
-        rows_after = after.get(statistic_id)
+        rows_after = after.get(statistic_id, [])
         base = float(rows_before[-1].get("sum") or 0.0) if rows_before else 0.0
         last = float(rows_after[-1].get("sum") or 0.0) if rows_after else base
-        sums[statistic_id] = (base, last)
-    return sums
+        hours = frozenset(dt_util.utc_from_timestamp(row["start"]) for row in rows_after)
+        recorded[statistic_id] = _Recorded(base, last, hours)
+    return recorded
 
 
 class StatisticsImporter:
@@ -186,9 +203,17 @@ class StatisticsImporter:
                 _recorded_sums, self.hass, {series.statistic_id for series in changed}, since
             )
             for series in changed:
-                base, last = recorded.get(series.statistic_id, (0.0, 0.0))
-                rows = series.rows(base)
-                if rows and rows[-1]["sum"] < last - 0.0005 and not self._lower_accepted(series):
+                held = recorded.get(series.statistic_id, _Recorded(0.0, 0.0, frozenset()))
+                # An hour recorded that no longer has anything (the portal removed its
+                # pickup) is written again with nothing, its sum the one before it.
+                gone = held.hours - {start for start, _figure in series.hours}
+                hours = tuple(sorted((*series.hours, *((start, 0.0) for start in gone))))
+                rows = replace(series, hours=hours).rows(held.base)
+                if (
+                    rows
+                    and rows[-1]["sum"] < held.last - 0.0005
+                    and not self._lower_accepted(series)
+                ):
                     continue
                 self._short.clear(series.statistic_id)
                 async_add_external_statistics(self.hass, series.metadata(), rows)

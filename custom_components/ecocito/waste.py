@@ -80,7 +80,8 @@ class Anomaly(StrEnum):
     """Why a pickup is worth checking with the collectivité (residents dispute these)."""
 
     DUPLICATE = "duplicate"
-    """A second pickup of the same waste type within DUPLICATE_WINDOW of the one before."""
+    """A second pickup of the same bin within DUPLICATE_WINDOW of the one before (of the
+    same waste type where the portal gives no bin numbers)."""
     ZERO_WEIGHT = "zero_weight"
     """Weighed at 0 kg (a pickup not weighed at all is not one)."""
 
@@ -91,14 +92,16 @@ DUPLICATE_WINDOW: Final = timedelta(hours=1)
 def pickup_anomalies(pickups: Iterable[Pickup]) -> dict[Pickup, Anomaly]:
     """Return the pickups to check, and why, among an account's pickups (oldest first).
 
-    Of two pickups of a type within the hour, the later one is the duplicate; a
-    duplicate weighed at 0 kg is reported as the duplicate.
+    Of two pickups of a bin within the hour, the later one is the duplicate; a
+    duplicate weighed at 0 kg is reported as the duplicate. Two bins of one type (a
+    business, a building), told apart by their bin and chip numbers, are no duplicate.
     """
     anomalies: dict[Pickup, Anomaly] = {}
-    previous: dict[int, Pickup] = {}
+    previous: dict[tuple[int, str | None, str | None], Pickup] = {}
     for pickup in pickups:
-        before = previous.get(pickup.waste_type_id)
-        previous[pickup.waste_type_id] = pickup
+        bin_key = (pickup.waste_type_id, pickup.bin_number, pickup.chip_number)
+        before = previous.get(bin_key)
+        previous[bin_key] = pickup
         if before is not None and pickup.date - before.date < DUPLICATE_WINDOW:
             anomalies[pickup] = Anomaly.DUPLICATE
         elif pickup.weight == 0:

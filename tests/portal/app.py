@@ -433,7 +433,11 @@ class PortalSimulator:
                 get("/Usager/Apport", self._apport_page),
                 get(APPORT_JSON, self._get_apport),
                 # The modelled parts: answered 404 by a portal whose style leaves them out.
-                post(names.switch_path, self._modelled("drop_down", self._switch_account)),
+                web.route(
+                    names.switch_method.upper(),
+                    names.switch_path,
+                    self._modelled("drop_down", self._switch_account),
+                ),
                 get(STATS_PICKUPS, self._modelled("stats", self._stats_pickups)),
                 get(STATS_DROP_OFFS, self._modelled("stats", self._stats_drop_offs)),
                 get(pages.WIZARD_PATH, self._modelled("wizard", self._wizard_start)),
@@ -685,7 +689,7 @@ class PortalSimulator:
 
     @_authenticated
     async def _switch_account(self, request: web.Request, session: Session) -> web.Response:
-        form = await request.post()
+        form = request.query if request.method == "GET" else await request.post()
         names = self.state.names
         if _form_text(form, names.token_field) != session.token:
             return _html(pages.error_page(400), status=400)

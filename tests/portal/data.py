@@ -134,7 +134,7 @@ def pickup_row(account: Account, pickup: Pickup, *, typed: bool = True) -> dict[
         ),
         "ID_COMPTE": account.id,
     }
-    if typed:
+    if typed and not pickup.untyped:
         row["ID_MATIERE"] = pickup.type_id
     return row
 

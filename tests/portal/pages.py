@@ -97,7 +97,7 @@ def _account_selector(ctx: LayoutContext) -> str:
         for account in ctx.accounts
     )
     names = ctx.names
-    return f"""<form action="{names.switch_path}" method="post" class="form-inline compte-actif">
+    return f"""<form action="{names.switch_path}" method="{names.switch_method}" class="form-inline compte-actif">
       <input name="{names.token_field}" type="hidden" value="{escape(ctx.token)}">
       <label for="{names.account_select_id}">Compte</label>
       <select id="{names.account_select_id}" name="{names.account_field}" class="form-control"

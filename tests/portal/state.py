@@ -62,7 +62,8 @@ class Pickup:
     `DATE_DONNEE` carry fractional seconds (milliseconds). `bin_number`: the bin lifted,
     when the account has several of this type (else the account's one bin).
     `published`: when the portal shows it, for a truck that uploads late (else its
-    time plus the portal's publication delay).
+    time plus the portal's publication delay). `untyped`: its row lacks ID_MATIERE even
+    where the portal's rows carry it (``PortalStyle.typed_rows``).
     """
 
     when: datetime
@@ -72,6 +73,7 @@ class Pickup:
     id: int = 0
     bin_number: str | None = None
     published: datetime | None = None
+    untyped: bool = False
 
 
 @dataclass
@@ -172,6 +174,8 @@ class PortalNames:
     """
 
     switch_path: str = "/Usager/Profil/ChangerCompte"
+    switch_method: str = "post"
+    """The account switch form's method: "get" sends its fields in the query."""
     account_select_id: str = "IdCompte"
     account_field: str = "IdCompte"
     token_field: str = "__RequestVerificationToken"

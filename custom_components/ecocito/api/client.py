@@ -57,6 +57,7 @@ from .parsing import (
 from .session import PortalSession
 from .transport import (
     DEFAULT_TIMEOUT,
+    ServerError,
     Transport,
     read_pages,
 )
@@ -296,6 +297,17 @@ class EcocitoClient:
             payload = await self._session.with_session(partial(self._search_communes, term))
         return parse_communes(payload)
 
+    @_fingerprinted
+    async def open_wizard(self) -> None:
+        """Read the wizard's first page, where its commune search looks.
+
+        Raises :class:`LinkUnavailableError` when the portal shows no wizard: a flow
+        says so before asking for a commune. The search then needs no page of its own.
+        """
+        async with self._session.lock:
+            start = await self._session.with_session(self._wizard_start)
+            self._search = commune_search(start, portal.PATH_LINK_START, self.base_url)
+
     async def _search_communes(self, term: str) -> Any:
         if self._search is None:  # the wizard's page says where its autocomplete looks
             start = await self._wizard_start()
@@ -419,6 +431,10 @@ class EcocitoClient:
             await self._session.http.fingerprint(err)
             return None, {BORNE_STATISTICS: err.what}
         except PortalConnectionError as err:
+            if isinstance(err.__cause__, ServerError):  # an error page: keep its shape
+                await self._session.http.fingerprint(
+                    PortalChangedError(f"{portal.PATH_BORNE_DROP_OFFS} failed: {err}")
+                )
             return None, {BORNE_STATISTICS: str(err)}
 
     async def _borne_drop_offs(

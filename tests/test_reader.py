@@ -1,0 +1,95 @@
+"""The reader on its own (reader.py is Home Assistant-free): a real client, the simulator.
+
+What the coordinator's tests reach only through rare timings: a switch refused at the
+first read, accounts kept by a missing drop-down after a restart, looks at accounts that
+the portal refuses, or whose table comes back short.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+import logging
+
+import pytest
+
+from custom_components.ecocito.api import EcocitoClient, portal
+from custom_components.ecocito.memory import Memory
+from custom_components.ecocito.reader import Reader
+
+from .conftest import FROZEN_NOW
+from .portal import Fault, FaultKind, PortalSimulator
+from .portal.scenarios import (
+    DEMO_MAIN_ACCOUNT_ID,
+    DEMO_MAIN_LABEL,
+    DEMO_SECOND_ACCOUNT_ID,
+    DEMO_SECOND_LABEL,
+)
+
+pytestmark = pytest.mark.freeze_time(FROZEN_NOW)
+
+MAIN, SECOND = DEMO_MAIN_ACCOUNT_ID, DEMO_SECOND_ACCOUNT_ID
+BOTH = {MAIN: DEMO_MAIN_LABEL, SECOND: DEMO_SECOND_LABEL}
+
+
+def reader(client: EcocitoClient, devices: dict[int, str] | None = None) -> Reader:
+    return Reader(client, Memory(), lambda: dict(devices or {}))
+
+
+async def test_an_account_refused_at_the_first_read_is_left_out(
+    client: EcocitoClient, simulator: PortalSimulator, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Listed, yet the portal refuses to switch to it: no data to keep, no account yet."""
+    caplog.set_level(logging.INFO)
+    simulator.add_fault(Fault(FaultKind.SWITCH_REFUSED, portal.PATH_SWITCH_ACCOUNT, count=1))
+    read = await reader(client).read_login(None, 2, FROZEN_NOW)
+    assert set(read.data.accounts) == {MAIN}
+    assert f"refused to switch to account {SECOND}" in caplog.text
+
+
+async def test_a_missing_drop_down_after_a_restart_keeps_no_data_it_never_had(
+    client: EcocitoClient, simulator: PortalSimulator
+) -> None:
+    """Two devices, no drop-down, nothing held yet: the account shown is read, the other waits."""
+    simulator.state.style = replace(simulator.state.style, drop_down=False)
+    read_by = reader(client, BOTH)
+    read = await read_by.read_login(None, 2, FROZEN_NOW)
+    assert set(read.data.accounts) == {MAIN}  # the home page names the session's account
+    assert read.unlinked == []
+    assert read_by.parts.failing == {
+        None: {"account_drop_down": "the pages show no account drop-down"}
+    }
+
+
+async def test_a_look_at_accounts_not_held_or_refused_reads_nothing(
+    client: EcocitoClient, simulator: PortalSimulator
+) -> None:
+    read_by = reader(client, BOTH)
+    held = (await read_by.read_login(None, 2, FROZEN_NOW)).data
+    simulator.reset_requests()
+    looked = await read_by.read_due(held, frozenset({999999}), FROZEN_NOW)
+    assert (looked.looked, looked.data.accounts) == (set(), held.accounts)
+    assert simulator.count() == 0
+
+    # The session is on the second account: a look at the main one needs a switch.
+    simulator.add_fault(Fault(FaultKind.SWITCH_REFUSED, portal.PATH_SWITCH_ACCOUNT, count=1))
+    looked = await read_by.read_due(held, frozenset({MAIN}), FROZEN_NOW)
+    assert looked.looked == set()
+    assert looked.data.accounts == held.accounts
+
+
+async def test_a_look_that_comes_back_short_keeps_the_table(
+    client: EcocitoClient, simulator: PortalSimulator
+) -> None:
+    """Fewer rows than held: the table stays; the next look compares with the portal's total."""
+    read_by = reader(client, BOTH)
+    held = (await read_by.read_login(None, 2, FROZEN_NOW)).data
+    simulator.add_fault(Fault(FaultKind.SHORT_TABLE, portal.PATH_PICKUPS, count=2, keep=0.5))
+    looked = await read_by.read_due(held, frozenset({MAIN}), FROZEN_NOW)
+    assert looked.looked == {MAIN}
+    assert looked.data.accounts[MAIN] is held.accounts[MAIN]  # nothing written
+    # Still short at the next look: the total is the one remembered, nothing is read again.
+    simulator.add_fault(Fault(FaultKind.SHORT_TABLE, portal.PATH_PICKUPS, count=1, keep=0.5))
+    simulator.reset_requests()
+    looked = await read_by.read_due(held, frozenset({MAIN}), FROZEN_NOW)
+    assert looked.data.accounts[MAIN] is held.accounts[MAIN]
+    assert simulator.count(portal.PATH_PICKUPS) == 1  # the look alone

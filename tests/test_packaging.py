@@ -26,6 +26,7 @@ from typing import Any, get_args, get_type_hints
 from urllib.parse import urlsplit
 
 from awesomeversion import AwesomeVersion, AwesomeVersionStrategy
+import homeassistant
 from homeassistant.const import Platform, __version__ as ha_version
 from homeassistant.loader import Manifest
 import pytest
@@ -234,11 +235,33 @@ def test_manifest_owners_and_loggers() -> None:
     assert MANIFEST["loggers"] == [f"custom_components.{COMPONENT.name}"]
 
 
+SHARED_WITH_CORE = {"holidays": "0.70"}
+"""Requirements that Home Assistant's own integrations pin too (holidays: workday and
+holiday, a new version at nearly every release), with the lowest version we support: an
+exact pin of ours would differ from theirs, and Home Assistant would install one, then
+the other, at every start. Those take a lower bound that both ends' pins meet."""
+
+
 def test_manifest_requirements() -> None:
-    """Requirements: pinned, without spaces (hassfest's format). Ours: holidays."""
+    """Requirements: pinned, without spaces (hassfest's format); a package Home Assistant
+    pins too, a lower bound that the release's own pin meets (holidays)."""
     requirements = MANIFEST["requirements"]
     assert isinstance(requirements, list)
     for requirement in requirements:
+        name = re.split(r"[=<>]", requirement, maxsplit=1)[0]
+        if name in SHARED_WITH_CORE:
+            assert requirement == f"{name}>={SHARED_WITH_CORE[name]}"
+            installed = metadata.version(name)
+            core = re.search(
+                rf'"{name}==([\w.]+)"',
+                (
+                    Path(homeassistant.__file__).parent / "components/workday/manifest.json"
+                ).read_text(),
+            )
+            assert core is not None
+            assert AwesomeVersion(core.group(1)) >= AwesomeVersion(SHARED_WITH_CORE[name])
+            assert AwesomeVersion(installed) >= AwesomeVersion(SHARED_WITH_CORE[name])
+            continue
         assert re.fullmatch(r"[A-Za-z0-9][\w.\[\]-]*==[\w.]+", requirement), (
             f"manifest.json: {requirement!r} is not pinned as name==version"
         )

@@ -6,10 +6,11 @@ DIR` in a small environment with Playwright, which:
 
 1. onboards Home Assistant in French, sets the user's language to French (as the
    profile page does) and adds the integration through the config flow (the steps of
-   `tests.smoke`), linking the third production point;
+   `tests.smoke`), linking the third production point, gives the main account an
+   allowance (the options flow) and adds the README's French dashboard, pasted as is;
 2. logs in through Home Assistant's login page in Chromium (locale fr-FR), and saves
    PNGs of the overview (on 2026.x also its "Appareils" page, which lists the entities
-   of devices without a room), the integration's page and the main account's device,
+   of devices without a room), the README's dashboard, the integration's page and the main account's device,
    then of the integrations page, the integration's page and the device again in the
    dark theme (the browser asks for it; Home Assistant's default theme follows), for
    the brand images: the browser's requests for them are printed.
@@ -24,6 +25,7 @@ import asyncio
 from contextlib import suppress
 from pathlib import Path
 import sys
+from typing import Any
 
 import aiohttp
 from playwright.async_api import (
@@ -34,6 +36,7 @@ from playwright.async_api import (
     TimeoutError as PlaywrightTimeoutError,
     async_playwright,
 )
+import yaml
 
 from tests.portal.scenarios import DEMO_MAIN_ACCOUNT_ID
 from tests.smoke import (
@@ -67,13 +70,53 @@ READY = "document.querySelector('home-assistant')?.hass?.language === 'fr'"
 """The frontend is connected, has the user's settings and speaks French."""
 
 
+DASHBOARD = "ecocito-levees"
+ALLOWED_PICKUPS = 26
+"""The pickups included in the demo's allowance: the README dashboard's gauge goes to it."""
+
+
+def readme_dashboard() -> dict[str, Any]:
+    """The README's French dashboard, pasted as a user would, as one view."""
+    text = (Path(__file__).parent.parent / "README.md").read_text(encoding="utf-8")
+    start = text.index("```yaml\n", text.index("**Un tableau de bord lisible")) + len("```yaml\n")
+    card = yaml.safe_load(text[start : text.index("```", start)])
+    return {"title": "Levées", "views": [{"title": "Levées", "path": "levees", "cards": [card]}]}
+
+
+async def set_allowance(hass: HomeAssistant, entry_id: str) -> None:
+    """Give the main account an allowance of residual-waste pickups (the options flow)."""
+    flows = "/api/config/config_entries/options/flow"
+    result = await hass.request("POST", flows, {"handler": entry_id})
+    result = await hass.request(
+        "POST", f"{flows}/{result['flow_id']}", {"next_step_id": "allowance"}
+    )
+    if result.get("step_id") == "allowance":
+        result = await hass.request(
+            "POST", f"{flows}/{result['flow_id']}", {"account": str(DEMO_MAIN_ACCOUNT_ID)}
+        )
+    residual = result["data_schema"][0]["name"]  # the first waste type: residual waste
+    await hass.request("POST", f"{flows}/{result['flow_id']}", {residual: ALLOWED_PICKUPS})
+
+
 async def set_up(hass: HomeAssistant, portal_url: str) -> str:
-    """Onboard in French, add the integration; return the main account's device ID."""
+    """Onboard in French, add the integration and the README's dashboard; return the main
+    account's device ID."""
     await hass.onboard(language="fr")
     await hass.wait_running()
     await hass.websocket({"type": "frontend/set_user_data", "key": "language", "value": FRENCH})
     entry_id = await add_integration(hass, portal_url)
     await wait_loaded(hass, entry_id)
+    await set_allowance(hass, entry_id)
+    await hass.websocket(
+        {
+            "type": "lovelace/dashboards/create",
+            "url_path": DASHBOARD,
+            "title": "Levées",
+            "icon": "mdi:trash-can",
+            "mode": "storage",
+        },
+        {"type": "lovelace/config/save", "url_path": DASHBOARD, "config": readme_dashboard()},
+    )
     (devices,) = await hass.websocket({"type": "config/device_registry/list"})
     wanted = [DOMAIN, scope(portal_url, str(DEMO_MAIN_ACCOUNT_ID))]
     for device in devices:
@@ -132,6 +175,7 @@ async def run(ha_url: str, portal_url: str, out: Path) -> None:
             )
             pages = [
                 ("overview-entities", entities, "Levées", 1600, "light"),
+                ("dashboard", f"/{DASHBOARD}/levees", "Prochaine levée", HEIGHT, "light"),
                 ("integration", integration, "Ponts", HEIGHT, "light"),
                 ("device", f"/config/devices/device/{device_id}", "Capteurs", 1200, "light"),
                 ("integrations", f"{integrations}/dashboard", "Ecocito", HEIGHT, "light"),

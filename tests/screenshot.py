@@ -71,7 +71,7 @@ READY = "document.querySelector('home-assistant')?.hass?.language === 'fr'"
 
 
 DASHBOARD = "ecocito-levees"
-ALLOWED_PICKUPS = 26
+ALLOWED_PICKUPS = 52
 """The pickups included in the demo's allowance: the README dashboard's gauge goes to it."""
 
 
@@ -175,7 +175,13 @@ async def run(ha_url: str, portal_url: str, out: Path) -> None:
             )
             pages = [
                 ("overview-entities", entities, "Levées", 1600, "light"),
-                ("dashboard", f"/{DASHBOARD}/levees", "Prochaine levée", HEIGHT, "light"),
+                (
+                    "dashboard",
+                    f"/{DASHBOARD}/levees",
+                    "Levées restant dans le forfait",
+                    HEIGHT,
+                    "light",
+                ),
                 ("integration", integration, "Ponts", HEIGHT, "light"),
                 ("device", f"/config/devices/device/{device_id}", "Capteurs", 1200, "light"),
                 ("integrations", f"{integrations}/dashboard", "Ecocito", HEIGHT, "light"),

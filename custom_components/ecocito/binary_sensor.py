@@ -14,7 +14,7 @@ from homeassistant.util import dt as dt_util
 
 from .allowance import EcocitoAllowanceEntity, async_track_allowance_entities
 from .api import PORTAL_TZ
-from .entity import account_unique_id, async_add_entities_as_they_appear
+from .entity import account_unique_id, account_waste_types, async_add_entities_as_they_appear
 from .forecast import holiday, still_missed
 from .rhythm_entity import EcocitoRhythmEntity
 
@@ -71,11 +71,7 @@ async def async_setup_entry(
     await async_add_entities_as_they_appear(
         entry,
         async_add_entities,
-        lambda data: [
-            (account_id, waste_type.id)
-            for account_id, state in data.accounts.items()
-            for waste_type in state.waste_types
-        ],
+        account_waste_types,
         lambda key: [EcocitoMissedPickupBinarySensor(coordinator, key[0], MISSED_PICKUP, key[1])],
     )
     await async_track_allowance_entities(

@@ -141,6 +141,15 @@ class EcocitoAccountEntity(CoordinatorEntity[EcocitoCoordinator]):
         return super().available and self.account_id in self.coordinator.data.accounts
 
 
+def account_waste_types(data: EcocitoData) -> list[tuple[int, int]]:
+    """Return a key per waste type of each account: (account ID, waste type ID)."""
+    return [
+        (account_id, waste_type.id)
+        for account_id, state in data.accounts.items()
+        for waste_type in state.waste_types
+    ]
+
+
 async def async_add_entities_as_they_appear[K](
     entry: EcocitoConfigEntry,
     async_add_entities: AddConfigEntryEntitiesCallback,

@@ -24,6 +24,7 @@ from .entity import (
     EcocitoAccountEntity,
     EcocitoEntity,
     account_unique_id,
+    account_waste_types,
     async_add_entities_as_they_appear,
 )
 from .forecast import describe
@@ -415,11 +416,7 @@ async def async_setup_entry(
     await async_add_entities_as_they_appear(
         entry,
         async_add_entities,
-        lambda data: [
-            (account_id, waste_type.id)
-            for account_id, state in data.accounts.items()
-            for waste_type in state.waste_types
-        ],
+        account_waste_types,
         lambda key: [EcocitoNextPickupSensor(coordinator, key[0], NEXT_PICKUP, key[1])],
     )
     borne_sensors = _of_scope(ACCOUNT_SENSORS, Scope.BORNE)

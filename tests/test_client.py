@@ -914,6 +914,39 @@ async def test_the_session_moved_to_another_account_is_switched_back(
     assert reads == {DEMO_MAIN_ACCOUNT_ID}
 
 
+async def test_a_look_switches_without_a_page_and_the_read_after_it_checks(
+    client: EcocitoClient, simulator: PortalSimulator
+) -> None:
+    """A look reads only a count: its switch is not checked by a page (one request
+    saved). The read of rows that follows checks it first, and switches back when the
+    portal left the session on another account."""
+    start, today = this_year()
+    second = await client.get_account_data(DEMO_SECOND_ACCOUNT_ID, start, today)
+    await client.get_account_data(DEMO_MAIN_ACCOUNT_ID, start, today)
+    assert client.active_account == DEMO_MAIN_ACCOUNT_ID
+    simulator.reset_requests()
+    total = await client.count_pickups(DEMO_SECOND_ACCOUNT_ID, start, today)
+    assert total == len(portal_pickups(simulator, DEMO_SECOND_ACCOUNT_ID, start, today))
+    assert [(r.method, r.path) for r in simulator.requests] == [("POST", SWITCH), ("GET", PICKUPS)]
+    assert client.active_account == DEMO_SECOND_ACCOUNT_ID
+    for session in simulator._sessions.values():
+        session.active_id = DEMO_MAIN_ACCOUNT_ID  # the switch was lost after all
+    simulator.reset_requests()
+    tables = await client.get_pickups(DEMO_SECOND_ACCOUNT_ID, second.waste_types, start, today)
+    assert [(r.method, r.path) for r in simulator.requests][:3] == [
+        ("GET", COLLECTION),
+        ("POST", SWITCH),
+        ("GET", COLLECTION),
+    ]
+    assert {r.account_id for r in simulator.requests if r.path == PICKUPS} == {
+        DEMO_SECOND_ACCOUNT_ID
+    }
+    assert tables == {
+        t.id: tuple(p for p in second.pickups if p.waste_type_id == t.id)
+        for t in second.waste_types
+    }
+
+
 async def test_an_account_the_collection_page_leaves_out_is_unknown(
     client: EcocitoClient, simulator: PortalSimulator
 ) -> None:

@@ -93,3 +93,21 @@ async def test_a_look_that_comes_back_short_keeps_the_table(
     looked = await read_by.read_due(held, frozenset({MAIN}), FROZEN_NOW)
     assert looked.data.accounts[MAIN] is held.accounts[MAIN]
     assert simulator.count(portal.PATH_PICKUPS) == 1  # the look alone
+
+
+async def test_looks_begin_with_the_session_s_account(
+    client: EcocitoClient, simulator: PortalSimulator
+) -> None:
+    """Both accounts due, the session on the second (read last): it is looked at first,
+    with no switch; then one switch to the main one, checked by no page (a look)."""
+    read_by = reader(client, BOTH)
+    held = (await read_by.read_login(None, 2, FROZEN_NOW)).data
+    simulator.reset_requests()
+    looked = await read_by.read_due(held, frozenset({MAIN, SECOND}), FROZEN_NOW)
+    assert looked.looked == {MAIN, SECOND}
+    assert [(r.method, r.path, r.account_id) for r in simulator.requests] == [
+        ("GET", portal.PATH_PICKUPS, SECOND),
+        ("POST", portal.PATH_SWITCH_ACCOUNT, MAIN),  # the account it answers for
+        ("GET", portal.PATH_PICKUPS, MAIN),
+    ]
+    assert looked.data.accounts == held.accounts

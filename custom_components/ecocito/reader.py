@@ -163,7 +163,9 @@ class Reader:
         year_start = date(today.year, 1, 1)
         accounts = dict(held.accounts)
         looked: set[int] = set()
-        for account_id in sorted(due):
+        # The session's active account first: looking at it posts no switch.
+        active = self._client.active_account
+        for account_id in sorted(due, key=lambda account_id: (account_id != active, account_id)):
             if (before := accounts.get(account_id)) is None:
                 continue
             try:

@@ -201,6 +201,11 @@ class EcocitoClient:
         self._session.unnumbered_id = account_id
 
     @property
+    def active_account(self) -> int | None:
+        """Return the session's active account, as far as the client knows (None: none)."""
+        return self._session.active if self._session.logged_in else None
+
+    @property
     def portal_fingerprints(self) -> list[dict[str, Any]]:
         """Return the structure of the last answers the client failed to understand.
 
@@ -278,7 +283,8 @@ class EcocitoClient:
         """
         query = {**self._query(portal.ALL_WASTE_TYPES, start, end), "skip": "0", "take": _ONE_ROW}
         async with self._session.lock:
-            await self._session.with_session(partial(self._session.open_account, account_id))
+            open_account = partial(self._session.open_account, account_id, confirm=False)
+            await self._session.with_session(open_account)
             payload = await self._session.with_session(
                 partial(self._session.get_json, portal.PATH_PICKUPS, query), account_id
             )

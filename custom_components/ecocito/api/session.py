@@ -66,6 +66,8 @@ class PortalSession:
         """The accounts the last login (or wizard) listed."""
         self.active: int | None = None
         """The session's active account, as far as the client knows."""
+        self.unconfirmed = False
+        """The active account was switched to, and no page has shown it yet."""
         self.labels: dict[int, str] = {}
         """Labels an unnumbered account got from its rows' address."""
         self.switch_form: PageForm | None = None
@@ -134,28 +136,40 @@ class PortalSession:
         if not accounts.listed:
             accounts = self._one_account(accounts.accounts[0])
         self.accounts = accounts
-        self.active = accounts.active_id
+        self.active, self.unconfirmed = accounts.active_id, False
         return accounts
 
-    async def open_account(self, account_id: int) -> tuple[Account, Element] | None:
+    async def open_account(
+        self, account_id: int, *, confirm: bool = True
+    ) -> tuple[Account, Element] | None:
         """Make ``account_id`` the session's account, posting a switch only if it is not.
 
-        A switch is confirmed by the collection page (returned): never read another
-        account's data. None: the account was the active one already.
+        A switch is confirmed by the collection page (returned) before any of the
+        account's data is read: never read another account's data. A look, which reads
+        only a count, passes ``confirm=False``: its switch is confirmed by the read
+        that follows, if one does. None: nothing was confirmed now (the account was the
+        active one already, or ``confirm`` is False).
         """
         if all(account.id != account_id for account in self.accounts.accounts):
             raise UnknownAccountError(account_id)
-        if self.active == account_id:
-            return None
-        await self._post_switch(account_id)
-        return await self._confirm(account_id)
+        if self.active != account_id:
+            await self._post_switch(account_id)
+            return await self._confirm(account_id) if confirm else None
+        if self.unconfirmed and confirm:
+            return await self._checked(account_id)
+        return None
 
     async def account_page(self, account_id: int) -> tuple[Account, Element]:
         """Return the account and its collection page (its waste types), switching if need be."""
         if (opened := await self.open_account(account_id)) is not None:
             return opened
+        return await self._checked(account_id)
+
+    async def _checked(self, account_id: int) -> tuple[Account, Element]:
+        """Read the collection page of the active account; switch back if it is another."""
         account, page, shown = await self._collection(account_id)
         if shown == account_id:
+            self.unconfirmed = False
             return account, page
         self.active = shown  # the portal moved the session to another account
         await self._post_switch(account_id)
@@ -165,7 +179,7 @@ class PortalSession:
         account, page, shown = await self._collection(account_id)
         if shown != account_id:
             raise PortalChangedError(f"the portal did not switch to account {account_id}")
-        self.active = account_id
+        self.active, self.unconfirmed = account_id, False
         return account, page
 
     async def _collection(self, account_id: int) -> tuple[Account, Element, int | None]:
@@ -195,7 +209,7 @@ class PortalSession:
                 raise SessionExpiredError
         elif messages := error_messages(await self.check_page(answer)):
             raise UnknownAccountError(account_id, " ".join(messages))
-        self.active = account_id
+        self.active, self.unconfirmed = account_id, True
 
     def _one_account(self, account: Account) -> AccountList:
         """Return the login's one account: numbered as known, labelled as its rows were."""

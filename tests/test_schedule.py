@@ -12,8 +12,10 @@ from custom_components.ecocito.schedule import (
     FREQUENT,
     IRREGULAR,
     IRREGULAR_LOOK,
+    LATE_END,
     Rhythm,
     Table,
+    late_days,
     learn,
     learn_hours,
     plan,
@@ -142,6 +144,73 @@ def test_missing_pickup_opens_a_window_the_next_day() -> None:
     assert table_next(table, now, PARIS) == at(tuesday + timedelta(days=1), 7) - BEFORE_WINDOW
 
 
+def test_a_pickup_left_behind_is_looked_for_after_it_and_at_the_next_round() -> None:
+    """Tuesday 1 December's lift never showed, nor on Wednesday: a late upload may come
+    the two days after (Wednesday, Thursday) or with the next Tuesday's round."""
+    tuesday = date(2026, 12, 1)
+    wednesday, thursday = tuesday + timedelta(days=1), tuesday + timedelta(days=2)
+    next_tuesday = tuesday + timedelta(weeks=1)
+    before = {tuesday - timedelta(weeks=n) for n in range(1, 5)}
+    assert late_days(TUESDAY, before, wednesday) == {wednesday, thursday, next_tuesday}
+    assert late_days(TUESDAY, before, thursday + timedelta(days=1)) == {next_tuesday}
+    assert late_days(TUESDAY, before, next_tuesday) == {next_tuesday}
+    # The next round's day is over (its pickup held): no longer.
+    next_round = {*before, next_tuesday}
+    assert late_days(TUESDAY, next_round, next_tuesday + timedelta(days=1)) == frozenset()
+    # It showed (or came a day late, a holiday's shift): nothing is left behind.
+    assert late_days(TUESDAY, {*before, tuesday}, thursday) == frozenset()
+    assert late_days(TUESDAY, {*before, wednesday}, thursday) == frozenset()
+    # Before the table's first pickup held, no lift was left behind.
+    assert late_days(TUESDAY, {wednesday}, thursday + timedelta(days=1)) == frozenset()
+
+
+def test_late_uploads_are_looked_for_through_the_day() -> None:
+    """With a lift left behind, the account is looked at every IRREGULAR_LOOK from the
+    window's start to LATE_END, also on the next round's day once its pickup showed."""
+    tuesday = date(2026, 12, 1)
+    next_tuesday = tuesday + timedelta(weeks=1)
+    thursday = tuesday + timedelta(days=2)
+
+    def table(newest: datetime, read_at: datetime) -> Table:
+        return Table(
+            rhythm=TUESDAY,
+            delay=timedelta(hours=1),
+            newest=newest,
+            read_at=read_at,
+            late_days=frozenset({thursday, thursday + timedelta(days=1), next_tuesday}),
+        )
+
+    held = at(tuesday - timedelta(weeks=1), 6)
+    # Thursday: from 6:45 (6:00 + 1 h - BEFORE_WINDOW), then every IRREGULAR_LOOK.
+    assert table_next(
+        table(held, at(thursday, 1) - timedelta(hours=13)), at(thursday, 1), PARIS
+    ) == (at(thursday, 7) - BEFORE_WINDOW)
+    assert table_next(table(held, at(thursday, 9)), at(thursday, 9), PARIS) == (
+        at(thursday, 9) + IRREGULAR_LOOK
+    )
+    # The day's last look comes at LATE_END; then the next day's hours.
+    evening = datetime.combine(thursday, LATE_END, PARIS)
+    assert table_next(table(held, at(thursday, 19)), at(thursday, 19), PARIS) == evening
+    assert table_next(table(held, evening), evening, PARIS) == (
+        at(thursday + timedelta(days=1), 7) - BEFORE_WINDOW
+    )
+    # Not looked for from Saturday to Monday: next, the Tuesday round's window.
+    friday_evening = datetime.combine(thursday + timedelta(days=1), LATE_END, PARIS)
+    assert table_next(table(held, friday_evening), friday_evening, PARIS) == (
+        at(next_tuesday, 7) - BEFORE_WINDOW
+    )
+    # The next round's pickup showed at 6:30: the looks for the late one go on that day.
+    shown = at(next_tuesday, 6, 30)
+    assert table_next(table(shown, at(next_tuesday, 8)), at(next_tuesday, 8), PARIS) == (
+        at(next_tuesday, 8) + IRREGULAR_LOOK
+    )
+    # Without a lift left behind, the window closed until the next round.
+    closed = Table(rhythm=TUESDAY, delay=timedelta(hours=1), newest=shown, read_at=shown)
+    assert table_next(closed, at(next_tuesday, 8), PARIS) == (
+        at(next_tuesday + timedelta(weeks=1), 7) - BEFORE_WINDOW
+    )
+
+
 def test_fallback_without_rhythm() -> None:
     """A table without a rhythm is read every IRREGULAR, at once if never read."""
     table = Table(rhythm=None, delay=DEFAULT_DELAY, newest=None, read_at=NOW)
@@ -178,6 +247,17 @@ def test_looks_within_the_usual_hours_every_day() -> None:
     looked = at(tomorrow, 7)
     inside = Table(rhythm=None, hours=hours, delay=timedelta(hours=1), newest=None, read_at=looked)
     assert table_next(inside, looked, PARIS) == looked + IRREGULAR_LOOK
+    # The day's last look comes at the hours' end (9:00), not an IRREGULAR_LOOK later.
+    late = Table(
+        rhythm=None, hours=hours, delay=timedelta(hours=1), newest=None, read_at=at(tomorrow, 8)
+    )
+    assert table_next(late, at(tomorrow, 8), PARIS) == at(tomorrow, 9)
+    ended = Table(
+        rhythm=None, hours=hours, delay=timedelta(hours=1), newest=None, read_at=at(tomorrow, 9)
+    )
+    assert table_next(ended, at(tomorrow, 9), PARIS) == at(tomorrow + timedelta(days=1), 7) - (
+        BEFORE_WINDOW
+    )
     # Its pickup of the day is held: the next look is the day after.
     held = Table(
         rhythm=None, hours=hours, delay=timedelta(hours=1), newest=at(tomorrow, 6), read_at=looked

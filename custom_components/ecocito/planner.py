@@ -22,6 +22,7 @@ from .schedule import (
     Plan,
     Rhythm,
     Table,
+    late_days,
     learn,
     learn_hours,
     plan,
@@ -73,6 +74,8 @@ class Planner:
         self._last_full: datetime | None = None
         self._rhythms: dict[TableKey, tuple[Rhythm | None, Rhythm | None]] = {}
         """Per table, its weekday rhythm, or its usual hours without one."""
+        self._known: dict[TableKey, tuple[Rhythm | None, Rhythm | None]] = {}
+        """Per table, the rhythms learnt last (kept across days, unlike ``_rhythms``)."""
         self._rhythms_day: date | None = None
         """Rhythms are learnt again once a day (and for a table new since)."""
 
@@ -135,11 +138,17 @@ class Planner:
                 if key not in self._rhythms:
                     rhythm = learn(times, now, PORTAL_TZ)
                     hours = None if rhythm else learn_hours(times, now, PORTAL_TZ)
+                    # The same rhythm as yesterday's stays the same object: entities
+                    # compare their inputs by identity, and write nothing for it.
+                    if (known := self._known.get(key)) == (rhythm, hours):
+                        rhythm, hours = known
                     self._rhythms[key] = (rhythm, hours)
                 rhythm, hours = self._rhythms[key]
+                held = {t.astimezone(PORTAL_TZ).date() for t in times}
                 tables[key] = Table(
                     rhythm=rhythm,
                     hours=hours,
+                    late_days=late_days(rhythm, held, today) if rhythm else frozenset(),
                     delay=publication_delay(delays.get(waste_type.id) or pooled),
                     newest=max(times, default=None),
                     read_at=self._looked_at.get(account_id),
@@ -147,6 +156,7 @@ class Planner:
             await asyncio.sleep(0)
         for gone in set(self._looked_at) - set(data.accounts):
             del self._looked_at[gone]
+        self._known = {key: self._rhythms[key] for key in tables}
         self.tables = tables
         self.plan = plan(tables, last_full=self._last_full, now=now, tz=PORTAL_TZ)
         return self.plan

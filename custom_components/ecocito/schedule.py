@@ -6,11 +6,12 @@ hour, every week or every other week) or does not. In a window after each expect
 pickup (its hours plus the portal's publication delay), its account is looked at every
 ``FREQUENT`` until the pickup shows: a look asks only whether anything arrived, and the
 tables are read when it did. A table without a weekday rhythm but with usual hours is
-looked at every ``IRREGULAR_LOOK`` within those hours each day; one without either
-every ``IRREGULAR``; the whole login is read every ``BACKGROUND``. One look serves every
-table of an account: their ``read_at`` is the account's last look. An expected pickup
-that never showed opens a window the next day too: a public holiday moves a round by
-one day.
+looked at every ``IRREGULAR_LOOK`` within those hours each day, and at their end; one
+without either every ``IRREGULAR``; the whole login is read every ``BACKGROUND``. One
+look serves every table of an account: their ``read_at`` is the account's last look. An
+expected pickup that never showed opens a window the next day too (a public holiday
+moves a round by one day), then is looked for as a late upload every ``IRREGULAR_LOOK``
+through the day, on the two days after and on its table's next expected day.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from statistics import median
 from typing import TYPE_CHECKING, Final
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable, Mapping, Sequence
+    from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
     from zoneinfo import ZoneInfo
 
 FREQUENT: Final = timedelta(minutes=5)
@@ -32,6 +33,12 @@ open from one look to the next: a look costs one small request."""
 IRREGULAR_LOOK: Final = timedelta(minutes=105)
 """Between two looks within the usual hours of a table without a weekday rhythm: a
 pickup published in them shows within this."""
+LATE_END: Final = time(20)
+"""A late upload is looked for from the window of the day to this hour, every
+``IRREGULAR_LOOK``: the portal uploads in the day."""
+LATE_AFTER: Final = 2
+"""Days after an expected pickup that never showed on which its late upload is looked
+for (then on its table's next expected day)."""
 IRREGULAR: Final = timedelta(hours=4)
 """Between two looks at a table without a rhythm or usual hours."""
 MAX_HOURS_SPAN: Final = timedelta(hours=6)
@@ -158,6 +165,9 @@ class Table:
     """The last successful look at (or read of) its account."""
     hours: Rhythm | None = None
     """Without a weekday rhythm: its usual hours, every day (``learn_hours``)."""
+    late_days: frozenset[date] = frozenset()
+    """An expected pickup never showed: the days its late upload is looked for
+    (``late_days``)."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -178,13 +188,36 @@ def window(rhythm: Rhythm, delay: timedelta, day: date, tz: ZoneInfo) -> tuple[d
     )
 
 
+def late_days(rhythm: Rhythm, held: Collection[date], today: date) -> frozenset[date]:
+    """Return the days, from today on, a late upload is looked for (none: none is due).
+
+    ``held``: the days with a pickup of the table, in the lookback. The latest expected
+    day before today had none (nor the day after it, where a holiday moves a round),
+    after the table's first pickup held. A lift left behind comes up with a later
+    upload: the truck's, sent again in the two days after, or the next round's. It is
+    looked for on those days (``LATE_AFTER``, and the next expected day).
+    """
+    period = range(1, 7 * rhythm.every + 1)  # holds a day of the rhythm
+    day = next(d for n in period if rhythm.on(d := today - timedelta(days=n)))
+    if day in held or day + timedelta(days=1) in held or day < min(held, default=day):
+        return frozenset()
+    following = next(d for n in period if rhythm.on(d := day + timedelta(days=n)))
+    after = (day + timedelta(days=n) for n in range(1, LATE_AFTER + 1))
+    return frozenset(d for d in (*after, following) if d >= today)
+
+
 def table_next(table: Table, now: datetime, tz: ZoneInfo) -> datetime | None:
     """Return when one table is next due on its own (None: only with the whole login)."""
     if table.rhythm is None and table.hours is not None:
         return _daily_next(table, table.hours, now, tz)
     if table.rhythm is None:
         return now if table.read_at is None else table.read_at + IRREGULAR
-    rhythm = table.rhythm
+    times = (_round_next(table, table.rhythm, now, tz), _late_next(table, table.rhythm, now, tz))
+    return min((at for at in times if at is not None), default=None)
+
+
+def _round_next(table: Table, rhythm: Rhythm, now: datetime, tz: ZoneInfo) -> datetime | None:
+    """Return the next look in the window of an expected pickup not held yet."""
     newest = table.newest.astimezone(tz).date() if table.newest else date.min
     today = now.astimezone(tz).date()
     for offset in range(-3, HORIZON):
@@ -201,17 +234,44 @@ def table_next(table: Table, now: datetime, tz: ZoneInfo) -> datetime | None:
     return None
 
 
+def _late_next(table: Table, rhythm: Rhythm, now: datetime, tz: ZoneInfo) -> datetime | None:
+    """Return the next look for a late upload: from the day's window to ``LATE_END``."""
+    if not table.late_days:
+        return None
+    today = now.astimezone(tz).date()
+    days = [day for day in (today, today + timedelta(days=1)) if day in table.late_days]
+    return _every_day(
+        table.read_at,
+        days,
+        lambda day: (window(rhythm, table.delay, day, tz)[0], datetime.combine(day, LATE_END, tz)),
+    )
+
+
 def _daily_next(table: Table, hours: Rhythm, now: datetime, tz: ZoneInfo) -> datetime | None:
     """Return the next look within a table's usual hours, today's or tomorrow's."""
     newest = table.newest.astimezone(tz).date() if table.newest else date.min
     today = now.astimezone(tz).date()
-    for day in (today, today + timedelta(days=1)):
-        if newest >= day:
-            continue  # its pickup of the day is held: it is not lifted twice a day
-        start, end = window(hours, table.delay, day, tz)
-        earliest = table.read_at + IRREGULAR_LOOK if table.read_at else start
-        if (at := max(start, earliest)) < end:
-            return at
+    # Its pickup of the day held: it is not lifted twice a day.
+    days = [day for day in (today, today + timedelta(days=1)) if newest < day]
+    return _every_day(table.read_at, days, lambda day: window(hours, table.delay, day, tz))
+
+
+def _every_day(
+    read_at: datetime | None,
+    days: Iterable[date],
+    bounds: Callable[[date], tuple[datetime, datetime]],
+) -> datetime | None:
+    """Return the next look, every ``IRREGULAR_LOOK``, within the first day's bounds.
+
+    A day looked at to its end is over. The last look of a day comes at its end: a
+    pickup published after the one before shows that day, not the next.
+    """
+    for day in days:
+        start, end = bounds(day)
+        if read_at is not None and read_at >= end:
+            continue
+        earliest = read_at + IRREGULAR_LOOK if read_at else start
+        return min(max(start, earliest), end)
     return None
 
 

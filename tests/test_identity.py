@@ -7,7 +7,8 @@ the account's *Pickup* event entity and its sensors. Late uploads use the simula
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from collections import Counter
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from freezegun.api import FrozenDateTimeFactory
@@ -20,6 +21,7 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry, async_
 
 from custom_components.ecocito.confirm import CONFIRM_AFTER
 from custom_components.ecocito.const import DOMAIN, EVENT_PICKUP
+from custom_components.ecocito.memory import Memory, SeenCodec, SeenPickups, encode
 
 from .conftest import FROZEN_NOW
 from .helpers import poll, registered, scoped
@@ -406,3 +408,36 @@ async def test_a_version_1_memory_is_read_once_and_converted(
     await hass.async_block_till_done()
     await poll(hass, entry)
     assert len(bus) == 1
+
+
+def test_the_seen_pickups_are_encoded_again_only_when_they_change() -> None:
+    """Saving after a poll encodes only the accounts whose pickups seen changed; what
+    is stored is the same as encoding everything."""
+    lift = paris(2026, 11, 24, 6, 30)
+    memory = Memory(
+        seen={
+            account_id: SeenPickups(
+                since=date(2025, 1, 1),
+                waste_types={RESIDUAL},
+                counts=Counter({(lift, RESIDUAL, "B1", "C1"): 1}),
+            )
+            for account_id in (MAIN, DEMO_SECOND_ACCOUNT_ID)
+        }
+    )
+    codec = SeenCodec()
+    first = {
+        account_id: codec.encode(account_id, memory.seen[account_id]) for account_id in memory.seen
+    }
+    assert all(encoded_now for _encoded, encoded_now in first.values())
+    seen = {str(account_id): encoded for account_id, (encoded, _now) in first.items()}
+    assert encode(memory, seen) == encode(memory)
+
+    again, encoded_now = codec.encode(MAIN, memory.seen[MAIN])
+    assert again is first[MAIN][0]
+    assert not encoded_now
+    # A twin bin lifted in the same minute: the second account's pickups change.
+    memory.seen[DEMO_SECOND_ACCOUNT_ID].counts[(lift, RESIDUAL, "B2", "C2")] += 1
+    changed, encoded_now = codec.encode(DEMO_SECOND_ACCOUNT_ID, memory.seen[DEMO_SECOND_ACCOUNT_ID])
+    assert encoded_now
+    assert changed == encode(memory)["seen"][str(DEMO_SECOND_ACCOUNT_ID)]
+    assert len(changed["pickups"]) == 2

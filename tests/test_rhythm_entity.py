@@ -277,3 +277,26 @@ async def test_missed_until_the_next_day_begins(
     assert hass.states.get(missed_id).state == STATE_OFF
     state = hass.states.get(entity_of(hass, Platform.SENSOR, "next_pickup"))
     assert state.attributes["days_until"] == 0
+
+
+async def test_a_rhythm_learnt_again_the_same_writes_nothing(
+    hass: HomeAssistant, freezer: FrozenDateTimeFactory, entry: MockConfigEntry
+) -> None:
+    """Rhythms are learnt again each day: the same one as the day before writes nothing
+    (a large login would write every waste type's entities at its first poll of the day)."""
+    planner = entry.runtime_data.planner
+    before = planner.tables[(MAIN, PACKAGING)].rhythm
+    assert before is not None
+    entity_id = entity_of(hass, Platform.SENSOR, "next_pickup")
+    freezer.move_to(MONDAY + timedelta(days=1))  # Tuesday noon; midnight wrote the day
+    async_fire_time_changed(hass)
+    await hass.async_block_till_done()
+    written = hass.states.get(entity_id)
+    assert written is not None
+    assert written.attributes["days_until"] == 2
+    await poll(hass, entry)
+    assert planner.tables[(MAIN, PACKAGING)].rhythm is before
+    after = hass.states.get(entity_id)
+    assert after is not None
+    assert after.last_updated == written.last_updated
+    assert after.state == written.state

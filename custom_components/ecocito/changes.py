@@ -36,8 +36,6 @@ class PollChanges:
     poll: int = 0
     linked: list[Account] = field(default_factory=list)
     unlinked: list[Account] = field(default_factory=list)
-    changed: list[int] = field(default_factory=list)
-    """The accounts whose data is new (not the previous poll's object), in order."""
     new_pickups: dict[int, list[Pickup]] = field(default_factory=dict)
     anomalies: dict[Pickup, Anomaly] = field(default_factory=dict)
     """Why to check each new pickup that is worth checking (worked out once per poll)."""
@@ -63,7 +61,6 @@ def diff(
     for account_id, state in data.accounts.items():
         if previous.get(account_id) is state:
             continue
-        changes.changed.append(account_id)
         record = seen.get(account_id)
         if record is None:  # an account seen for the first time: its history is not new
             seen[account_id] = record = SeenPickups(since=data.first_day, waste_types=set())

@@ -217,7 +217,7 @@ class EcocitoCoordinator(DataUpdateCoordinator[EcocitoData]):
         )
         await asyncio.sleep(0)  # the listeners' updates come next
         await self._memory.async_save()
-        await self._update_accounts_one_by_one(data, self.changes.changed)
+        await self._update_accounts_one_by_one(data)
         return data
 
     async def _adopt_numbers(self, renumbered: dict[int, int]) -> None:
@@ -262,19 +262,20 @@ class EcocitoCoordinator(DataUpdateCoordinator[EcocitoData]):
                 missed_event_data(entry_id, data.accounts[account_id], type_id, day),
             )
 
-    async def _update_accounts_one_by_one(self, data: EcocitoData, changed: list[int]) -> None:
-        """Let the entities of each account the poll changed write, one account at a time.
+    async def _update_accounts_one_by_one(self, data: EcocitoData) -> None:
+        """Let the entities of each account write what the poll changed, one account at a time.
 
-        The base class then calls every listener at once: the entities of the changed
-        accounts have written already and those of the others write nothing. A poll that
-        changes many accounts of a large login so never holds the event loop for all of
-        their entities together. Not on the first poll (no entity yet), nor after a failed
-        one: every entity writes then, available again.
+        The base class then calls every listener at once: every entity has written
+        already. A poll that changes many accounts of a large login (new data, or their
+        rhythms learnt again on a new day) so never holds the event loop for all of
+        their entities together; an entity whose inputs did not change writes nothing.
+        Not on the first poll (no entity yet), nor after a failed one: every entity
+        writes then, available again.
         """
         if self.data is None or not self.last_update_success:
             return
         self.data = data
-        for account_id in changed:
+        for account_id in data.accounts:
             for update in list(self._account_listeners.get(account_id, ())):
                 update()
             await asyncio.sleep(0)

@@ -18,6 +18,7 @@ writes only when something changed.
 
 from __future__ import annotations
 
+import asyncio
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
@@ -30,6 +31,8 @@ from .confirm import Streak
 from .const import DOMAIN
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable
+
     from homeassistant.core import HomeAssistant
 
     from .models import PickupKey
@@ -130,10 +133,54 @@ def _decode_seen(stored: dict[str, Any]) -> SeenPickups:
     )
 
 
-def encode(memory: Memory) -> dict[str, Any]:
-    """Return the memory as stored (JSON)."""
+class SeenCodec:
+    """Encodes each account's seen pickups, again only when they changed.
+
+    An account holds thousands of pickups over the years kept: encoding them all at
+    every poll would hold the event loop for nothing, as most polls change none.
+    """
+
+    def __init__(self) -> None:
+        """Start with nothing encoded."""
+        self._cache: dict[int, tuple[SeenPickups, dict[str, Any]]] = {}
+        """Per account, a copy of the pickups last encoded, and their encoding."""
+
+    def encode(self, account_id: int, seen: SeenPickups) -> tuple[dict[str, Any], bool]:
+        """Return the account's pickups encoded, and whether they were encoded now."""
+        if (cached := self._cache.get(account_id)) is not None and _same(cached[0], seen):
+            return cached[1], False
+        encoded = _encode_seen(seen)
+        copy = SeenPickups(
+            since=seen.since,
+            waste_types=set(seen.waste_types),
+            counts=Counter(seen.counts),
+            marks=None if seen.marks is None else dict(seen.marks),
+        )
+        self._cache[account_id] = (copy, encoded)
+        return encoded, True
+
+    def keep(self, account_ids: Iterable[int]) -> None:
+        """Forget the encodings of accounts no longer remembered."""
+        for gone in set(self._cache) - set(account_ids):
+            del self._cache[gone]
+
+
+def _same(copy: SeenPickups, seen: SeenPickups) -> bool:
+    # dict.__eq__: Counter's own compares key by key in Python, a hundred times slower.
+    return (
+        copy.since == seen.since
+        and copy.waste_types == seen.waste_types
+        and copy.marks == seen.marks
+        and dict.__eq__(copy.counts, seen.counts)
+    )
+
+
+def encode(memory: Memory, seen: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Return the memory as stored (JSON); ``seen``: its pickups seen, encoded already."""
+    if seen is None:
+        seen = {str(key): _encode_seen(pickups) for key, pickups in memory.seen.items()}
     encoded: dict[str, Any] = {
-        "seen": {str(key): _encode_seen(seen) for key, seen in memory.seen.items()},
+        "seen": seen,
         "absent": {str(key): count for key, count in memory.absent.counts().items()},
         "past_rows": {
             str(account_id): {"start": start.isoformat(), "rows": rows}
@@ -195,6 +242,7 @@ class EntryMemory:
         """Prepare the memory of one entry (empty until loaded)."""
         self._store = entry_store(hass, entry_id)
         self._saved: dict[str, Any] = {}
+        self._codec = SeenCodec()
         self.memory = Memory()
 
     async def async_load(self) -> Memory:
@@ -205,7 +253,16 @@ class EntryMemory:
         return self.memory
 
     async def async_save(self) -> None:
-        """Write the memory if it changed since it was last read or written."""
-        if (stored := encode(self.memory)) != self._saved:
+        """Write the memory if it changed since it was last read or written.
+
+        It yields to the event loop after each account whose pickups it encoded.
+        """
+        seen: dict[str, Any] = {}
+        for account_id, pickups in list(self.memory.seen.items()):
+            seen[str(account_id)], encoded_now = self._codec.encode(account_id, pickups)
+            if encoded_now:
+                await asyncio.sleep(0)
+        self._codec.keep(self.memory.seen)
+        if (stored := encode(self.memory, seen)) != self._saved:
             await self._store.async_save(stored)
             self._saved = stored

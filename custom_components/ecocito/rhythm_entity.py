@@ -23,7 +23,8 @@ from .schedule import LOOKBACK
 if TYPE_CHECKING:
     from datetime import date
 
-    from .schedule import Table
+    from .models import AccountState
+    from .schedule import Rhythm, Table
 
 
 class EcocitoRhythmEntity(EcocitoAccountEntity):
@@ -31,6 +32,7 @@ class EcocitoRhythmEntity(EcocitoAccountEntity):
 
     waste_type_id: int
     _unsub_day: CALLBACK_TYPE
+    _last_forecast: tuple[tuple[datetime, AccountState, Rhythm | None], Forecast] | None = None
 
     @property
     def table(self) -> Table | None:
@@ -48,17 +50,27 @@ class EcocitoRhythmEntity(EcocitoAccountEntity):
         return self.coordinator.planner.missed.get(self.account_id, {}).get(self.waste_type_id)
 
     def forecast(self) -> Forecast:
-        """Return the next expected pickup, as of now."""
-        now = dt_util.now()
+        """Return the next expected pickup, as of now (worked out once per second).
+
+        A state's value and attributes both ask for it, one after the other.
+        """
+        now = dt_util.now().replace(microsecond=0)
         state = self.account_state
         table = self.table
-        return forecast(
-            None if table is None else table.rhythm,
+        rhythm = None if table is None else table.rhythm
+        if (last := self._last_forecast) is not None:
+            (at, held, learnt), found = last
+            if at == now and held is state and learnt is rhythm:
+                return found
+        found = forecast(
+            rhythm,
             recent_pickups(state, now - LOOKBACK).get(self.waste_type_id, []),
             now,
             PORTAL_TZ,
             borne=self.waste_type_id in state.borne_types,
         )
+        self._last_forecast = ((now, state, rhythm), found)
+        return found
 
     def _state_depends_on(self) -> tuple[object, ...]:
         table = self.table

@@ -249,13 +249,20 @@ class EntryMemory:
         """Read what the entry remembered before the restart."""
         stored = await self._store.async_load() or {}
         self.memory = decode(stored)
-        self._saved = encode(self.memory)
+        self._saved = await self._encoded()
         return self.memory
 
     async def async_save(self) -> None:
-        """Write the memory if it changed since it was last read or written.
+        """Write the memory if it changed since it was last read or written."""
+        if (stored := await self._encoded()) != self._saved:
+            await self._store.async_save(stored)
+            self._saved = stored
 
-        It yields to the event loop after each account whose pickups it encoded.
+    async def _encoded(self) -> dict[str, Any]:
+        """Return the memory as stored.
+
+        It yields to the event loop after each account whose pickups it had to encode
+        (the others' encodings are kept from before).
         """
         seen: dict[str, Any] = {}
         for account_id, pickups in list(self.memory.seen.items()):
@@ -263,6 +270,4 @@ class EntryMemory:
             if encoded_now:
                 await asyncio.sleep(0)
         self._codec.keep(self.memory.seen)
-        if (stored := encode(self.memory, seen)) != self._saved:
-            await self._store.async_save(stored)
-            self._saved = stored
+        return encode(self.memory, seen)

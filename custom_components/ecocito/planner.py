@@ -54,6 +54,11 @@ def recent_pickups(state: AccountState, since: datetime) -> dict[int, list[datet
     return recent
 
 
+def _days(times: Iterable[datetime]) -> set[date]:
+    """Return the portal's days of some pickup times."""
+    return {t.astimezone(PORTAL_TZ).date() for t in times}
+
+
 class Planner:
     """What the next poll reads, and when, from what the polls so far found."""
 
@@ -74,8 +79,8 @@ class Planner:
         self._last_full: datetime | None = None
         self._rhythms: dict[TableKey, tuple[Rhythm | None, Rhythm | None]] = {}
         """Per table, its weekday rhythm, or its usual hours without one."""
-        self._known: dict[TableKey, tuple[Rhythm | None, Rhythm | None]] = {}
-        """Per table, the rhythms learnt last (kept across days, unlike ``_rhythms``)."""
+        self._yesterday: dict[TableKey, tuple[Rhythm | None, Rhythm | None]] = {}
+        """``_rhythms`` as it stood before the day changed."""
         self._rhythms_day: date | None = None
         """Rhythms are learnt again once a day (and for a table new since)."""
 
@@ -125,7 +130,7 @@ class Planner:
         and waste types does not hold the loop for them all at once.
         """
         if (today := now.astimezone(PORTAL_TZ).date()) != self._rhythms_day:
-            self._rhythms, self._rhythms_day = {}, today
+            self._yesterday, self._rhythms, self._rhythms_day = self._rhythms, {}, today
         tables: dict[TableKey, Table] = {}
         for account_id, state in data.accounts.items():
             recent = recent_pickups(state, now - LOOKBACK)
@@ -140,15 +145,14 @@ class Planner:
                     hours = None if rhythm else learn_hours(times, now, PORTAL_TZ)
                     # The same rhythm as yesterday's stays the same object: entities
                     # compare their inputs by identity, and write nothing for it.
-                    if (known := self._known.get(key)) == (rhythm, hours):
+                    if (known := self._yesterday.get(key)) == (rhythm, hours):
                         rhythm, hours = known
                     self._rhythms[key] = (rhythm, hours)
                 rhythm, hours = self._rhythms[key]
-                held = {t.astimezone(PORTAL_TZ).date() for t in times}
                 tables[key] = Table(
                     rhythm=rhythm,
                     hours=hours,
-                    late_days=late_days(rhythm, held, today) if rhythm else frozenset(),
+                    late_days=late_days(rhythm, _days(times), today) if rhythm else frozenset(),
                     delay=publication_delay(delays.get(waste_type.id) or pooled),
                     newest=max(times, default=None),
                     read_at=self._looked_at.get(account_id),
@@ -156,7 +160,6 @@ class Planner:
             await asyncio.sleep(0)
         for gone in set(self._looked_at) - set(data.accounts):
             del self._looked_at[gone]
-        self._known = {key: self._rhythms[key] for key in tables}
         self.tables = tables
         self.plan = plan(tables, last_full=self._last_full, now=now, tz=PORTAL_TZ)
         return self.plan

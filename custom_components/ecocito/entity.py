@@ -5,8 +5,9 @@ from __future__ import annotations
 import asyncio
 from typing import TYPE_CHECKING
 
-from homeassistant.core import callback
+from homeassistant.core import CALLBACK_TYPE, callback
 from homeassistant.helpers.device_registry import DeviceEntryType, DeviceInfo
+from homeassistant.helpers.event import async_track_point_in_time
 from homeassistant.helpers.update_coordinator import CoordinatorEntity
 
 from .const import DOMAIN, MANUFACTURER
@@ -15,6 +16,7 @@ from .devices import account_identifier
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable
+    from datetime import datetime
 
     from homeassistant.helpers.entity import Entity, EntityDescription
     from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
@@ -124,6 +126,32 @@ class EcocitoAccountEntity(CoordinatorEntity[EcocitoCoordinator]):
                 self.account_id, self._handle_coordinator_update
             )
         )
+
+    @callback
+    def _write_again_at(self, next_time: Callable[[], datetime]) -> None:
+        """Write the state again at ``next_time()``, then at each next one, until removed.
+
+        Even without a poll: a figure of the day or of the month changes at its turn.
+        """
+        unsub: CALLBACK_TYPE | None = None
+
+        @callback
+        def arm() -> None:
+            nonlocal unsub
+            unsub = async_track_point_in_time(self.hass, write, next_time())
+
+        @callback
+        def write(_now: datetime) -> None:
+            self.async_write_ha_state()
+            arm()
+
+        @callback
+        def stop() -> None:
+            if unsub is not None:
+                unsub()
+
+        arm()
+        self.async_on_remove(stop)
 
     @callback
     def _handle_coordinator_update(self) -> None:

@@ -10,8 +10,6 @@ from __future__ import annotations
 from datetime import datetime, time, timedelta
 from typing import TYPE_CHECKING
 
-from homeassistant.core import CALLBACK_TYPE, callback
-from homeassistant.helpers.event import async_track_point_in_time
 from homeassistant.util import dt as dt_util
 
 from .api import PORTAL_TZ
@@ -31,7 +29,6 @@ class EcocitoRhythmEntity(EcocitoAccountEntity):
     """An entity of one waste type of an account, read from the type's rhythm."""
 
     waste_type_id: int
-    _unsub_day: CALLBACK_TYPE
     _last_forecast: tuple[tuple[datetime, AccountState, Rhythm | None], Forecast] | None = None
 
     @property
@@ -88,21 +85,10 @@ class EcocitoRhythmEntity(EcocitoAccountEntity):
     async def async_added_to_hass(self) -> None:
         """Write again at each midnight, portal time."""
         await super().async_added_to_hass()
-        self._at_next_day()
-        self.async_on_remove(self._stop_days)
+        self._write_again_at(_next_midnight)
 
-    @callback
-    def _at_next_day(self) -> None:
-        tomorrow = dt_util.now(PORTAL_TZ).date() + timedelta(days=1)
-        self._unsub_day = async_track_point_in_time(
-            self.hass, self._new_day, datetime.combine(tomorrow, time(), PORTAL_TZ)
-        )
 
-    @callback
-    def _new_day(self, _now: datetime) -> None:
-        self.async_write_ha_state()
-        self._at_next_day()
-
-    @callback
-    def _stop_days(self) -> None:
-        self._unsub_day()
+def _next_midnight() -> datetime:
+    """Return the next midnight, portal time."""
+    tomorrow = dt_util.now(PORTAL_TZ).date() + timedelta(days=1)
+    return datetime.combine(tomorrow, time(), PORTAL_TZ)

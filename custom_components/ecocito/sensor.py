@@ -14,8 +14,6 @@ from homeassistant.components.sensor import (
     SensorStateClass,
 )
 from homeassistant.const import EntityCategory, Platform, UnitOfMass
-from homeassistant.core import callback
-from homeassistant.helpers.event import async_track_point_in_time
 from homeassistant.util import dt as dt_util
 
 from .allowance import AllowanceUse, EcocitoAllowanceEntity, async_track_allowance_entities
@@ -92,6 +90,12 @@ class EcocitoSensorEntityDescription[T](SensorEntityDescription):
 
 type AccountDescription = EcocitoSensorEntityDescription[AccountState]
 type AllowanceDescription = EcocitoSensorEntityDescription[AllowanceUse]
+
+
+def _next_month() -> datetime:
+    """Return the first moment of next month, portal time."""
+    now = dt_util.now(PORTAL_TZ)
+    return datetime(now.year + now.month // 12, now.month % 12 + 1, 1, tzinfo=PORTAL_TZ)
 
 
 def _this_month(state: AccountState, waste_type: int | None) -> int | None:
@@ -483,18 +487,7 @@ class EcocitoAccountSensor(EcocitoAccountEntity, _YearlySensor[AccountState]):
         """Write a monthly figure again when the month turns, even without a poll."""
         await super().async_added_to_hass()
         if self.entity_description.monthly:
-            self._at_next_month()
-
-    @callback
-    def _at_next_month(self) -> None:
-        now = dt_util.now(PORTAL_TZ)
-        start = datetime(now.year + now.month // 12, now.month % 12 + 1, 1, tzinfo=PORTAL_TZ)
-        self.async_on_remove(async_track_point_in_time(self.hass, self._new_month, start))
-
-    @callback
-    def _new_month(self, _now: datetime) -> None:
-        self.async_write_ha_state()
-        self._at_next_month()
+            self._write_again_at(_next_month)
 
     @property
     def available(self) -> bool:

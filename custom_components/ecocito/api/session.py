@@ -3,10 +3,10 @@
 The portal keeps the active account in the session: ``open_account`` posts a switch only
 when the account is not the active one already (never with a single account), and
 the collection page confirms it before any of the account's rows is read (a look reads
-only a count: the read that follows it, if any, confirms its switch). Pages and JSON answers are checked here for an
-expired session (the login page again: log in once more and retry once), for the
-portal's own message (a temporary failure that says why) and for the account switch
-form, whose token changes with the session.
+only a count: the read that follows it, if any, confirms its switch). Pages and JSON
+answers are checked here for an expired session (the login page again: log in once
+more and retry once), for the portal's own message (a temporary failure that says why)
+and for the account switch form, whose token changes with the session.
 """
 
 from __future__ import annotations

@@ -40,8 +40,8 @@ What is measured, and how:
   and reported on their own: they land in whatever callback allocates, and their
   length depends on every object of the process;
 * memory: the deep size (``sys.getsizeof`` over ``gc.get_referents``, each object
-  once) of the coordinator's data and its cache of past years, after setup; and the
-  size of what the entry stores (the pickups seen, by identity) as JSON.
+  once) of the coordinator's data and the past years its state keeps, after setup; and
+  the size of what the entry stores (the pickups seen, by identity) as JSON.
 """
 
 from __future__ import annotations
@@ -84,7 +84,6 @@ from custom_components.ecocito import (
     coordinator as coordinator_module,
     diagnostics,  # noqa: F401 - imported so that sys.monitoring sees every module
     event,  # noqa: F401
-    memory as memory_module,
     select,  # noqa: F401
     sensor,  # noqa: F401
 )
@@ -92,6 +91,7 @@ from custom_components.ecocito.api import portal as portal_paths
 from custom_components.ecocito.const import (
     EVENT_PICKUP,
 )
+from custom_components.ecocito.state import StateCodec
 
 from .helpers import simulator_entry
 from .portal import PortalSimulator, PortalState, build_scenario
@@ -675,7 +675,7 @@ async def _measure(
     await note_past_reads(0)
     coordinator = entry.runtime_data
     gc.collect()
-    figures.memory = deep_size(coordinator.data, getattr(coordinator, "_past", None))
+    figures.memory = deep_size(coordinator.data, coordinator.state.past)
 
     async def poll(phase: str, planned: bool) -> tuple[int, float]:
         first = len(await portal.requests())
@@ -719,7 +719,7 @@ async def _measure(
     figures.month_kinds = Counter(_kind(record) for record in requests)
     figures.month_bytes = sum(record.size for record in requests)
     await asyncio.sleep(0)  # what follows is the bench's, not a block of our code
-    figures.stored = len(json.dumps(memory_module.encode(coordinator._memory.memory)))
+    figures.stored = len(json.dumps(StateCodec().encode(coordinator.state)))
     delays = _match(state, fired, SETUP_AT + timedelta(hours=4), end)
     figures.rhythmic_delays, figures.other_delays, figures.unseen, figures.published = delays
     figures.fired = len(fired)

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import date
-
 import pytest
 
-from custom_components.ecocito.accounts import KnownAccounts, listing
+from custom_components.ecocito.accounts import absences, listing
 from custom_components.ecocito.api import UNNUMBERED_ACCOUNT_ID, Account, AccountList
-from custom_components.ecocito.memory import Memory
+from custom_components.ecocito.confirm import CONFIRM_AFTER
 
 HOME = Account(id=104233, label="N° 104233 - 12 RUE DES LILAS 23000 GUERET")
 COTTAGE = Account(id=118871, label="N° 118871 - LE BOURG 23200 AUBUSSON")
@@ -67,18 +65,19 @@ def test_a_missing_drop_down_keeps_the_accounts_known() -> None:
     assert found.problems == {"account_drop_down": "the pages show no account drop-down"}
 
 
-def test_count_absent_forgets_the_past_rows_of_accounts_gone() -> None:
-    """Past row counts of an account no longer known are dropped; a renumbered one's stay."""
-    memory = Memory()
-    rows = (date(2024, 1, 1), {"15": 40})
-    memory.past_rows = {UNNUMBERED_ACCOUNT_ID: rows, 999: rows}
-    known = KnownAccounts(memory, lambda: {UNNUMBERED_ACCOUNT_ID: "12 rue des lilas"})
-    found = known.listing(drop_down(HOME, COTTAGE))
-    assert found.renumbered == {UNNUMBERED_ACCOUNT_ID: HOME.id}
-    assert known.count_absent(found, {}, {}) == []
-    # 999 (no device, not listed) is forgotten; the unnumbered account's rows wait for
-    # the coordinator to move them to its number (Memory.renumber).
-    assert memory.past_rows == {UNNUMBERED_ACCOUNT_ID: rows}
-    memory.renumber(UNNUMBERED_ACCOUNT_ID, HOME.id)
-    assert memory.past_rows == {HOME.id: rows}
-    assert known.known == {HOME.id: HOME.label, COTTAGE.id: COTTAGE.label}
+def test_absences_are_believed_at_the_third_full_read() -> None:
+    """An account missing from the list is unlinked at its CONFIRM_AFTER-th absence in a
+    row; one listed again is forgiven; the unnumbered account given its number is not
+    missing."""
+    known = {HOME.id: HOME.label, COTTAGE.id: COTTAGE.label}
+    only_home = listing(drop_down(HOME), known)
+    counts: dict[int, int] = {}
+    for read in range(1, CONFIRM_AFTER):
+        counts, unlinked = absences(known, only_home, counts)
+        assert (counts, unlinked) == ({COTTAGE.id: read}, [])
+    assert absences(known, only_home, counts) == ({}, [COTTAGE.id])
+    # Listed again before the third: forgiven.
+    assert absences(known, listing(drop_down(HOME, COTTAGE), known), {COTTAGE.id: 2}) == ({}, [])
+    renumbering = listing(drop_down(HOME), {UNNUMBERED_ACCOUNT_ID: "12 rue des lilas"})
+    assert renumbering.renumbered == {UNNUMBERED_ACCOUNT_ID: HOME.id}
+    assert absences({UNNUMBERED_ACCOUNT_ID: "x"}, renumbering, {}) == ({}, [])

@@ -232,30 +232,24 @@ def test_follow_missed_once_then_cleared() -> None:
     thursday = date(2026, 11, 26)
     friday_evening = at(date(2026, 11, 27), 20)
     table = thursday_table(at(thursday, 1))
-    missed: dict[str, date] = {}
-    assert follow_missed(missed, {"bin": table}, friday_evening, PARIS, confirmed=False) == []
-    assert missed == {}
-    assert follow_missed(missed, {"bin": table}, friday_evening, PARIS, confirmed=True) == [
-        ("bin", thursday)
-    ]
-    assert follow_missed(missed, {"bin": table}, friday_evening, PARIS, confirmed=True) == []
-    assert missed == {"bin": thursday}
+    assert follow_missed({}, {"bin": table}, friday_evening, PARIS, confirmed=False) == ({}, [])
+    missed, new = follow_missed({}, {"bin": table}, friday_evening, PARIS, confirmed=True)
+    assert (missed, new) == ({"bin": thursday}, [("bin", thursday)])
+    assert follow_missed(missed, {"bin": table}, friday_evening, PARIS, confirmed=True) == (
+        {"bin": thursday},
+        [],
+    )
     assert still_missed(table, thursday, friday_evening, PARIS)
 
     # A late upload of Thursday's pickup.
     late = thursday_table(at(thursday, 1), newest=at(thursday, 6, 20))
     assert not still_missed(late, thursday, friday_evening, PARIS)
-    assert follow_missed(missed, {"bin": late}, friday_evening, PARIS, confirmed=True) == []
-    assert missed == {}
+    assert follow_missed(missed, {"bin": late}, friday_evening, PARIS, confirmed=True) == ({}, [])
 
     # Never shown: forgotten when next Thursday begins (that one is not overdue yet).
-    missed = {"bin": thursday}
     next_thursday = at(date(2026, 12, 3), 0, 1)
     assert not still_missed(table, thursday, next_thursday, PARIS)
-    assert follow_missed(missed, {"bin": table}, next_thursday, PARIS, confirmed=True) == []
-    assert missed == {}
+    assert follow_missed(missed, {"bin": table}, next_thursday, PARIS, confirmed=True) == ({}, [])
 
     # A table gone, or without a rhythm: nothing kept.
-    missed = {"bin": thursday}
-    assert follow_missed(missed, {}, friday_evening, PARIS, confirmed=False) == []
-    assert missed == {}
+    assert follow_missed(missed, {}, friday_evening, PARIS, confirmed=False) == ({}, [])

@@ -7,8 +7,8 @@ the account's *Pickup* event entity and its sensors. Late uploads use the simula
 
 from __future__ import annotations
 
-from collections import Counter
-from datetime import date, datetime, timedelta
+from dataclasses import replace
+from datetime import datetime, timedelta
 from typing import Any
 
 from freezegun.api import FrozenDateTimeFactory
@@ -21,7 +21,7 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry, async_
 
 from custom_components.ecocito.confirm import CONFIRM_AFTER
 from custom_components.ecocito.const import DOMAIN, EVENT_PICKUP
-from custom_components.ecocito.memory import Memory, SeenCodec, SeenPickups, encode
+from custom_components.ecocito.state import EntryState, Seen, StateCodec, decode_seen
 
 from .conftest import FROZEN_NOW
 from .helpers import poll, registered, scoped
@@ -399,10 +399,11 @@ async def test_a_version_1_memory_is_read_once_and_converted(
     assert [(e.data["account_id"], e.data["date"]) for e in bus] == [
         (MAIN, iso(paris(2026, 11, 26, 9, 0)))
     ]
+    assert hass_storage[key]["version"] == 2
     stored = hass_storage[key]["data"]
     assert "marks" not in stored
     assert set(stored["seen"]) == {str(MAIN), str(DEMO_SECOND_ACCOUNT_ID)}
-    assert all("marks" not in seen for seen in stored["seen"].values())
+    assert all(set(seen) == {"floors", "pickups"} for seen in stored["seen"].values())
 
     assert await hass.config_entries.async_reload(entry.entry_id)
     await hass.async_block_till_done()
@@ -411,33 +412,26 @@ async def test_a_version_1_memory_is_read_once_and_converted(
 
 
 def test_the_seen_pickups_are_encoded_again_only_when_they_change() -> None:
-    """Saving after a poll encodes only the accounts whose pickups seen changed; what
-    is stored is the same as encoding everything."""
+    """Saving after a poll encodes only the accounts whose pickups seen changed (a new
+    ``Seen``); what is stored is the same as encoding everything afresh."""
     lift = paris(2026, 11, 24, 6, 30)
-    memory = Memory(
+    floors = {RESIDUAL: paris(2025, 1, 1, 0, 0)}
+    state = EntryState(
         seen={
-            account_id: SeenPickups(
-                since=date(2025, 1, 1),
-                waste_types={RESIDUAL},
-                counts=Counter({(lift, RESIDUAL, "B1", "C1"): 1}),
-            )
+            account_id: Seen(floors=floors, counts={(lift, RESIDUAL, "B1", "C1"): 1})
             for account_id in (MAIN, DEMO_SECOND_ACCOUNT_ID)
         }
     )
-    codec = SeenCodec()
-    first = {
-        account_id: codec.encode(account_id, memory.seen[account_id]) for account_id in memory.seen
-    }
-    assert all(encoded_now for _encoded, encoded_now in first.values())
-    seen = {str(account_id): encoded for account_id, (encoded, _now) in first.items()}
-    assert encode(memory, seen) == encode(memory)
-
-    again, encoded_now = codec.encode(MAIN, memory.seen[MAIN])
-    assert again is first[MAIN][0]
-    assert not encoded_now
+    codec = StateCodec()
+    first = codec.encode(state)
+    assert first == StateCodec().encode(state)
+    again = codec.encode(state)
+    assert again["seen"][str(MAIN)] is first["seen"][str(MAIN)]
     # A twin bin lifted in the same minute: the second account's pickups change.
-    memory.seen[DEMO_SECOND_ACCOUNT_ID].counts[(lift, RESIDUAL, "B2", "C2")] += 1
-    changed, encoded_now = codec.encode(DEMO_SECOND_ACCOUNT_ID, memory.seen[DEMO_SECOND_ACCOUNT_ID])
-    assert encoded_now
-    assert changed == encode(memory)["seen"][str(DEMO_SECOND_ACCOUNT_ID)]
-    assert len(changed["pickups"]) == 2
+    twins = Seen(
+        floors=floors, counts={(lift, RESIDUAL, "B1", "C1"): 1, (lift, RESIDUAL, "B2", "C2"): 1}
+    )
+    changed = codec.encode(replace(state, seen={**state.seen, DEMO_SECOND_ACCOUNT_ID: twins}))
+    assert changed["seen"][str(MAIN)] is first["seen"][str(MAIN)]
+    assert len(changed["seen"][str(DEMO_SECOND_ACCOUNT_ID)]["pickups"]) == 2
+    assert decode_seen(changed["seen"][str(DEMO_SECOND_ACCOUNT_ID)]) == twins

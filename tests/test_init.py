@@ -202,7 +202,9 @@ async def test_store_kept_then_removed_with_the_entry(
     coordinator = init_integration.runtime_data
     for account_id, state in coordinator.data.accounts.items():
         stored = seen[str(account_id)]
-        assert stored["types"] == sorted(t.id for t in state.waste_types)
+        assert sorted(int(type_id) for type_id in stored["floors"]) == sorted(
+            t.id for t in state.waste_types
+        )
         assert sum(len(times) for *_group, times in stored["pickups"]) == len(state.all_pickups)
     assert await hass.config_entries.async_remove(init_integration.entry_id)
     await hass.async_block_till_done()

@@ -140,7 +140,9 @@ async def test_the_night_of_31_december(
     assert bus == []
     # What was seen is kept for the years kept only: nothing of 2024 is stored any more.
     seen = hass_storage[f"{DOMAIN}.{entry.entry_id}"]["data"]["seen"][str(MAIN)]
-    assert seen["since"] == "2025-01-01"
+    # Every pickup from 1 January 2025 on has been seen (Paris time).
+    floor = datetime(2025, 1, 1, tzinfo=PARIS).timestamp()
+    assert set(seen["floors"].values()) == {floor}
     first = min(min(times) for *_group, times in seen["pickups"])
     assert datetime.fromtimestamp(first, PARIS).date() >= date(2025, 1, 1)
 

@@ -258,7 +258,7 @@ async def test_missed_once_then_a_late_upload(
     assert state.state == STATE_OFF
     assert state.attributes["expected_date"] is None
     assert len(told) == 1
-    assert entry.runtime_data.planner.missed == {}
+    assert entry.runtime_data.state.missed == {}
 
 
 async def test_missed_until_the_next_day_begins(
@@ -284,8 +284,8 @@ async def test_a_rhythm_learnt_again_the_same_writes_nothing(
 ) -> None:
     """Rhythms are learnt again each day: the same one as the day before writes nothing
     (a large login would write every waste type's entities at its first poll of the day)."""
-    planner = entry.runtime_data.planner
-    before = planner.tables[(MAIN, PACKAGING)].rhythm
+    coordinator = entry.runtime_data
+    before = coordinator.data.forecasts[(MAIN, PACKAGING)].rhythm
     assert before is not None
     entity_id = entity_of(hass, Platform.SENSOR, "next_pickup")
     freezer.move_to(MONDAY + timedelta(days=1))  # Tuesday noon; midnight wrote the day
@@ -295,7 +295,7 @@ async def test_a_rhythm_learnt_again_the_same_writes_nothing(
     assert written is not None
     assert written.attributes["days_until"] == 2
     await poll(hass, entry)
-    assert planner.tables[(MAIN, PACKAGING)].rhythm is before
+    assert coordinator.data.forecasts[(MAIN, PACKAGING)].rhythm is before
     after = hass.states.get(entity_id)
     assert after is not None
     assert after.last_updated == written.last_updated

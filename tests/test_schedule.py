@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -15,11 +16,14 @@ from custom_components.ecocito.schedule import (
     LATE_END,
     Rhythm,
     Table,
+    holiday,
     late_days,
     learn,
     learn_hours,
     plan,
     publication_delay,
+    round_days,
+    round_held,
     table_next,
     week_index,
 )
@@ -136,12 +140,52 @@ def test_window_closes_once_the_pickup_shows() -> None:
     assert table_next(table, now, PARIS) == at(tuesday + timedelta(weeks=1), 7) - BEFORE_WINDOW
 
 
-def test_missing_pickup_opens_a_window_the_next_day() -> None:
-    """Tuesday's window ended without a pickup: a holiday may have moved it to Wednesday."""
+def test_a_round_not_held_is_not_looked_for_the_next_day_in_its_window() -> None:
+    """Tuesday's window ended without a pickup on an ordinary day: no window on Wednesday
+    (a late upload is looked for instead, ``late_days``); the next one is next Tuesday's."""
     tuesday = date(2026, 12, 1)
     now = at(tuesday, 12)
     table = tuesday_table(at(tuesday - timedelta(weeks=1), 6), now)
-    assert table_next(table, now, PARIS) == at(tuesday + timedelta(days=1), 7) - BEFORE_WINDOW
+    assert table_next(table, now, PARIS) == at(tuesday + timedelta(weeks=1), 7) - BEFORE_WINDOW
+
+
+def test_the_one_rule_for_a_round_on_a_public_holiday() -> None:
+    """A round on a holiday may come the day before (brought forward) or the day after
+    (put back): the schedule opens its window on each of them until it is held."""
+    bastille = date(2026, 7, 14)  # a Tuesday
+    monday, wednesday = bastille - timedelta(days=1), bastille + timedelta(days=1)
+    assert holiday(bastille) == "Fête nationale"
+    assert round_days(TUESDAY, bastille) == (monday, bastille, wednesday)
+    assert round_days(TUESDAY, date(2026, 7, 7)) == (date(2026, 7, 7),)
+    # The day before is a round day of its own: not brought forward.
+    monday_and_tuesday = replace(TUESDAY, weekdays=frozenset({0, 1}))
+    assert round_days(monday_and_tuesday, bastille) == (bastille, wednesday)
+
+    held_before = at(bastille - timedelta(weeks=1), 6)
+    sunday = at(bastille - timedelta(days=2), 12)
+    assert table_next(tuesday_table(held_before, sunday), sunday, PARIS) == (
+        at(monday, 7) - BEFORE_WINDOW
+    )
+    tuesday_noon = at(bastille, 12)
+    assert table_next(tuesday_table(held_before, tuesday_noon), tuesday_noon, PARIS) == (
+        at(wednesday, 7) - BEFORE_WINDOW
+    )
+    # Brought forward: Monday's pickup holds Tuesday's round.
+    assert round_held(TUESDAY, bastille, monday)
+    assert not round_held(TUESDAY, bastille, monday - timedelta(days=1))
+    lifted = tuesday_table(at(monday, 6, 10), tuesday_noon)
+    assert table_next(lifted, tuesday_noon, PARIS) == (
+        at(bastille + timedelta(weeks=1), 7) - BEFORE_WINDOW
+    )
+    # Late uploads are looked for after the round's last day, not on it.
+    before = {date(2026, 7, 7) - timedelta(weeks=n) for n in range(4)}
+    assert late_days(TUESDAY, before, wednesday) == frozenset()
+    thursday = wednesday + timedelta(days=1)
+    assert late_days(TUESDAY, before, thursday) == {
+        thursday,
+        thursday + timedelta(days=1),
+        bastille + timedelta(weeks=1),
+    }
 
 
 def test_a_pickup_left_behind_is_looked_for_after_it_and_at_the_next_round() -> None:

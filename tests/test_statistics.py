@@ -181,7 +181,9 @@ async def test_reimport_is_idempotent_and_new_pickups_extend(
     assert before
 
     # A fresh importer (as after a restart) sends every series again: same rows.
-    await StatisticsImporter(hass, init_integration.runtime_data).async_import()
+    await StatisticsImporter(hass, init_integration.runtime_data).async_import(
+        frozenset(init_integration.runtime_data.data.accounts)
+    )
     assert await recorded(hass, statistic_id) == before
     # So does a reload of the entry.
     assert await hass.config_entries.async_reload(init_integration.entry_id)
@@ -217,7 +219,9 @@ async def test_shorter_history_keeps_sums_going_up(
     # Keeping more years again re-imports from the older first year: the same sums.
     hass.config_entries.async_update_entry(init_integration, options={CONF_HISTORY_YEARS: 2})
     # Until the next poll fetches the older year, an import keeps to the data's years.
-    await StatisticsImporter(hass, init_integration.runtime_data).async_import()
+    await StatisticsImporter(hass, init_integration.runtime_data).async_import(
+        frozenset(init_integration.runtime_data.data.accounts)
+    )
     assert await recorded(hass, statistic_id) == before
     await init_integration.runtime_data.async_refresh()
     await hass.async_block_till_done()

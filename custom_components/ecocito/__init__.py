@@ -23,10 +23,10 @@ from .const import CONF_PORTAL, DOMAIN, LOGGER
 from .coordinator import EcocitoConfigEntry, EcocitoCoordinator
 from .devices import account_identifier, account_of, portal_of
 from .entity import login_unique_id
-from .memory import entry_store
 from .services import async_setup_services
 from .statistic_ids import async_migrate_statistic_ids
 from .statistics import async_setup_statistics
+from .store import entry_store
 
 if TYPE_CHECKING:
     from homeassistant.core import HomeAssistant
@@ -63,6 +63,8 @@ async def async_setup_entry(hass: HomeAssistant, entry: EcocitoConfigEntry) -> b
     entry.runtime_data = coordinator
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
     async_setup_statistics(hass, entry)
+    # The first poll's events are told, and its state saved, once its entities exist.
+    await coordinator.async_entities_added()
     entry.async_on_unload(entry.add_update_listener(_async_entry_updated))
     return True
 
@@ -86,7 +88,7 @@ async def async_unload_entry(hass: HomeAssistant, entry: EcocitoConfigEntry) -> 
 
 
 async def async_remove_entry(hass: HomeAssistant, entry: EcocitoConfigEntry) -> None:
-    """Forget the entry's stored pickup marks and absence counts."""
+    """Forget what the entry kept across restarts (the pickups seen, absences...)."""
     await entry_store(hass, entry.entry_id).async_remove()
 
 

@@ -1,34 +1,25 @@
 """The login's accounts: what its list says, against the accounts already known.
 
 A login whose pages show no drop-down is one account. An account missing from the
-list keeps its device and last data until it has been missing from CONFIRM_AFTER
-successful polls in a row (``confirm.py``); an empty list where accounts were linked is
-believed only as often. A missing drop-down says nothing of the accounts known: they
-keep their last data. Home Assistant-free.
+list keeps its device and last data until it has been missing from CONFIRM_AFTER full
+reads in a row (``confirm.py``); an empty list where accounts were linked is believed
+only as often (``step.py`` counts both). A missing drop-down says nothing of the
+accounts known: they keep their last data. Pure and Home Assistant-free.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-import logging
 from typing import TYPE_CHECKING
 
-from .api import UNNUMBERED_ACCOUNT_ID, Account, casefold_without_accents
-from .confirm import CONFIRM_AFTER, Streak
+from .api import UNNUMBERED_ACCOUNT_ID, casefold_without_accents
+from .confirm import CONFIRM_AFTER
 from .optional_parts import ACCOUNT_DROP_DOWN
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Mapping
+    from collections.abc import Mapping
 
-    from .api import AccountList
-    from .memory import Memory
-    from .models import AccountState
-
-_LOGGER = logging.getLogger(__package__)
-
-
-class NoAccountsError(Exception):
-    """The drop-down listed no account where accounts were linked: not believed yet."""
+    from .api import Account, AccountList
 
 
 @dataclass(slots=True)
@@ -75,71 +66,22 @@ def listing(linked: AccountList, known: Mapping[int, str]) -> Listing:
     return Listing(read=list(linked.accounts), listed=listed, renumbered=renumbered)
 
 
-class KnownAccounts:
-    """The accounts known so far (those with a device, at first), and who is missing."""
+def absences(
+    known: Mapping[int, str], listed: Listing, absent: Mapping[int, int]
+) -> tuple[dict[int, int], list[int]]:
+    """Count the full reads known accounts are missing from; return those now unlinked.
 
-    def __init__(self, memory: Memory, devices: Callable[[], dict[int, str]]) -> None:
-        """Count absences in ``memory``; ``devices`` lists the accounts that have a device."""
-        self._memory = memory
-        self._devices = devices
-        self._known: dict[int, str] | None = None
-        self._empty: Streak[None] = Streak()
-
-    @property
-    def known(self) -> dict[int, str]:
-        """Return the accounts known, and their labels."""
-        if self._known is None:
-            self._known = self._devices()
-        return self._known
-
-    def listing(self, linked: AccountList) -> Listing:
-        """Read the account list; an empty one where accounts were linked is not believed.
-
-        It raises NoAccountsError CONFIRM_AFTER - 1 times in a row.
-        """
-        if linked.accounts or not self.known:
-            self._empty.clear(None)
-        elif not self._empty.note(None):
-            _LOGGER.debug("The portal listed no account (%s in a row)", self._empty.count(None))
-            raise NoAccountsError
-        return listing(linked, self.known)
-
-    def count_absent(
-        self,
-        listing: Listing,
-        previous: Mapping[int, AccountState],
-        accounts: dict[int, AccountState],
-    ) -> list[Account]:
-        """Count the polls known accounts are missing from; return those now unlinked.
-
-        An account still missing keeps its last data in ``accounts``.
-        """
-        known = self.known
-        absent = self._memory.absent
-        unlinked: list[Account] = []
-        listed = listing.listed
-        for account_id, label in known.items():
-            if account_id in listed or account_id in listing.renumbered:
-                absent.clear(account_id)
-                continue
-            before = previous.get(account_id)
-            if absent.note(account_id):
-                unlinked.append(before.account if before else Account(id=account_id, label=label))
-                absent.clear(account_id)
-                self._memory.forget(account_id)
-                continue
-            _LOGGER.info(
-                "Account %s is missing from the portal's list (%s of %s polls)",
-                account_id,
-                absent.count(account_id),
-                CONFIRM_AFTER,
-            )
-            if before is not None:
-                accounts[account_id] = before
-        missing = {key: count for key, count in absent.counts().items() if key in known}
-        absent.keep(missing)
-        self._known = {**{key: known[key] for key in missing}, **listed}
-        # A renumbered account's rows stay: the coordinator moves them to its number.
-        for gone in set(self._memory.past_rows) - set(self._known) - set(listing.renumbered):
-            del self._memory.past_rows[gone]
-        return unlinked
+    An account missing CONFIRM_AFTER full reads in a row is unlinked (its count goes);
+    one listed again is forgiven. Return the counts in progress and the unlinked.
+    """
+    counts: dict[int, int] = {}
+    unlinked: list[int] = []
+    for account_id in known:
+        if account_id in listed.listed or account_id in listed.renumbered:
+            continue
+        count = absent.get(account_id, 0) + 1
+        if count >= CONFIRM_AFTER:
+            unlinked.append(account_id)
+        else:
+            counts[account_id] = count
+    return counts, unlinked

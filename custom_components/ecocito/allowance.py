@@ -26,9 +26,7 @@ from typing import TYPE_CHECKING, Any, Final
 
 from homeassistant.core import callback
 from homeassistant.helpers import entity_registry as er
-from homeassistant.util import dt as dt_util
 
-from .api import PORTAL_TZ
 from .const import (
     CONF_ALLOWANCES,
     CONF_BORNE_INCLUDED,
@@ -288,19 +286,20 @@ def account_allowance_use(
         )
     ):
         return None
-    return use_of_allowance(state, allowance, dt_util.now(PORTAL_TZ).date(), coordinator.data.year)
+    data = coordinator.data
+    return use_of_allowance(state, allowance, data.today, data.year)
 
 
 class EcocitoAllowanceEntity(EcocitoAccountEntity):
     """An entity of an account's allowance: it follows the options as well as the polls."""
 
-    _today: date | None = None
-
     def _state_depends_on(self) -> tuple[object, ...]:
         """Depend on the options (they hold the allowance) and on the day (the pace)."""
-        if (today := dt_util.now(PORTAL_TZ).date()) != self._today:
-            self._today = today  # compared by identity: one object per day
-        return (*super()._state_depends_on(), self.coordinator.config_entry.options, self._today)
+        return (
+            *super()._state_depends_on(),
+            self.coordinator.config_entry.options,
+            self.coordinator.data.today,
+        )
 
     @property
     def allowance_use(self) -> AllowanceUse | None:

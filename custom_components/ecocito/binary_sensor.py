@@ -10,13 +10,15 @@ from homeassistant.components.binary_sensor import (
     BinarySensorEntityDescription,
 )
 from homeassistant.const import Platform
-from homeassistant.util import dt as dt_util
 
 from .allowance import EcocitoAllowanceEntity, async_track_allowance_entities
-from .api import PORTAL_TZ
-from .entity import account_unique_id, account_waste_types, async_add_entities_as_they_appear
-from .forecast import holiday, still_missed
-from .rhythm_entity import EcocitoRhythmEntity
+from .entity import (
+    EcocitoWasteTypeEntity,
+    account_unique_id,
+    account_waste_types,
+    async_add_entities_as_they_appear,
+)
+from .schedule import holiday
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -26,19 +28,20 @@ if TYPE_CHECKING:
 
     from .allowance import AllowanceUse
     from .coordinator import EcocitoConfigEntry
+    from .forecast import Forecast
 
 PARALLEL_UPDATES = 0
 
 
 @dataclass(frozen=True, kw_only=True)
-class EcocitoBinarySensorEntityDescription(BinarySensorEntityDescription):
-    """A yes/no of an account's allowance, and what it says with it."""
+class EcocitoBinarySensorEntityDescription[T](BinarySensorEntityDescription):
+    """A yes/no read from ``T`` (an allowance's use, a waste type's forecast), and more."""
 
-    is_on_fn: Callable[[AllowanceUse], bool]
-    attributes_fn: Callable[[AllowanceUse], dict[str, Any]]
+    is_on_fn: Callable[[T], bool]
+    attributes_fn: Callable[[T], dict[str, Any]]
 
 
-BINARY_SENSORS: tuple[EcocitoBinarySensorEntityDescription, ...] = (
+BINARY_SENSORS: tuple[EcocitoBinarySensorEntityDescription[AllowanceUse], ...] = (
     EcocitoBinarySensorEntityDescription(
         # On once an extra pickup, visit or opening has been charged this year; the extra
         # pickups so far, all counted waste types together, and the extra visits and
@@ -54,11 +57,20 @@ BINARY_SENSORS: tuple[EcocitoBinarySensorEntityDescription, ...] = (
     ),
 )
 DESCRIPTIONS = {description.key: description for description in BINARY_SENSORS}
-MISSED_PICKUP = BinarySensorEntityDescription(
-    key="missed_pickup", translation_key="waste_type_missed_pickup"
+MISSED_PICKUP: EcocitoBinarySensorEntityDescription[Forecast] = (
+    EcocitoBinarySensorEntityDescription(
+        # Each account's device, one per waste type: on while a round is missed (a full read
+        # confirmed it), off when it shows or the rhythm's next day begins (forecast.py). No
+        # device class: its own states ("Not emptied" / "OK") say more than "Problem" would.
+        key="missed_pickup",
+        translation_key="waste_type_missed_pickup",
+        is_on_fn=lambda found: found.missed is not None,
+        attributes_fn=lambda found: {
+            "expected_date": None if found.missed is None else found.missed.isoformat(),
+            "holiday": None if found.missed is None else holiday(found.missed),
+        },
+    )
 )
-"""Each account's device, one per waste type (forecast.py says when it is on). No device
-class: its own states ("Not emptied" / "OK") say more than "Problem" would."""
 
 
 async def async_setup_entry(
@@ -72,7 +84,7 @@ async def async_setup_entry(
         entry,
         async_add_entities,
         account_waste_types,
-        lambda key: [EcocitoMissedPickupBinarySensor(coordinator, key[0], MISSED_PICKUP, key[1])],
+        lambda key: [EcocitoForecastBinarySensor(coordinator, key[0], MISSED_PICKUP, key[1])],
     )
     await async_track_allowance_entities(
         entry,
@@ -89,7 +101,7 @@ async def async_setup_entry(
 class EcocitoAllowanceBinarySensor(EcocitoAllowanceEntity, BinarySensorEntity):
     """A yes/no of an account's allowance this year, all counted waste types together."""
 
-    entity_description: EcocitoBinarySensorEntityDescription
+    entity_description: EcocitoBinarySensorEntityDescription[AllowanceUse]
 
     @property
     def is_on(self) -> bool | None:
@@ -104,24 +116,20 @@ class EcocitoAllowanceBinarySensor(EcocitoAllowanceEntity, BinarySensorEntity):
         return None if use is None else self.entity_description.attributes_fn(use)
 
 
-class EcocitoMissedPickupBinarySensor(EcocitoRhythmEntity, BinarySensorEntity):
-    """On while an expected pickup of the waste type is missing (a full read confirmed it).
+class EcocitoForecastBinarySensor(EcocitoWasteTypeEntity, BinarySensorEntity):
+    """A yes/no of what a waste type's rounds say today (``Forecast``): a missed round."""
 
-    Off again when it shows (a late upload) or the next day of the rhythm begins.
-    """
+    entity_description: EcocitoBinarySensorEntityDescription[Forecast]
 
     @property
-    def is_on(self) -> bool:
-        """Return whether the pickup told missing is still missing."""
-        day = self.missed_day
-        return day is not None and still_missed(self.table, day, dt_util.now(), PORTAL_TZ)
+    def is_on(self) -> bool | None:
+        """Return the yes/no of the waste type's forecast."""
+        found = self.forecast
+        return None if found is None else self.entity_description.is_on_fn(found)
 
     @property
     def extra_state_attributes(self) -> dict[str, Any]:
-        """Return the day the missing pickup was expected, and its holiday if it is one."""
-        day = self.missed_day if self.is_on else None
-        return {
-            "waste_type": self.waste_type,
-            "expected_date": None if day is None else day.isoformat(),
-            "holiday": None if day is None else holiday(day),
-        }
+        """Return the waste type's label, and what comes with the yes/no."""
+        found = self.forecast
+        more = {} if found is None else self.entity_description.attributes_fn(found)
+        return {"waste_type": self.waste_type, **more}

@@ -210,16 +210,17 @@ class EcocitoCalendar(EcocitoAccountEntity, CalendarEntity):
     def _expected_events(self) -> list[CalendarEvent]:
         """Return the pickups the account's rhythms expect in the next four weeks."""
         state = self.account_state
+        forecasts = self.coordinator.data.forecasts
         now = dt_util.now()
         events: list[CalendarEvent] = []
         for waste_type in state.waste_types:
-            table = self.coordinator.planner.tables.get((self.account_id, waste_type.id))
-            if table is None or table.rhythm is None:
+            found = forecasts.get((self.account_id, waste_type.id))
+            if found is None or found.rhythm is None:
                 continue
             events.extend(
                 expected_event(
-                    state, waste_type.id, table.rhythm, expected, self.hass.config.language
+                    state, waste_type.id, found.rhythm, expected, self.hass.config.language
                 )
-                for expected in expected_pickups(table.rhythm, table.newest, now, PORTAL_TZ)
+                for expected in expected_pickups(found.rhythm, found.newest, now, PORTAL_TZ)
             )
         return events

@@ -8,10 +8,7 @@ Home Assistant-free.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Final
-
-if TYPE_CHECKING:
-    from collections.abc import Iterable, Mapping
+from typing import Final
 
 CONFIRM_AFTER: Final = 3
 """Consecutive polls that must agree before the portal's word is taken for a loss."""
@@ -22,9 +19,9 @@ class Streak[K]:
 
     __slots__ = ("_counts", "_polls")
 
-    def __init__(self, counts: Mapping[K, int] | None = None) -> None:
-        """Start from stored counts, if any."""
-        self._counts: dict[K, int] = dict(counts or {})
+    def __init__(self) -> None:
+        """Start with no streak."""
+        self._counts: dict[K, int] = {}
         self._polls: dict[K, int] = {}
 
     def note(self, key: K, poll: int | None = None) -> bool:
@@ -48,13 +45,3 @@ class Streak[K]:
         """Forget a streak: the portal answered as before."""
         self._counts.pop(key, None)
         self._polls.pop(key, None)
-
-    def keep(self, keys: Iterable[K]) -> None:
-        """Forget the streaks of every other key."""
-        wanted = set(keys)
-        for key in set(self._counts) - wanted:
-            self.clear(key)
-
-    def counts(self) -> dict[K, int]:
-        """Return the streaks in progress (what survives a restart, where stored)."""
-        return dict(self._counts)

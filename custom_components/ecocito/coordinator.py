@@ -1,34 +1,42 @@
-"""One coordinator per login: it picks what to read, reads, and hands the result on.
+"""One coordinator per login: it reads, steps, and applies what the step says, in one order.
 
-A poll travels through the rooms below: the planner says whether the planned poll
-looks at the accounts due or reads the whole login (``planner.py``), the reader reads it
-(``reader.py``), the diff works out what changed and remembers the pickups seen
-(``changes.py``, ``memory.py``), the planner plans the next poll, the memory is saved,
-and the coordinator fires the bus events and lets the entities write.
+A poll is three moves. The reader asks the portal what the plan says (``reader.py``:
+the whole login, or a look at the accounts due); the step works out everything that
+follows from it, as a pure function of the entry's state (``step.py``); and the
+coordinator applies the outcome, always in this order:
+
+1. the devices follow the accounts (an unlinked account's goes; the login's one
+   account takes its number), and the next poll is planned;
+2. the entities write, account by account, each in a loop turn of its own (an account
+   the poll left as it was writes nothing), then the login's;
+3. automations are told: the bus events and the event entities, in the step's order;
+4. the state is saved; the long-term statistics import what changed.
+
+Told after the entities wrote: an automation triggered by a pickup reads the sensors'
+new figures. Saved after it was told: if Home Assistant stops in between, the pickups
+not saved as seen are told again at the next start, never lost (a pickup told twice is
+the lesser harm). At each midnight (portal time) the same step runs with nothing read,
+and the figures of the day (next pickups, missed rounds, the year's pace) follow.
 """
 
 from __future__ import annotations
 
 import asyncio
-from datetime import date, datetime, timedelta
+from dataclasses import replace
+from datetime import date, datetime, time, timedelta
 from typing import TYPE_CHECKING, Final
 
 from homeassistant.core import callback
+from homeassistant.helpers.event import async_track_point_in_time
 from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, UpdateFailed
 from homeassistant.util import dt as dt_util, slugify
 
-from .accounts import NoAccountsError
-from .api import ClientClosedError, EcocitoClient, EcocitoError, PortalChangedError
-from .changes import PollChanges, account_event_data, diff, missed_event_data, pickup_event_data
+from .api import PORTAL_TZ, ClientClosedError, EcocitoClient, EcocitoError, PortalChangedError
 from .const import (
     CONF_ALLOWANCES,
     CONF_HISTORY_YEARS,
     DEFAULT_HISTORY_YEARS,
     DOMAIN,
-    EVENT_ACCOUNT_LINKED,
-    EVENT_ACCOUNT_UNLINKED,
-    EVENT_PICKUP,
-    EVENT_PICKUP_MISSED,
     LOGGER,
 )
 from .devices import (
@@ -38,18 +46,23 @@ from .devices import (
     renumber_account_devices,
 )
 from .error_keys import update_failure
-from .memory import EntryMemory
 from .models import EcocitoData
-from .planner import Planner
-from .reader import Read, Reader
+from .planner import due
+from .reader import look, read_login
 from .repairs import PortalChangedRepair
+from .state import EntryState
 from .statistic_ids import async_renumber_statistics
+from .step import step
+from .store import EntryStore
 
 if TYPE_CHECKING:
+    from collections.abc import Callable, Mapping
+
     from homeassistant.config_entries import ConfigEntry
     from homeassistant.core import CALLBACK_TYPE, HomeAssistant
 
     from .api import Account
+    from .step import Outcome, Read, Told
 
 UPDATE_INTERVAL: Final = timedelta(hours=4)
 """Until the schedule has planned a poll, and after a failed one: today's interval."""
@@ -81,17 +94,28 @@ class EcocitoCoordinator(DataUpdateCoordinator[EcocitoData]):
         """The portal's host: account devices, unique IDs and statistics start with it."""
         self.statistic_key = slugify(self.portal)
         """The portal's host as statistic IDs can hold it (``gueret_ecocito_com``)."""
-        self.changes = PollChanges()
-        """What the last poll changed."""
         self.active_account_id: int | None = None
         """The account chosen with the select; the active-account sensors follow it."""
-        self._memory = EntryMemory(hass, entry.entry_id)
-        self.planner = Planner(self._memory.memory.delays, self._memory.memory.missed)
-        self._reader = Reader(client, self._memory.memory, self._account_devices)
+        self.statistics: Callable[[frozenset[int]], None] | None = None
+        """Imports the long-term statistics of the accounts whose rows changed."""
+        self._state = EntryState()
+        self._store = EntryStore(hass, entry.entry_id)
+        self._stepping = asyncio.Lock()
+        """One step at a time: a poll's and a midnight's."""
+        self._pending: Outcome | None = None
+        """The first poll's outcome, applied once the entities exist."""
+        self._entities_added = False
         self._repair = PortalChangedRepair(hass, entry.entry_id, client.base_url)
         self._scheduled = False
         """The refresh running is the coordinator's own (not ``update_entity``, not a link)."""
         self._account_listeners: dict[int, list[CALLBACK_TYPE]] = {}
+        self._told_listeners: list[Callable[[Told], None]] = []
+        self._next_day: CALLBACK_TYPE | None = None
+
+    @property
+    def state(self) -> EntryState:
+        """Return the entry's state after the last step (the diagnostics read it)."""
+        return self._state
 
     @property
     def next_poll(self) -> datetime | None:
@@ -99,14 +123,9 @@ class EcocitoCoordinator(DataUpdateCoordinator[EcocitoData]):
 
         None while "pref_disable_polling" is set: only ``update_entity`` polls then.
         """
-        if self.planner.plan is None or self.config_entry.pref_disable_polling:
+        if self.data is None or self.config_entry.pref_disable_polling:
             return None
-        return self.planner.plan.at
-
-    @property
-    def reader(self) -> Reader:
-        """Return the reader: the optional parts failing, the rows of another type."""
-        return self._reader
+        return self.data.next_poll
 
     @property
     def history_years(self) -> int:
@@ -114,13 +133,10 @@ class EcocitoCoordinator(DataUpdateCoordinator[EcocitoData]):
         return int(self.config_entry.options.get(CONF_HISTORY_YEARS, DEFAULT_HISTORY_YEARS))
 
     async def _async_setup(self) -> None:
-        """Load what must survive a restart: the pickups seen, absences, delays."""
-        memory = await self._memory.async_load()
-        self.planner = Planner(memory.delays, memory.missed)
-        self._reader = Reader(self.client, memory, self._account_devices)
-
-    def _account_devices(self) -> dict[int, str]:
-        return account_devices(self.hass, self.config_entry.entry_id, self.portal)
+        """Load what survived the restart; the accounts known are those with a device."""
+        loaded = await self._store.async_load()
+        devices = account_devices(self.hass, self.config_entry.entry_id, self.portal)
+        self._state = replace(loaded, known=devices)
 
     @callback
     def async_add_account_listener(self, account_id: int, update: CALLBACK_TYPE) -> CALLBACK_TYPE:
@@ -131,6 +147,25 @@ class EcocitoCoordinator(DataUpdateCoordinator[EcocitoData]):
         listeners = self._account_listeners.setdefault(account_id, [])
         listeners.append(update)
         return lambda: listeners.remove(update)
+
+    @callback
+    def async_add_told_listener(self, listener: Callable[[Told], None]) -> CALLBACK_TYPE:
+        """Call ``listener`` with each thing automations are told (the event entities)."""
+        self._told_listeners.append(listener)
+        return lambda: self._told_listeners.remove(listener)
+
+    async def async_entities_added(self) -> None:
+        """Apply what the first poll told, now that every entity is there to show it.
+
+        Then follow the day: the figures of the day change at midnight, portal time.
+        """
+        self._entities_added = True
+        if (pending := self._pending) is not None:
+            self._pending = None
+            self._tell(pending.told)
+            await self._save(pending)
+        self.config_entry.async_on_unload(self._no_next_day)
+        self._at_next_midnight()
 
     async def async_link(self, commune_id: int, activation_key: str) -> Account:
         """Link a production point to the login; its device appears at the refresh."""
@@ -149,7 +184,7 @@ class EcocitoCoordinator(DataUpdateCoordinator[EcocitoData]):
             self.async_update_listeners()
 
     async def _handle_refresh_interval(self, _now: datetime | None = None) -> None:
-        """Run the planned poll: only it may read no more than the tables due.
+        """Run the planned poll: only it may look at no more than the accounts due.
 
         Any other refresh (``homeassistant.update_entity``, a link) reads the whole login.
         """
@@ -162,65 +197,92 @@ class EcocitoCoordinator(DataUpdateCoordinator[EcocitoData]):
     async def _async_update_data(self) -> EcocitoData:
         now = dt_util.now()
         try:
-            read = await self._read(now)
+            read: Read = await self._read(now)
         except ClientClosedError as err:
             # The entry is unloading and has logged out: end this poll as a cancelled one.
             raise asyncio.CancelledError from err
-        except NoAccountsError as err:
-            raise UpdateFailed(translation_domain=DOMAIN, translation_key="no_accounts") from err
         except EcocitoError as err:
             self.update_interval = min(self.update_interval or UPDATE_INTERVAL, UPDATE_INTERVAL)
             if isinstance(err, PortalChangedError):
                 self._repair.failed()
             raise update_failure(err) from err
         self._repair.parsed()
-        return await self._hand_on(read, now)
+        return await self._step(read, now)
 
     async def _read(self, now: datetime) -> Read:
         """Look at the accounts due at the planned poll, else read the whole login."""
-        held = self.data
-        if self._scheduled and held is not None and (due := self.planner.due(held, now)):
-            return await self._reader.read_due(held, due, now)
-        return await self._reader.read_login(held, self.history_years, now)
+        if self._scheduled and (accounts := due(self._state, now)):
+            return await look(self.client, self._state, accounts, now)
+        return await read_login(self.client, self._state, self.history_years, now)
 
-    async def _hand_on(self, read: Read, now: datetime) -> EcocitoData:
-        """Diff, fire, plan and save what a read found; let the changed accounts write."""
-        data = read.data
-        if read.renumbered:
-            await self._adopt_numbers(read.renumbered)
+    async def _step(self, read: Read, now: datetime) -> EcocitoData:
+        """Step (in the executor: a pure function, never in the loop) and apply the outcome."""
+        async with self._stepping:
+            self._state, outcome = await self.hass.async_add_executor_job(
+                step, self._state, read, now
+            )
+            for note in outcome.notes:
+                LOGGER.log(note.level, note.message, *note.args)
+            if outcome.failure is not None:
+                raise UpdateFailed(translation_domain=DOMAIN, translation_key=outcome.failure)
+            return await self._apply(outcome, now)
+
+    async def _apply(self, outcome: Outcome, now: datetime) -> EcocitoData:
+        """Apply a step's outcome in the one order (see the module's docstring)."""
+        data = outcome.data
+        if outcome.renumbered:
+            await self._adopt_numbers(outcome.renumbered)
+        remove_account_devices(self.hass, self.config_entry.entry_id, self.portal, outcome.unlinked)
         if self.active_account_id not in data.accounts:  # first poll, or unlinked
             self.active_account_id = next(iter(data.accounts), None)
-        self.changes = diff(
-            self.changes.poll + 1,
-            self.data.accounts if self.data else {},
-            data,
-            self._memory.memory.seen,
-            linked=read.linked,
-            unlinked=read.unlinked,
-        )
-        for account_id, new in self.changes.new_pickups.items():
-            self.planner.learn_delays(account_id, new, now)
-        self.planner.note_reads(read.looked, now, full=read.full)
-        remove_account_devices(
-            self.hass,
-            self.config_entry.entry_id,
-            self.portal,
-            (account.id for account in self.changes.unlinked),
-        )
-        planned = await self.planner.async_plan(data, now)
-        self._fire_events(data, self.planner.follow_missed(now, confirmed=read.full))
-        self.update_interval = max(planned.at - now, MIN_INTERVAL)
-        LOGGER.debug(
-            "Next poll at %s (%s)",
-            planned.at,
-            "whole login" if planned.full else f"{len(planned.due)} waste type(s)",
-        )
-        await asyncio.sleep(0)  # the listeners' updates come next
-        await self._memory.async_save()
-        await self._update_accounts_one_by_one(data)
+        if (planned := outcome.plan) is not None:
+            self.update_interval = max(planned.at - now, MIN_INTERVAL)
+            LOGGER.debug(
+                "Next poll at %s (%s)",
+                planned.at,
+                "whole login" if planned.full else f"{len(planned.due)} waste type(s)",
+            )
+        if not self._entities_added:
+            self._pending = outcome
+            return data
+        await self._show(data)
+        self._tell(outcome.told)
+        await self._save(outcome)
         return data
 
-    async def _adopt_numbers(self, renumbered: dict[int, int]) -> None:
+    async def _show(self, data: EcocitoData) -> None:
+        """Let every entity write what the step changed: account by account, then the login's.
+
+        One account's entities at a time, each in a loop turn of its own: a poll that
+        changes many accounts of a large login never holds the event loop for all of
+        their entities together; an entity whose inputs did not change writes nothing.
+        """
+        self.data = data
+        if not self.last_update_success:
+            self.last_update_success = True  # the entities write available again
+            LOGGER.info("Fetching %s data recovered", self.name)
+        for account_id in data.accounts:
+            for update in list(self._account_listeners.get(account_id, ())):
+                update()
+            await asyncio.sleep(0)
+        self.async_update_listeners()
+
+    @callback
+    def _tell(self, told: tuple[Told, ...]) -> None:
+        """Tell automations what the step found: the bus, then the event entities."""
+        entry_id = self.config_entry.entry_id
+        for item in told:
+            self.hass.bus.async_fire(item.event, {"config_entry_id": entry_id, **item.data})
+            for listener in list(self._told_listeners):
+                listener(item)
+
+    async def _save(self, outcome: Outcome) -> None:
+        """Keep what must survive a restart; import the statistics of what changed."""
+        await self._store.async_save(self._state)
+        if self.statistics is not None:
+            self.statistics(outcome.rows_changed)
+
+    async def _adopt_numbers(self, renumbered: Mapping[int, int]) -> None:
         """Give the unnumbered account its number: device, entities, history, allowance.
 
         The entry then reloads, its entities made again under their new unique IDs
@@ -228,8 +290,6 @@ class EcocitoCoordinator(DataUpdateCoordinator[EcocitoData]):
         """
         entry = self.config_entry
         for old, new in renumbered.items():
-            LOGGER.info("The portal names the login's account now: it becomes account %s", new)
-            self._memory.memory.renumber(old, new)
             renumber_account_devices(self.hass, entry.entry_id, self.portal, old, new)
             await async_renumber_statistics(self.hass, self.statistic_key, old, new)
             allowances = dict(entry.options.get(CONF_ALLOWANCES) or {})
@@ -240,42 +300,28 @@ class EcocitoCoordinator(DataUpdateCoordinator[EcocitoData]):
                 )
         self.hass.config_entries.async_schedule_reload(entry.entry_id)
 
+    # --- The day's turn ----------------------------------------------------------------
+
     @callback
-    def _fire_events(self, data: EcocitoData, missed: list[tuple[tuple[int, int], date]]) -> None:
-        """Tell the event bus what the poll changed, and the pickups newly missed."""
-        entry_id = self.config_entry.entry_id
-        changes = self.changes
-        for account in changes.linked:
-            self.hass.bus.async_fire(EVENT_ACCOUNT_LINKED, account_event_data(entry_id, account))
-        for account in changes.unlinked:
-            self.hass.bus.async_fire(EVENT_ACCOUNT_UNLINKED, account_event_data(entry_id, account))
-        for account_id, pickups in changes.new_pickups.items():
-            state = data.accounts[account_id]
-            for pickup in pickups:
-                self.hass.bus.async_fire(
-                    EVENT_PICKUP,
-                    pickup_event_data(entry_id, state, pickup, changes.anomalies.get(pickup)),
-                )
-        for (account_id, type_id), day in missed:
-            self.hass.bus.async_fire(
-                EVENT_PICKUP_MISSED,
-                missed_event_data(entry_id, data.accounts[account_id], type_id, day),
-            )
+    def _at_next_midnight(self) -> None:
+        """Step again at the next midnight, portal time, with nothing read."""
+        tomorrow = dt_util.now(PORTAL_TZ).date() + timedelta(days=1)
+        self._next_day = async_track_point_in_time(
+            self.hass, self._midnight, datetime.combine(tomorrow, time(), PORTAL_TZ)
+        )
 
-    async def _update_accounts_one_by_one(self, data: EcocitoData) -> None:
-        """Let the entities of each account write what the poll changed, one account at a time.
+    @callback
+    def _midnight(self, _now: datetime) -> None:
+        self.config_entry.async_create_task(self.hass, self._new_day(), f"{DOMAIN} new day")
+        self._at_next_midnight()
 
-        The base class then calls every listener at once: every entity has written
-        already. A poll that changes many accounts of a large login (new data, or their
-        rhythms learnt again on a new day) so never holds the event loop for all of
-        their entities together; an entity whose inputs did not change writes nothing.
-        Not on the first poll (no entity yet), nor after a failed one: every entity
-        writes then, available again.
-        """
+    @callback
+    def _no_next_day(self) -> None:
+        if self._next_day is not None:
+            self._next_day()
+
+    async def _new_day(self) -> None:
+        """Show the figures of the new day: the step with nothing read."""
         if self.data is None or not self.last_update_success:
-            return
-        self.data = data
-        for account_id in data.accounts:
-            for update in list(self._account_listeners.get(account_id, ())):
-                update()
-            await asyncio.sleep(0)
+            return  # the entities are unavailable: the next poll shows the day
+        await self._step(None, dt_util.now())

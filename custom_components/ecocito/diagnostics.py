@@ -10,6 +10,7 @@ from homeassistant.components.diagnostics import async_redact_data
 from homeassistant.const import CONF_PASSWORD, CONF_USERNAME
 
 from .devices import account_of
+from .schedule import publication_delay
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
@@ -19,8 +20,8 @@ if TYPE_CHECKING:
 
     from .api import Pickup, Visit
     from .coordinator import EcocitoConfigEntry, EcocitoCoordinator
-    from .models import AccountState
-    from .schedule import Table
+    from .models import AccountState, TableKey
+    from .state import EntryState
 
 TO_REDACT = {
     CONF_USERNAME,
@@ -63,9 +64,16 @@ def _openings(state: AccountState, year: int) -> dict[int, int]:
     return {type_id: count for type_id, count in openings.items() if count}
 
 
-def _table(table: Table) -> dict[str, Any]:
+def _table(state: EntryState, key: TableKey) -> dict[str, Any]:
     """Describe what the schedule learnt of one waste type of an account."""
-    rhythm = table.rhythm
+    rhythm, _hours = state.rhythms.today[key]
+    samples = state.delays.get(key) or [
+        sample
+        for (account, _type), delays in state.delays.items()
+        if account == key[0]
+        for sample in delays
+    ]
+    read_at = state.looked_at.get(key[0])
     return {
         "rhythm": None
         if rhythm is None
@@ -76,14 +84,14 @@ def _table(table: Table) -> dict[str, Any]:
             "earliest": str(rhythm.earliest),
             "latest": str(rhythm.latest),
         },
-        "publication_delay": str(table.delay),
-        "read_at": table.read_at.isoformat() if table.read_at else None,
+        "publication_delay": str(publication_delay(samples)),
+        "read_at": read_at.isoformat() if read_at else None,
     }
 
 
 def _schedule(coordinator: EcocitoCoordinator) -> dict[str, Any]:
     """Describe the next planned poll."""
-    planned = coordinator.planner.plan
+    planned = coordinator.state.plan
     next_poll = coordinator.next_poll
     return {
         "next_poll": next_poll.isoformat() if next_poll else None,
@@ -109,7 +117,7 @@ def _account(state: AccountState, coordinator: EcocitoCoordinator) -> dict[str, 
         | {m.year for months in state.past_drop_offs.values() for m in months if m.count}
     )
     year = coordinator.data.year
-    reader = coordinator.reader
+    entry_state = coordinator.state
     summary = {
         "account": asdict(state.account),
         "waste_types": [asdict(waste_type) for waste_type in state.waste_types],
@@ -123,8 +131,8 @@ def _account(state: AccountState, coordinator: EcocitoCoordinator) -> dict[str, 
             for past in past_years
         },
         # The optional parts failing for this account (borne statistics...), and why.
-        "optional_parts_failing": dict(reader.parts.failing.get(state.account.id, {})),
-        "rows_of_another_type": reader.foreign_rows.get(state.account.id, 0),
+        "optional_parts_failing": dict(entry_state.failing.get(state.account.id, {})),
+        "rows_of_another_type": entry_state.foreign_rows.get(state.account.id, 0),
         # How many bins and addresses its rows show (counts only): all are the account's.
         "rows_show": {
             "bins": len({p.bin_number for p in state.all_pickups if p.bin_number}),
@@ -133,9 +141,9 @@ def _account(state: AccountState, coordinator: EcocitoCoordinator) -> dict[str, 
         "recent_pickups": [asdict(pickup) for pickup in state.pickups[-RECENT:]],
         "recent_visits": [asdict(visit) for visit in state.visits[-RECENT:]],
         "schedule": {
-            waste_type.id: _table(table)
+            waste_type.id: _table(entry_state, key)
             for waste_type in state.waste_types
-            if (table := coordinator.planner.tables.get((state.account.id, waste_type.id)))
+            if (key := (state.account.id, waste_type.id)) in entry_state.rhythms.today
         },
     }
     redacted: dict[str, Any] = async_redact_data(summary, TO_REDACT)
@@ -155,7 +163,7 @@ async def async_get_config_entry_diagnostics(
         "schedule": _schedule(coordinator),
         "pickup_rows": _pickup_rows(coordinator),
         # The login's optional parts failing (the account drop-down), and why.
-        "optional_parts_failing": dict(coordinator.reader.parts.failing.get(None, {})),
+        "optional_parts_failing": dict(coordinator.state.failing.get(None, {})),
         "accounts": [_account(state, coordinator) for state in coordinator.data.accounts.values()],
         # What the portal answered when the client could not understand it: names,
         # types and counts only, for a maintainer to see what differs from the model.
@@ -169,6 +177,7 @@ async def async_get_device_diagnostics(
     """Return one account's data, redacted (the login's device: the entry's settings)."""
     coordinator = entry.runtime_data
     accounts = coordinator.data.accounts
-    if (account_id := account_of(coordinator.portal, device.identifiers)) in accounts:
+    account_id = account_of(coordinator.portal, device.identifiers)
+    if account_id is not None and account_id in accounts:
         return _account(accounts[account_id], coordinator)
     return await async_get_config_entry_diagnostics(hass, entry)

@@ -5,9 +5,8 @@ from __future__ import annotations
 import asyncio
 from typing import TYPE_CHECKING
 
-from homeassistant.core import CALLBACK_TYPE, callback
+from homeassistant.core import callback
 from homeassistant.helpers.device_registry import DeviceEntryType, DeviceInfo
-from homeassistant.helpers.event import async_track_point_in_time
 from homeassistant.helpers.update_coordinator import CoordinatorEntity
 
 from .const import DOMAIN, MANUFACTURER
@@ -16,12 +15,12 @@ from .devices import account_identifier
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable
-    from datetime import datetime
 
     from homeassistant.helpers.entity import Entity, EntityDescription
     from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
     from .coordinator import EcocitoConfigEntry
+    from .forecast import Forecast
     from .models import AccountState, EcocitoData
 
 
@@ -128,32 +127,6 @@ class EcocitoAccountEntity(CoordinatorEntity[EcocitoCoordinator]):
         )
 
     @callback
-    def _write_again_at(self, next_time: Callable[[], datetime]) -> None:
-        """Write the state again at ``next_time()``, then at each next one, until removed.
-
-        Even without a poll: a figure of the day or of the month changes at its turn.
-        """
-        unsub: CALLBACK_TYPE | None = None
-
-        @callback
-        def arm() -> None:
-            nonlocal unsub
-            unsub = async_track_point_in_time(self.hass, write, next_time())
-
-        @callback
-        def write(_now: datetime) -> None:
-            self.async_write_ha_state()
-            arm()
-
-        @callback
-        def stop() -> None:
-            if unsub is not None:
-                unsub()
-
-        arm()
-        self.async_on_remove(stop)
-
-    @callback
     def _handle_coordinator_update(self) -> None:
         inputs = self._state_depends_on()
         if len(inputs) == len(self._written_from) and all(
@@ -167,6 +140,34 @@ class EcocitoAccountEntity(CoordinatorEntity[EcocitoCoordinator]):
     def available(self) -> bool:
         """Return whether the account is still linked and the last poll succeeded."""
         return super().available and self.account_id in self.coordinator.data.accounts
+
+
+class EcocitoWasteTypeEntity(EcocitoAccountEntity):
+    """An entity of one waste type of an account, read from what its rounds say today."""
+
+    waste_type_id: int
+
+    @property
+    def forecast(self) -> Forecast | None:
+        """Return what the waste type's rounds say today (None: not planned yet)."""
+        return self.coordinator.data.forecasts.get((self.account_id, self.waste_type_id))
+
+    @property
+    def waste_type(self) -> str:
+        """Return the portal's label of the waste type (blueprints match on it)."""
+        return self.account_state.labels.get(self.waste_type_id, str(self.waste_type_id))
+
+    def _state_depends_on(self) -> tuple[object, ...]:
+        return (*super()._state_depends_on(), self.forecast)
+
+    @property
+    def available(self) -> bool:
+        """Return whether the account still has the waste type, and it is planned."""
+        return (
+            super().available
+            and self.account_state.has_waste_type(self.waste_type_id)
+            and self.forecast is not None
+        )
 
 
 def account_waste_types(data: EcocitoData) -> list[tuple[int, int]]:

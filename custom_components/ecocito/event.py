@@ -2,19 +2,20 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from homeassistant.components.event import EventEntity, EventEntityDescription
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers.update_coordinator import CoordinatorEntity
 
-from .changes import PollChanges, account_event_data, pickup_event_data
 from .const import EVENT_TYPE_ACCOUNT_LINKED, EVENT_TYPE_ACCOUNT_UNLINKED, EVENT_TYPE_PICKUP
 from .coordinator import EcocitoConfigEntry, EcocitoCoordinator
 from .entity import EcocitoAccountEntity, EcocitoEntity, async_add_entities_as_they_appear
 
 if TYPE_CHECKING:
     from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
+
+    from .step import Told
 
 PARALLEL_UPDATES = 0
 
@@ -44,65 +45,35 @@ async def async_setup_entry(
     )
 
 
-class _OncePerPoll(CoordinatorEntity[EcocitoCoordinator], EventEntity):
-    """An event entity that fires what each poll brought, once.
-
-    The coordinator's listeners also run when the select changes the active account:
-    the poll number tells a new poll from that.
-    """
-
-    _last_poll: int | None = None
+class _ToldEvent(CoordinatorEntity[EcocitoCoordinator], EventEntity):
+    """An event entity that fires what the coordinator tells, once, after the sensors wrote."""
 
     async def async_added_to_hass(self) -> None:
-        """Fire what the poll before the entity existed brought: the setup's first poll.
-
-        It holds only what was never seen (a pickup published while Home Assistant was
-        stopped, an unlinking confirmed after a restart), never history; the bus had it
-        too. An entity added again (its entity ID changed) fires nothing again.
-        """
+        """Listen to what the coordinator tells automations."""
         await super().async_added_to_hass()
-        changes = self.coordinator.changes
-        if self._last_poll is None:
-            self._last_poll = changes.poll
-            self._fire(changes)
+        self.async_on_remove(self.coordinator.async_add_told_listener(self._told))
 
-    @callback
-    def _handle_coordinator_update(self) -> None:
-        changes = self.coordinator.changes
-        if changes.poll != self._last_poll:
-            self._last_poll = changes.poll
-            self._fire(changes)
-        super()._handle_coordinator_update()
-
-    def _fire(self, changes: PollChanges) -> None:
+    def _is_mine(self, told: Told) -> bool:
         raise NotImplementedError
 
-    def _trigger(self, event_type: str, data: dict[str, Any]) -> None:
+    @callback
+    def _told(self, told: Told) -> None:
         """Fire one event: its own state write, so two events of a poll are both seen."""
-        self._trigger_event(event_type, data)
-        self.async_write_ha_state()
+        if told.entity_event is not None and self._is_mine(told):
+            entry_id = self.coordinator.config_entry.entry_id
+            self._trigger_event(told.entity_event, {"config_entry_id": entry_id, **told.data})
+            self.async_write_ha_state()
 
 
-class EcocitoAccountsEvent(EcocitoEntity, _OncePerPoll):
+class EcocitoAccountsEvent(EcocitoEntity, _ToldEvent):
     """Fires when an account is linked to the login or unlinked from it."""
 
-    def _fire(self, changes: PollChanges) -> None:
-        entry_id = self.coordinator.config_entry.entry_id
-        for account in changes.linked:
-            self._trigger(EVENT_TYPE_ACCOUNT_LINKED, account_event_data(entry_id, account))
-        for account in changes.unlinked:
-            self._trigger(EVENT_TYPE_ACCOUNT_UNLINKED, account_event_data(entry_id, account))
+    def _is_mine(self, told: Told) -> bool:
+        return told.account_id is None
 
 
-class EcocitoPickupEvent(EcocitoAccountEntity, _OncePerPoll):
-    """Fires for each pickup of the account that is new since the previous poll."""
+class EcocitoPickupEvent(EcocitoAccountEntity, _ToldEvent):
+    """Fires for each pickup of the account never seen before."""
 
-    def _fire(self, changes: PollChanges) -> None:
-        entry_id = self.coordinator.config_entry.entry_id
-        for pickup in changes.new_pickups.get(self.account_id, []):
-            self._trigger(
-                EVENT_TYPE_PICKUP,
-                pickup_event_data(
-                    entry_id, self.account_state, pickup, changes.anomalies.get(pickup)
-                ),
-            )
+    def _is_mine(self, told: Told) -> bool:
+        return told.account_id == self.account_id

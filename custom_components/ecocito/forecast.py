@@ -1,14 +1,14 @@
 """The next pickups, from the rhythm the schedule learnt; and the ones that did not come.
 
-Pure and Home Assistant-free, and free of requests: ``schedule.py`` learns each table's
-rhythm (weekdays, every week or every other week, usual hours) from the pickups held,
-the planner keeps it with the measured publication delay; this says what follows from
-them. The next expected pickup is the first day of the rhythm, from today on, whose
-pickup is not held yet, at the rhythm's earliest usual hour. A French public holiday
-on that day is named (collectivités often move the round by a day) rather than silently
-kept or moved. A pickup is missed once it is overdue by more than the publication delay
-plus ``MISSED_MARGIN`` (a day later when its day is a public holiday), until it shows or
-the next day of the rhythm begins.
+Pure and Home Assistant-free, and free of requests: ``schedule.py`` learns each waste
+type's rounds (weekdays, every week or every other week, usual hours) from the pickups
+held, with the measured publication delay; this says what follows from them. The next
+expected pickup is the first round, from today on, not held yet, at the rhythm's
+earliest usual hour. A French public holiday on that day is named (collectivités often
+move the round by a day: ``schedule.round_days``) rather than silently kept or moved. A
+pickup is missed once it is overdue by more than the publication delay plus
+``MISSED_MARGIN`` past the round's last day, until it shows or the rhythm's next day
+begins.
 """
 
 from __future__ import annotations
@@ -16,18 +16,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from enum import StrEnum
-from functools import lru_cache
 from typing import TYPE_CHECKING, Final
 
-from holidays.countries.france import France
-
-from .schedule import LOOKBACK, MIN_PICKUPS
+from .schedule import LOOKBACK, MIN_PICKUPS, holiday, round_days, round_held
 
 if TYPE_CHECKING:
     from collections.abc import Iterator, Mapping, Sequence
     from zoneinfo import ZoneInfo
-
-    from holidays import HolidayBase
 
     from .schedule import Rhythm, Table
 
@@ -57,7 +52,7 @@ class NoForecast(StrEnum):
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Forecast:
-    """The next expected pickup of one table, and what it rests on."""
+    """What a waste type's rounds say today: the next expected pickup, a missed one."""
 
     day: date | None
     """The day of the next expected pickup (None: no rhythm)."""
@@ -71,36 +66,16 @@ class Forecast:
     holiday: str | None = None
     """The French public holiday the expected day is, if it is one."""
     reason: NoForecast | None = None
-
-
-@lru_cache(maxsize=4)
-def _holidays(year: int) -> HolidayBase:
-    # France itself, not country_holidays("FR"): that one imports it lazily, in the loop.
-    return France(years=year)  # type: ignore[no-untyped-call]  # its __init__ is untyped
-
-
-def holiday(day: date) -> str | None:
-    """Return the name of the French public holiday ``day`` is (None: not one)."""
-    name: str | None = _holidays(day.year).get(day)
-    return name
+    days_until: int | None = None
+    """Days from today to the expected day (0: today)."""
+    newest: datetime | None = None
+    """The newest pickup held (the calendar's expected pickups start after it)."""
+    missed: date | None = None
+    """The day of the round told missed, while it is (``follow_missed``)."""
 
 
 def _midnight(day: date, tz: ZoneInfo) -> datetime:
     return datetime.combine(day, time(), tz)
-
-
-def _held(rhythm: Rhythm, newest: datetime | None, day: date, tz: ZoneInfo) -> bool:
-    """Return whether the pickup of a day of the rhythm is held.
-
-    It is when the newest pickup is of that day or later; or of the day before, when the
-    day is a public holiday the round was brought forward from (and the day before is
-    not one of the rhythm's own).
-    """
-    if newest is None:
-        return False
-    before = day - timedelta(days=1)
-    since = before if holiday(day) and not rhythm.on(before) else day
-    return newest.astimezone(tz).date() >= since
 
 
 def expected_days(rhythm: Rhythm, first: date, last: date) -> Iterator[date]:
@@ -117,13 +92,18 @@ def next_day(rhythm: Rhythm, after: date) -> date:
     return next(expected_days(rhythm, after + timedelta(days=1), after + timedelta(days=_SEARCH)))
 
 
+def _date(when: datetime | None, tz: ZoneInfo) -> date | None:
+    return None if when is None else when.astimezone(tz).date()
+
+
 def next_expected(rhythm: Rhythm, newest: datetime | None, now: datetime, tz: ZoneInfo) -> date:
-    """Return the rhythm's first day from today on whose pickup is not held yet."""
+    """Return the rhythm's first day from today on whose round is not held yet."""
     today = now.astimezone(tz).date()
+    held = _date(newest, tz)
     return next(
         day
         for day in expected_days(rhythm, today, today + timedelta(days=_SEARCH))
-        if not _held(rhythm, newest, day, tz)
+        if not round_held(rhythm, day, held)
     )
 
 
@@ -134,13 +114,16 @@ def forecast(
     tz: ZoneInfo,
     *,
     borne: bool = False,
+    missed: date | None = None,
 ) -> Forecast:
-    """Return the next expected pickup of a table from its rhythm and recent pickups.
+    """Return what a waste type's rounds say today, from its rhythm and recent pickups.
 
     ``times``: its pickups of the last ``schedule.LOOKBACK`` (what the rhythm was learnt
-    from); ``borne``: the waste type is one whose bornes the badge opened.
+    from); ``borne``: the waste type is one whose bornes the badge opened; ``missed``:
+    the day of the round told missed, if one still is.
     """
     recent = sorted(t.astimezone(tz) for t in times if now - LOOKBACK <= t <= now)
+    newest = recent[-1] if recent else None
     if rhythm is None:
         reason = (
             NoForecast.BORNE
@@ -150,10 +133,15 @@ def forecast(
             else NoForecast.NO_RHYTHM
         )
         return Forecast(
-            day=None, at=None, rhythm=None, lifts=len(recent), confidence=None, reason=reason
+            day=None,
+            at=None,
+            rhythm=None,
+            lifts=len(recent),
+            confidence=None,
+            reason=reason,
+            newest=newest,
         )
     on = [t for t in recent if rhythm.on(t.date())]
-    newest = recent[-1] if recent else None
     day = next_expected(rhythm, newest, now, tz)
     return Forecast(
         day=day,
@@ -162,6 +150,9 @@ def forecast(
         lifts=len(on),
         confidence=_coverage(rhythm, on, now, tz),
         holiday=holiday(day),
+        days_until=(day - now.astimezone(tz).date()).days,
+        newest=newest,
+        missed=missed,
     )
 
 
@@ -222,55 +213,55 @@ def expected_pickups(
 
 
 def overdue_day(table: Table, now: datetime, tz: ZoneInfo) -> date | None:
-    """Return the day of the rhythm whose pickup is overdue now (None: none is).
+    """Return the day of the rhythm whose round is overdue now (None: none is).
 
     Only the latest day of the rhythm up to today counts: once the next one begins, the
-    one before is no longer told. A public holiday moves it on by a day.
+    one before is no longer told. Overdue is past the round's last day (``round_days``).
     """
     rhythm = table.rhythm
     if rhythm is None:
         return None
     today = now.astimezone(tz).date()
     day = list(expected_days(rhythm, today - timedelta(days=_SEARCH), today))[-1]
-    if _held(rhythm, table.newest, day, tz):
+    if round_held(rhythm, day, _date(table.newest, tz)):
         return None
-    shifted = day + timedelta(days=1) if holiday(day) else day
-    due = _midnight(shifted, tz) + rhythm.latest + table.delay + MISSED_MARGIN
+    last = round_days(rhythm, day)[-1]
+    due = _midnight(last, tz) + rhythm.latest + table.delay + MISSED_MARGIN
     return day if now >= due else None
 
 
 def still_missed(table: Table | None, day: date, now: datetime, tz: ZoneInfo) -> bool:
-    """Return whether the pickup of ``day`` is still missing and the next day not begun."""
-    if table is None or table.rhythm is None or _held(table.rhythm, table.newest, day, tz):
+    """Return whether the round of ``day`` is still missing and the next day not begun."""
+    if (
+        table is None
+        or table.rhythm is None
+        or round_held(table.rhythm, day, _date(table.newest, tz))
+    ):
         return False
     return now.astimezone(tz).date() < next_day(table.rhythm, day)
 
 
 def follow_missed[K](
-    missed: dict[K, date],
+    missed: Mapping[K, date],
     tables: Mapping[K, Table],
     now: datetime,
     tz: ZoneInfo,
     *,
     confirmed: bool,
-) -> list[tuple[K, date]]:
-    """Follow the missed pickups told so far; return the ones newly missed (told once).
+) -> tuple[dict[K, date], list[tuple[K, date]]]:
+    """Follow the missed rounds told so far; return them and the ones newly missed.
 
-    ``missed``: per table, the day of the pickup told as missed (the entry's memory,
-    one day per table at most): those that showed, or whose next day began, are
-    forgotten. A new one is told only when ``confirmed``: a read of the whole login, not
-    a look, found it missing.
+    ``missed``: per waste type, the day of the round told missed (one at most): those
+    that showed, or whose next day began, are forgotten. A new one is told (once) only
+    when ``confirmed``: a full read, not a look, found it missing.
     """
-    for key in [
-        key for key, day in missed.items() if not still_missed(tables.get(key), day, now, tz)
-    ]:
-        del missed[key]
+    kept = {key: day for key, day in missed.items() if still_missed(tables.get(key), day, now, tz)}
     if not confirmed:
-        return []
+        return kept, []
     new: list[tuple[K, date]] = []
     for key, table in tables.items():
         day = overdue_day(table, now, tz)
-        if day is not None and missed.get(key) != day:
-            missed[key] = day
+        if day is not None and kept.get(key) != day:
+            kept[key] = day
             new.append((key, day))
-    return new
+    return kept, new

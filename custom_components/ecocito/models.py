@@ -1,9 +1,9 @@
 """The coordinator's data: what is known of each linked account, and the figures it gives.
 
-Frozen data and no Home Assistant import: the reader builds it, the diff compares it,
-and every entity reads its figure through one of its methods (a sensor's ``value_fn``
-is one call). A poll that changed nothing of an account keeps the very same object,
-so entities can tell by identity that they have nothing to write.
+Frozen data and no Home Assistant import: the step (``step.py``) makes it, and every
+entity reads its figure through one of its methods (a sensor's ``value_fn`` is one
+call). A poll that changed nothing of an account keeps the very same object, so
+entities can tell by identity that they have nothing to write.
 """
 
 from __future__ import annotations
@@ -17,7 +17,10 @@ if TYPE_CHECKING:
     from datetime import date, datetime
 
     from .api import Account, MonthlyCount, Pickup, Visit, WasteType
+    from .forecast import Forecast
 
+type TableKey = tuple[int, int]
+"""A waste type of an account: (account ID, waste type ID)."""
 type PickupKey = tuple[datetime, int, str | None, str | None]
 """What makes a pickup the same pickup: its time, waste type, bin and chip numbers.
 
@@ -195,9 +198,15 @@ class AccountState:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class EcocitoData:
-    """The coordinator's data: linked accounts in the drop-down's order."""
+    """The coordinator's data: linked accounts in the drop-down's order, and their forecasts."""
 
-    accounts: dict[int, AccountState]
+    accounts: Mapping[int, AccountState]
     year: int
     first_day: date
     """The first day the data covers (1 January of the first year the options kept)."""
+    today: date
+    """The day the data is of (portal time): day-dependent figures read it."""
+    forecasts: Mapping[TableKey, Forecast] = field(default_factory=dict)
+    """Per waste type of each account, its next expected pickup and missed round."""
+    next_poll: datetime | None = None
+    """When the step planned the next poll."""

@@ -2,11 +2,12 @@
 
 The account drop-down and the borne statistics are modelled or optional (the portal's
 SPEC): when one fails, the rest goes on, the log says so once when it starts and once
-when it ends, and the diagnostics list what fails and why. Home Assistant-free.
+when it ends, and the diagnostics list what fails and why. Pure and Home Assistant-free.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 import logging
 from typing import TYPE_CHECKING, Final
 
@@ -14,8 +15,6 @@ from .api import BORNE_STATISTICS
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
-
-_LOGGER = logging.getLogger(__package__)
 
 ACCOUNT_DROP_DOWN: Final = "account_drop_down"
 _FAILING: Final = {
@@ -30,23 +29,37 @@ _BACK: Final = {
 }
 
 
-class OptionalParts:
-    """Per account (None: the login itself), the optional parts failing now, and why."""
+@dataclass(frozen=True, slots=True)
+class Note:
+    """A line for the log, worked out by a pure function and written by the coordinator."""
 
-    def __init__(self) -> None:
-        """Start with nothing failing."""
-        self.failing: dict[int | None, dict[str, str]] = {}
+    level: int
+    message: str
+    args: tuple[object, ...] = ()
 
-    def note(self, account_id: int | None, problems: Mapping[str, str]) -> None:
-        """Remember what a read found failing; log each part once when it starts and ends."""
-        before = self.failing.get(account_id, {})
-        whose = "the login" if account_id is None else f"account {account_id}"
-        for part, reason in problems.items():
-            if part not in before:
-                _LOGGER.warning("%s (%s)", _FAILING[part].replace("%s", reason), whose)
-        for part in set(before) - set(problems):
-            _LOGGER.info("%s (%s)", _BACK[part], whose)
-        if problems:
-            self.failing[account_id] = dict(problems)
-        else:
-            self.failing.pop(account_id, None)
+
+def noted(
+    failing: Mapping[int | None, Mapping[str, str]],
+    account_id: int | None,
+    problems: Mapping[str, str],
+) -> tuple[dict[int | None, Mapping[str, str]], list[Note]]:
+    """Return what fails after a read found ``problems``, and what to log of the change.
+
+    Each part is told once when it starts failing (a warning) and once when it is back.
+    """
+    before = failing.get(account_id, {})
+    whose = "the login" if account_id is None else f"account {account_id}"
+    notes = [
+        Note(logging.WARNING, "%s (%s)", (_FAILING[part].replace("%s", reason), whose))
+        for part, reason in problems.items()
+        if part not in before
+    ]
+    notes += [
+        Note(logging.INFO, "%s (%s)", (_BACK[part], whose)) for part in set(before) - set(problems)
+    ]
+    after = dict(failing)
+    if problems:
+        after[account_id] = dict(problems)
+    else:
+        after.pop(account_id, None)
+    return after, notes

@@ -19,12 +19,17 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from functools import lru_cache
 from statistics import median
 from typing import TYPE_CHECKING, Final
+
+from holidays.countries.france import France
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
     from zoneinfo import ZoneInfo
+
+    from holidays import HolidayBase
 
 FREQUENT: Final = timedelta(minutes=5)
 """Between two looks in a window of expected pickups: half of it is the median delay
@@ -91,6 +96,36 @@ class Rhythm:
         return day.weekday() in self.weekdays and (
             self.every == 1 or week_index(day) % 2 == self.parity
         )
+
+
+@lru_cache(maxsize=4)
+def _holidays(year: int) -> HolidayBase:
+    # France itself, not country_holidays("FR"): that one imports it lazily, in the loop.
+    return France(years=year)  # type: ignore[no-untyped-call]  # its __init__ is untyped
+
+
+def holiday(day: date) -> str | None:
+    """Return the name of the French public holiday ``day`` is (None: not one)."""
+    name: str | None = _holidays(day.year).get(day)
+    return name
+
+
+def round_days(rhythm: Rhythm, day: date) -> tuple[date, ...]:
+    """Return the days the round of ``day`` may come on, earliest first: the one rule.
+
+    Its own day; when that day is a French public holiday, the collectivité may bring
+    the round forward to the day before (unless that day has a round of its own) or
+    put it back to the day after. Planning, forecasts and missed pickups all use this.
+    """
+    if holiday(day) is None:
+        return (day,)
+    before, after = day - timedelta(days=1), day + timedelta(days=1)
+    return (day, after) if rhythm.on(before) else (before, day, after)
+
+
+def round_held(rhythm: Rhythm, day: date, newest: date | None) -> bool:
+    """Return whether the round of ``day`` is held: a pickup on or after its first day."""
+    return newest is not None and newest >= round_days(rhythm, day)[0]
 
 
 def learn(times: Iterable[datetime], now: datetime, tz: ZoneInfo) -> Rhythm | None:
@@ -191,18 +226,23 @@ def window(rhythm: Rhythm, delay: timedelta, day: date, tz: ZoneInfo) -> tuple[d
 def late_days(rhythm: Rhythm, held: Collection[date], today: date) -> frozenset[date]:
     """Return the days, from today on, a late upload is looked for (none: none is due).
 
-    ``held``: the days with a pickup of the table, in the lookback. The latest expected
-    day before today had none (nor the day after it, where a holiday moves a round),
-    after the table's first pickup held. A lift left behind comes up with a later
-    upload: the truck's, sent again in the two days after, or the next round's. It is
-    looked for on those days (``LATE_AFTER``, and the next expected day).
+    ``held``: the days with a pickup of the table, in the lookback. The latest round
+    over before today (``round_days``) had none, after the table's first pickup held.
+    A lift left behind comes up with a later upload: the truck's, sent again in the two
+    days after, or the next round's. It is looked for on those days (``LATE_AFTER``
+    days after the round's last day, and the rhythm's next day).
     """
-    period = range(1, 7 * rhythm.every + 1)  # holds a day of the rhythm
-    day = next(d for n in period if rhythm.on(d := today - timedelta(days=n)))
-    if day in held or day + timedelta(days=1) in held or day < min(held, default=day):
+    period = range(1, 7 * rhythm.every + 2)  # holds a day of the rhythm, and its shift
+    day = next(
+        d
+        for n in period
+        if rhythm.on(d := today - timedelta(days=n)) and round_days(rhythm, d)[-1] < today
+    )
+    if not held or day < min(held) or round_held(rhythm, day, max(held)):
         return frozenset()
+    last = round_days(rhythm, day)[-1]
     following = next(d for n in period if rhythm.on(d := day + timedelta(days=n)))
-    after = (day + timedelta(days=n) for n in range(1, LATE_AFTER + 1))
+    after = (last + timedelta(days=n) for n in range(1, LATE_AFTER + 1))
     return frozenset(d for d in (*after, following) if d >= today)
 
 
@@ -217,20 +257,18 @@ def table_next(table: Table, now: datetime, tz: ZoneInfo) -> datetime | None:
 
 
 def _round_next(table: Table, rhythm: Rhythm, now: datetime, tz: ZoneInfo) -> datetime | None:
-    """Return the next look in the window of an expected pickup not held yet."""
-    newest = table.newest.astimezone(tz).date() if table.newest else date.min
+    """Return the next look in the window of a round not held yet (on any of its days)."""
+    newest = table.newest.astimezone(tz).date() if table.newest else None
     today = now.astimezone(tz).date()
+    earliest = table.read_at + FREQUENT if table.read_at else None
     for offset in range(-3, HORIZON):
         day = today + timedelta(days=offset)
-        if not rhythm.on(day) or newest >= day:
+        if not rhythm.on(day) or round_held(rhythm, day, newest):
             continue
-        start, end = window(rhythm, table.delay, day, tz)
-        if end <= now:
-            # Never showed: a holiday may have moved it to the next day.
-            start, end = window(rhythm, table.delay, day + timedelta(days=1), tz)
-        earliest = table.read_at + FREQUENT if table.read_at else start
-        if (at := max(start, earliest)) < end:
-            return at
+        for shifted in round_days(rhythm, day):
+            start, end = window(rhythm, table.delay, shifted, tz)
+            if (at := max(start, earliest or start)) < end and end > now:
+                return at
     return None
 
 

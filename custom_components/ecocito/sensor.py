@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from enum import StrEnum, auto
 from typing import TYPE_CHECKING, Any
 
@@ -14,20 +14,19 @@ from homeassistant.components.sensor import (
     SensorStateClass,
 )
 from homeassistant.const import EntityCategory, Platform, UnitOfMass
-from homeassistant.util import dt as dt_util
 
 from .allowance import AllowanceUse, EcocitoAllowanceEntity, async_track_allowance_entities
 from .api import PORTAL_TZ
 from .entity import (
     EcocitoAccountEntity,
     EcocitoEntity,
+    EcocitoWasteTypeEntity,
     account_unique_id,
     account_waste_types,
     async_add_entities_as_they_appear,
 )
 from .forecast import describe
 from .models import AccountState
-from .rhythm_entity import EcocitoRhythmEntity
 from .waste import waste_type_icon
 
 if TYPE_CHECKING:
@@ -39,6 +38,7 @@ if TYPE_CHECKING:
 
     from .allowance import Allowance
     from .coordinator import EcocitoConfigEntry, EcocitoCoordinator
+    from .forecast import Forecast
 
 PARALLEL_UPDATES = 0
 
@@ -74,14 +74,17 @@ class EcocitoSensorEntityDescription[T](SensorEntityDescription):
     """A sensor: where it is, and how its figure is read from ``T``.
 
     ``T`` is what the sensor reads: the coordinator (the login's sensors), an
-    account's data (``AccountState``), or the use of its allowance (``AllowanceUse``).
-    ``value_fn`` gets it and the sensor's waste type (None: every type, or none).
+    account's data (``AccountState``), the use of its allowance (``AllowanceUse``), or
+    what a waste type's rounds say (``Forecast``). ``value_fn`` gets it, the sensor's
+    waste type (None: every type, or none) and the data's day (portal time).
     """
 
     scope: Scope
-    value_fn: Callable[[T, int | None], Figure]
+    value_fn: Callable[[T, int | None, date], Figure]
     previous_years_fn: Callable[[T, int | None], dict[str, Any]] | None = None
     """The same figure for each past year kept by the options, as an attribute."""
+    attributes_fn: Callable[[T, str], dict[str, Any]] | None = None
+    """What comes with the figure; it gets the server's language."""
     monthly: bool = False
     """A ``TOTAL`` that starts again on the 1st of each month (else on 1 January)."""
     icon_of_waste_type: bool = False
@@ -92,24 +95,17 @@ type AccountDescription = EcocitoSensorEntityDescription[AccountState]
 type AllowanceDescription = EcocitoSensorEntityDescription[AllowanceUse]
 
 
-def _next_month() -> datetime:
-    """Return the first moment of next month, portal time."""
-    now = dt_util.now(PORTAL_TZ)
-    return datetime(now.year + now.month // 12, now.month % 12 + 1, 1, tzinfo=PORTAL_TZ)
-
-
-def _this_month(state: AccountState, waste_type: int | None) -> int | None:
+def _this_month(state: AccountState, waste_type: int | None, today: date) -> int | None:
     """Return this month's borne openings (portal time); 0 once the data's year is over.
 
     None (unknown) when the portal gave the year's total alone: no month to count in.
     """
-    now = dt_util.now(PORTAL_TZ)
     last = state.drop_offs_of(waste_type or 0)
-    if last and last[-1].year != now.year:
+    if last and last[-1].year != today.year:
         return 0
     if last and all(month.month is None for month in last):
         return None
-    return state.openings(waste_type, now.month)
+    return state.openings(waste_type, today.month)
 
 
 LOGIN_SENSORS: tuple[EcocitoSensorEntityDescription[EcocitoCoordinator], ...] = (
@@ -118,7 +114,7 @@ LOGIN_SENSORS: tuple[EcocitoSensorEntityDescription[EcocitoCoordinator], ...] = 
         translation_key="linked_accounts",
         scope=Scope.LOGIN,
         state_class=SensorStateClass.MEASUREMENT,
-        value_fn=lambda coordinator, _: len(coordinator.data.accounts),
+        value_fn=lambda coordinator, _, _day: len(coordinator.data.accounts),
     ),
     EcocitoSensorEntityDescription(
         # When the integration will next ask the portal on its own (unknown: polling is off).
@@ -127,7 +123,7 @@ LOGIN_SENSORS: tuple[EcocitoSensorEntityDescription[EcocitoCoordinator], ...] = 
         scope=Scope.LOGIN,
         device_class=SensorDeviceClass.TIMESTAMP,
         entity_category=EntityCategory.DIAGNOSTIC,
-        value_fn=lambda coordinator, _: coordinator.next_poll,
+        value_fn=lambda coordinator, _, _day: coordinator.next_poll,
     ),
 )
 ACCOUNT_SENSORS: tuple[AccountDescription, ...] = (
@@ -136,7 +132,7 @@ ACCOUNT_SENSORS: tuple[AccountDescription, ...] = (
         translation_key="active_pickups",
         scope=Scope.ACTIVE_ACCOUNT,
         state_class=SensorStateClass.TOTAL,
-        value_fn=lambda state, _: state.pickup_count(None),
+        value_fn=lambda state, _, _day: state.pickup_count(None),
     ),
     EcocitoSensorEntityDescription(
         key="weight_active",
@@ -146,28 +142,28 @@ ACCOUNT_SENSORS: tuple[AccountDescription, ...] = (
         native_unit_of_measurement=UnitOfMass.KILOGRAMS,
         state_class=SensorStateClass.TOTAL,
         suggested_display_precision=1,
-        value_fn=lambda state, _: state.pickup_weight(None),
+        value_fn=lambda state, _, _day: state.pickup_weight(None),
     ),
     EcocitoSensorEntityDescription(
         key="last_pickup_active",
         translation_key="active_last_pickup",
         scope=Scope.ACTIVE_ACCOUNT,
         device_class=SensorDeviceClass.TIMESTAMP,
-        value_fn=lambda state, _: state.last_pickup_date(None),
+        value_fn=lambda state, _, _day: state.last_pickup_date(None),
     ),
     EcocitoSensorEntityDescription(
         key="visits_active",
         translation_key="active_visits",
         scope=Scope.ACTIVE_ACCOUNT,
         state_class=SensorStateClass.TOTAL,
-        value_fn=lambda state, _: state.visit_count,
+        value_fn=lambda state, _, _day: state.visit_count,
     ),
     EcocitoSensorEntityDescription(
         key="visits",
         translation_key="visits",
         scope=Scope.ACCOUNT,
         state_class=SensorStateClass.TOTAL,
-        value_fn=lambda state, _: state.visit_count,
+        value_fn=lambda state, _, _day: state.visit_count,
         previous_years_fn=lambda state, _: state.visits_per_year(),
     ),
     EcocitoSensorEntityDescription(
@@ -175,7 +171,7 @@ ACCOUNT_SENSORS: tuple[AccountDescription, ...] = (
         translation_key="last_visit",
         scope=Scope.ACCOUNT,
         device_class=SensorDeviceClass.TIMESTAMP,
-        value_fn=lambda state, _: state.last_visit_date,
+        value_fn=lambda state, _, _day: state.last_visit_date,
     ),
     EcocitoSensorEntityDescription(
         key="pickups",
@@ -183,7 +179,7 @@ ACCOUNT_SENSORS: tuple[AccountDescription, ...] = (
         scope=Scope.WASTE_TYPE,
         icon_of_waste_type=True,
         state_class=SensorStateClass.TOTAL,
-        value_fn=AccountState.pickup_count,
+        value_fn=lambda state, waste_type, _day: state.pickup_count(waste_type),
         previous_years_fn=AccountState.pickups_per_year,
     ),
     EcocitoSensorEntityDescription(
@@ -194,7 +190,7 @@ ACCOUNT_SENSORS: tuple[AccountDescription, ...] = (
         native_unit_of_measurement=UnitOfMass.KILOGRAMS,
         state_class=SensorStateClass.TOTAL,
         suggested_display_precision=1,
-        value_fn=AccountState.pickup_weight,
+        value_fn=lambda state, waste_type, _day: state.pickup_weight(waste_type),
         previous_years_fn=AccountState.weight_per_year,
     ),
     EcocitoSensorEntityDescription(
@@ -202,7 +198,7 @@ ACCOUNT_SENSORS: tuple[AccountDescription, ...] = (
         translation_key="waste_type_last_pickup",
         scope=Scope.WASTE_TYPE,
         device_class=SensorDeviceClass.TIMESTAMP,
-        value_fn=AccountState.last_pickup_date,
+        value_fn=lambda state, waste_type, _day: state.last_pickup_date(waste_type),
     ),
     EcocitoSensorEntityDescription(
         key="last_pickup_weight",
@@ -211,7 +207,7 @@ ACCOUNT_SENSORS: tuple[AccountDescription, ...] = (
         device_class=SensorDeviceClass.WEIGHT,
         native_unit_of_measurement=UnitOfMass.KILOGRAMS,
         suggested_display_precision=1,
-        value_fn=AccountState.last_pickup_weight,
+        value_fn=lambda state, waste_type, _day: state.last_pickup_weight(waste_type),
     ),
     EcocitoSensorEntityDescription(
         # What the collectivité asks for when a pickup is disputed.
@@ -220,7 +216,7 @@ ACCOUNT_SENSORS: tuple[AccountDescription, ...] = (
         scope=Scope.WASTE_TYPE,
         entity_category=EntityCategory.DIAGNOSTIC,
         entity_registry_enabled_default=False,
-        value_fn=lambda state, waste_type: state.latest_number(
+        value_fn=lambda state, waste_type, _day: state.latest_number(
             waste_type, lambda pickup: pickup.bin_number
         ),
     ),
@@ -230,7 +226,7 @@ ACCOUNT_SENSORS: tuple[AccountDescription, ...] = (
         scope=Scope.WASTE_TYPE,
         entity_category=EntityCategory.DIAGNOSTIC,
         entity_registry_enabled_default=False,
-        value_fn=lambda state, waste_type: state.latest_number(
+        value_fn=lambda state, waste_type, _day: state.latest_number(
             waste_type, lambda pickup: pickup.chip_number
         ),
     ),
@@ -247,7 +243,7 @@ ACCOUNT_SENSORS: tuple[AccountDescription, ...] = (
         translation_key="waste_type_borne_openings",
         scope=Scope.BORNE,
         state_class=SensorStateClass.TOTAL,
-        value_fn=AccountState.openings,
+        value_fn=lambda state, waste_type, _day: state.openings(waste_type),
         previous_years_fn=AccountState.openings_per_year,
     ),
 )
@@ -257,42 +253,42 @@ ALLOWANCE_SENSORS: tuple[AllowanceDescription, ...] = (
         translation_key="waste_type_allowance_remaining",
         scope=Scope.ALLOWANCE,
         state_class=SensorStateClass.MEASUREMENT,
-        value_fn=lambda use, waste_type: use.remaining.get(waste_type or 0),
+        value_fn=lambda use, waste_type, _day: use.remaining.get(waste_type or 0),
     ),
     EcocitoSensorEntityDescription(
         key="allowance_extra",
         translation_key="waste_type_allowance_extra",
         scope=Scope.ALLOWANCE,
         state_class=SensorStateClass.TOTAL,
-        value_fn=lambda use, waste_type: use.extra.get(waste_type or 0),
+        value_fn=lambda use, waste_type, _day: use.extra.get(waste_type or 0),
     ),
     EcocitoSensorEntityDescription(
         key="borne_allowance_remaining",
         translation_key="waste_type_borne_allowance_remaining",
         scope=Scope.BORNE_ALLOWANCE,
         state_class=SensorStateClass.MEASUREMENT,
-        value_fn=lambda use, waste_type: use.borne_remaining.get(waste_type or 0),
+        value_fn=lambda use, waste_type, _day: use.borne_remaining.get(waste_type or 0),
     ),
     EcocitoSensorEntityDescription(
         key="borne_allowance_extra",
         translation_key="waste_type_borne_allowance_extra",
         scope=Scope.BORNE_ALLOWANCE,
         state_class=SensorStateClass.TOTAL,
-        value_fn=lambda use, waste_type: use.borne_extra.get(waste_type or 0),
+        value_fn=lambda use, waste_type, _day: use.borne_extra.get(waste_type or 0),
     ),
     EcocitoSensorEntityDescription(
         key="borne_allowance_projected",
         translation_key="waste_type_borne_allowance_projected",
         scope=Scope.BORNE_ALLOWANCE,
         state_class=SensorStateClass.MEASUREMENT,
-        value_fn=lambda use, waste_type: use.borne_projected.get(waste_type or 0),
+        value_fn=lambda use, waste_type, _day: use.borne_projected.get(waste_type or 0),
     ),
     EcocitoSensorEntityDescription(
         key="borne_allowance_projected_extra",
         translation_key="waste_type_borne_allowance_projected_extra",
         scope=Scope.BORNE_ALLOWANCE,
         state_class=SensorStateClass.MEASUREMENT,
-        value_fn=lambda use, waste_type: use.borne_projected_extra.get(waste_type or 0),
+        value_fn=lambda use, waste_type, _day: use.borne_projected_extra.get(waste_type or 0),
     ),
     EcocitoSensorEntityDescription(
         key="allowance_cost",
@@ -302,7 +298,7 @@ ALLOWANCE_SENSORS: tuple[AllowanceDescription, ...] = (
         native_unit_of_measurement="EUR",
         state_class=SensorStateClass.TOTAL,
         suggested_display_precision=2,
-        value_fn=lambda use, _: use.cost,
+        value_fn=lambda use, _, _day: use.cost,
     ),
     EcocitoSensorEntityDescription(
         # At the year's pace so far (allowance.year_end_projection); unknown until 7 January.
@@ -310,14 +306,14 @@ ALLOWANCE_SENSORS: tuple[AllowanceDescription, ...] = (
         translation_key="waste_type_allowance_projected",
         scope=Scope.ALLOWANCE,
         state_class=SensorStateClass.MEASUREMENT,
-        value_fn=lambda use, waste_type: use.projected.get(waste_type or 0),
+        value_fn=lambda use, waste_type, _day: use.projected.get(waste_type or 0),
     ),
     EcocitoSensorEntityDescription(
         key="allowance_projected_extra",
         translation_key="waste_type_allowance_projected_extra",
         scope=Scope.ALLOWANCE,
         state_class=SensorStateClass.MEASUREMENT,
-        value_fn=lambda use, waste_type: use.projected_extra.get(waste_type or 0),
+        value_fn=lambda use, waste_type, _day: use.projected_extra.get(waste_type or 0),
     ),
     EcocitoSensorEntityDescription(
         key="allowance_projected_cost",
@@ -326,21 +322,21 @@ ALLOWANCE_SENSORS: tuple[AllowanceDescription, ...] = (
         device_class=SensorDeviceClass.MONETARY,
         native_unit_of_measurement="EUR",
         suggested_display_precision=2,
-        value_fn=lambda use, _: use.projected_cost,
+        value_fn=lambda use, _, _day: use.projected_cost,
     ),
     EcocitoSensorEntityDescription(
         key="visit_quota_remaining",
         translation_key="visit_quota_remaining",
         scope=Scope.VISIT_QUOTA,
         state_class=SensorStateClass.MEASUREMENT,
-        value_fn=lambda use, _: use.visits_remaining,
+        value_fn=lambda use, _, _day: use.visits_remaining,
     ),
     EcocitoSensorEntityDescription(
         key="visit_quota_extra",
         translation_key="visit_quota_extra",
         scope=Scope.VISIT_QUOTA,
         state_class=SensorStateClass.TOTAL,
-        value_fn=lambda use, _: use.visits_extra,
+        value_fn=lambda use, _, _day: use.visits_extra,
     ),
     EcocitoSensorEntityDescription(
         key="visit_quota_cost",
@@ -350,7 +346,7 @@ ALLOWANCE_SENSORS: tuple[AllowanceDescription, ...] = (
         native_unit_of_measurement="EUR",
         state_class=SensorStateClass.TOTAL,
         suggested_display_precision=2,
-        value_fn=lambda use, _: use.visits_cost,
+        value_fn=lambda use, _, _day: use.visits_cost,
     ),
 )
 
@@ -361,12 +357,28 @@ def _of_scope[T](
     return tuple(description for description in descriptions if description.scope in scopes)
 
 
-NEXT_PICKUP = SensorEntityDescription(
+def _next_pickup_attributes(found: Forecast, language: str) -> dict[str, Any]:
+    """Return the rhythm in words (the server's language), what it rests on, the days."""
+    if found.rhythm is None or found.day is None:
+        return {"reason": found.reason, "lifts": found.lifts}
+    return {
+        "rhythm": describe(found.rhythm, language),
+        "lifts": found.lifts,
+        "confidence": found.confidence,
+        "days_until": found.days_until,
+        "holiday": found.holiday,
+    }
+
+
+NEXT_PICKUP: EcocitoSensorEntityDescription[Forecast] = EcocitoSensorEntityDescription(
+    # An estimate from the waste type's rounds (forecast.py): unknown without a rhythm.
     key="next_pickup",
     translation_key="waste_type_next_pickup",
+    scope=Scope.WASTE_TYPE,
     device_class=SensorDeviceClass.TIMESTAMP,
+    value_fn=lambda found, _, _day: found.at,
+    attributes_fn=_next_pickup_attributes,
 )
-"""Each account's device, one per waste type: an estimate from its rhythm (forecast.py)."""
 
 ALLOWANCE_BY_KEY = {description.key: description for description in ALLOWANCE_SENSORS}
 
@@ -421,7 +433,7 @@ async def async_setup_entry(
         entry,
         async_add_entities,
         account_waste_types,
-        lambda key: [EcocitoNextPickupSensor(coordinator, key[0], NEXT_PICKUP, key[1])],
+        lambda key: [EcocitoForecastSensor(coordinator, key[0], NEXT_PICKUP, key[1])],
     )
     borne_sensors = _of_scope(ACCOUNT_SENSORS, Scope.BORNE)
     await async_add_entities_as_they_appear(
@@ -461,8 +473,8 @@ class _YearlySensor[T](SensorEntity):
         if self.entity_description.state_class is not SensorStateClass.TOTAL:
             return None
         if self.entity_description.monthly:
-            now = dt_util.now(PORTAL_TZ)
-            return datetime(now.year, now.month, 1, tzinfo=PORTAL_TZ)
+            today = self.coordinator.data.today
+            return datetime(today.year, today.month, 1, tzinfo=PORTAL_TZ)
         return datetime(self.coordinator.data.year, 1, 1, tzinfo=PORTAL_TZ)
 
 
@@ -483,11 +495,10 @@ class EcocitoAccountSensor(EcocitoAccountEntity, _YearlySensor[AccountState]):
         if description.icon_of_waste_type and waste_type_id is not None:
             self._attr_icon = waste_type_icon(self.account_state.labels.get(waste_type_id, ""))
 
-    async def async_added_to_hass(self) -> None:
-        """Write a monthly figure again when the month turns, even without a poll."""
-        await super().async_added_to_hass()
-        if self.entity_description.monthly:
-            self._write_again_at(_next_month)
+    def _state_depends_on(self) -> tuple[object, ...]:
+        """Depend on the day too for a monthly figure: it starts again when the month turns."""
+        inputs = super()._state_depends_on()
+        return (*inputs, self.coordinator.data.today) if self.entity_description.monthly else inputs
 
     @property
     def available(self) -> bool:
@@ -499,7 +510,9 @@ class EcocitoAccountSensor(EcocitoAccountEntity, _YearlySensor[AccountState]):
     @property
     def native_value(self) -> Figure:
         """Return the figure for this year."""
-        return self.entity_description.value_fn(self.account_state, self.waste_type_id)
+        return self.entity_description.value_fn(
+            self.account_state, self.waste_type_id, self.coordinator.data.today
+        )
 
     @property
     def extra_state_attributes(self) -> dict[str, Any] | None:
@@ -509,28 +522,31 @@ class EcocitoAccountSensor(EcocitoAccountEntity, _YearlySensor[AccountState]):
         return {"previous_years": previous(self.account_state, self.waste_type_id)}
 
 
-class EcocitoNextPickupSensor(EcocitoRhythmEntity, SensorEntity):
-    """When a waste type's next pickup is expected: unknown without a rhythm, and why."""
+class EcocitoForecastSensor(EcocitoWasteTypeEntity, SensorEntity):
+    """What a waste type's rounds say today (``Forecast``): its next expected pickup."""
+
+    entity_description: EcocitoSensorEntityDescription[Forecast]
 
     @property
-    def native_value(self) -> datetime | None:
-        """Return the earliest usual time of the next expected pickup."""
-        return self.forecast().at
+    def native_value(self) -> Figure:
+        """Return the figure of the waste type's forecast."""
+        found = self.forecast
+        if found is None:
+            return None
+        return self.entity_description.value_fn(
+            found, self.waste_type_id, self.coordinator.data.today
+        )
 
     @property
     def extra_state_attributes(self) -> dict[str, Any]:
-        """Return the rhythm in words (the server's language), what it rests on, the days."""
-        found = self.forecast()
-        if found.rhythm is None or found.day is None:
-            return {"waste_type": self.waste_type, "reason": found.reason, "lifts": found.lifts}
-        return {
-            "waste_type": self.waste_type,
-            "rhythm": describe(found.rhythm, self.hass.config.language),
-            "lifts": found.lifts,
-            "confidence": found.confidence,
-            "days_until": (found.day - dt_util.now(PORTAL_TZ).date()).days,
-            "holiday": found.holiday,
-        }
+        """Return the waste type's label, and what comes with the figure."""
+        found, describe_fn = self.forecast, self.entity_description.attributes_fn
+        more = (
+            {}
+            if found is None or describe_fn is None
+            else describe_fn(found, self.hass.config.language)
+        )
+        return {"waste_type": self.waste_type, **more}
 
 
 class EcocitoLoginSensor(EcocitoEntity, SensorEntity):
@@ -541,7 +557,7 @@ class EcocitoLoginSensor(EcocitoEntity, SensorEntity):
     @property
     def native_value(self) -> Figure:
         """Return the login's figure."""
-        return self.entity_description.value_fn(self.coordinator, None)
+        return self.entity_description.value_fn(self.coordinator, None, self.coordinator.data.today)
 
 
 class EcocitoActiveAccountSensor(EcocitoEntity, _YearlySensor[AccountState]):
@@ -564,7 +580,9 @@ class EcocitoActiveAccountSensor(EcocitoEntity, _YearlySensor[AccountState]):
     def native_value(self) -> Figure:
         """Return the chosen account's figure for this year."""
         state = self.active_state
-        return None if state is None else self.entity_description.value_fn(state, None)
+        if state is None:
+            return None
+        return self.entity_description.value_fn(state, None, self.coordinator.data.today)
 
     @property
     def extra_state_attributes(self) -> dict[str, Any] | None:
@@ -586,4 +604,8 @@ class EcocitoAllowanceSensor(EcocitoAllowanceEntity, _YearlySensor[AllowanceUse]
     def native_value(self) -> Figure:
         """Return this year's figure."""
         use = self.allowance_use
-        return None if use is None else self.entity_description.value_fn(use, self.waste_type_id)
+        if use is None:
+            return None
+        return self.entity_description.value_fn(
+            use, self.waste_type_id, self.coordinator.data.today
+        )

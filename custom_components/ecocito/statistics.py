@@ -8,8 +8,9 @@ statistics graphs show real weekly, monthly and yearly figures. The portal count
 openings per month only: they are imported at the hour each month starts (portal time),
 ``ecocito:<portal>_<account>_<type>_borne_openings``, for the waste types that have some.
 
-After each successful poll the series of every year the options keep is rebuilt and
-imported again; the recorder replaces rows with the same start, so a re-import is
+After each poll, the series of every year the options keep of each account whose rows
+changed (the step says which) is rebuilt and imported again, unless it is the same as
+the last one imported; the recorder replaces rows with the same start, so a re-import is
 idempotent, a newly fetched pickup extends the series (a late one at its own hour, the
 sums after it recomputed), and an hour whose pickup the portal removed is written again
 with nothing, so that no hour keeps a pickup that is gone. ``sum`` continues the sum
@@ -167,15 +168,20 @@ class StatisticsImporter:
         """What was last imported per statistic: unchanged series are not sent again."""
         self._short: Streak[str] = Streak()
         """Per statistic, the polls in a row whose series would have lowered its sum."""
+        self._withheld: set[int] = set()
+        """Accounts with a series not imported (it would have lowered its sum): they are
+        tried again after each poll, until the lower sum is believed or goes away."""
 
     @callback
-    def async_schedule(self) -> None:
-        """Import in a task (a coordinator listener: it must not block)."""
-        if not self.coordinator.last_update_success or self.coordinator.data is None:
-            return
-        self.coordinator.config_entry.async_create_task(
-            self.hass, self.async_import(), f"{DOMAIN} statistics import"
-        )
+    def async_schedule(self, accounts: frozenset[int]) -> None:
+        """Import the statistics of some accounts, in a task of its own (it must not block).
+
+        The accounts with a series withheld are tried again too.
+        """
+        if accounts or self._withheld:
+            self.coordinator.config_entry.async_create_task(
+                self.hass, self.async_import(accounts), f"{DOMAIN} statistics import"
+            )
 
     def since(self) -> datetime:
         """Return the start of the first year the data covers (portal time).
@@ -185,14 +191,16 @@ class StatisticsImporter:
         """
         return datetime.combine(self.coordinator.data.first_day, time(), PORTAL_TZ)
 
-    async def async_import(self) -> None:
-        """Import every changed series of every account."""
+    async def async_import(self, accounts: frozenset[int]) -> None:
+        """Import every changed series of these accounts."""
         async with self._lock:
             since = self.since()
-            changed: list[Series] = []
-            for state in self.coordinator.data.accounts.values():
+            changed: list[tuple[int, Series]] = []
+            data = self.coordinator.data.accounts
+            wanted, self._withheld = accounts | self._withheld, set()
+            for state in (data[account_id] for account_id in wanted if account_id in data):
                 changed.extend(
-                    series
+                    (state.account.id, series)
                     for series in account_series(state, since, self.coordinator.statistic_key)
                     if self._imported.get(series.statistic_id) != (since, series.hours)
                 )
@@ -200,9 +208,9 @@ class StatisticsImporter:
             if not changed:
                 return
             recorded = await get_instance(self.hass).async_add_executor_job(
-                _recorded_sums, self.hass, {series.statistic_id for series in changed}, since
+                _recorded_sums, self.hass, {series.statistic_id for _id, series in changed}, since
             )
-            for series in changed:
+            for account_id, series in changed:
                 held = recorded.get(series.statistic_id, _Recorded(0.0, 0.0, frozenset()))
                 # An hour recorded that no longer has anything (the portal removed its
                 # pickup) is written again with nothing, its sum the one before it.
@@ -214,6 +222,7 @@ class StatisticsImporter:
                     and rows[-1]["sum"] < held.last - 0.0005
                     and not self._lower_accepted(series)
                 ):
+                    self._withheld.add(account_id)
                     continue
                 self._short.clear(series.statistic_id)
                 async_add_external_statistics(self.hass, series.metadata(), rows)
@@ -228,15 +237,13 @@ class StatisticsImporter:
         """
         if not self._short.count(series.statistic_id):
             LOGGER.info("Not importing %s: it would lower the recorded sum", series.statistic_id)
-        return self._short.note(series.statistic_id, poll=self.coordinator.changes.poll)
+        return self._short.note(series.statistic_id, poll=self.coordinator.state.poll)
 
 
 @callback
 def async_setup_statistics(hass: HomeAssistant, entry: EcocitoConfigEntry) -> None:
-    """Import statistics now and after each poll, when the recorder is running."""
+    """Import the statistics of what each poll changed, when the recorder is running."""
     if RECORDER not in hass.config.components:
         LOGGER.debug("The recorder is not running: no long-term statistics")
         return
-    importer = StatisticsImporter(hass, entry.runtime_data)
-    entry.async_on_unload(entry.runtime_data.async_add_listener(importer.async_schedule))
-    importer.async_schedule()
+    entry.runtime_data.statistics = StatisticsImporter(hass, entry.runtime_data).async_schedule

@@ -310,10 +310,16 @@ async def test_this_month_starts_again_on_the_first(
     simulator: PortalSimulator,
     entity_registry: er.EntityRegistry,
     freezer: FrozenDateTimeFactory,
-    setup_platforms: MockConfigEntry,
+    mock_config_entry: MockConfigEntry,
 ) -> None:
-    """At midnight on the 1st (Paris), this month's openings start again, without a poll."""
-    hass.config_entries.async_update_entry(setup_platforms, pref_disable_polling=True)
+    """At midnight on the 1st (Paris), this month's openings start again, without a poll.
+
+    Polling is off from the start: no poll is ever planned (one planned before it was
+    turned off would still run once).
+    """
+    mock_config_entry.add_to_hass(hass)
+    hass.config_entries.async_update_entry(mock_config_entry, pref_disable_polling=True)
+    assert await hass.config_entries.async_setup(mock_config_entry.entry_id)
     await hass.async_block_till_done()
     assert state_of(hass, entity_registry, BORNES_ACCOUNT_ID, MONTH, 1)[0] != "0"
     simulator.reset_requests()

@@ -336,7 +336,7 @@ async def test_full_fetch_of_every_account(
         assert [v.date.replace(tzinfo=None) for v in data.visits] == portal_visit_times(
             simulator, account.id, start, end
         )
-        assert data.typed_rows
+        assert client.typed_rows
         assert data.foreign_rows == 0
     main = fetched[0]
     assert {p.bin_number for p in main.pickups if p.waste_type_id == 15} == {
@@ -832,7 +832,7 @@ async def test_one_account_keeps_the_number_it_is_known_by(
     assert not login.listed
     data = await client.get_account_data(PUBLIC_ACCOUNT_ID, *this_year())
     assert data.account == Account(id=PUBLIC_ACCOUNT_ID, label=PUBLIC_ADDRESS)
-    assert data.typed_rows
+    assert client.typed_rows
     # A new login remembers the label its rows gave.
     assert (await client.login()).accounts[0].label == PUBLIC_ADDRESS
     assert simulator.count(SWITCH) == 0

@@ -19,7 +19,7 @@ from custom_components.ecocito.forecast import (
     overdue_day,
     still_missed,
 )
-from custom_components.ecocito.schedule import Rhythm, Table, learn
+from custom_components.ecocito.schedule import Rhythm, Rounds, learn
 
 PARIS = ZoneInfo("Europe/Paris")
 MONDAY = datetime(2026, 11, 23, 12, 0, tzinfo=PARIS)
@@ -164,9 +164,9 @@ def test_expected_pickups_four_weeks() -> None:
     ]
 
 
-def thursday_table(now: datetime, newest: datetime | None = None) -> Table:
+def thursday_rounds(now: datetime, newest: datetime | None = None) -> Rounds:
     times = lifts(3, now)
-    return Table(
+    return Rounds(
         rhythm=rhythm_of(times, now),
         delay=DELAY,
         newest=newest or times[-1],
@@ -178,27 +178,27 @@ def test_overdue_after_delay_and_margin() -> None:
     """Overdue once past the latest usual hour, the delay and the margin; not before."""
     thursday = date(2026, 11, 26)
     before = at(thursday, 6)
-    table = thursday_table(before)
+    rounds = thursday_rounds(before)
     due = at(thursday, 6, 45) + DELAY + MISSED_MARGIN
-    assert overdue_day(table, due - timedelta(minutes=1), PARIS) is None
-    assert overdue_day(table, due, PARIS) == thursday
-    lifted = thursday_table(before, newest=at(thursday, 9))
+    assert overdue_day(rounds, due - timedelta(minutes=1), PARIS) is None
+    assert overdue_day(rounds, due, PARIS) == thursday
+    lifted = thursday_rounds(before, newest=at(thursday, 9))
     assert overdue_day(lifted, due, PARIS) is None
-    no_rhythm = Table(rhythm=None, delay=DELAY, newest=None, read_at=None)
+    no_rhythm = Rounds(rhythm=None, delay=DELAY, newest=None, read_at=None)
     assert overdue_day(no_rhythm, due, PARIS) is None
 
 
 def test_holiday_moves_the_expectation() -> None:
     """A Friday round on Christmas Day is not missed until Saturday's hours are over."""
     christmas = date(2026, 12, 25)
-    table = thursday_table(at(christmas, 1))
-    friday = Table(
+    rounds = thursday_rounds(at(christmas, 1))
+    friday = Rounds(
         rhythm=rhythm_of(lifts(4, at(christmas, 1)), at(christmas, 1)),
         delay=DELAY,
         newest=at(christmas - timedelta(days=7), 6),
         read_at=None,
     )
-    assert table.rhythm is not None
+    assert rounds.rhythm is not None
     assert overdue_day(friday, at(christmas, 23), PARIS) is None
     assert overdue_day(friday, at(christmas + timedelta(days=1), 23), PARIS) == christmas
 
@@ -211,8 +211,8 @@ def test_round_brought_forward_before_a_holiday() -> None:
     times = [*lifts(3, wednesday_evening), at(ascension - timedelta(days=1), 6, 10)]
     rhythm = rhythm_of(times, wednesday_evening)
     assert forecast(rhythm, times, wednesday_evening, PARIS).day == date(2026, 5, 21)
-    table = Table(rhythm=rhythm, delay=DELAY, newest=times[-1], read_at=None)
-    assert overdue_day(table, at(ascension + timedelta(days=1), 20), PARIS) is None
+    rounds = Rounds(rhythm=rhythm, delay=DELAY, newest=times[-1], read_at=None)
+    assert overdue_day(rounds, at(ascension + timedelta(days=1), 20), PARIS) is None
     # Not so for a Monday-and-Tuesday round: Monday 13 July's pickup is its own, and
     # 14 July's (a Tuesday) is missed once Wednesday's hours are over.
     both = Rhythm(
@@ -222,7 +222,7 @@ def test_round_brought_forward_before_a_holiday() -> None:
         earliest=timedelta(hours=6),
         latest=timedelta(hours=7),
     )
-    held = Table(rhythm=both, delay=DELAY, newest=at(date(2026, 7, 13), 6), read_at=None)
+    held = Rounds(rhythm=both, delay=DELAY, newest=at(date(2026, 7, 13), 6), read_at=None)
     assert overdue_day(held, at(date(2026, 7, 14), 23), PARIS) is None
     assert overdue_day(held, at(date(2026, 7, 15), 23), PARIS) == date(2026, 7, 14)
 
@@ -231,25 +231,25 @@ def test_follow_missed_once_then_cleared() -> None:
     """Told once, only after a full read; forgotten when it shows or the next day begins."""
     thursday = date(2026, 11, 26)
     friday_evening = at(date(2026, 11, 27), 20)
-    table = thursday_table(at(thursday, 1))
-    assert follow_missed({}, {"bin": table}, friday_evening, PARIS, confirmed=False) == ({}, [])
-    missed, new = follow_missed({}, {"bin": table}, friday_evening, PARIS, confirmed=True)
+    rounds = thursday_rounds(at(thursday, 1))
+    assert follow_missed({}, {"bin": rounds}, friday_evening, PARIS, confirmed=False) == ({}, [])
+    missed, new = follow_missed({}, {"bin": rounds}, friday_evening, PARIS, confirmed=True)
     assert (missed, new) == ({"bin": thursday}, [("bin", thursday)])
-    assert follow_missed(missed, {"bin": table}, friday_evening, PARIS, confirmed=True) == (
+    assert follow_missed(missed, {"bin": rounds}, friday_evening, PARIS, confirmed=True) == (
         {"bin": thursday},
         [],
     )
-    assert still_missed(table, thursday, friday_evening, PARIS)
+    assert still_missed(rounds, thursday, friday_evening, PARIS)
 
     # A late upload of Thursday's pickup.
-    late = thursday_table(at(thursday, 1), newest=at(thursday, 6, 20))
+    late = thursday_rounds(at(thursday, 1), newest=at(thursday, 6, 20))
     assert not still_missed(late, thursday, friday_evening, PARIS)
     assert follow_missed(missed, {"bin": late}, friday_evening, PARIS, confirmed=True) == ({}, [])
 
     # Never shown: forgotten when next Thursday begins (that one is not overdue yet).
     next_thursday = at(date(2026, 12, 3), 0, 1)
-    assert not still_missed(table, thursday, next_thursday, PARIS)
-    assert follow_missed(missed, {"bin": table}, next_thursday, PARIS, confirmed=True) == ({}, [])
+    assert not still_missed(rounds, thursday, next_thursday, PARIS)
+    assert follow_missed(missed, {"bin": rounds}, next_thursday, PARIS, confirmed=True) == ({}, [])
 
-    # A table gone, or without a rhythm: nothing kept.
+    # A waste type gone, or without a rhythm: nothing kept.
     assert follow_missed(missed, {}, friday_evening, PARIS, confirmed=False) == ({}, [])

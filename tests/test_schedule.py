@@ -15,7 +15,7 @@ from custom_components.ecocito.schedule import (
     IRREGULAR_LOOK,
     LATE_END,
     Rhythm,
-    Table,
+    Rounds,
     holiday,
     late_days,
     learn,
@@ -24,7 +24,7 @@ from custom_components.ecocito.schedule import (
     publication_delay,
     round_days,
     round_held,
-    table_next,
+    rounds_next,
     week_index,
 )
 
@@ -92,7 +92,7 @@ def test_no_rhythm() -> None:
 
 
 def test_too_few_or_stale_pickups() -> None:
-    """A new account (two pickups) or a quiet table (nothing for ten weeks): no rhythm."""
+    """A new account (two pickups) or a quiet rounds (nothing for ten weeks): no rhythm."""
     assert learn(weekly(1)[:2], NOW, PARIS) is None
     assert learn([t - timedelta(weeks=11) for t in weekly(1)], NOW, PARIS) is None
 
@@ -118,26 +118,26 @@ TUESDAY = Rhythm(
 )
 
 
-def tuesday_table(newest: datetime | None, read_at: datetime | None) -> Table:
-    return Table(rhythm=TUESDAY, delay=timedelta(hours=1), newest=newest, read_at=read_at)
+def tuesday_rounds(newest: datetime | None, read_at: datetime | None) -> Rounds:
+    return Rounds(rhythm=TUESDAY, delay=timedelta(hours=1), newest=newest, read_at=read_at)
 
 
 def test_window_after_the_expected_pickup() -> None:
     """The next Tuesday: from 6:00 + 1 h delay - margin, then every FREQUENT."""
     tuesday = date(2026, 12, 1)
-    table = tuesday_table(at(date(2026, 11, 24), 6), NOW)
+    rounds = tuesday_rounds(at(date(2026, 11, 24), 6), NOW)
     opens = at(tuesday, 7) - BEFORE_WINDOW
-    assert table_next(table, NOW, PARIS) == opens
+    assert rounds_next(rounds, NOW, PARIS) == opens
     inside = opens + timedelta(minutes=5)
-    assert table_next(tuesday_table(table.newest, inside), inside, PARIS) == inside + FREQUENT
+    assert rounds_next(tuesday_rounds(rounds.newest, inside), inside, PARIS) == inside + FREQUENT
 
 
 def test_window_closes_once_the_pickup_shows() -> None:
     """Tuesday's pickup is held: nothing due before the next Tuesday."""
     tuesday = date(2026, 12, 1)
     now = at(tuesday, 8)
-    table = tuesday_table(at(tuesday, 6, 30), now)
-    assert table_next(table, now, PARIS) == at(tuesday + timedelta(weeks=1), 7) - BEFORE_WINDOW
+    rounds = tuesday_rounds(at(tuesday, 6, 30), now)
+    assert rounds_next(rounds, now, PARIS) == at(tuesday + timedelta(weeks=1), 7) - BEFORE_WINDOW
 
 
 def test_a_round_not_held_is_not_looked_for_the_next_day_in_its_window() -> None:
@@ -145,8 +145,8 @@ def test_a_round_not_held_is_not_looked_for_the_next_day_in_its_window() -> None
     (a late upload is looked for instead, ``late_days``); the next one is next Tuesday's."""
     tuesday = date(2026, 12, 1)
     now = at(tuesday, 12)
-    table = tuesday_table(at(tuesday - timedelta(weeks=1), 6), now)
-    assert table_next(table, now, PARIS) == at(tuesday + timedelta(weeks=1), 7) - BEFORE_WINDOW
+    rounds = tuesday_rounds(at(tuesday - timedelta(weeks=1), 6), now)
+    assert rounds_next(rounds, now, PARIS) == at(tuesday + timedelta(weeks=1), 7) - BEFORE_WINDOW
 
 
 def test_the_one_rule_for_a_round_on_a_public_holiday() -> None:
@@ -163,18 +163,18 @@ def test_the_one_rule_for_a_round_on_a_public_holiday() -> None:
 
     held_before = at(bastille - timedelta(weeks=1), 6)
     sunday = at(bastille - timedelta(days=2), 12)
-    assert table_next(tuesday_table(held_before, sunday), sunday, PARIS) == (
+    assert rounds_next(tuesday_rounds(held_before, sunday), sunday, PARIS) == (
         at(monday, 7) - BEFORE_WINDOW
     )
     tuesday_noon = at(bastille, 12)
-    assert table_next(tuesday_table(held_before, tuesday_noon), tuesday_noon, PARIS) == (
+    assert rounds_next(tuesday_rounds(held_before, tuesday_noon), tuesday_noon, PARIS) == (
         at(wednesday, 7) - BEFORE_WINDOW
     )
     # Brought forward: Monday's pickup holds Tuesday's round.
     assert round_held(TUESDAY, bastille, monday)
     assert not round_held(TUESDAY, bastille, monday - timedelta(days=1))
-    lifted = tuesday_table(at(monday, 6, 10), tuesday_noon)
-    assert table_next(lifted, tuesday_noon, PARIS) == (
+    lifted = tuesday_rounds(at(monday, 6, 10), tuesday_noon)
+    assert rounds_next(lifted, tuesday_noon, PARIS) == (
         at(bastille + timedelta(weeks=1), 7) - BEFORE_WINDOW
     )
     # Late uploads are looked for after the round's last day, not on it.
@@ -204,7 +204,7 @@ def test_a_pickup_left_behind_is_looked_for_after_it_and_at_the_next_round() -> 
     # It showed (or came a day late, a holiday's shift): nothing is left behind.
     assert late_days(TUESDAY, {*before, tuesday}, thursday) == frozenset()
     assert late_days(TUESDAY, {*before, wednesday}, thursday) == frozenset()
-    # Before the table's first pickup held, no lift was left behind.
+    # Before the waste type's first pickup held, no lift was left behind.
     assert late_days(TUESDAY, {wednesday}, thursday + timedelta(days=1)) == frozenset()
 
 
@@ -215,8 +215,8 @@ def test_late_uploads_are_looked_for_through_the_day() -> None:
     next_tuesday = tuesday + timedelta(weeks=1)
     thursday = tuesday + timedelta(days=2)
 
-    def table(newest: datetime, read_at: datetime) -> Table:
-        return Table(
+    def late(newest: datetime, read_at: datetime) -> Rounds:
+        return Rounds(
             rhythm=TUESDAY,
             delay=timedelta(hours=1),
             newest=newest,
@@ -226,41 +226,41 @@ def test_late_uploads_are_looked_for_through_the_day() -> None:
 
     held = at(tuesday - timedelta(weeks=1), 6)
     # Thursday: from 6:45 (6:00 + 1 h - BEFORE_WINDOW), then every IRREGULAR_LOOK.
-    assert table_next(
-        table(held, at(thursday, 1) - timedelta(hours=13)), at(thursday, 1), PARIS
+    assert rounds_next(
+        late(held, at(thursday, 1) - timedelta(hours=13)), at(thursday, 1), PARIS
     ) == (at(thursday, 7) - BEFORE_WINDOW)
-    assert table_next(table(held, at(thursday, 9)), at(thursday, 9), PARIS) == (
+    assert rounds_next(late(held, at(thursday, 9)), at(thursday, 9), PARIS) == (
         at(thursday, 9) + IRREGULAR_LOOK
     )
     # The day's last look comes at LATE_END; then the next day's hours.
     evening = datetime.combine(thursday, LATE_END, PARIS)
-    assert table_next(table(held, at(thursday, 19)), at(thursday, 19), PARIS) == evening
-    assert table_next(table(held, evening), evening, PARIS) == (
+    assert rounds_next(late(held, at(thursday, 19)), at(thursday, 19), PARIS) == evening
+    assert rounds_next(late(held, evening), evening, PARIS) == (
         at(thursday + timedelta(days=1), 7) - BEFORE_WINDOW
     )
     # Not looked for from Saturday to Monday: next, the Tuesday round's window.
     friday_evening = datetime.combine(thursday + timedelta(days=1), LATE_END, PARIS)
-    assert table_next(table(held, friday_evening), friday_evening, PARIS) == (
+    assert rounds_next(late(held, friday_evening), friday_evening, PARIS) == (
         at(next_tuesday, 7) - BEFORE_WINDOW
     )
     # The next round's pickup showed at 6:30: the looks for the late one go on that day.
     shown = at(next_tuesday, 6, 30)
-    assert table_next(table(shown, at(next_tuesday, 8)), at(next_tuesday, 8), PARIS) == (
+    assert rounds_next(late(shown, at(next_tuesday, 8)), at(next_tuesday, 8), PARIS) == (
         at(next_tuesday, 8) + IRREGULAR_LOOK
     )
     # Without a lift left behind, the window closed until the next round.
-    closed = Table(rhythm=TUESDAY, delay=timedelta(hours=1), newest=shown, read_at=shown)
-    assert table_next(closed, at(next_tuesday, 8), PARIS) == (
+    closed = Rounds(rhythm=TUESDAY, delay=timedelta(hours=1), newest=shown, read_at=shown)
+    assert rounds_next(closed, at(next_tuesday, 8), PARIS) == (
         at(next_tuesday + timedelta(weeks=1), 7) - BEFORE_WINDOW
     )
 
 
 def test_fallback_without_rhythm() -> None:
-    """A table without a rhythm is read every IRREGULAR, at once if never read."""
-    table = Table(rhythm=None, delay=DEFAULT_DELAY, newest=None, read_at=NOW)
-    assert table_next(table, NOW, PARIS) == NOW + IRREGULAR
+    """A rounds without a rhythm is read every IRREGULAR, at once if never read."""
+    rounds = Rounds(rhythm=None, delay=DEFAULT_DELAY, newest=None, read_at=NOW)
+    assert rounds_next(rounds, NOW, PARIS) == NOW + IRREGULAR
     assert (
-        table_next(Table(rhythm=None, delay=DEFAULT_DELAY, newest=None, read_at=None), NOW, PARIS)
+        rounds_next(Rounds(rhythm=None, delay=DEFAULT_DELAY, newest=None, read_at=None), NOW, PARIS)
         == NOW
     )
 
@@ -285,63 +285,63 @@ def test_looks_within_the_usual_hours_every_day() -> None:
     hours = learn_hours([at(NOW.date() - timedelta(days=d), 6) for d in (3, 10, 17)], NOW, PARIS)
     assert hours is not None
     tomorrow = NOW.date() + timedelta(days=1)
-    table = Table(rhythm=None, hours=hours, delay=timedelta(hours=1), newest=None, read_at=NOW)
+    rounds = Rounds(rhythm=None, hours=hours, delay=timedelta(hours=1), newest=None, read_at=NOW)
     # Today's hours are over (6:00 + 1 h delay + 2 h): tomorrow's open at 6:45.
-    assert table_next(table, NOW, PARIS) == at(tomorrow, 7) - BEFORE_WINDOW
+    assert rounds_next(rounds, NOW, PARIS) == at(tomorrow, 7) - BEFORE_WINDOW
     looked = at(tomorrow, 7)
-    inside = Table(rhythm=None, hours=hours, delay=timedelta(hours=1), newest=None, read_at=looked)
-    assert table_next(inside, looked, PARIS) == looked + IRREGULAR_LOOK
+    inside = Rounds(rhythm=None, hours=hours, delay=timedelta(hours=1), newest=None, read_at=looked)
+    assert rounds_next(inside, looked, PARIS) == looked + IRREGULAR_LOOK
     # The day's last look comes at the hours' end (9:00), not an IRREGULAR_LOOK later.
-    late = Table(
+    late = Rounds(
         rhythm=None, hours=hours, delay=timedelta(hours=1), newest=None, read_at=at(tomorrow, 8)
     )
-    assert table_next(late, at(tomorrow, 8), PARIS) == at(tomorrow, 9)
-    ended = Table(
+    assert rounds_next(late, at(tomorrow, 8), PARIS) == at(tomorrow, 9)
+    ended = Rounds(
         rhythm=None, hours=hours, delay=timedelta(hours=1), newest=None, read_at=at(tomorrow, 9)
     )
-    assert table_next(ended, at(tomorrow, 9), PARIS) == at(tomorrow + timedelta(days=1), 7) - (
+    assert rounds_next(ended, at(tomorrow, 9), PARIS) == at(tomorrow + timedelta(days=1), 7) - (
         BEFORE_WINDOW
     )
     # Its pickup of the day is held: the next look is the day after.
-    held = Table(
+    held = Rounds(
         rhythm=None, hours=hours, delay=timedelta(hours=1), newest=at(tomorrow, 6), read_at=looked
     )
-    assert table_next(held, looked, PARIS) == at(tomorrow + timedelta(days=1), 7) - BEFORE_WINDOW
+    assert rounds_next(held, looked, PARIS) == at(tomorrow + timedelta(days=1), 7) - BEFORE_WINDOW
 
 
 def test_a_pickup_dated_ahead_leaves_only_the_whole_login_read() -> None:
     """A row dated weeks ahead (a typo at the collectivité) holds every window shut.
 
     Neither the rhythm's windows nor the usual hours are looked at until that date: the
-    table is read with the whole login, every BACKGROUND, and the plan says so.
+    rounds is read with the whole login, every BACKGROUND, and the plan says so.
     """
     ahead = NOW + timedelta(weeks=3)
     hours = learn_hours([at(NOW.date() - timedelta(days=d), 6) for d in (3, 10, 17)], NOW, PARIS)
     assert hours is not None
-    tables = {
-        "weekly": tuesday_table(ahead, NOW),
-        "hours": Table(rhythm=None, hours=hours, delay=DEFAULT_DELAY, newest=ahead, read_at=NOW),
+    by_type = {
+        "weekly": tuesday_rounds(ahead, NOW),
+        "hours": Rounds(rhythm=None, hours=hours, delay=DEFAULT_DELAY, newest=ahead, read_at=NOW),
     }
-    assert [table_next(table, NOW, PARIS) for table in tables.values()] == [None, None]
-    planned = plan(tables, last_full=NOW, now=NOW, tz=PARIS)
-    assert (planned.at, planned.full, planned.due) == (NOW + BACKGROUND, True, frozenset())
+    assert [rounds_next(rounds, NOW, PARIS) for rounds in by_type.values()] == [None, None]
+    planned = plan(by_type, last_full=NOW, now=NOW, tz=PARIS)
+    assert (planned.at, planned.full, planned.types) == (NOW + BACKGROUND, True, frozenset())
 
 
 def test_plan_background_and_batching() -> None:
-    """The soonest due table sets the time; tables due together are read together;
+    """The soonest due rounds sets the time; by_type due together are read together;
     the whole login is read every BACKGROUND (at once the first time)."""
-    irregular = Table(rhythm=None, delay=DEFAULT_DELAY, newest=None, read_at=NOW)
-    tables = {
-        (1, 1): tuesday_table(at(date(2026, 11, 24), 6), NOW),
+    irregular = Rounds(rhythm=None, delay=DEFAULT_DELAY, newest=None, read_at=NOW)
+    by_type = {
+        (1, 1): tuesday_rounds(at(date(2026, 11, 24), 6), NOW),
         (1, 2): irregular,
         (2, 5): irregular,
     }
-    first = plan(tables, last_full=NOW, now=NOW, tz=PARIS)
+    first = plan(by_type, last_full=NOW, now=NOW, tz=PARIS)
     assert first.at == NOW + IRREGULAR
     assert not first.full
-    assert first.due == {(1, 2), (2, 5)}
-    assert plan(tables, last_full=None, now=NOW, tz=PARIS).full
-    quiet = {(1, 1): tables[(1, 1)]}
+    assert first.types == {(1, 2), (2, 5)}
+    assert plan(by_type, last_full=None, now=NOW, tz=PARIS).full
+    quiet = {(1, 1): by_type[(1, 1)]}
     later = NOW + timedelta(hours=7)
     background = plan(quiet, last_full=later - BACKGROUND + timedelta(hours=1), now=later, tz=PARIS)
     assert background.full

@@ -25,9 +25,8 @@ from custom_components.ecocito.const import (
     EVENT_PICKUP,
     EVENT_PICKUP_MISSED,
 )
-from custom_components.ecocito.models import pickup_key
 from custom_components.ecocito.state import EntryState
-from custom_components.ecocito.step import FullRead, Look, Looks, Outcome, ask, step
+from custom_components.ecocito.step import FullRead, Look, Looks, Outcome, ask, pickup_key, step
 
 from .portal.state import PARIS
 

@@ -7,13 +7,9 @@ from datetime import datetime, timedelta
 import pytest
 
 from custom_components.ecocito.api import PORTAL_TZ, Pickup
-from custom_components.ecocito.waste import (
-    DEFAULT_ICON,
-    DUPLICATE_WINDOW,
-    Anomaly,
-    pickup_anomalies,
-    waste_type_icon,
-)
+from custom_components.ecocito.models import Anomaly
+from custom_components.ecocito.step import DUPLICATE_WINDOW, pickup_anomalies
+from custom_components.ecocito.waste import DEFAULT_ICON, waste_type_icon
 
 from .portal.scenarios import (
     BORNES_WASTE_TYPES,

@@ -209,8 +209,14 @@ def store_allowance(
     return {**options, CONF_ALLOWANCES: stored}
 
 
-def _beyond(count: int | None, included: int) -> int | None:
-    return None if count is None else max(count - included, 0)
+def _over(count: int, limit: int) -> int:
+    """Return how far ``count`` goes over ``limit`` (0: not over)."""
+    return max(count - limit, 0)
+
+
+def _over_projected(count: int | None, limit: int) -> int | None:
+    """Return how far a projection goes over ``limit`` (None: no projection yet)."""
+    return None if count is None else _over(count, limit)
 
 
 def use_of_allowance(
@@ -220,30 +226,33 @@ def use_of_allowance(
     used = {
         waste_type: len(state.pickups_of(waste_type)) for waste_type in sorted(allowance.included)
     }
-    remaining = {key: max(allowance.included[key] - count, 0) for key, count in used.items()}
-    extra = {key: max(count - allowance.included[key], 0) for key, count in used.items()}
+    remaining = {key: _over(allowance.included[key], count) for key, count in used.items()}
+    extra = {key: _over(count, allowance.included[key]) for key, count in used.items()}
     projected = {key: year_end_projection(count, today, year) for key, count in used.items()}
     projected_extra = {
-        key: _beyond(count, allowance.included[key]) for key, count in projected.items()
+        key: _over_projected(count, allowance.included[key]) for key, count in projected.items()
     }
     visits_remaining = visits_extra = projected_visits_extra = None
     if allowance.visits is not None:
         visits = len(state.visits)
-        visits_remaining = max(allowance.visits - visits, 0)
-        visits_extra = max(visits - allowance.visits, 0)
-        projected_visits_extra = _beyond(year_end_projection(visits, today, year), allowance.visits)
+        visits_remaining = _over(allowance.visits, visits)
+        visits_extra = _over(visits, allowance.visits)
+        projected_visits_extra = _over_projected(
+            year_end_projection(visits, today, year), allowance.visits
+        )
     openings = {key: state.openings(key) for key in sorted(allowance.borne_included)}
     borne_remaining = {
-        key: max(allowance.borne_included[key] - count, 0) for key, count in openings.items()
+        key: _over(allowance.borne_included[key], count) for key, count in openings.items()
     }
     borne_extra = {
-        key: max(count - allowance.borne_included[key], 0) for key, count in openings.items()
+        key: _over(count, allowance.borne_included[key]) for key, count in openings.items()
     }
     borne_projected = {
         key: year_end_projection(count, today, year) for key, count in openings.items()
     }
     borne_projected_extra = {
-        key: _beyond(count, allowance.borne_included[key]) for key, count in borne_projected.items()
+        key: _over_projected(count, allowance.borne_included[key])
+        for key, count in borne_projected.items()
     }
     return AllowanceUse(
         used=used,

@@ -18,6 +18,7 @@ from .entity import (
     account_waste_types,
     async_add_entities_as_they_appear,
 )
+from .forecast import Forecast
 from .schedule import holiday
 
 if TYPE_CHECKING:
@@ -28,7 +29,6 @@ if TYPE_CHECKING:
 
     from .allowance import AllowanceUse
     from .coordinator import EcocitoConfigEntry
-    from .forecast import Forecast
 
 PARALLEL_UPDATES = 0
 
@@ -116,10 +116,15 @@ class EcocitoAllowanceBinarySensor(EcocitoAllowanceEntity, BinarySensorEntity):
         return None if use is None else self.entity_description.attributes_fn(use)
 
 
-class EcocitoForecastBinarySensor(EcocitoWasteTypeEntity, BinarySensorEntity):
+class EcocitoForecastBinarySensor(EcocitoWasteTypeEntity[Forecast], BinarySensorEntity):
     """A yes/no of what a waste type's rounds say today (``Forecast``): a missed round."""
 
     entity_description: EcocitoBinarySensorEntityDescription[Forecast]
+
+    @property
+    def source(self) -> Forecast | None:
+        """Return the waste type's forecast."""
+        return self.forecast
 
     @property
     def is_on(self) -> bool | None:

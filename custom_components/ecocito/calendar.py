@@ -28,9 +28,11 @@ from homeassistant.util import dt as dt_util
 from .api import PORTAL_TZ, Pickup, Visit
 from .entity import EcocitoAccountEntity, async_add_entities_as_they_appear
 from .forecast import ExpectedPickup, describe, expected_pickups
-from .waste import Anomaly, pickup_anomalies
+from .models import Anomaly
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
     from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
     from .coordinator import EcocitoConfigEntry
@@ -152,7 +154,7 @@ class EcocitoCalendar(EcocitoAccountEntity, CalendarEntity):
 
     _indexed: AccountState
     _items: list[Pickup | Visit]
-    _anomalies: dict[Pickup, Anomaly]
+    _anomalies: Mapping[Pickup, Anomaly]
     _starts: list[datetime]
     _current: tuple[int, CalendarEvent | None] | None = None
     """The index of the event ``event`` gave last, and that event: a state write asks thrice."""
@@ -164,7 +166,7 @@ class EcocitoCalendar(EcocitoAccountEntity, CalendarEntity):
             key=lambda item: item.date,
         )
         self._starts = [item.date for item in self._items]
-        self._anomalies = pickup_anomalies(state.all_pickups)
+        self._anomalies = self.coordinator.data.anomalies.get(self.account_id, {})
         self._current = None
 
     def _event(self, item: Pickup | Visit) -> CalendarEvent:

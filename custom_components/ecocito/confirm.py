@@ -1,9 +1,9 @@
 """The one rule for losses: the portal's word for one is taken only once it has repeated it.
 
-An account missing from the drop-down, an empty drop-down, a table with fewer rows
-than the last good read, a statistic that would go down: each is believed only once it
-has come back CONFIRM_AFTER polls in a row. One bad answer costs nothing. Pure and
-Home Assistant-free.
+An account missing from the drop-down, an empty drop-down, fewer rows than at the last
+good read, a statistic that would go down: each is believed only once it has come back
+CONFIRM_AFTER polls in a row (``step.py`` counts full reads; the statistics, polls). One
+bad answer costs nothing. Pure and Home Assistant-free.
 """
 
 from __future__ import annotations
@@ -24,16 +24,15 @@ class Streak[K]:
         self._counts: dict[K, int] = {}
         self._polls: dict[K, int] = {}
 
-    def note(self, key: K, poll: int | None = None) -> bool:
+    def note(self, key: K, poll: int) -> bool:
         """Count one more poll showing the loss; return whether it is now believed.
 
-        With ``poll``, a poll counts once however often it shows the loss. The streak
-        goes on until cleared: the loss stays believed while the portal repeats it.
+        A poll counts once however often it shows the loss. The streak goes on until
+        cleared: the loss stays believed while the portal repeats it.
         """
-        if poll is not None:
-            if self._polls.get(key) == poll:
-                return self.count(key) >= CONFIRM_AFTER
-            self._polls[key] = poll
+        if self._polls.get(key) == poll:
+            return self.count(key) >= CONFIRM_AFTER
+        self._polls[key] = poll
         count = self._counts[key] = self._counts.get(key, 0) + 1
         return count >= CONFIRM_AFTER
 

@@ -47,7 +47,7 @@ from .devices import (
 )
 from .error_keys import update_failure
 from .models import EcocitoData
-from .planner import due
+from .planner import accounts_due
 from .reader import look, read_login
 from .repairs import PortalChangedRepair
 from .state import EntryState
@@ -165,7 +165,7 @@ class EcocitoCoordinator(DataUpdateCoordinator[EcocitoData]):
             self._tell(pending.told)
             await self._save(pending)
         self.config_entry.async_on_unload(self._no_next_day)
-        self._at_next_midnight()
+        self._at_next_midnight(dt_util.now())
 
     async def async_link(self, commune_id: int, activation_key: str) -> Account:
         """Link a production point to the login; its device appears at the refresh."""
@@ -211,12 +211,15 @@ class EcocitoCoordinator(DataUpdateCoordinator[EcocitoData]):
 
     async def _read(self, now: datetime) -> Read:
         """Look at the accounts due at the planned poll, else read the whole login."""
-        if self._scheduled and (accounts := due(self._state, now)):
+        if self._scheduled and (accounts := accounts_due(self._state, now)):
             return await look(self.client, self._state, accounts, now)
         return await read_login(self.client, self._state, self.history_years, now)
 
     async def _step(self, read: Read, now: datetime) -> EcocitoData:
-        """Step (in the executor: a pure function, never in the loop) and apply the outcome."""
+        """Step, then apply the outcome in the one order (see the module's docstring).
+
+        The step runs in the executor: a pure function, it never holds the event loop.
+        """
         async with self._stepping:
             self._state, outcome = await self.hass.async_add_executor_job(
                 step, self._state, read, now
@@ -225,13 +228,38 @@ class EcocitoCoordinator(DataUpdateCoordinator[EcocitoData]):
                 LOGGER.log(note.level, note.message, *note.args)
             if outcome.failure is not None:
                 raise UpdateFailed(translation_domain=DOMAIN, translation_key=outcome.failure)
-            return await self._apply(outcome, now)
+            data = outcome.data
+            if outcome.renumbered:
+                # The entry reloads, its entities made again: tell, keep, then renumber.
+                self._tell(outcome.told)
+                await self._store.async_save(self._state)
+                await self._adopt_numbers(outcome.renumbered)
+                return data
+            self._follow_accounts(outcome, now)
+            if not self._entities_added:
+                self._pending = outcome
+                return data
+            # The entities write: one account's at a time, each in a loop turn of its own
+            # (a large login never holds the loop for all of them together; an entity
+            # whose inputs did not change writes nothing), then the login's.
+            self.data = data
+            if not self.last_update_success:
+                self.last_update_success = True  # they write available again
+                LOGGER.info("Fetching %s data recovered", self.name)
+            for account_id in data.accounts:
+                for update in list(self._account_listeners.get(account_id, ())):
+                    update()
+                await asyncio.sleep(0)
+            self.async_update_listeners()
+            await asyncio.sleep(0)
+            self._tell(outcome.told)
+            await self._save(outcome)
+            return data
 
-    async def _apply(self, outcome: Outcome, now: datetime) -> EcocitoData:
-        """Apply a step's outcome in the one order (see the module's docstring)."""
+    @callback
+    def _follow_accounts(self, outcome: Outcome, now: datetime) -> None:
+        """Let the devices follow the accounts, and plan the next poll."""
         data = outcome.data
-        if outcome.renumbered:
-            await self._adopt_numbers(outcome.renumbered)
         remove_account_devices(self.hass, self.config_entry.entry_id, self.portal, outcome.unlinked)
         if self.active_account_id not in data.accounts:  # first poll, or unlinked
             self.active_account_id = next(iter(data.accounts), None)
@@ -240,32 +268,8 @@ class EcocitoCoordinator(DataUpdateCoordinator[EcocitoData]):
             LOGGER.debug(
                 "Next poll at %s (%s)",
                 planned.at,
-                "whole login" if planned.full else f"{len(planned.due)} waste type(s)",
+                "whole login" if planned.full else f"{len(planned.types)} waste type(s)",
             )
-        if not self._entities_added:
-            self._pending = outcome
-            return data
-        await self._show(data)
-        self._tell(outcome.told)
-        await self._save(outcome)
-        return data
-
-    async def _show(self, data: EcocitoData) -> None:
-        """Let every entity write what the step changed: account by account, then the login's.
-
-        One account's entities at a time, each in a loop turn of its own: a poll that
-        changes many accounts of a large login never holds the event loop for all of
-        their entities together; an entity whose inputs did not change writes nothing.
-        """
-        self.data = data
-        if not self.last_update_success:
-            self.last_update_success = True  # the entities write available again
-            LOGGER.info("Fetching %s data recovered", self.name)
-        for account_id in data.accounts:
-            for update in list(self._account_listeners.get(account_id, ())):
-                update()
-            await asyncio.sleep(0)
-        self.async_update_listeners()
 
     @callback
     def _tell(self, told: tuple[Told, ...]) -> None:
@@ -303,17 +307,18 @@ class EcocitoCoordinator(DataUpdateCoordinator[EcocitoData]):
     # --- The day's turn ----------------------------------------------------------------
 
     @callback
-    def _at_next_midnight(self) -> None:
-        """Step again at the next midnight, portal time, with nothing read."""
-        tomorrow = dt_util.now(PORTAL_TZ).date() + timedelta(days=1)
+    def _at_next_midnight(self, now: datetime) -> None:
+        """Step again at the midnight after ``now``, portal time, with nothing read."""
+        tomorrow = now.astimezone(PORTAL_TZ).date() + timedelta(days=1)
         self._next_day = async_track_point_in_time(
             self.hass, self._midnight, datetime.combine(tomorrow, time(), PORTAL_TZ)
         )
 
     @callback
-    def _midnight(self, _now: datetime) -> None:
+    def _midnight(self, now: datetime) -> None:
+        """Show the new day; then wait for the next one (from the time the timer says)."""
         self.config_entry.async_create_task(self.hass, self._new_day(), f"{DOMAIN} new day")
-        self._at_next_midnight()
+        self._at_next_midnight(now)
 
     @callback
     def _no_next_day(self) -> None:

@@ -20,7 +20,7 @@ if TYPE_CHECKING:
 
     from .api import Pickup, Visit
     from .coordinator import EcocitoConfigEntry, EcocitoCoordinator
-    from .models import AccountState, TableKey
+    from .models import AccountState, TypeKey
     from .state import EntryState
 
 TO_REDACT = {
@@ -64,7 +64,7 @@ def _openings(state: AccountState, year: int) -> dict[int, int]:
     return {type_id: count for type_id, count in openings.items() if count}
 
 
-def _table(state: EntryState, key: TableKey) -> dict[str, Any]:
+def _rounds(state: EntryState, key: TypeKey) -> dict[str, Any]:
     """Describe what the schedule learnt of one waste type of an account."""
     rhythm, _hours = state.rhythms.today[key]
     samples = state.delays.get(key) or [
@@ -97,7 +97,7 @@ def _schedule(coordinator: EcocitoCoordinator) -> dict[str, Any]:
         "next_poll": next_poll.isoformat() if next_poll else None,
         "polling_disabled": coordinator.config_entry.pref_disable_polling,
         "reads_whole_login": planned.full if planned else None,
-        "waste_types_due": len(planned.due) if planned else 0,
+        "waste_types_due": len(planned.types) if planned else 0,
     }
 
 
@@ -141,7 +141,7 @@ def _account(state: AccountState, coordinator: EcocitoCoordinator) -> dict[str, 
         "recent_pickups": [asdict(pickup) for pickup in state.pickups[-RECENT:]],
         "recent_visits": [asdict(visit) for visit in state.visits[-RECENT:]],
         "schedule": {
-            waste_type.id: _table(entry_state, key)
+            waste_type.id: _rounds(entry_state, key)
             for waste_type in state.waste_types
             if (key := (state.account.id, waste_type.id)) in entry_state.rhythms.today
         },

@@ -142,10 +142,18 @@ class EcocitoAccountEntity(CoordinatorEntity[EcocitoCoordinator]):
         return super().available and self.account_id in self.coordinator.data.accounts
 
 
-class EcocitoWasteTypeEntity(EcocitoAccountEntity):
-    """An entity of one waste type of an account, read from what its rounds say today."""
+class EcocitoWasteTypeEntity[T](EcocitoAccountEntity):
+    """An entity of one waste type of an account, read from what the step gave of it.
+
+    ``source`` is that: the waste type's figures, or what its rounds say today.
+    """
 
     waste_type_id: int
+
+    @property
+    def source(self) -> T | None:
+        """Return what the entity reads (None: the step gave nothing of the waste type)."""
+        raise NotImplementedError
 
     @property
     def forecast(self) -> Forecast | None:
@@ -158,15 +166,15 @@ class EcocitoWasteTypeEntity(EcocitoAccountEntity):
         return self.account_state.labels.get(self.waste_type_id, str(self.waste_type_id))
 
     def _state_depends_on(self) -> tuple[object, ...]:
-        return (*super()._state_depends_on(), self.forecast)
+        return (*super()._state_depends_on(), self.source)
 
     @property
     def available(self) -> bool:
-        """Return whether the account still has the waste type, and it is planned."""
+        """Return whether the account still has the waste type, and the step gave of it."""
         return (
             super().available
             and self.account_state.has_waste_type(self.waste_type_id)
-            and self.forecast is not None
+            and self.source is not None
         )
 
 

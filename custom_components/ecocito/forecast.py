@@ -24,7 +24,7 @@ if TYPE_CHECKING:
     from collections.abc import Iterator, Mapping, Sequence
     from zoneinfo import ZoneInfo
 
-    from .schedule import Rhythm, Table
+    from .schedule import Rhythm, Rounds
 
 MISSED_MARGIN: Final = timedelta(hours=3)
 """How late past its latest usual hour and the publication delay a pickup is missed."""
@@ -212,38 +212,38 @@ def expected_pickups(
     ]
 
 
-def overdue_day(table: Table, now: datetime, tz: ZoneInfo) -> date | None:
+def overdue_day(rounds: Rounds, now: datetime, tz: ZoneInfo) -> date | None:
     """Return the day of the rhythm whose round is overdue now (None: none is).
 
     Only the latest day of the rhythm up to today counts: once the next one begins, the
     one before is no longer told. Overdue is past the round's last day (``round_days``).
     """
-    rhythm = table.rhythm
+    rhythm = rounds.rhythm
     if rhythm is None:
         return None
     today = now.astimezone(tz).date()
     day = list(expected_days(rhythm, today - timedelta(days=_SEARCH), today))[-1]
-    if round_held(rhythm, day, _date(table.newest, tz)):
+    if round_held(rhythm, day, _date(rounds.newest, tz)):
         return None
     last = round_days(rhythm, day)[-1]
-    due = _midnight(last, tz) + rhythm.latest + table.delay + MISSED_MARGIN
+    due = _midnight(last, tz) + rhythm.latest + rounds.delay + MISSED_MARGIN
     return day if now >= due else None
 
 
-def still_missed(table: Table | None, day: date, now: datetime, tz: ZoneInfo) -> bool:
+def still_missed(rounds: Rounds | None, day: date, now: datetime, tz: ZoneInfo) -> bool:
     """Return whether the round of ``day`` is still missing and the next day not begun."""
     if (
-        table is None
-        or table.rhythm is None
-        or round_held(table.rhythm, day, _date(table.newest, tz))
+        rounds is None
+        or rounds.rhythm is None
+        or round_held(rounds.rhythm, day, _date(rounds.newest, tz))
     ):
         return False
-    return now.astimezone(tz).date() < next_day(table.rhythm, day)
+    return now.astimezone(tz).date() < next_day(rounds.rhythm, day)
 
 
 def follow_missed[K](
     missed: Mapping[K, date],
-    tables: Mapping[K, Table],
+    by_type: Mapping[K, Rounds],
     now: datetime,
     tz: ZoneInfo,
     *,
@@ -255,12 +255,12 @@ def follow_missed[K](
     that showed, or whose next day began, are forgotten. A new one is told (once) only
     when ``confirmed``: a full read, not a look, found it missing.
     """
-    kept = {key: day for key, day in missed.items() if still_missed(tables.get(key), day, now, tz)}
+    kept = {key: day for key, day in missed.items() if still_missed(by_type.get(key), day, now, tz)}
     if not confirmed:
         return kept, []
     new: list[tuple[K, date]] = []
-    for key, table in tables.items():
-        day = overdue_day(table, now, tz)
+    for key, rounds in by_type.items():
+        day = overdue_day(rounds, now, tz)
         if day is not None and kept.get(key) != day:
             kept[key] = day
             new.append((key, day))

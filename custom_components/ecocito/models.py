@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
+from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -19,7 +20,7 @@ if TYPE_CHECKING:
     from .api import Account, MonthlyCount, Pickup, Visit, WasteType
     from .forecast import Forecast
 
-type TableKey = tuple[int, int]
+type TypeKey = tuple[int, int]
 """A waste type of an account: (account ID, waste type ID)."""
 type PickupKey = tuple[datetime, int, str | None, str | None]
 """What makes a pickup the same pickup: its time, waste type, bin and chip numbers.
@@ -27,11 +28,6 @@ type PickupKey = tuple[datetime, int, str | None, str | None]
 Not its weight (the portal corrects weights) and not its rank in time (trucks upload
 late, and two bins of a type can be lifted in the same minute).
 """
-
-
-def pickup_key(pickup: Pickup) -> PickupKey:
-    """Return the identity of a pickup (see ``PickupKey``)."""
-    return (pickup.date, pickup.waste_type_id, pickup.bin_number, pickup.chip_number)
 
 
 def _weight(pickups: Iterable[Pickup]) -> float:
@@ -84,15 +80,6 @@ class AccountState:
         """Return whether the portal still lists this waste type for the account."""
         return any(waste_type.id == waste_type_id for waste_type in self.waste_types)
 
-    def pickup_data(self, pickup: Pickup) -> dict[str, Any]:
-        """Return a pickup as events and actions give it."""
-        return {
-            "date": pickup.date.isoformat(),
-            "waste_type_id": pickup.waste_type_id,
-            "waste_type": self.labels.get(pickup.waste_type_id),
-            "weight": pickup.weight,
-        }
-
     # --- Pickups -----------------------------------------------------------------
 
     def pickups_of(self, waste_type_id: int | None, *, past: bool = False) -> tuple[Pickup, ...]:
@@ -110,14 +97,6 @@ class AccountState:
         """Return this year's weight collected, in kg (a pickup not weighed counts 0)."""
         return _weight(self.pickups_of(waste_type_id))
 
-    def pickups_per_year(self, waste_type_id: int | None) -> dict[str, int]:
-        """Return the past years' pickup counts, most recent year first."""
-        return _per_year(self.pickups_of(waste_type_id, past=True), len)
-
-    def weight_per_year(self, waste_type_id: int | None) -> dict[str, float]:
-        """Return the past years' weights, most recent year first."""
-        return _per_year(self.pickups_of(waste_type_id, past=True), _weight)
-
     def last_pickup(self, waste_type_id: int | None) -> Pickup | None:
         """Return this year's latest pickup of a waste type (None: none yet)."""
         return pickups[-1] if (pickups := self.pickups_of(waste_type_id)) else None
@@ -125,23 +104,6 @@ class AccountState:
     def last_pickup_date(self, waste_type_id: int | None) -> datetime | None:
         """Return when this year's latest pickup happened."""
         return last.date if (last := self.last_pickup(waste_type_id)) else None
-
-    def last_pickup_weight(self, waste_type_id: int | None) -> float | None:
-        """Return the weight of this year's latest pickup (None: not weighed, or none)."""
-        return last.weight if (last := self.last_pickup(waste_type_id)) else None
-
-    def latest_number(
-        self, waste_type_id: int | None, number: Callable[[Pickup], str | None]
-    ) -> str | None:
-        """Return a number of the type's latest pickup that gives one (past years too)."""
-        return next(
-            (
-                found
-                for pickup in reversed(self.all_pickups)
-                if pickup.waste_type_id == waste_type_id and (found := number(pickup)) is not None
-            ),
-            None,
-        )
 
     # --- Visits ------------------------------------------------------------------
 
@@ -196,6 +158,33 @@ class AccountState:
         return {str(year): years[year] for year in sorted(years, reverse=True) if years[year]}
 
 
+class Anomaly(StrEnum):
+    """Why a pickup is worth checking with the collectivité (residents dispute these)."""
+
+    DUPLICATE = "duplicate"
+    """A second pickup of the same bin within ``step.DUPLICATE_WINDOW`` of the one before
+    (of the same waste type where the portal gives no bin numbers)."""
+    ZERO_WEIGHT = "zero_weight"
+    """Weighed at 0 kg (a pickup not weighed at all is not one)."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class WasteTypeFigures:
+    """One waste type's pickups this year, and the same figures for the past years kept."""
+
+    count: int
+    weight: float
+    """In kg; a pickup not weighed counts 0."""
+    last: Pickup | None
+    """This year's latest pickup (None: none yet)."""
+    bin_number: str | None
+    """The bin number of the latest pickup that gives one (past years too)."""
+    chip_number: str | None
+    counts_before: Mapping[str, int]
+    """The past years' counts, most recent year first (years without a pickup left out)."""
+    weights_before: Mapping[str, float]
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class EcocitoData:
     """The coordinator's data: linked accounts in the drop-down's order, and their forecasts."""
@@ -206,7 +195,11 @@ class EcocitoData:
     """The first day the data covers (1 January of the first year the options kept)."""
     today: date
     """The day the data is of (portal time): day-dependent figures read it."""
-    forecasts: Mapping[TableKey, Forecast] = field(default_factory=dict)
+    figures: Mapping[TypeKey, WasteTypeFigures] = field(default_factory=dict)
+    """Per waste type of each account, its pickups' figures."""
+    anomalies: Mapping[int, Mapping[Pickup, Anomaly]] = field(default_factory=dict)
+    """Per account, its pickups to check (of every year kept), and why."""
+    forecasts: Mapping[TypeKey, Forecast] = field(default_factory=dict)
     """Per waste type of each account, its next expected pickup and missed round."""
     next_poll: datetime | None = None
     """When the step planned the next poll."""

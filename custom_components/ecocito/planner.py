@@ -17,7 +17,7 @@ from .schedule import (
     DELAY_SAMPLES,
     FREQUENT,
     LOOKBACK,
-    Table,
+    Rounds,
     late_days,
     learn,
     learn_hours,
@@ -30,7 +30,7 @@ if TYPE_CHECKING:
     from datetime import date, datetime
 
     from .api import Pickup
-    from .models import AccountState, EcocitoData, TableKey
+    from .models import AccountState, EcocitoData, TypeKey
     from .state import EntryState, Learnt
 
 PLAN_TOLERANCE: Final = timedelta(minutes=1)
@@ -48,7 +48,7 @@ def recent_pickups(state: AccountState, since: datetime) -> dict[int, list[datet
     return recent
 
 
-def due(state: EntryState, now: datetime) -> frozenset[int] | None:
+def accounts_due(state: EntryState, now: datetime) -> frozenset[int] | None:
     """Return the accounts the planned poll looks at alone (None: a full read).
 
     Only this year's: on 1 January the whole login is read again.
@@ -62,16 +62,16 @@ def due(state: EntryState, now: datetime) -> frozenset[int] | None:
         or now < planned.at - PLAN_TOLERANCE
     ):
         return None
-    return frozenset(account_id for account_id, _type_id in planned.due)
+    return frozenset(account_id for account_id, _type_id in planned.types)
 
 
 def learn_delays(
-    delays: Mapping[TableKey, tuple[float, ...]],
+    delays: Mapping[TypeKey, tuple[float, ...]],
     looked_at: datetime | None,
     account_id: int,
     new: Iterable[Pickup],
     now: datetime,
-) -> dict[TableKey, tuple[float, ...]]:
+) -> dict[TypeKey, tuple[float, ...]]:
     """Return the delays with those learnt from an account's pickups first seen now.
 
     Only an account looked at FREQUENT-ish before says when the pickup appeared
@@ -95,7 +95,7 @@ def _days(times: Iterable[datetime]) -> set[date]:
 
 
 def learn_rhythms(
-    rhythms: Rhythms, recent: Mapping[TableKey, list[datetime]], now: datetime
+    rhythms: Rhythms, recent: Mapping[TypeKey, list[datetime]], now: datetime
 ) -> Rhythms:
     """Return each waste type's rounds, learnt once a day (and for a waste type new since).
 
@@ -109,7 +109,7 @@ def learn_rhythms(
     missing = [key for key in recent if key not in learnt]
     if not missing:
         return rhythms if today == rhythms.day else Rhythms(day=today, yesterday=yesterday)
-    fresh: dict[TableKey, Learnt] = dict(learnt)
+    fresh: dict[TypeKey, Learnt] = dict(learnt)
     for key in missing:
         times = recent[key]
         rhythm = learn(times, now, PORTAL_TZ)
@@ -119,9 +119,9 @@ def learn_rhythms(
     return Rhythms(day=today, today=fresh, yesterday=yesterday)
 
 
-def recent_times(data: EcocitoData, now: datetime) -> dict[TableKey, list[datetime]]:
+def recent_times(data: EcocitoData, now: datetime) -> dict[TypeKey, list[datetime]]:
     """Return the pickup times of the last ten weeks of every waste type of every account."""
-    recent: dict[TableKey, list[datetime]] = {}
+    recent: dict[TypeKey, list[datetime]] = {}
     for account_id, state in data.accounts.items():
         times = recent_pickups(state, now - LOOKBACK)
         for waste_type in state.waste_types:
@@ -129,24 +129,24 @@ def recent_times(data: EcocitoData, now: datetime) -> dict[TableKey, list[dateti
     return recent
 
 
-def tables(
+def rounds_of(
     state: EntryState,
-    recent: Mapping[TableKey, list[datetime]],
+    recent: Mapping[TypeKey, list[datetime]],
     rhythms: Rhythms,
     looked_at: Mapping[int, datetime],
     now: datetime,
-) -> dict[TableKey, Table]:
+) -> dict[TypeKey, Rounds]:
     """Return what the schedule needs of each waste type of each account."""
     today = now.astimezone(PORTAL_TZ).date()
     pooled: dict[int, list[float]] = {}
     for (account_id, _type_id), samples in state.delays.items():
         # A waste type not measured yet: the account's rounds are uploaded together.
         pooled.setdefault(account_id, []).extend(samples)
-    found: dict[TableKey, Table] = {}
+    found: dict[TypeKey, Rounds] = {}
     for key, times in recent.items():
         account_id = key[0]
         rhythm, hours = rhythms.today[key]
-        found[key] = Table(
+        found[key] = Rounds(
             rhythm=rhythm,
             hours=hours,
             late_days=late_days(rhythm, _days(times), today) if rhythm else frozenset(),

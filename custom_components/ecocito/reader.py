@@ -1,8 +1,8 @@
 """What a poll asks the portal: the whole login (a full read), or a look at accounts due.
 
-I/O only: which days and borne years to ask for, whether a table that came back short
-is read again, whether a look's count calls for the pickups — it follows the step's
-rules (``step.py``), reading the entry's state, and decides nothing the step decides.
+I/O only: which days and borne years to ask for, whether rows that came back short are
+read again, whether a look's count calls for the pickups — it follows the step's rules
+(``step.py``), reading the entry's state, and decides nothing the step decides.
 Home Assistant-free: it is given the client, the state, the time and the options.
 """
 
@@ -47,20 +47,17 @@ async def read_login(
         held_id = held_ids.get(account.id, account.id)
         asked = ask(state, held_id, today, history_start)
         try:
-            fetched = await _read_account(client, account.id, asked)
-            if came_back_short(state, held_id, asked, fetched):
-                fetched = await _read_account(client, account.id, asked)
+            for _attempt in range(2):  # rows that came back short are read again once
+                fetched = await client.get_account_data(
+                    account.id, asked.start, asked.today, borne_years=asked.borne_years
+                )
+                if not came_back_short(state, held_id, asked, fetched):
+                    break
         except UnknownAccountError as err:
             _LOGGER.info("The portal refused to switch to account %s: %s", account.id, err)
             continue
         accounts[account.id] = (asked, fetched)
     return FullRead(linked=linked, accounts=accounts, history_start=history_start)
-
-
-async def _read_account(client: EcocitoClient, account_id: int, asked: Ask) -> AccountData:
-    return await client.get_account_data(
-        account_id, asked.start, asked.today, borne_years=asked.borne_years
-    )
 
 
 async def look(

@@ -1,17 +1,18 @@
 """When to ask the portal: a schedule learnt from the pickups already held.
 
-Pure and Home Assistant-free: no I/O, no clock of its own. Each table (one account's
-pickups of one waste type) either follows a rhythm (the same weekdays, at about the same
-hour, every week or every other week) or does not. In a window after each expected
-pickup (its hours plus the portal's publication delay), its account is looked at every
-``FREQUENT`` until the pickup shows: a look asks only whether anything arrived, and the
-tables are read when it did. A table without a weekday rhythm but with usual hours is
-looked at every ``IRREGULAR_LOOK`` within those hours each day, and at their end; one
-without either every ``IRREGULAR``; the whole login is read every ``BACKGROUND``. One
-look serves every table of an account: their ``read_at`` is the account's last look. An
-expected pickup that never showed opens a window the next day too (a public holiday
-moves a round by one day), then is looked for as a late upload every ``IRREGULAR_LOOK``
-through the day, on the two days after and on its table's next expected day.
+Pure and Home Assistant-free: no I/O, no clock of its own. Each waste type of an
+account has rounds (``Rounds``): a rhythm (the same weekdays, at about the same hour,
+every week or every other week), or usual hours without one, or neither. In a window
+after each expected pickup (its hours plus the portal's publication delay), its account
+is looked at every ``FREQUENT`` until the pickup shows: a look asks only whether
+anything arrived, and the pickups are read when it did. A waste type with usual hours
+but no weekday rhythm is looked at every ``IRREGULAR_LOOK`` within those hours each
+day, and at their end; one without either every ``IRREGULAR``; the whole login is read
+every ``BACKGROUND``. One look serves every waste type of an account: their ``read_at``
+is the account's last look. A round on a public holiday may come on another day
+(``round_days``, the one rule for it); an expected pickup that never showed is looked
+for as a late upload every ``IRREGULAR_LOOK`` through the day, on the two days after
+and on its waste type's next expected day.
 """
 
 from __future__ import annotations
@@ -36,16 +37,16 @@ FREQUENT: Final = timedelta(minutes=5)
 from publication to showing, and the portal's session (20 minutes of silence) stays
 open from one look to the next: a look costs one small request."""
 IRREGULAR_LOOK: Final = timedelta(minutes=105)
-"""Between two looks within the usual hours of a table without a weekday rhythm: a
+"""Between two looks within the usual hours of a waste type without a weekday rhythm: a
 pickup published in them shows within this."""
 LATE_END: Final = time(20)
 """A late upload is looked for from the window of the day to this hour, every
 ``IRREGULAR_LOOK``: the portal uploads in the day."""
 LATE_AFTER: Final = 2
 """Days after an expected pickup that never showed on which its late upload is looked
-for (then on its table's next expected day)."""
+for (then on its waste type's next expected day)."""
 IRREGULAR: Final = timedelta(hours=4)
-"""Between two looks at a table without a rhythm or usual hours."""
+"""Between two looks at a waste type without a rhythm or usual hours."""
 MAX_HOURS_SPAN: Final = timedelta(hours=6)
 """Usual hours wider than this are no usual hours: looking all day costs too much."""
 BACKGROUND: Final = timedelta(hours=12)
@@ -64,11 +65,11 @@ AFTER_WINDOW: Final = timedelta(hours=2)
 """A window runs from the earliest usual hour plus the delay, less ``BEFORE_WINDOW``, to
 the latest usual hour plus the delay plus ``AFTER_WINDOW``."""
 BATCH: Final = timedelta(minutes=10)
-"""Tables due within this of the first are read at the same poll."""
+"""Waste types due within this of the first are looked at in the same poll."""
 HORIZON: Final = 16
 """Days ahead searched for a window (a fortnight and a holiday shift)."""
 DELAY_SAMPLES: Final = 8
-"""Publication delays kept per table; the median is used."""
+"""Publication delays kept per waste type; the median is used."""
 
 
 def week_index(day: date) -> int:
@@ -78,7 +79,7 @@ def week_index(day: date) -> int:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Rhythm:
-    """The days and hours at which one table's pickups happen."""
+    """The days and hours at which one waste type's pickups happen."""
 
     weekdays: frozenset[int]
     """Monday is 0."""
@@ -96,6 +97,11 @@ class Rhythm:
         return day.weekday() in self.weekdays and (
             self.every == 1 or week_index(day) % 2 == self.parity
         )
+
+
+def time_of_day(when: datetime) -> timedelta:
+    """Return how long after its midnight a (local) time is."""
+    return when - when.replace(hour=0, minute=0, second=0, microsecond=0)
 
 
 @lru_cache(maxsize=4)
@@ -129,7 +135,7 @@ def round_held(rhythm: Rhythm, day: date, newest: date | None) -> bool:
 
 
 def learn(times: Iterable[datetime], now: datetime, tz: ZoneInfo) -> Rhythm | None:
-    """Return the rhythm of a table's pickups (None: too few, or no clear rhythm).
+    """Return the rhythm of a waste type's pickups (None: too few, or no clear rhythm).
 
     Only the pickups of the last ``LOOKBACK`` count. A weekday is the rhythm's when it
     holds a quarter of them; the rhythm is fortnightly when nine in ten of those fall in
@@ -147,7 +153,7 @@ def learn(times: Iterable[datetime], now: datetime, tz: ZoneInfo) -> Rhythm | No
     parities = Counter(week_index(t.date()) % 2 for t in on)
     parity, count = parities.most_common(1)[0]
     every = 2 if count >= 0.9 * len(on) and len({t.date() for t in on}) >= 2 else 1
-    hours = [t - t.replace(hour=0, minute=0, second=0, microsecond=0) for t in on]
+    hours = [time_of_day(t) for t in on]
     rhythm = Rhythm(
         weekdays=chosen,
         every=every,
@@ -167,7 +173,7 @@ def learn(times: Iterable[datetime], now: datetime, tz: ZoneInfo) -> Rhythm | No
 
 
 def learn_hours(times: Iterable[datetime], now: datetime, tz: ZoneInfo) -> Rhythm | None:
-    """Return the usual hours of a table without a weekday rhythm, as a daily rhythm.
+    """Return the usual hours of a waste type without a weekday rhythm, as a daily rhythm.
 
     None: too few pickups in the last ``LOOKBACK``, or hours spread over more than
     ``MAX_HOURS_SPAN``.
@@ -175,7 +181,7 @@ def learn_hours(times: Iterable[datetime], now: datetime, tz: ZoneInfo) -> Rhyth
     local = [t.astimezone(tz) for t in times if now - LOOKBACK <= t <= now]
     if len(local) < MIN_PICKUPS:
         return None
-    hours = [t - t.replace(hour=0, minute=0, second=0, microsecond=0) for t in local]
+    hours = [time_of_day(t) for t in local]
     if max(hours) - min(hours) > MAX_HOURS_SPAN:
         return None
     return Rhythm(
@@ -189,8 +195,8 @@ def publication_delay(samples: Sequence[float]) -> timedelta:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class Table:
-    """What the schedule needs of one table."""
+class Rounds:
+    """What the schedule knows of one waste type's rounds."""
 
     rhythm: Rhythm | None
     delay: timedelta
@@ -207,11 +213,12 @@ class Table:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Plan[K]:
-    """The next poll: when, and whether it reads the whole login or only due tables."""
+    """The next poll: when, and whether it reads the whole login or looks at waste types due."""
 
     at: datetime
     full: bool
-    due: frozenset[K]
+    types: frozenset[K]
+    """The waste types due (looked at through their accounts)."""
 
 
 def window(rhythm: Rhythm, delay: timedelta, day: date, tz: ZoneInfo) -> tuple[datetime, datetime]:
@@ -226,8 +233,8 @@ def window(rhythm: Rhythm, delay: timedelta, day: date, tz: ZoneInfo) -> tuple[d
 def late_days(rhythm: Rhythm, held: Collection[date], today: date) -> frozenset[date]:
     """Return the days, from today on, a late upload is looked for (none: none is due).
 
-    ``held``: the days with a pickup of the table, in the lookback. The latest round
-    over before today (``round_days``) had none, after the table's first pickup held.
+    ``held``: the days with a pickup of the waste type, in the lookback. The latest round
+    over before today (``round_days``) had none, after the waste type's first pickup held.
     A lift left behind comes up with a later upload: the truck's, sent again in the two
     days after, or the next round's. It is looked for on those days (``LATE_AFTER``
     days after the round's last day, and the rhythm's next day).
@@ -246,52 +253,55 @@ def late_days(rhythm: Rhythm, held: Collection[date], today: date) -> frozenset[
     return frozenset(d for d in (*after, following) if d >= today)
 
 
-def table_next(table: Table, now: datetime, tz: ZoneInfo) -> datetime | None:
-    """Return when one table is next due on its own (None: only with the whole login)."""
-    if table.rhythm is None and table.hours is not None:
-        return _daily_next(table, table.hours, now, tz)
-    if table.rhythm is None:
-        return now if table.read_at is None else table.read_at + IRREGULAR
-    times = (_round_next(table, table.rhythm, now, tz), _late_next(table, table.rhythm, now, tz))
+def rounds_next(rounds: Rounds, now: datetime, tz: ZoneInfo) -> datetime | None:
+    """Return when a waste type is next due on its own (None: only with the whole login)."""
+    if rounds.rhythm is None and rounds.hours is not None:
+        return _daily_next(rounds, rounds.hours, now, tz)
+    if rounds.rhythm is None:
+        return now if rounds.read_at is None else rounds.read_at + IRREGULAR
+    times = (
+        _round_next(rounds, rounds.rhythm, now, tz),
+        _late_next(rounds, rounds.rhythm, now, tz),
+    )
     return min((at for at in times if at is not None), default=None)
 
 
-def _round_next(table: Table, rhythm: Rhythm, now: datetime, tz: ZoneInfo) -> datetime | None:
+def _round_next(rounds: Rounds, rhythm: Rhythm, now: datetime, tz: ZoneInfo) -> datetime | None:
     """Return the next look in the window of a round not held yet (on any of its days)."""
-    newest = table.newest.astimezone(tz).date() if table.newest else None
+    newest = rounds.newest.astimezone(tz).date() if rounds.newest else None
     today = now.astimezone(tz).date()
-    earliest = table.read_at + FREQUENT if table.read_at else None
+    earliest = rounds.read_at + FREQUENT if rounds.read_at else None
     for offset in range(-3, HORIZON):
         day = today + timedelta(days=offset)
         if not rhythm.on(day) or round_held(rhythm, day, newest):
             continue
         for shifted in round_days(rhythm, day):
-            start, end = window(rhythm, table.delay, shifted, tz)
+            start, end = window(rhythm, rounds.delay, shifted, tz)
             if (at := max(start, earliest or start)) < end and end > now:
                 return at
     return None
 
 
-def _late_next(table: Table, rhythm: Rhythm, now: datetime, tz: ZoneInfo) -> datetime | None:
+def _late_next(rounds: Rounds, rhythm: Rhythm, now: datetime, tz: ZoneInfo) -> datetime | None:
     """Return the next look for a late upload: from the day's window to ``LATE_END``."""
-    if not table.late_days:
+    if not rounds.late_days:
         return None
     today = now.astimezone(tz).date()
-    days = [day for day in (today, today + timedelta(days=1)) if day in table.late_days]
+    days = [day for day in (today, today + timedelta(days=1)) if day in rounds.late_days]
     return _every_day(
-        table.read_at,
+        rounds.read_at,
         days,
-        lambda day: (window(rhythm, table.delay, day, tz)[0], datetime.combine(day, LATE_END, tz)),
+        lambda day: (window(rhythm, rounds.delay, day, tz)[0], datetime.combine(day, LATE_END, tz)),
     )
 
 
-def _daily_next(table: Table, hours: Rhythm, now: datetime, tz: ZoneInfo) -> datetime | None:
-    """Return the next look within a table's usual hours, today's or tomorrow's."""
-    newest = table.newest.astimezone(tz).date() if table.newest else date.min
+def _daily_next(rounds: Rounds, hours: Rhythm, now: datetime, tz: ZoneInfo) -> datetime | None:
+    """Return the next look within a waste type's usual hours, today's or tomorrow's."""
+    newest = rounds.newest.astimezone(tz).date() if rounds.newest else date.min
     today = now.astimezone(tz).date()
     # Its pickup of the day held: it is not lifted twice a day.
     days = [day for day in (today, today + timedelta(days=1)) if newest < day]
-    return _every_day(table.read_at, days, lambda day: window(hours, table.delay, day, tz))
+    return _every_day(rounds.read_at, days, lambda day: window(hours, rounds.delay, day, tz))
 
 
 def _every_day(
@@ -314,16 +324,18 @@ def _every_day(
 
 
 def plan[K](
-    tables: Mapping[K, Table], *, last_full: datetime | None, now: datetime, tz: ZoneInfo
+    by_type: Mapping[K, Rounds], *, last_full: datetime | None, now: datetime, tz: ZoneInfo
 ) -> Plan[K]:
-    """Return the next poll: the soonest table due, or the whole login's background read."""
+    """Return the next poll: the soonest waste type due, or the whole login's background read."""
     full_at = now if last_full is None else last_full + BACKGROUND
     times = {
-        key: at for key, table in tables.items() if (at := table_next(table, now, tz)) is not None
+        key: at
+        for key, rounds in by_type.items()
+        if (at := rounds_next(rounds, now, tz)) is not None
     }
     at = max(now, min([full_at, *times.values()]))
     return Plan(
         at=at,
         full=full_at <= at + BATCH,
-        due=frozenset(key for key, when in times.items() if when <= at + BATCH),
+        types=frozenset(key for key, when in times.items() if when <= at + BATCH),
     )

@@ -25,8 +25,8 @@ from .entity import (
     account_waste_types,
     async_add_entities_as_they_appear,
 )
-from .forecast import describe
-from .models import AccountState
+from .forecast import Forecast, describe
+from .models import AccountState, WasteTypeFigures
 from .waste import waste_type_icon
 
 if TYPE_CHECKING:
@@ -38,7 +38,6 @@ if TYPE_CHECKING:
 
     from .allowance import Allowance
     from .coordinator import EcocitoConfigEntry, EcocitoCoordinator
-    from .forecast import Forecast
 
 PARALLEL_UPDATES = 0
 
@@ -174,63 +173,6 @@ ACCOUNT_SENSORS: tuple[AccountDescription, ...] = (
         value_fn=lambda state, _, _day: state.last_visit_date,
     ),
     EcocitoSensorEntityDescription(
-        key="pickups",
-        translation_key="waste_type_pickups",
-        scope=Scope.WASTE_TYPE,
-        icon_of_waste_type=True,
-        state_class=SensorStateClass.TOTAL,
-        value_fn=lambda state, waste_type, _day: state.pickup_count(waste_type),
-        previous_years_fn=AccountState.pickups_per_year,
-    ),
-    EcocitoSensorEntityDescription(
-        key="weight",
-        translation_key="waste_type_weight",
-        scope=Scope.WASTE_TYPE,
-        device_class=SensorDeviceClass.WEIGHT,
-        native_unit_of_measurement=UnitOfMass.KILOGRAMS,
-        state_class=SensorStateClass.TOTAL,
-        suggested_display_precision=1,
-        value_fn=lambda state, waste_type, _day: state.pickup_weight(waste_type),
-        previous_years_fn=AccountState.weight_per_year,
-    ),
-    EcocitoSensorEntityDescription(
-        key="last_pickup",
-        translation_key="waste_type_last_pickup",
-        scope=Scope.WASTE_TYPE,
-        device_class=SensorDeviceClass.TIMESTAMP,
-        value_fn=lambda state, waste_type, _day: state.last_pickup_date(waste_type),
-    ),
-    EcocitoSensorEntityDescription(
-        key="last_pickup_weight",
-        translation_key="waste_type_last_pickup_weight",
-        scope=Scope.WASTE_TYPE,
-        device_class=SensorDeviceClass.WEIGHT,
-        native_unit_of_measurement=UnitOfMass.KILOGRAMS,
-        suggested_display_precision=1,
-        value_fn=lambda state, waste_type, _day: state.last_pickup_weight(waste_type),
-    ),
-    EcocitoSensorEntityDescription(
-        # What the collectivité asks for when a pickup is disputed.
-        key="bin_number",
-        translation_key="waste_type_bin_number",
-        scope=Scope.WASTE_TYPE,
-        entity_category=EntityCategory.DIAGNOSTIC,
-        entity_registry_enabled_default=False,
-        value_fn=lambda state, waste_type, _day: state.latest_number(
-            waste_type, lambda pickup: pickup.bin_number
-        ),
-    ),
-    EcocitoSensorEntityDescription(
-        key="chip_number",
-        translation_key="waste_type_chip_number",
-        scope=Scope.WASTE_TYPE,
-        entity_category=EntityCategory.DIAGNOSTIC,
-        entity_registry_enabled_default=False,
-        value_fn=lambda state, waste_type, _day: state.latest_number(
-            waste_type, lambda pickup: pickup.chip_number
-        ),
-    ),
-    EcocitoSensorEntityDescription(
         key="borne_openings_month",
         translation_key="waste_type_borne_openings_month",
         scope=Scope.BORNE,
@@ -245,6 +187,61 @@ ACCOUNT_SENSORS: tuple[AccountDescription, ...] = (
         state_class=SensorStateClass.TOTAL,
         value_fn=lambda state, waste_type, _day: state.openings(waste_type),
         previous_years_fn=AccountState.openings_per_year,
+    ),
+)
+WASTE_TYPE_SENSORS: tuple[EcocitoSensorEntityDescription[WasteTypeFigures], ...] = (
+    EcocitoSensorEntityDescription(
+        key="pickups",
+        translation_key="waste_type_pickups",
+        scope=Scope.WASTE_TYPE,
+        icon_of_waste_type=True,
+        state_class=SensorStateClass.TOTAL,
+        value_fn=lambda figures, _, _day: figures.count,
+        previous_years_fn=lambda figures, _: dict(figures.counts_before),
+    ),
+    EcocitoSensorEntityDescription(
+        key="weight",
+        translation_key="waste_type_weight",
+        scope=Scope.WASTE_TYPE,
+        device_class=SensorDeviceClass.WEIGHT,
+        native_unit_of_measurement=UnitOfMass.KILOGRAMS,
+        state_class=SensorStateClass.TOTAL,
+        suggested_display_precision=1,
+        value_fn=lambda figures, _, _day: figures.weight,
+        previous_years_fn=lambda figures, _: dict(figures.weights_before),
+    ),
+    EcocitoSensorEntityDescription(
+        key="last_pickup",
+        translation_key="waste_type_last_pickup",
+        scope=Scope.WASTE_TYPE,
+        device_class=SensorDeviceClass.TIMESTAMP,
+        value_fn=lambda figures, _, _day: figures.last.date if figures.last else None,
+    ),
+    EcocitoSensorEntityDescription(
+        key="last_pickup_weight",
+        translation_key="waste_type_last_pickup_weight",
+        scope=Scope.WASTE_TYPE,
+        device_class=SensorDeviceClass.WEIGHT,
+        native_unit_of_measurement=UnitOfMass.KILOGRAMS,
+        suggested_display_precision=1,
+        value_fn=lambda figures, _, _day: figures.last.weight if figures.last else None,
+    ),
+    EcocitoSensorEntityDescription(
+        # What the collectivité asks for when a pickup is disputed.
+        key="bin_number",
+        translation_key="waste_type_bin_number",
+        scope=Scope.WASTE_TYPE,
+        entity_category=EntityCategory.DIAGNOSTIC,
+        entity_registry_enabled_default=False,
+        value_fn=lambda figures, _, _day: figures.bin_number,
+    ),
+    EcocitoSensorEntityDescription(
+        key="chip_number",
+        translation_key="waste_type_chip_number",
+        scope=Scope.WASTE_TYPE,
+        entity_category=EntityCategory.DIAGNOSTIC,
+        entity_registry_enabled_default=False,
+        value_fn=lambda figures, _, _day: figures.chip_number,
     ),
 )
 ALLOWANCE_SENSORS: tuple[AllowanceDescription, ...] = (
@@ -415,25 +412,26 @@ async def async_setup_entry(
         ]
     )
     account_sensors = _of_scope(ACCOUNT_SENSORS, Scope.ACCOUNT)
-    waste_type_sensors = _of_scope(ACCOUNT_SENSORS, Scope.WASTE_TYPE)
     await async_add_entities_as_they_appear(
         entry,
         async_add_entities,
-        lambda data: [
-            (account_id, waste_type)
-            for account_id, state in data.accounts.items()
-            for waste_type in (None, *(t.id for t in state.waste_types))
-        ],
-        lambda key: (
-            EcocitoAccountSensor(coordinator, key[0], description, key[1])
-            for description in (account_sensors if key[1] is None else waste_type_sensors)
+        lambda data: data.accounts,
+        lambda account_id: (
+            EcocitoAccountSensor(coordinator, account_id, description)
+            for description in account_sensors
         ),
     )
     await async_add_entities_as_they_appear(
         entry,
         async_add_entities,
         account_waste_types,
-        lambda key: [EcocitoForecastSensor(coordinator, key[0], NEXT_PICKUP, key[1])],
+        lambda key: [
+            *(
+                EcocitoFiguresSensor(coordinator, key[0], description, key[1])
+                for description in WASTE_TYPE_SENSORS
+            ),
+            EcocitoForecastSensor(coordinator, key[0], NEXT_PICKUP, key[1]),
+        ],
     )
     borne_sensors = _of_scope(ACCOUNT_SENSORS, Scope.BORNE)
     await async_add_entities_as_they_appear(
@@ -479,21 +477,9 @@ class _YearlySensor[T](SensorEntity):
 
 
 class EcocitoAccountSensor(EcocitoAccountEntity, _YearlySensor[AccountState]):
-    """A figure of one account's year, for one of its waste types or for its visits."""
+    """A figure of one account's year: its visits, or its borne openings of a waste type."""
 
     entity_description: AccountDescription
-
-    def __init__(
-        self,
-        coordinator: EcocitoCoordinator,
-        account_id: int,
-        description: AccountDescription,
-        waste_type_id: int | None = None,
-    ) -> None:
-        """Attach the sensor to its account; give it its waste type's icon if it shows one."""
-        super().__init__(coordinator, account_id, description, waste_type_id)
-        if description.icon_of_waste_type and waste_type_id is not None:
-            self._attr_icon = waste_type_icon(self.account_state.labels.get(waste_type_id, ""))
 
     def _state_depends_on(self) -> tuple[object, ...]:
         """Depend on the day too for a monthly figure: it starts again when the month turns."""
@@ -522,31 +508,63 @@ class EcocitoAccountSensor(EcocitoAccountEntity, _YearlySensor[AccountState]):
         return {"previous_years": previous(self.account_state, self.waste_type_id)}
 
 
-class EcocitoForecastSensor(EcocitoWasteTypeEntity, SensorEntity):
-    """What a waste type's rounds say today (``Forecast``): its next expected pickup."""
+class _WasteTypeSensor[T](EcocitoWasteTypeEntity[T], _YearlySensor[T]):
+    """A figure of one waste type of an account, read from what the step gave of it."""
 
-    entity_description: EcocitoSensorEntityDescription[Forecast]
+    entity_description: EcocitoSensorEntityDescription[T]
 
     @property
     def native_value(self) -> Figure:
-        """Return the figure of the waste type's forecast."""
-        found = self.forecast
-        if found is None:
+        """Return the waste type's figure."""
+        if (source := self.source) is None:
             return None
         return self.entity_description.value_fn(
-            found, self.waste_type_id, self.coordinator.data.today
+            source, self.waste_type_id, self.coordinator.data.today
         )
 
     @property
     def extra_state_attributes(self) -> dict[str, Any]:
         """Return the waste type's label, and what comes with the figure."""
-        found, describe_fn = self.forecast, self.entity_description.attributes_fn
-        more = (
-            {}
-            if found is None or describe_fn is None
-            else describe_fn(found, self.hass.config.language)
-        )
-        return {"waste_type": self.waste_type, **more}
+        source, description = self.source, self.entity_description
+        attributes: dict[str, Any] = {}
+        if source is not None and description.previous_years_fn is not None:
+            attributes["previous_years"] = description.previous_years_fn(source, self.waste_type_id)
+        if source is not None and description.attributes_fn is not None:
+            attributes |= {
+                "waste_type": self.waste_type,
+                **description.attributes_fn(source, self.hass.config.language),
+            }
+        return attributes
+
+
+class EcocitoFiguresSensor(_WasteTypeSensor[WasteTypeFigures]):
+    """A figure of one waste type's pickups: this year's count, weight, last pickup."""
+
+    def __init__(
+        self,
+        coordinator: EcocitoCoordinator,
+        account_id: int,
+        description: EcocitoSensorEntityDescription[WasteTypeFigures],
+        waste_type_id: int,
+    ) -> None:
+        """Attach the sensor to its account; give it its waste type's icon if it shows one."""
+        super().__init__(coordinator, account_id, description, waste_type_id)
+        if description.icon_of_waste_type:
+            self._attr_icon = waste_type_icon(self.waste_type)
+
+    @property
+    def source(self) -> WasteTypeFigures | None:
+        """Return the waste type's figures."""
+        return self.coordinator.data.figures.get((self.account_id, self.waste_type_id))
+
+
+class EcocitoForecastSensor(_WasteTypeSensor[Forecast]):
+    """What a waste type's rounds say today (``Forecast``): its next expected pickup."""
+
+    @property
+    def source(self) -> Forecast | None:
+        """Return the waste type's forecast."""
+        return self.forecast
 
 
 class EcocitoLoginSensor(EcocitoEntity, SensorEntity):

@@ -27,6 +27,7 @@ from .const import (
 from .devices import account_of
 from .error_keys import action_errors
 from .models import AccountState
+from .step import pickup_data
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
@@ -197,7 +198,7 @@ def _response(state: AccountState, start: date, end: date) -> dict[str, Any]:
             and first_month <= date(month.year, month.month, 1) <= end
         ],
         "pickups": [
-            state.pickup_data(pickup) for pickup in _in_range(state.all_pickups, start, end)
+            pickup_data(state, pickup) for pickup in _in_range(state.all_pickups, start, end)
         ],
         "visits": [
             {

@@ -35,7 +35,7 @@ if TYPE_CHECKING:
     from collections.abc import Callable, Mapping
 
     from .api import MonthlyCount, Pickup, Visit
-    from .models import EcocitoData, PickupKey, TableKey
+    from .models import EcocitoData, PickupKey, TypeKey
     from .schedule import Plan, Rhythm
 
 STORAGE_VERSION: Final = 2
@@ -80,8 +80,8 @@ class Rhythms:
     """The rhythms learnt today, and yesterday's (an unchanged rhythm keeps its object)."""
 
     day: date | None = None
-    today: Mapping[TableKey, Learnt] = field(default_factory=dict)
-    yesterday: Mapping[TableKey, Learnt] = field(default_factory=dict)
+    today: Mapping[TypeKey, Learnt] = field(default_factory=dict)
+    yesterday: Mapping[TypeKey, Learnt] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -92,8 +92,8 @@ class EntryState:
     seen: Mapping[int, Seen] = field(default_factory=dict)
     absent: Mapping[int, int] = field(default_factory=dict)
     past_rows: Mapping[int, tuple[date, Mapping[str, int]]] = field(default_factory=dict)
-    delays: Mapping[TableKey, tuple[float, ...]] = field(default_factory=dict)
-    missed: Mapping[TableKey, date] = field(default_factory=dict)
+    delays: Mapping[TypeKey, tuple[float, ...]] = field(default_factory=dict)
+    missed: Mapping[TypeKey, date] = field(default_factory=dict)
 
     # --- This run's --------------------------------------------------------------
     known: Mapping[int, str] = field(default_factory=dict)
@@ -106,7 +106,7 @@ class EntryState:
     """Full reads in a row whose drop-down listed no account where some are known."""
     past: Mapping[int, PastYears] = field(default_factory=dict)
     short: Mapping[int, int] = field(default_factory=dict)
-    """Accounts whose tables came back short (read twice): full reads in a row."""
+    """Accounts whose rows came back short (read twice): full reads in a row."""
     totals: Mapping[int, int] = field(default_factory=dict)
     """Per account, this year's rows on the portal when the data holds another number
     (rows of another type, a short read kept): what a look compares with."""
@@ -120,7 +120,7 @@ class EntryState:
     """Per account, its last look or read (one serves all its waste types)."""
     last_full: datetime | None = None
     rhythms: Rhythms = field(default_factory=Rhythms)
-    plan: Plan[TableKey] | None = None
+    plan: Plan[TypeKey] | None = None
     """The next poll (None: before the first one)."""
 
 
@@ -220,7 +220,7 @@ class StateCodec:
 
 
 def _per_account[V](
-    values: Mapping[TableKey, V], encode: Callable[[V], Any]
+    values: Mapping[TypeKey, V], encode: Callable[[V], Any]
 ) -> dict[str, dict[str, Any]]:
     """Return per-waste-type values grouped by account, as stored."""
     grouped: dict[str, dict[str, Any]] = {}
@@ -275,7 +275,7 @@ def renumbered[V](values: Mapping[int, V], old: int, new: int) -> dict[int, V]:
     return moved
 
 
-def renumbered_tables[V](values: Mapping[TableKey, V], old: int, new: int) -> dict[TableKey, V]:
+def renumbered_types[V](values: Mapping[TypeKey, V], old: int, new: int) -> dict[TypeKey, V]:
     """Return per-waste-type values with an account's moved to its new number."""
     return {
         ((new if account_id == old else account_id), type_id): value

@@ -11,7 +11,7 @@ count changed; a tick (the day's turn, no read) brings nothing. Then:
 1. the accounts: those linked, those missing (believed at the third full read in a
    row: ``confirm.py``), the login's one account given its number once a drop-down
    names it;
-2. each account's rows: this year's and the past years', a table that came back short
+2. each account's rows: this year's and the past years', rows that came back short
    kept until believed, the borne openings read once a day;
 3. the pickups never seen (by identity: ``models.pickup_key``) and what to check of
    them: the events to tell;
@@ -27,7 +27,7 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field, replace
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 import logging
 from typing import TYPE_CHECKING, Any, Final
 
@@ -44,29 +44,30 @@ from .const import (
     EVENT_TYPE_PICKUP,
 )
 from .forecast import follow_missed, forecast
-from .models import AccountState, EcocitoData, pickup_key
+from .models import AccountState, Anomaly, EcocitoData, WasteTypeFigures
 from .optional_parts import Note, noted
-from .planner import learn_delays, learn_rhythms, recent_times, tables
+from .planner import learn_delays, learn_rhythms, recent_times, rounds_of
 from .schedule import holiday, plan
 from .state import (
     EntryState,
     PastYears,
     Seen,
     renumbered,
-    renumbered_tables,
+    renumbered_types,
 )
-from .waste import pickup_anomalies
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable, Mapping
 
     from .api import AccountData, AccountList, MonthlyCount, Pickup
     from .forecast import Forecast
-    from .models import TableKey
-    from .schedule import Plan, Table
+    from .models import PickupKey, TypeKey
+    from .schedule import Plan, Rounds
 
 _VISITS: Final = "visits"
 _BORNE: Final = "borne_"
+DUPLICATE_WINDOW: Final = timedelta(hours=1)
+"""A second pickup of a bin within this of the one before is one to check."""
 
 
 # --- What was read ---------------------------------------------------------------------
@@ -155,7 +156,7 @@ class Outcome:
     entities, history and allowance go to that number."""
     rows_changed: frozenset[int] = frozenset()
     """Accounts whose rows changed: their long-term statistics are imported again."""
-    plan: Plan[TableKey] | None = None
+    plan: Plan[TypeKey] | None = None
     notes: tuple[Note, ...] = ()
     """What to log."""
     failure: str | None = None
@@ -190,7 +191,7 @@ def ask(state: EntryState, account_id: int, today: date, history_start: date) ->
 
 
 def came_back_short(state: EntryState, held_id: int, asked: Ask, fetched: AccountData) -> bool:
-    """Return whether a read has fewer rows than the last good one, in any table.
+    """Return whether a read has fewer rows than the last good one, of any kind.
 
     ``held_id``: the account's number in the state (the login's unnumbered account
     read under its new number is held under the old one).
@@ -280,7 +281,7 @@ def _months(
 
 
 def _rows(read: AccountState | PastYears) -> dict[str, int]:
-    """Return how many rows each table has: pickups per waste type, visits, borne openings.
+    """Return how many rows of each kind a read has: pickups per waste type, visits, borne openings.
 
     A borne's "rows" are its openings: a count going down is a short read too.
     """
@@ -293,14 +294,91 @@ def _rows(read: AccountState | PastYears) -> dict[str, int]:
 
 
 def _shorter(waste_types: Iterable[int], rows: dict[str, int], before: Mapping[str, int]) -> bool:
-    """Return whether a read has fewer rows than the last good one in any of its tables.
+    """Return whether a read has fewer rows than the last good one, of any kind.
 
-    A waste type no longer listed is not a short table: its entities go with it.
+    A waste type no longer listed has no short rows: its entities go with it.
     """
     listed = {_VISITS} | {
         key for type_id in waste_types for key in (str(type_id), f"{_BORNE}{type_id}")
     }
     return any(rows.get(key, 0) < count for key, count in before.items() if key in listed)
+
+
+# --- Pickups: their identity, what to check, their figures --------------------------
+
+
+def pickup_key(pickup: Pickup) -> PickupKey:
+    """Return the identity of a pickup (see ``models.PickupKey``)."""
+    return (pickup.date, pickup.waste_type_id, pickup.bin_number, pickup.chip_number)
+
+
+def pickup_anomalies(pickups: Iterable[Pickup]) -> dict[Pickup, Anomaly]:
+    """Return the pickups to check, and why, among an account's pickups (oldest first).
+
+    Of two pickups of a bin within the hour, the later one is the duplicate; a
+    duplicate weighed at 0 kg is reported as the duplicate. Two bins of one type (a
+    business, a building), told apart by their bin and chip numbers, are no duplicate.
+    """
+    anomalies: dict[Pickup, Anomaly] = {}
+    previous: dict[tuple[int, str | None, str | None], Pickup] = {}
+    for pickup in pickups:
+        bin_key = (pickup.waste_type_id, pickup.bin_number, pickup.chip_number)
+        before = previous.get(bin_key)
+        previous[bin_key] = pickup
+        if before is not None and pickup.date - before.date < DUPLICATE_WINDOW:
+            anomalies[pickup] = Anomaly.DUPLICATE
+        elif pickup.weight == 0:
+            anomalies[pickup] = Anomaly.ZERO_WEIGHT
+    return anomalies
+
+
+def pickup_data(account: AccountState, pickup: Pickup) -> dict[str, Any]:
+    """Return a pickup as events and actions give it."""
+    return {
+        "date": pickup.date.isoformat(),
+        "waste_type_id": pickup.waste_type_id,
+        "waste_type": account.labels.get(pickup.waste_type_id),
+        "weight": pickup.weight,
+    }
+
+
+def _kg(pickups: Iterable[Pickup]) -> float:
+    return round(sum(pickup.weight or 0.0 for pickup in pickups), 3)
+
+
+def waste_type_figures(
+    waste_types: Iterable[int], pickups: Iterable[Pickup], past: Iterable[Pickup]
+) -> dict[int, WasteTypeFigures]:
+    """Return each waste type's figures from this year's and the past years' pickups.
+
+    Both oldest first; one pass over each.
+    """
+    this_year: dict[int, list[Pickup]] = {}
+    before: dict[int, dict[str, list[Pickup]]] = {}
+    for pickup in pickups:
+        this_year.setdefault(pickup.waste_type_id, []).append(pickup)
+    for pickup in past:
+        of_type = before.setdefault(pickup.waste_type_id, {})
+        of_type.setdefault(str(pickup.date.year), []).append(pickup)
+    figures: dict[int, WasteTypeFigures] = {}
+    for type_id in waste_types:
+        mine, older = this_year.get(type_id, []), before.get(type_id, {})
+        every = (*(p for year in sorted(older) for p in older[year]), *mine)
+        years = sorted(older, reverse=True)
+        figures[type_id] = WasteTypeFigures(
+            count=len(mine),
+            weight=_kg(mine),
+            last=mine[-1] if mine else None,
+            bin_number=next(
+                (p.bin_number for p in reversed(every) if p.bin_number is not None), None
+            ),
+            chip_number=next(
+                (p.chip_number for p in reversed(every) if p.chip_number is not None), None
+            ),
+            counts_before={year: len(older[year]) for year in years},
+            weights_before={year: _kg(older[year]) for year in years},
+        )
+    return figures
 
 
 # --- The step ------------------------------------------------------------------------
@@ -348,6 +426,7 @@ class _Step:
         self.unlinked: list[int] = []
         self.renumbered: dict[int, int] = {}
         self.notes: list[Note] = []
+        self.anomalies: dict[int, Mapping[Pickup, Anomaly]] = {}
 
     def note(self, level: int, message: str, *args: object) -> None:
         self.notes.append(Note(level, message, args))
@@ -438,7 +517,7 @@ class _Step:
     def _account(
         self, account_id: int, before: AccountState | None, asked: Ask, fetched: AccountData
     ) -> None:
-        """Take one account's read; a table shorter than at the last good read is not taken.
+        """Take one account's read; fewer rows than at the last good read are not taken.
 
         It was read again once; still short, the previous figures are kept until it has
         come back short CONFIRM_AFTER full reads in a row (the portal does correct
@@ -523,8 +602,8 @@ class _Step:
         self.failing = {(new if key == old else key): value for key, value in self.failing.items()}
         self.foreign_rows = renumbered(self.foreign_rows, old, new)
         self.looked_at = renumbered(self.looked_at, old, new)
-        self.delays = renumbered_tables(self.delays, old, new)
-        self.missed = renumbered_tables(self.missed, old, new)
+        self.delays = renumbered_types(self.delays, old, new)
+        self.missed = renumbered_types(self.missed, old, new)
         self.absent.pop(old, None)
         self.known = renumbered(self.known, old, new)
 
@@ -541,8 +620,8 @@ class _Step:
     def looks(self, read: Looks) -> None:
         """Take the looks of a planned poll: the pickups of the accounts where some came.
 
-        A table that came back shorter than held is left as it was: the next full
-        read confirms it (or not) as any short table.
+        Pickups that came back fewer than held are left as they were: the next full
+        read confirms it (or not) as any short read.
         """
         for account_id, look in read.looks.items():
             if (before := self.accounts.get(account_id)) is None:
@@ -576,7 +655,13 @@ class _Step:
             for account_id, account in self.accounts.items()
             if previous.get(account_id) is not account
         ]
+        self.anomalies = {
+            account_id: found
+            for account_id, found in (held.anomalies if held else {}).items()
+            if account_id in self.accounts and account_id not in changed
+        }
         for account_id in changed:
+            self.anomalies[account_id] = pickup_anomalies(self.accounts[account_id].all_pickups)
             new = self._new_pickups(account_id)
             self.delays = learn_delays(
                 self.delays, self.looked_at.get(account_id), account_id, new, now
@@ -584,15 +669,29 @@ class _Step:
         for account_id in self.looked:
             self.looked_at[account_id] = now
         self.looked_at = {k: v for k, v in self.looked_at.items() if k in self.accounts}
+        figures = {
+            key: value
+            for key, value in (held.figures if held else {}).items()
+            if key[0] in self.accounts and key[0] not in changed
+        }
+        for account_id in changed:
+            account = self.accounts[account_id]
+            types = (waste_type.id for waste_type in account.waste_types)
+            for type_id, of_type in waste_type_figures(
+                types, account.pickups, account.past_pickups
+            ).items():
+                figures[(account_id, type_id)] = of_type
         data = EcocitoData(
             accounts=self.accounts,
             year=self.today.year if held is None or full else held.year,
             first_day=self.first_day,
             today=self.today,
+            figures=figures,
+            anomalies=self.anomalies,
         )
         recent = recent_times(data, now)
         rhythms = learn_rhythms(state.rhythms, recent, now)
-        found = tables(replace(state, delays=self.delays), recent, rhythms, self.looked_at, now)
+        found = rounds_of(replace(state, delays=self.delays), recent, rhythms, self.looked_at, now)
         last_full = now if full else state.last_full
         # The day's turn plans nothing: the poll planned stays the one planned.
         planned = plan(found, last_full=last_full, now=now, tz=PORTAL_TZ) if looked else state.plan
@@ -685,14 +784,14 @@ class _Step:
             ),
             counts={key: n for key, n in counts.items() if key[0] >= first},
         )
-        anomalies = pickup_anomalies(account.all_pickups) if new else {}
+        anomalies = self.anomalies[account_id]
         for pickup in new:
             self.told.append(
                 Told(
                     event=EVENT_PICKUP,
                     data={
                         "account_id": account_id,
-                        **account.pickup_data(pickup),
+                        **pickup_data(account, pickup),
                         "anomaly": anomalies.get(pickup),
                     },
                     entity_event=EVENT_TYPE_PICKUP,
@@ -704,19 +803,19 @@ class _Step:
 
 def _forecasts(
     data: EcocitoData,
-    found: Mapping[TableKey, Table],
-    recent: Mapping[TableKey, list[datetime]],
-    missed: Mapping[TableKey, date],
+    found: Mapping[TypeKey, Rounds],
+    recent: Mapping[TypeKey, list[datetime]],
+    missed: Mapping[TypeKey, date],
     held: EcocitoData | None,
     now: datetime,
-) -> dict[TableKey, Forecast]:
+) -> dict[TypeKey, Forecast]:
     """Return each waste type's forecast; one the same as before keeps its object."""
     before = held.forecasts if held else {}
-    found_now: dict[TableKey, Forecast] = {}
-    for key, table in found.items():
+    found_now: dict[TypeKey, Forecast] = {}
+    for key, rounds in found.items():
         account = data.accounts[key[0]]
         new = forecast(
-            table.rhythm,
+            rounds.rhythm,
             recent.get(key, ()),
             now,
             PORTAL_TZ,

@@ -41,6 +41,7 @@ class EntryStore:
 
     def __init__(self, hass: HomeAssistant, entry_id: str) -> None:
         """Prepare the store of one entry."""
+        self._hass = hass
         self._store = entry_store(hass, entry_id)
         self._codec = StateCodec()
         self._saved: dict[str, Any] | None = None
@@ -53,7 +54,11 @@ class EntryStore:
         return state
 
     async def async_save(self, state: EntryState) -> None:
-        """Write what is kept of the state, if it changed since it was read or written."""
-        if (stored := self._codec.encode(state)) != self._saved:
+        """Write what is kept of the state, if it changed since it was read or written.
+
+        Encoded in the executor: an account's pickups seen are thousands of rows.
+        """
+        stored = await self._hass.async_add_executor_job(self._codec.encode, state)
+        if stored != self._saved:
             await self._store.async_save(stored)
             self._saved = stored

@@ -1,17 +1,10 @@
-"""Waste types and pickups as the portal gives them: a type's icon, a pickup to check."""
+"""Waste types as the portal names them: the icon of a type, from its label."""
 
 from __future__ import annotations
 
-from datetime import timedelta
-from enum import StrEnum
 import re
-from typing import TYPE_CHECKING, Final
+from typing import Final
 import unicodedata
-
-if TYPE_CHECKING:
-    from collections.abc import Iterable
-
-    from .api import Pickup
 
 DEFAULT_ICON: Final = "mdi:delete-outline"
 """A waste type none of the known words names."""
@@ -74,36 +67,3 @@ def waste_type_icon(label: str) -> str:
         if any(_contains(words, phrase) for phrase in phrases):
             return icon
     return DEFAULT_ICON
-
-
-class Anomaly(StrEnum):
-    """Why a pickup is worth checking with the collectivité (residents dispute these)."""
-
-    DUPLICATE = "duplicate"
-    """A second pickup of the same bin within DUPLICATE_WINDOW of the one before (of the
-    same waste type where the portal gives no bin numbers)."""
-    ZERO_WEIGHT = "zero_weight"
-    """Weighed at 0 kg (a pickup not weighed at all is not one)."""
-
-
-DUPLICATE_WINDOW: Final = timedelta(hours=1)
-
-
-def pickup_anomalies(pickups: Iterable[Pickup]) -> dict[Pickup, Anomaly]:
-    """Return the pickups to check, and why, among an account's pickups (oldest first).
-
-    Of two pickups of a bin within the hour, the later one is the duplicate; a
-    duplicate weighed at 0 kg is reported as the duplicate. Two bins of one type (a
-    business, a building), told apart by their bin and chip numbers, are no duplicate.
-    """
-    anomalies: dict[Pickup, Anomaly] = {}
-    previous: dict[tuple[int, str | None, str | None], Pickup] = {}
-    for pickup in pickups:
-        bin_key = (pickup.waste_type_id, pickup.bin_number, pickup.chip_number)
-        before = previous.get(bin_key)
-        previous[bin_key] = pickup
-        if before is not None and pickup.date - before.date < DUPLICATE_WINDOW:
-            anomalies[pickup] = Anomaly.DUPLICATE
-        elif pickup.weight == 0:
-            anomalies[pickup] = Anomaly.ZERO_WEIGHT
-    return anomalies

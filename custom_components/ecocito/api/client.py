@@ -260,7 +260,6 @@ class EcocitoClient:
             borne_drop_offs=bornes,
             problems=problems,
             foreign_rows=foreign,
-            typed_rows=bool(self.typed_rows),
         )
 
     @_fingerprinted
@@ -490,8 +489,6 @@ class EcocitoClient:
             path,
             self._page_size,
         )
-
-    # --- Internals: answers ---------------------------------------------------
 
 
 def _key_error(message: str) -> LinkError:

@@ -104,5 +104,3 @@ class AccountData:
     why (the error's words: no value of the user's)."""
     foreign_rows: int = 0
     """Pickup rows of another waste type than asked for (``ID_MATIERE``), left out."""
-    typed_rows: bool = False
-    """The rows carried their own waste type: one request read every type."""

@@ -4,8 +4,8 @@ hassfest and HACS's validation run on GitHub only (the `hassfest` and `hacs` job
 .github/workflows/ci.yml, against their newest rules); the rules that apply to a custom
 integration are checked here too, so that .ci/run and a developer's machine see a broken
 manifest, hacs.json or brand folder before a push: the manifest's keys and their order,
-version, links, iot_class, integration_type and requirements; hacs.json's keys and values;
-the brand images' names and sizes. Then what neither checks for a custom integration:
+version, links, iot_class, integration_type and requirements; the license HACS reads;
+hacs.json's keys and values; the brand images' names and sizes. Then what neither checks for a custom integration:
 that the code imports nothing Home Assistant does not install (dependency transparency),
 that services.yaml, strings.json and icons.json agree, and quality_scale.yaml (hassfest
 reads it only for core integrations). The translation files are test_translations.py's.
@@ -14,6 +14,7 @@ reads it only for core integrations). The translation files are test_translation
 from __future__ import annotations
 
 import ast
+import hashlib
 import importlib
 from importlib import metadata
 import importlib.util
@@ -302,6 +303,37 @@ def test_dependencies_come_with_home_assistant() -> None:
             f"{name} (from {distributions}) is neither a requirement of Home Assistant nor "
             "in manifest.json's requirements"
         )
+
+
+# -- LICENSE ----------------------------------------------------------------------------
+
+APACHE_2_0_SHA256 = "cfc7749b96f63bd31c3c42b5c471bf756814053e847c10f3eb003417bc523d30"
+"""The Apache License 2.0 as apache.org publishes it (LICENSE-2.0.txt), its appendix's
+copyright line a template: GitHub recognises the license from this text, and HACS's
+validation reads GitHub's answer (license key ``apache-2.0``)."""
+COPYRIGHT = re.compile(
+    r"^   Copyright \d{4}(-\d{4})? The Ecocito for Home Assistant authors$", re.M
+)
+
+
+def test_license_is_apache_2_0() -> None:
+    """LICENSE is the whole Apache 2.0 text, with our copyright line in its appendix."""
+    text = (ROOT / "LICENSE").read_text(encoding="utf-8")
+    assert COPYRIGHT.search(text), "LICENSE: no copyright line of the project's authors"
+    template = COPYRIGHT.sub("   Copyright [yyyy] [name of copyright owner]", text)
+    assert hashlib.sha256(template.encode()).hexdigest() == APACHE_2_0_SHA256, (
+        "LICENSE is not the Apache License 2.0 text word for word"
+    )
+
+
+def test_readme_names_the_license() -> None:
+    """Both languages of the README name the license and link the file."""
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    french, english = readme.split("\n---\n", 1)
+    for part, heading in ((french, "## Licence"), (english, "## License")):
+        assert heading in part
+        assert "Apache 2.0" in part
+        assert "[`LICENSE`](LICENSE)" in part
 
 
 # -- hacs.json ------------------------------------------------------------------------

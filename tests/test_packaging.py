@@ -7,8 +7,8 @@ manifest, hacs.json or brand folder before a push: the manifest's keys and their
 version, links, iot_class, integration_type and requirements; the license HACS reads;
 hacs.json's keys and values; the brand images' names and sizes. Then what neither checks for a custom integration:
 that the code imports nothing Home Assistant does not install (dependency transparency),
-that services.yaml, strings.json and icons.json agree, and quality_scale.yaml (hassfest
-reads it only for core integrations). The translation files are test_translations.py's.
+that services.yaml, strings.json and icons.json agree. The translation files are
+test_translations.py's, quality_scale.yaml is test_quality_scale.py's.
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ from urllib.parse import urlsplit
 
 from awesomeversion import AwesomeVersion, AwesomeVersionStrategy
 import homeassistant
-from homeassistant.const import Platform, __version__ as ha_version
+from homeassistant.const import __version__ as ha_version
 from homeassistant.loader import Manifest
 import pytest
 import yaml
@@ -84,68 +84,6 @@ BRAND_IMAGES = frozenset(
 )
 """The images Home Assistant (2026.3 and later) serves from a custom integration's brand/
 folder: ALLOWED_IMAGES in homeassistant/components/brands/const.py."""
-
-QUALITY_SCALE_RULES = {
-    "bronze": (
-        "action-setup",
-        "appropriate-polling",
-        "brands",
-        "common-modules",
-        "config-flow-test-coverage",
-        "config-flow",
-        "dependency-transparency",
-        "docs-actions",
-        "docs-high-level-description",
-        "docs-installation-instructions",
-        "docs-removal-instructions",
-        "docs-triggers",
-        "docs-conditions",
-        "entity-event-setup",
-        "entity-unique-id",
-        "has-entity-name",
-        "runtime-data",
-        "test-before-configure",
-        "test-before-setup",
-        "unique-config-entry",
-    ),
-    "silver": (
-        "action-exceptions",
-        "config-entry-unloading",
-        "docs-configuration-parameters",
-        "docs-installation-parameters",
-        "entity-unavailable",
-        "integration-owner",
-        "log-when-unavailable",
-        "parallel-updates",
-        "reauthentication-flow",
-        "test-coverage",
-    ),
-    "gold": (
-        "devices",
-        "diagnostics",
-        "discovery-update-info",
-        "discovery",
-        "docs-data-update",
-        "docs-examples",
-        "docs-known-limitations",
-        "docs-supported-devices",
-        "docs-supported-functions",
-        "docs-troubleshooting",
-        "docs-use-cases",
-        "dynamic-devices",
-        "entity-category",
-        "entity-device-class",
-        "entity-disabled-by-default",
-        "entity-translations",
-        "exception-translations",
-        "icon-translations",
-        "reconfiguration-flow",
-        "repair-issues",
-        "stale-devices",
-    ),
-    "platinum": ("async-dependency", "inject-websession", "strict-typing"),
-}
-"""Every rule of Home Assistant's integration quality scale (2026.11), by tier."""
 
 
 def _json(path: Path) -> Any:
@@ -452,46 +390,6 @@ def test_entity_icons_name_translated_entities() -> None:
         if key not in STRINGS.get("entity", {}).get(platform, {})
     ]
     assert not unknown, f"icons.json has icons for unknown entities: {unknown}"
-
-
-# -- quality_scale.yaml -------------------------------------------------------------------
-
-
-def test_quality_scale_lists_every_rule() -> None:
-    rules = _yaml(COMPONENT / "quality_scale.yaml")["rules"]
-    known = {rule for tier in QUALITY_SCALE_RULES.values() for rule in tier}
-    assert not known - set(rules), f"quality_scale.yaml lacks {sorted(known - set(rules))}"
-    assert not set(rules) - known, f"quality_scale.yaml: unknown {sorted(set(rules) - known)}"
-
-
-@pytest.mark.parametrize("rule", [rule for tier in QUALITY_SCALE_RULES.values() for rule in tier])
-def test_quality_scale_rule_is_explained(rule: str) -> None:
-    """Each rule has a status; exempt and todo say why."""
-    entry = _yaml(COMPONENT / "quality_scale.yaml")["rules"].get(rule)
-    status = entry if isinstance(entry, str) else (entry or {}).get("status")
-    assert status in ("done", "exempt", "todo"), f"{rule}: status {status!r}"
-    if status != "done":
-        comment = entry.get("comment") if isinstance(entry, dict) else None
-        assert comment, f"{rule} is {status}: say why in a comment"
-
-
-def test_parallel_updates_in_every_platform() -> None:
-    """What quality_scale.yaml claims for parallel-updates: every platform module sets it."""
-    platforms = {platform.value for platform in Platform}
-    missing = [
-        path.name
-        for path in sorted(COMPONENT.glob("*.py"))
-        if path.stem in platforms
-        and "PARALLEL_UPDATES"
-        not in {
-            target.id
-            for node in ast.parse(path.read_text(encoding="utf-8")).body
-            if isinstance(node, ast.Assign | ast.AnnAssign)
-            for target in (node.targets if isinstance(node, ast.Assign) else [node.target])
-            if isinstance(target, ast.Name)
-        }
-    ]
-    assert not missing, f"platform modules without PARALLEL_UPDATES: {missing}"
 
 
 def test_known_portals_are_suggested_in_both_languages() -> None:

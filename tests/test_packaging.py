@@ -274,6 +274,44 @@ def test_readme_names_the_license() -> None:
         assert "[`LICENSE`](LICENSE)" in part
 
 
+# -- the bug report ---------------------------------------------------------------------
+
+BUG_REPORT = ROOT / ".github" / "ISSUE_TEMPLATE" / "bug_report.yml"
+BUG_REPORT_FIELDS = {
+    "home_assistant": True,
+    "integration": True,
+    "portal": True,
+    "what_happened": True,
+    "diagnostics": True,
+    "debug_log": False,
+}
+"""What the bug report form asks for, and whether it must be given: the diagnostics
+file carries the portal's shape, which brings the real portal back to us."""
+
+
+def test_bug_report_asks_for_what_we_need() -> None:
+    """The issue form's fields (its schema is scripts/lint's), and no blank issue."""
+    form = _yaml(BUG_REPORT)
+    fields = {
+        item["id"]: item.get("validations", {}).get("required", False)
+        for item in form["body"]
+        if "id" in item
+    }
+    assert {key: fields.get(key) for key in BUG_REPORT_FIELDS} == BUG_REPORT_FIELDS
+    assert _yaml(BUG_REPORT.parent / "config.yml")["blank_issues_enabled"] is False
+
+
+def test_readme_says_how_to_report_a_problem() -> None:
+    """Both languages link the form and say how to get the diagnostics and a debug log."""
+    french, english = (ROOT / "README.md").read_text(encoding="utf-8").split("\n---\n", 1)
+    link = f"issues/new?template={BUG_REPORT.name}"
+    for part, words in (
+        (french, (link, "Télécharger les diagnostics", "Activer la journalisation de débogage")),
+        (english, (link, "Download diagnostics", "Enable debug logging")),
+    ):
+        assert [word for word in (*words, "portal_shape") if word not in part] == []
+
+
 # -- hacs.json ------------------------------------------------------------------------
 
 

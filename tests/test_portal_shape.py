@@ -208,3 +208,24 @@ def test_a_drop_down_outside_any_form_and_the_accounts_rows() -> None:
         "account_rows": [{"addresses": 1, "bins": 2}, {"addresses": 1, "bins": 1}],
     }
     assert "104233" not in json.dumps(found)
+
+
+def test_a_page_is_described_again_when_the_portal_marks_an_error() -> None:
+    """Same fields, but the portal's error mark: described again, its message left out."""
+    shape = PortalShape()
+    form = (
+        '<form action="/Usager/Profil/AssocierCompte/Cle" method="post">'
+        '<input name="CleActivation" type="text"></form>'
+    )
+    path = "/Usager/Profil/AssocierCompte/Commune"
+    shape.page("wizard_commune_answer", path, parse_html(form))
+    first = shape.as_dict([])["wizard_commune_answer"]
+    shape.page("wizard_commune_answer", path, parse_html(form))
+    assert shape.as_dict([])["wizard_commune_answer"] is first
+    refused = '<div class="validation-summary-errors"><ul><li>Clé 1234 inconnue</li></ul></div>'
+    shape.page("wizard_commune_answer", path, parse_html(refused + form))
+    found = shape.as_dict([])["wizard_commune_answer"]
+    assert found["html"]["error_summary"] is True
+    assert found["html"]["forms"] == first["html"]["forms"]
+    assert "inconnue" not in json.dumps(found)
+    assert "1234" not in json.dumps(found)

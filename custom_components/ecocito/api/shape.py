@@ -94,8 +94,10 @@ def _signature(items: Iterable[Mapping[str, Any]]) -> frozenset[tuple[tuple[str,
 def _page_signature(path: str, page: Element) -> Hashable:
     """Return what a page's description rests on, in one walk.
 
-    Its fields' tags and attribute names, and how many options each select offers.
+    Its fields' tags and attribute names, how many options each select offers, its table
+    headers, and the portal's error and success marks.
     """
+    marks = frozenset({portal.ERROR_SUMMARY_CLASS, portal.LINK_SUCCESS_CLASS})
     return (
         path,
         tuple(
@@ -103,9 +105,13 @@ def _page_signature(path: str, page: Element) -> Hashable:
                 element.tag,
                 tuple(sorted(element.attrs)),
                 len(element.find_all("option")) if element.tag == "select" else 0,
+                element.text if element.tag == "th" else "",
+                tuple(sorted(element.classes & marks)),
             )
             for element in page.iter()
-            if element.tag in _FIELDS or any(name.startswith("data-") for name in element.attrs)
+            if element.tag in _FIELDS
+            or element.classes & marks
+            or any(name.startswith("data-") for name in element.attrs)
         ),
     )
 

@@ -138,10 +138,15 @@ async def test_a_diagnostics_file_makes_the_simulator_answer_in_its_shape(
         assert state_now.state == str(expected)
 
 
-def test_a_shape_the_simulator_cannot_take_yet_says_what_to_add() -> None:
+def test_parts_left_out_and_shapes_the_simulator_cannot_take_yet() -> None:
+    state = build_scenario("demo")
+    configure(state, {"wizard_start": {"http_error": 404}}, DEMO_LOGIN)
+    assert not state.style.wizard
     shape = {"borne_statistics": {"type": "list", "items": 12, "keys": {"Periode": ["str"]}}}
     with pytest.raises(ValueError, match=r"no statistics answer with keys \('Periode',\)"):
-        configure(build_scenario("demo"), shape, DEMO_LOGIN)
+        configure(state, shape, DEMO_LOGIN)
+    with pytest.raises(ValueError, match="HTTP 500 is not a shape: inject a Fault"):
+        configure(state, {"borne_statistics": {"http_error": 500}}, DEMO_LOGIN)
 
 
 # -- the library's shapes, on their own -------------------------------------------------
@@ -173,11 +178,11 @@ def test_envelopes_lists_and_answers_missing() -> None:
     shape = PortalShape()
     shape.envelope("visits", [{"DATE_DONNEE": "2026-11-25T10:00:00"}])
     shape.items("borne_statistics", {"items": []})
-    shape.missing("wizard_start", 404)
+    shape.failed("wizard_start", 404)
     assert shape.as_dict([]) == {
         "visits": {"envelope": {"type": "list", "keys": {}}},
         "borne_statistics": {"type": "dict", "items": 0, "keys": {}},
-        "wizard_start": {"missing": True, "status": 404},
+        "wizard_start": {"http_error": 404},
         "account_rows": [],
     }
 

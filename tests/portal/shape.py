@@ -30,9 +30,19 @@ STATS_KEYS = {
 holding ``Nombre`` alone are twelve ("order") or one ("total")."""
 
 
+def _shown(answer: Mapping[str, Any]) -> bool:
+    """Return whether the portal showed a part: an HTTP 404 is a part it leaves out; another
+    error is no shape but a fault to inject (``Fault``)."""
+    if (status := answer.get("http_error")) is None:
+        return True
+    if status != 404:
+        raise ValueError(f"HTTP {status} is not a shape: inject a Fault (FaultKind.SERVER_ERROR)")
+    return False
+
+
 def _stats(shape: Mapping[str, Any]) -> str:
     """Return the statistics style whose answers have this shape."""
-    if shape.get("missing"):
+    if not _shown(shape):
         return "missing"
     keys = tuple(sorted(shape["keys"]))
     if keys == ("Nombre",) and shape["items"] in (1, 12):
@@ -81,7 +91,7 @@ def configure(state: PortalState, shape: Mapping[str, Any], login: str) -> None:
     if (statistics := shape.get("borne_statistics")) is not None:
         style = replace(style, stats=_stats(statistics))
     if (wizard := shape.get("wizard_start")) is not None:
-        style = replace(style, wizard=not wizard.get("missing"))
+        style = replace(style, wizard=_shown(wizard))
     state.style = style
     for kind in ("pickups", "visits"):
         for part in ("rows", "envelope"):

@@ -336,7 +336,7 @@ class EcocitoClient:
         except PortalChangedError as err:
             self._search = None  # read the wizard's page again next time
             if "HTTP 404" in str(err):
-                self._answer_missing(shape.COMMUNE_SEARCH)
+                self._answer_failed(shape.COMMUNE_SEARCH)
                 raise LinkUnavailableError("The portal has no commune search") from err
             raise
         self._session.shape.items(shape.COMMUNE_SEARCH, payload)
@@ -360,7 +360,7 @@ class EcocitoClient:
         try:
             page = await self._session.get_page(portal.PATH_LINK_START)
         except PortalChangedError as err:
-            self._answer_missing(shape.WIZARD_START)
+            self._answer_failed(shape.WIZARD_START)
             raise LinkUnavailableError("The portal has no association wizard") from err
         self._session.shape.page(shape.WIZARD_START, portal.PATH_LINK_START, page)
         return page
@@ -453,10 +453,11 @@ class EcocitoClient:
         except (RateLimitedError, ClientClosedError, SessionRefusedError):
             raise
         except PortalChangedError as err:
-            self._answer_missing(shape.BORNE_STATISTICS)
+            self._answer_failed(shape.BORNE_STATISTICS)
             await self._session.http.fingerprint(err)
             return None, {BORNE_STATISTICS: err.what}
         except PortalConnectionError as err:
+            self._answer_failed(shape.BORNE_STATISTICS)
             if isinstance(err.__cause__, ServerError):  # an error page: keep its shape
                 await self._session.http.fingerprint(
                     PortalChangedError(f"{portal.PATH_BORNE_DROP_OFFS} failed: {err}")
@@ -517,10 +518,10 @@ class EcocitoClient:
         self._session.shape.rows(kind, rows)
         return rows
 
-    def _answer_missing(self, kind: str) -> None:
+    def _answer_failed(self, kind: str) -> None:
         """Keep in the portal's shape that the last answer, of ``kind``, was an HTTP error."""
         if (last := self._session.http.last) is not None and last[2].status >= 400:
-            self._session.shape.missing(kind, last[2].status)
+            self._session.shape.failed(kind, last[2].status)
 
     # --- Internals: answers ---------------------------------------------------
 

@@ -202,9 +202,9 @@ class PortalShape:
             },
         )
 
-    def missing(self, kind: str, status: int) -> None:
+    def failed(self, kind: str, status: int) -> None:
         """Keep that a kind of answer was asked for and answered with an HTTP error."""
-        self._keep(kind, ("missing", status), lambda: {"missing": True, "status": status})
+        self._keep(kind, ("http_error", status), lambda: {"http_error": status})
 
     def account_rows(self, account_id: int, pickups: Iterable[Pickup]) -> None:
         """Keep how many addresses and bins an account's latest rows show (never which)."""

@@ -402,7 +402,12 @@ async def test_long_input_is_not_echoed_whole(
 
 
 async def test_flows_log_out_when_they_end(hass: HomeAssistant, simulator: PortalSimulator) -> None:
-    """Finished or abandoned, a flow ends every portal session it opened."""
+    """Finished or abandoned, a flow ends every portal session it opened, and only those."""
+    result = await hass.config_entries.flow.async_init(DOMAIN, context={"source": SOURCE_USER})
+    hass.config_entries.flow.async_abort(result["flow_id"])  # closed before logging in
+    await hass.async_block_till_done()
+    assert simulator.requests == []
+
     result = await start_and_log_in(hass, simulator)
     hass.config_entries.flow.async_abort(result["flow_id"])
     await hass.async_block_till_done()
@@ -714,6 +719,23 @@ async def test_reconfigure(
     assert mock_config_entry.unique_id == unique_id(simulator)
     await hass.async_block_till_done()
     assert mock_config_entry.state is ConfigEntryState.LOADED
+
+
+async def test_reconfigure_a_running_entry(
+    hass: HomeAssistant, simulator: PortalSimulator, init_integration: MockConfigEntry
+) -> None:
+    """A running entry given a new password starts again with it, once."""
+    simulator.state.set_password(DEMO_LOGIN, "Nouveau-2026")
+    simulator.reset_requests()
+    result = await init_integration.start_reconfigure_flow(hass)
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], credentials(simulator, password="Nouveau-2026")
+    )
+    assert result["reason"] == "reconfigure_successful"
+    await hass.async_block_till_done()
+    assert init_integration.state is ConfigEntryState.LOADED
+    assert init_integration.data[CONF_PASSWORD] == "Nouveau-2026"
+    assert simulator.count(PATH_LOGIN, "POST") == 2  # the flow's, then the entry's: one reload
 
 
 async def test_reconfigure_other_login_aborts(

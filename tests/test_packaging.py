@@ -4,16 +4,17 @@ hassfest and HACS's validation run on GitHub only (the `hassfest` and `hacs` job
 .github/workflows/ci.yml, against their newest rules); the rules that apply to a custom
 integration are checked here too, so that .ci/run and a developer's machine see a broken
 manifest, hacs.json or brand folder before a push: the manifest's keys and their order,
-version, links, iot_class, integration_type and requirements; hacs.json's keys and values;
-the brand images' names and sizes. Then what neither checks for a custom integration:
+version, links, iot_class, integration_type and requirements; the license HACS reads;
+hacs.json's keys and values; the brand images' names and sizes. Then what neither checks for a custom integration:
 that the code imports nothing Home Assistant does not install (dependency transparency),
-that services.yaml, strings.json and icons.json agree, and quality_scale.yaml (hassfest
-reads it only for core integrations). The translation files are test_translations.py's.
+that services.yaml, strings.json and icons.json agree. The translation files are
+test_translations.py's, quality_scale.yaml is test_quality_scale.py's.
 """
 
 from __future__ import annotations
 
 import ast
+import hashlib
 import importlib
 from importlib import metadata
 import importlib.util
@@ -27,7 +28,7 @@ from urllib.parse import urlsplit
 
 from awesomeversion import AwesomeVersion, AwesomeVersionStrategy
 import homeassistant
-from homeassistant.const import Platform, __version__ as ha_version
+from homeassistant.const import __version__ as ha_version
 from homeassistant.loader import Manifest
 import pytest
 import yaml
@@ -83,68 +84,6 @@ BRAND_IMAGES = frozenset(
 )
 """The images Home Assistant (2026.3 and later) serves from a custom integration's brand/
 folder: ALLOWED_IMAGES in homeassistant/components/brands/const.py."""
-
-QUALITY_SCALE_RULES = {
-    "bronze": (
-        "action-setup",
-        "appropriate-polling",
-        "brands",
-        "common-modules",
-        "config-flow-test-coverage",
-        "config-flow",
-        "dependency-transparency",
-        "docs-actions",
-        "docs-high-level-description",
-        "docs-installation-instructions",
-        "docs-removal-instructions",
-        "docs-triggers",
-        "docs-conditions",
-        "entity-event-setup",
-        "entity-unique-id",
-        "has-entity-name",
-        "runtime-data",
-        "test-before-configure",
-        "test-before-setup",
-        "unique-config-entry",
-    ),
-    "silver": (
-        "action-exceptions",
-        "config-entry-unloading",
-        "docs-configuration-parameters",
-        "docs-installation-parameters",
-        "entity-unavailable",
-        "integration-owner",
-        "log-when-unavailable",
-        "parallel-updates",
-        "reauthentication-flow",
-        "test-coverage",
-    ),
-    "gold": (
-        "devices",
-        "diagnostics",
-        "discovery-update-info",
-        "discovery",
-        "docs-data-update",
-        "docs-examples",
-        "docs-known-limitations",
-        "docs-supported-devices",
-        "docs-supported-functions",
-        "docs-troubleshooting",
-        "docs-use-cases",
-        "dynamic-devices",
-        "entity-category",
-        "entity-device-class",
-        "entity-disabled-by-default",
-        "entity-translations",
-        "exception-translations",
-        "icon-translations",
-        "reconfiguration-flow",
-        "repair-issues",
-        "stale-devices",
-    ),
-    "platinum": ("async-dependency", "inject-websession", "strict-typing"),
-}
-"""Every rule of Home Assistant's integration quality scale (2026.11), by tier."""
 
 
 def _json(path: Path) -> Any:
@@ -304,6 +243,75 @@ def test_dependencies_come_with_home_assistant() -> None:
         )
 
 
+# -- LICENSE ----------------------------------------------------------------------------
+
+APACHE_2_0_SHA256 = "cfc7749b96f63bd31c3c42b5c471bf756814053e847c10f3eb003417bc523d30"
+"""The Apache License 2.0 as apache.org publishes it (LICENSE-2.0.txt), its appendix's
+copyright line a template: GitHub recognises the license from this text, and HACS's
+validation reads GitHub's answer (license key ``apache-2.0``)."""
+COPYRIGHT = re.compile(
+    r"^   Copyright \d{4}(-\d{4})? The Ecocito for Home Assistant authors$", re.M
+)
+
+
+def test_license_is_apache_2_0() -> None:
+    """LICENSE is the whole Apache 2.0 text, with our copyright line in its appendix."""
+    text = (ROOT / "LICENSE").read_text(encoding="utf-8")
+    assert COPYRIGHT.search(text), "LICENSE: no copyright line of the project's authors"
+    template = COPYRIGHT.sub("   Copyright [yyyy] [name of copyright owner]", text)
+    assert hashlib.sha256(template.encode()).hexdigest() == APACHE_2_0_SHA256, (
+        "LICENSE is not the Apache License 2.0 text word for word"
+    )
+
+
+def test_readme_names_the_license() -> None:
+    """Both languages of the README name the license and link the file."""
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    french, english = readme.split("\n---\n", 1)
+    for part, heading in ((french, "## Licence"), (english, "## License")):
+        assert heading in part
+        assert "Apache 2.0" in part
+        assert "[`LICENSE`](LICENSE)" in part
+
+
+# -- the bug report ---------------------------------------------------------------------
+
+BUG_REPORT = ROOT / ".github" / "ISSUE_TEMPLATE" / "bug_report.yml"
+BUG_REPORT_FIELDS = {
+    "home_assistant": True,
+    "integration": True,
+    "portal": True,
+    "what_happened": True,
+    "diagnostics": True,
+    "debug_log": False,
+}
+"""What the bug report form asks for, and whether it must be given: the diagnostics
+file carries the portal's shape, which brings the real portal back to us."""
+
+
+def test_bug_report_asks_for_what_we_need() -> None:
+    """The issue form's fields (its schema is scripts/lint's), and no blank issue."""
+    form = _yaml(BUG_REPORT)
+    fields = {
+        item["id"]: item.get("validations", {}).get("required", False)
+        for item in form["body"]
+        if "id" in item
+    }
+    assert {key: fields.get(key) for key in BUG_REPORT_FIELDS} == BUG_REPORT_FIELDS
+    assert _yaml(BUG_REPORT.parent / "config.yml")["blank_issues_enabled"] is False
+
+
+def test_readme_says_how_to_report_a_problem() -> None:
+    """Both languages link the form and say how to get the diagnostics and a debug log."""
+    french, english = (ROOT / "README.md").read_text(encoding="utf-8").split("\n---\n", 1)
+    link = f"issues/new?template={BUG_REPORT.name}"
+    for part, words in (
+        (french, (link, "Télécharger les diagnostics", "Activer la journalisation de débogage")),
+        (english, (link, "Download diagnostics", "Enable debug logging")),
+    ):
+        assert [word for word in (*words, "portal_shape") if word not in part] == []
+
+
 # -- hacs.json ------------------------------------------------------------------------
 
 
@@ -420,46 +428,6 @@ def test_entity_icons_name_translated_entities() -> None:
         if key not in STRINGS.get("entity", {}).get(platform, {})
     ]
     assert not unknown, f"icons.json has icons for unknown entities: {unknown}"
-
-
-# -- quality_scale.yaml -------------------------------------------------------------------
-
-
-def test_quality_scale_lists_every_rule() -> None:
-    rules = _yaml(COMPONENT / "quality_scale.yaml")["rules"]
-    known = {rule for tier in QUALITY_SCALE_RULES.values() for rule in tier}
-    assert not known - set(rules), f"quality_scale.yaml lacks {sorted(known - set(rules))}"
-    assert not set(rules) - known, f"quality_scale.yaml: unknown {sorted(set(rules) - known)}"
-
-
-@pytest.mark.parametrize("rule", [rule for tier in QUALITY_SCALE_RULES.values() for rule in tier])
-def test_quality_scale_rule_is_explained(rule: str) -> None:
-    """Each rule has a status; exempt and todo say why."""
-    entry = _yaml(COMPONENT / "quality_scale.yaml")["rules"].get(rule)
-    status = entry if isinstance(entry, str) else (entry or {}).get("status")
-    assert status in ("done", "exempt", "todo"), f"{rule}: status {status!r}"
-    if status != "done":
-        comment = entry.get("comment") if isinstance(entry, dict) else None
-        assert comment, f"{rule} is {status}: say why in a comment"
-
-
-def test_parallel_updates_in_every_platform() -> None:
-    """What quality_scale.yaml claims for parallel-updates: every platform module sets it."""
-    platforms = {platform.value for platform in Platform}
-    missing = [
-        path.name
-        for path in sorted(COMPONENT.glob("*.py"))
-        if path.stem in platforms
-        and "PARALLEL_UPDATES"
-        not in {
-            target.id
-            for node in ast.parse(path.read_text(encoding="utf-8")).body
-            if isinstance(node, ast.Assign | ast.AnnAssign)
-            for target in (node.targets if isinstance(node, ast.Assign) else [node.target])
-            if isinstance(target, ast.Name)
-        }
-    ]
-    assert not missing, f"platform modules without PARALLEL_UPDATES: {missing}"
 
 
 def test_known_portals_are_suggested_in_both_languages() -> None:

@@ -168,6 +168,7 @@ async def async_get_config_entry_diagnostics(
         # What the portal answered when the client could not understand it: names,
         # types and counts only, for a maintainer to see what differs from the model.
         "portal_fingerprints": coordinator.client.portal_fingerprints,
+        "portal_shape": coordinator.client.portal_shape,
     }
 
 

@@ -100,15 +100,14 @@ class LinkWizardFlow[ContextT: FlowContext, ResultT: FlowResult[Any, Any], Handl
 
     async def _async_start_wizard(self) -> ResultT:
         """Open the portal's wizard, then ask for the commune; say so when there is none."""
-        errors: dict[str, str] = {}
         try:
             await self._wizard_client().open_wizard()
         except LinkUnavailableError as err:
             LOGGER.info("Linking is not available: %s", err)
             return await self._async_link_unavailable()
         except Exception as err:  # noqa: BLE001 - mapped to form errors
-            errors = self._flow_errors(err, CONF_COMMUNE)
-        return self._show_commune_form(errors)
+            return self._show_commune_form(self._flow_errors(err, CONF_COMMUNE))
+        return await self.async_step_commune()
 
     def _flow_errors(self, err: Exception, *fields: str) -> dict[str, str]:
         """Return the form errors for ``err``, on its field when the form has it.

@@ -32,6 +32,7 @@ from .data import (
     page,
     parse_query,
     pickup_row,
+    reshape,
     reshape_counts,
     visit_row,
 )
@@ -727,7 +728,19 @@ class PortalSimulator:
             if account
             else []
         )
-        return _json(request, _data_page(request, _kept(request, rows), query))
+        return self._rows_answer(request, "pickups", rows, query)
+
+    def _rows_answer(
+        self, request: web.Request, kind: str, rows: list[dict[str, Any]], query: DataQuery
+    ) -> web.Response:
+        """One page of rows, its rows and envelope in the keys the state asks for, if any."""
+        keys = self.state.answer_keys
+        if (row_keys := keys.get(f"{kind}.rows")) is not None:
+            rows = [reshape(row, row_keys) for row in rows]
+        answer = _data_page(request, _kept(request, rows), query)
+        if (envelope := keys.get(f"{kind}.envelope")) is not None:
+            answer = reshape(answer, envelope)
+        return _json(request, answer)
 
     @_authenticated
     async def _get_apport(self, request: web.Request, session: Session) -> web.Response:
@@ -742,7 +755,7 @@ class PortalSimulator:
             if account
             else []
         )
-        return _json(request, _data_page(request, _kept(request, rows), query))
+        return self._rows_answer(request, "visits", rows, query)
 
     @staticmethod
     def _stats_query(request: web.Request) -> DataQuery | web.Response:

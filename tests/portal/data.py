@@ -122,7 +122,7 @@ def pickup_row(account: Account, pickup: Pickup, *, typed: bool = True) -> dict[
         "ID_LEVEE": pickup.id,
         "DATE_DONNEE": iso_local(pickup.when),
         "QUANTITE_NETTE": _weight(pickup),
-        "LIBELLE_ADRESSE": account.address,
+        "LIBELLE_ADRESSE": pickup.address or account.address,
         "NumeroCuve": bin_number,
         "NumeroPuce": account.chip_number(pickup.type_id)
         if pickup.bin_number is None
@@ -235,3 +235,45 @@ def reshape_counts(months: list[dict[str, int]], shape: str) -> list[dict[str, A
     if shape == "total":
         return [{"Nombre": sum(m["Nombre"] for m in months)}] if months else []
     return list(months)
+
+
+FILLERS: dict[str, Any] = {"null": None, "bool": False, "int": 0, "float": 0.0, "str": ""}
+"""A value of each JSON type, for a key an answer has and the simulator knows nothing of."""
+WITHHELD = frozenset({"ID_MATIERE"})
+"""Keys never invented: a row without its waste type is how the portal's style says it."""
+
+
+def json_type(value: Any) -> str:
+    """Return a JSON value's type as a diagnostics file writes it (null, int, str...)."""
+    if value is None:
+        return "null"
+    return (
+        "dict"
+        if isinstance(value, dict)
+        else "list"
+        if isinstance(value, list)
+        else type(value).__name__
+    )
+
+
+def _as(value: Any, types: Sequence[str]) -> Any:
+    """Return ``value`` as one of ``types``: as it is if it is one, else converted."""
+    if json_type(value) in types:
+        return value
+    if "str" in types and value is not None:
+        return str(value).replace(".", ",") if isinstance(value, float) else str(value)
+    if "float" in types and isinstance(value, int | str) and not isinstance(value, bool):
+        return float(str(value).replace(",", "."))
+    return None if "null" in types else FILLERS[types[0]]
+
+
+def reshape(answer: dict[str, Any], keys: Mapping[str, Sequence[str]]) -> dict[str, Any]:
+    """Return an answer (a row, an envelope) with exactly the keys given, of their types.
+
+    A key the answer lacks gets a value of its first type (a WITHHELD one stays out).
+    """
+    return {
+        key: _as(answer[key], types) if key in answer else FILLERS[types[0]]
+        for key, types in keys.items()
+        if key in answer or key not in WITHHELD
+    }

@@ -74,6 +74,8 @@ class Pickup:
     bin_number: str | None = None
     published: datetime | None = None
     untyped: bool = False
+    address: str | None = None
+    """The address its row carries, when not the account's (an account of several places)."""
 
 
 @dataclass
@@ -205,6 +207,10 @@ class PortalState:
     posts a round's pickups some time after the truck's pass)."""
     stats_skip_empty_months: bool = False
     """Monthly statistics leave out the months counting 0 (else they list them)."""
+    answer_keys: dict[str, dict[str, list[str]]] = field(default_factory=dict)
+    """The keys some JSON answers have, with the types their values may take (``shape.py``):
+    ``pickups.rows``, ``pickups.envelope``, ``visits.rows``, ``visits.envelope``. Unset:
+    the answers as ``data.py`` makes them."""
     _next_row_id: int = 1_000_001
 
     def is_published(self, pickup: Pickup) -> bool:

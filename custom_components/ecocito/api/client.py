@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 from yarl import URL
 
-from . import portal
+from . import portal, shape
 from .errors import (
     ClientClosedError,
     InvalidKeyError,
@@ -213,6 +213,16 @@ class EcocitoClient:
         """
         return self._session.http.fingerprints
 
+    @property
+    def portal_shape(self) -> dict[str, Any]:
+        """Return the latest shape of each kind of answer read, failed or not.
+
+        Names, types and counts only (see ``shape.py``): safe to show a maintainer.
+        """
+        return self._session.shape.as_dict(
+            account.id for account in self._session.accounts.accounts
+        )
+
     # --- Session ------------------------------------------------------------
 
     @_fingerprinted
@@ -250,6 +260,7 @@ class EcocitoClient:
             pickups, foreign = await self._pickups(account_id, waste_types, start, end)
             visits = await self._visits(account_id, start, end)
             bornes, problems = await self._optional_bornes(account_id, waste_types, borne_years)
+        self._session.shape.account_rows(account_id, pickups)
         if not account.label:
             account = self._session.label_from_rows(account, pickups)
         return AccountData(
@@ -320,12 +331,15 @@ class EcocitoClient:
             _LOGGER.debug("Commune search: %s", self._search[0])
         path, query = self._search
         try:
-            return await self._session.get_json(path, {**query, portal.QUERY_TERM: term})
+            payload = await self._session.get_json(path, {**query, portal.QUERY_TERM: term})
         except PortalChangedError as err:
             self._search = None  # read the wizard's page again next time
             if "HTTP 404" in str(err):
+                self._answer_failed(shape.COMMUNE_SEARCH)
                 raise LinkUnavailableError("The portal has no commune search") from err
             raise
+        self._session.shape.items(shape.COMMUNE_SEARCH, payload)
+        return payload
 
     @_fingerprinted
     async def link_account(self, commune_id: int, activation_key: str) -> Account:
@@ -343,9 +357,12 @@ class EcocitoClient:
     async def _wizard_start(self) -> Element:
         """Return the wizard's first page (the one wizard address the client must know)."""
         try:
-            return await self._session.get_page(portal.PATH_LINK_START)
+            page = await self._session.get_page(portal.PATH_LINK_START)
         except PortalChangedError as err:
+            self._answer_failed(shape.WIZARD_START)
             raise LinkUnavailableError("The portal has no association wizard") from err
+        self._session.shape.page(shape.WIZARD_START, portal.PATH_LINK_START, page)
+        return page
 
     async def _link(self, commune_id: int, activation_key: str) -> Account:
         start = await self._wizard_start()
@@ -357,11 +374,13 @@ class EcocitoClient:
             raise LinkUnavailableError("The wizard's page has no commune step") from err
         _LOGGER.debug("Wizard's commune step: %s", step.shape)
         key_step = await self._session.check_page(await self._session.submit(step, str(commune_id)))
+        self._session.shape.page(shape.WIZARD_COMMUNE_ANSWER, step.path, key_step)
         if messages := error_messages(key_step):
             raise UnknownCommuneError(" ".join(messages))
         step = key_form(key_step, step.path, self.base_url)
         _LOGGER.debug("Wizard's key step: %s", step.shape)
         done = await self._session.check_page(await self._session.submit(step, activation_key))
+        self._session.shape.page(shape.WIZARD_KEY_ANSWER, step.path, done)
         if messages := error_messages(done):
             raise _key_error(" ".join(messages))
         if not has_success_alert(done):
@@ -433,9 +452,11 @@ class EcocitoClient:
         except (RateLimitedError, ClientClosedError, SessionRefusedError):
             raise
         except PortalChangedError as err:
+            self._answer_failed(shape.BORNE_STATISTICS)
             await self._session.http.fingerprint(err)
             return None, {BORNE_STATISTICS: err.what}
         except PortalConnectionError as err:
+            self._answer_failed(shape.BORNE_STATISTICS)
             if isinstance(err.__cause__, ServerError):  # an error page: keep its shape
                 await self._session.http.fingerprint(
                     PortalChangedError(f"{portal.PATH_BORNE_DROP_OFFS} failed: {err}")
@@ -454,6 +475,7 @@ class EcocitoClient:
         payload = await self._session.with_session(
             partial(self._session.get_json, path, query), account_id
         )
+        self._session.shape.items(shape.BORNE_STATISTICS, payload)
         return parse_monthly_counts(payload, year, path)
 
     async def _bornes(
@@ -482,13 +504,23 @@ class EcocitoClient:
     ) -> list[Mapping[str, Any]]:
         """Read every DevExtreme page of a data endpoint (``transport.read_pages``)."""
         query = self._query(waste_type_id, start, end)
-        return await read_pages(
-            lambda page: self._session.with_session(
+        kind = shape.PICKUPS if path == portal.PATH_PICKUPS else shape.VISITS
+
+        async def fetch(page: Mapping[str, str]) -> Any:
+            payload = await self._session.with_session(
                 partial(self._session.get_json, path, {**query, **page}), account_id
-            ),
-            path,
-            self._page_size,
-        )
+            )
+            self._session.shape.envelope(kind, payload)
+            return payload
+
+        rows = await read_pages(fetch, path, self._page_size)
+        self._session.shape.rows(kind, rows)
+        return rows
+
+    def _answer_failed(self, kind: str) -> None:
+        """Keep in the portal's shape that the last answer, of ``kind``, was an HTTP error."""
+        if (last := self._session.http.last) is not None and last[2].status >= 400:
+            self._session.shape.failed(kind, last[2].status)
 
 
 def _key_error(message: str) -> LinkError:

@@ -37,16 +37,17 @@ def mask(text: str) -> str:
     return masked if len(masked) <= MAX_TEXT else f"{masked[:MAX_TEXT]}…"
 
 
-def _path(target: str) -> str:
+def url_path(target: str) -> str:
     """Return the path of a URL: no scheme, host, query string or fragment."""
     path = re.split(r"[?#]", target, maxsplit=1)[0]
     return mask(re.sub(r"^[a-z][a-z0-9+.-]*://[^/]*", "", path, flags=re.IGNORECASE))
 
 
-def _form(form: Element) -> dict[str, Any]:
+def form_fingerprint(form: Element) -> dict[str, Any]:
+    """Return the structure of a form: its action's path, its method, its fields' names and types."""
     fields = [element for element in form.iter() if element.tag in ("input", "select", "textarea")]
     return {
-        "action": _path(form.attrs["action"]) if "action" in form.attrs else None,
+        "action": url_path(form.attrs["action"]) if "action" in form.attrs else None,
         "method": form.attrs.get("method", "").lower() or None,
         "inputs": [
             [
@@ -69,7 +70,7 @@ def html_fingerprint(page: Element) -> dict[str, Any]:
         element for element in page.iter() if any(key.startswith("data-") for key in element.attrs)
     ]
     return {
-        "forms": [_form(form) for form in forms[:MAX_ITEMS]],
+        "forms": [form_fingerprint(form) for form in forms[:MAX_ITEMS]],
         "selects": [
             {
                 "id": mask(select.attrs.get("id", "")),
@@ -120,7 +121,7 @@ def answer_fingerprint(
     """
     fingerprint: dict[str, Any] = {
         "at": datetime.now(UTC).isoformat(timespec="seconds"),
-        "request": f"{method} {_path(path)}",
+        "request": f"{method} {url_path(path)}",
         "status": status,
         "content_type": content_type,
         "length": len(body),

@@ -17,7 +17,7 @@ from dataclasses import replace
 import logging
 from typing import TYPE_CHECKING, Any
 
-from . import portal
+from . import portal, shape
 from .errors import (
     AuthenticationError,
     PortalChangedError,
@@ -34,6 +34,7 @@ from .parsing import (
     parse_accounts,
     portal_messages,
 )
+from .shape import PortalShape
 from .transport import Answer, NotJsonError, ServerError, Transport, parse_page
 
 if TYPE_CHECKING:
@@ -55,6 +56,8 @@ class PortalSession:
     def __init__(self, http: Transport, username: str, password: str, portal_name: str) -> None:
         """Log in as ``username`` through ``http`` (the portal's short name labels accounts)."""
         self.http = http
+        self.shape = PortalShape()
+        """The latest shape of each kind of answer read (``shape.py``)."""
         self._username = username
         self._password = password
         self._portal_name = portal_name
@@ -131,8 +134,11 @@ class PortalSession:
             )
         self.logged_in = self.opened = True
         self._remember_forms(page)
-        if find_account_select(page) is None and answer.path.lower() != portal.PATH_HOME.lower():
-            page = await self.get_page(portal.PATH_HOME)
+        path = answer.path
+        if find_account_select(page) is None and path.lower() != portal.PATH_HOME.lower():
+            page, path = await self.get_page(portal.PATH_HOME), portal.PATH_HOME
+        self.shape.page(shape.LOGIN, path, page)
+        self.shape.drop_down(page)
         accounts = parse_accounts(page)
         if not accounts.listed:
             accounts = self._one_account(accounts.accounts[0])
@@ -186,6 +192,8 @@ class PortalSession:
     async def _collection(self, account_id: int) -> tuple[Account, Element, int | None]:
         """Read the collection page: the account as it lists it, and the active account."""
         page = await self.get_page(portal.PATH_COLLECTION_PAGE)
+        self.shape.page(shape.COLLECTION_PAGE, portal.PATH_COLLECTION_PAGE, page)
+        self.shape.drop_down(page)
         accounts = parse_accounts(page)
         if not accounts.listed:  # a page without drop-down: the login's one account
             known = next(a for a in self.accounts.accounts if a.id == account_id)

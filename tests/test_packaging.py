@@ -438,3 +438,40 @@ def test_known_portals_are_suggested_in_both_languages() -> None:
         ]["portal"]
         missing = [name for name in PUBLIC_SUBDOMAINS if name not in text]
         assert not missing, f"{path.name}: the portal field does not suggest {missing}"
+
+
+def _imports(path: Path) -> set[str]:
+    """Return the modules a Python file imports (absolute names; relative ones as written)."""
+    names: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            names.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+            names.add(node.module)
+    return names
+
+
+def test_the_modules_the_readme_calls_pure_import_no_home_assistant() -> None:
+    """The README's rooms mark the modules that import nothing of Home Assistant (so they
+    are tested with plain values): each of them, and each file of a package so marked."""
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    rooms = readme.split("**Rooms.**", 1)[1].split("```", 2)[1]
+    pure = [
+        line.split()[0] for line in rooms.splitlines() if re.search(r"^\s+\S+\s+pure:", line)
+    ]
+    assert {"api/", "step.py", "state.py", "reader.py", "models.py"} <= set(pure)
+    files = [
+        file
+        for name in pure
+        for file in (
+            sorted((COMPONENT / name).glob("*.py")) if name.endswith("/") else [COMPONENT / name]
+        )
+    ]
+    assert all(file.is_file() for file in files), files
+    leaks = {
+        file.relative_to(COMPONENT).as_posix(): sorted(
+            name for name in _imports(file) if name.split(".")[0] == "homeassistant"
+        )
+        for file in files
+    }
+    assert {file: names for file, names in leaks.items() if names} == {}

@@ -5,12 +5,13 @@ the whole login, or a look at the accounts due); the step works out everything t
 follows from it, as a pure function of the entry's state (``step.py``); and the
 coordinator applies the outcome, always in this order:
 
-1. the devices follow the accounts (an unlinked account's goes; the login's one
-   account takes its number), and the next poll is planned;
+1. the devices follow the accounts (an unlinked account's goes), and the next poll is
+   planned;
 2. the entities write, account by account, each in a loop turn of its own (an account
    the poll left as it was writes nothing), then the login's;
 3. automations are told: the bus events and the event entities, in the step's order;
-4. the state is saved; the long-term statistics import what changed.
+4. the state is saved; the long-term statistics import what changed; the login's one
+   account given its number by a drop-down reloads the entry (instead of 2).
 
 Told after the entities wrote: an automation triggered by a pickup reads the sensors'
 new figures. Saved after it was told: if Home Assistant stops in between, the pickups
@@ -162,8 +163,7 @@ class EcocitoCoordinator(DataUpdateCoordinator[EcocitoData]):
         self._entities_added = True
         if (pending := self._pending) is not None:
             self._pending = None
-            self._tell(pending.told)
-            await self._save(pending)
+            await self._apply(pending)
         self.config_entry.async_on_unload(self._no_next_day)
         self._at_next_midnight(dt_util.now())
 
@@ -216,7 +216,7 @@ class EcocitoCoordinator(DataUpdateCoordinator[EcocitoData]):
         return await read_login(self.client, self._state, self.history_years, now)
 
     async def _step(self, read: Read, now: datetime) -> EcocitoData:
-        """Step, then apply the outcome in the one order (see the module's docstring).
+        """Step, then apply the outcome (the first poll's once the entities exist).
 
         The step runs in the executor: a pure function, it never holds the event loop.
         """
@@ -228,21 +228,23 @@ class EcocitoCoordinator(DataUpdateCoordinator[EcocitoData]):
                 LOGGER.log(note.level, note.message, *note.args)
             if outcome.failure is not None:
                 raise UpdateFailed(translation_domain=DOMAIN, translation_key=outcome.failure)
-            data = outcome.data
-            if outcome.renumbered:
-                # The entry reloads, its entities made again: tell, keep, then renumber.
-                self._tell(outcome.told)
-                await self._store.async_save(self._state)
-                await self._adopt_numbers(outcome.renumbered)
-                return data
             self._follow_accounts(outcome, now)
-            if not self._entities_added:
+            if self._entities_added or outcome.renumbered:
+                await self._apply(outcome)
+            else:
                 self._pending = outcome
-                return data
-            # The entities write: one account's at a time, each in a loop turn of its own
-            # (a large login never holds the loop for all of them together; an entity
-            # whose inputs did not change writes nothing), then the login's.
-            self.data = data
+            return outcome.data
+
+    async def _apply(self, outcome: Outcome) -> None:
+        """Apply an outcome in the one order: write, tell, keep (the module's docstring).
+
+        The entities write one account's at a time, each in a loop turn of its own (a
+        large login never holds the loop for all of them together; an entity whose
+        inputs did not change writes nothing), then the login's. An account given its
+        number reloads the entry instead: its entities are made again.
+        """
+        if not outcome.renumbered:
+            self.data = data = outcome.data
             if not self.last_update_success:
                 self.last_update_success = True  # they write available again
                 LOGGER.info("Fetching %s data recovered", self.name)
@@ -252,9 +254,16 @@ class EcocitoCoordinator(DataUpdateCoordinator[EcocitoData]):
                 await asyncio.sleep(0)
             self.async_update_listeners()
             await asyncio.sleep(0)
-            self._tell(outcome.told)
-            await self._save(outcome)
-            return data
+        entry_id = self.config_entry.entry_id
+        for told in outcome.told:
+            self.hass.bus.async_fire(told.event, {"config_entry_id": entry_id, **told.data})
+            for listener in list(self._told_listeners):
+                listener(told)
+        await self._store.async_save(self._state)
+        if self.statistics is not None:
+            self.statistics(outcome.rows_changed)
+        if outcome.renumbered:
+            await self._adopt_numbers(outcome.renumbered)
 
     @callback
     def _follow_accounts(self, outcome: Outcome, now: datetime) -> None:
@@ -270,21 +279,6 @@ class EcocitoCoordinator(DataUpdateCoordinator[EcocitoData]):
                 planned.at,
                 "whole login" if planned.full else f"{len(planned.types)} waste type(s)",
             )
-
-    @callback
-    def _tell(self, told: tuple[Told, ...]) -> None:
-        """Tell automations what the step found: the bus, then the event entities."""
-        entry_id = self.config_entry.entry_id
-        for item in told:
-            self.hass.bus.async_fire(item.event, {"config_entry_id": entry_id, **item.data})
-            for listener in list(self._told_listeners):
-                listener(item)
-
-    async def _save(self, outcome: Outcome) -> None:
-        """Keep what must survive a restart; import the statistics of what changed."""
-        await self._store.async_save(self._state)
-        if self.statistics is not None:
-            self.statistics(outcome.rows_changed)
 
     async def _adopt_numbers(self, renumbered: Mapping[int, int]) -> None:
         """Give the unnumbered account its number: device, entities, history, allowance.

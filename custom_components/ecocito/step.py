@@ -218,29 +218,11 @@ def account_rows(
     asked: Ask,
     fetched: AccountData,
 ) -> tuple[PastYears, AccountState, bool, bool]:
-    """Split a read into past years and this year; say which part came back short.
+    """Split a read into the past years and this year; say which part came back short.
 
     ``before``: this year's data held; ``past``, ``past_rows``: the past years held,
-    and their row counts at the last good read.
-    """
-    new_past, rows = _split_years(fetched, before, past, asked)
-    types = {waste_type.id for waste_type in fetched.waste_types}
-    reference = (
-        past_rows[1]
-        if asked.refresh_past and past_rows and past_rows[0] == asked.history_start
-        else None
-    )
-    short_year = before is not None and _shorter(types, _rows(rows), _rows(before))
-    short_past = reference is not None and _shorter(types, _rows(new_past), reference)
-    return new_past, rows, short_year, short_past
-
-
-def _split_years(
-    fetched: AccountData, before: AccountState | None, past: PastYears | None, asked: Ask
-) -> tuple[PastYears, AccountState]:
-    """Split what was read into the past years and this year.
-
-    Borne openings not read (not due today, or failing) keep their last figures.
+    and their row counts at the last good read. Borne openings not read (not due today,
+    or failing) keep their last figures.
     """
     today = asked.today
     year_start = date(today.year, 1, 1)
@@ -252,22 +234,29 @@ def _split_years(
             this_year = _months(bornes, lambda year: year == today.year)
         if any(year < today.year for year in asked.borne_years):
             past_bornes = _months(bornes, lambda year: year < today.year)
-    return (
-        PastYears(
-            start=asked.history_start,
-            fetched_on=today,
-            pickups=tuple(p for p in fetched.pickups if p.date.date() < year_start),
-            visits=tuple(v for v in fetched.visits if v.date.date() < year_start),
-            drop_offs=past_bornes,
-        ),
-        AccountState(
-            account=fetched.account,
-            waste_types=fetched.waste_types,
-            pickups=tuple(p for p in fetched.pickups if p.date.date() >= year_start),
-            visits=tuple(v for v in fetched.visits if v.date.date() >= year_start),
-            drop_offs=this_year,
-        ),
+    new_past = PastYears(
+        start=asked.history_start,
+        fetched_on=today,
+        pickups=tuple(p for p in fetched.pickups if p.date.date() < year_start),
+        visits=tuple(v for v in fetched.visits if v.date.date() < year_start),
+        drop_offs=past_bornes,
     )
+    rows = AccountState(
+        account=fetched.account,
+        waste_types=fetched.waste_types,
+        pickups=tuple(p for p in fetched.pickups if p.date.date() >= year_start),
+        visits=tuple(v for v in fetched.visits if v.date.date() >= year_start),
+        drop_offs=this_year,
+    )
+    types = {waste_type.id for waste_type in fetched.waste_types}
+    reference = (
+        past_rows[1]
+        if asked.refresh_past and past_rows and past_rows[0] == asked.history_start
+        else None
+    )
+    short_year = before is not None and _shorter(types, _rows(rows), _rows(before))
+    short_past = reference is not None and _shorter(types, _rows(new_past), reference)
+    return new_past, rows, short_year, short_past
 
 
 def _months(
@@ -427,6 +416,7 @@ class _Step:
         self.renumbered: dict[int, int] = {}
         self.notes: list[Note] = []
         self.anomalies: dict[int, Mapping[Pickup, Anomaly]] = {}
+        self.figures: dict[TypeKey, WasteTypeFigures] = {}
 
     def note(self, level: int, message: str, *args: object) -> None:
         self.notes.append(Note(level, message, args))
@@ -655,38 +645,20 @@ class _Step:
             for account_id, account in self.accounts.items()
             if previous.get(account_id) is not account
         ]
-        self.anomalies = {
-            account_id: found
-            for account_id, found in (held.anomalies if held else {}).items()
-            if account_id in self.accounts and account_id not in changed
-        }
+        kept = {account_id for account_id in self.accounts if account_id not in changed}
+        self.figures = {k: v for k, v in (held.figures if held else {}).items() if k[0] in kept}
+        self.anomalies = {k: v for k, v in (held.anomalies if held else {}).items() if k in kept}
         for account_id in changed:
-            self.anomalies[account_id] = pickup_anomalies(self.accounts[account_id].all_pickups)
-            new = self._new_pickups(account_id)
-            self.delays = learn_delays(
-                self.delays, self.looked_at.get(account_id), account_id, new, now
-            )
+            self._changed(account_id)
         for account_id in self.looked:
             self.looked_at[account_id] = now
         self.looked_at = {k: v for k, v in self.looked_at.items() if k in self.accounts}
-        figures = {
-            key: value
-            for key, value in (held.figures if held else {}).items()
-            if key[0] in self.accounts and key[0] not in changed
-        }
-        for account_id in changed:
-            account = self.accounts[account_id]
-            types = (waste_type.id for waste_type in account.waste_types)
-            for type_id, of_type in waste_type_figures(
-                types, account.pickups, account.past_pickups
-            ).items():
-                figures[(account_id, type_id)] = of_type
         data = EcocitoData(
             accounts=self.accounts,
             year=self.today.year if held is None or full else held.year,
             first_day=self.first_day,
             today=self.today,
-            figures=figures,
+            figures=self.figures,
             anomalies=self.anomalies,
         )
         recent = recent_times(data, now)
@@ -757,48 +729,53 @@ class _Step:
             data=data, notes=tuple(self.notes), failure=failure
         )
 
-    def _new_pickups(self, account_id: int) -> list[Pickup]:
-        """Return an account's pickups never seen before; remember every pickup it shows.
+    def _changed(self, account_id: int) -> None:
+        """Work out what an account whose rows changed shows, and what it tells.
 
-        Not new: the pickups of a waste type seen for the first time, and those older
-        than its floor (the options now keep more years). A pickup the portal no longer
-        shows stays seen: if it comes back, it is not new. What is older than the first
-        day kept is forgotten. Each new one is told, with what to check of it.
+        Its waste types' figures and its pickups to check; its pickups never seen
+        before, each told once, and the publication delays they measure. Not new: the
+        pickups of a waste type seen for the first time, and those older than its floor
+        (the options now keep more years). A pickup the portal no longer shows stays
+        seen: if it comes back, it is not new. What is older than the first day kept is
+        forgotten.
         """
         account = self.accounts[account_id]
+        types = [waste_type.id for waste_type in account.waste_types]
+        for type_id, figures in waste_type_figures(
+            types, account.pickups, account.past_pickups
+        ).items():
+            self.figures[(account_id, type_id)] = figures
+        anomalies = self.anomalies[account_id] = pickup_anomalies(account.all_pickups)
         seen = self.seen.get(account_id) or Seen(floors={}, counts={})
-        floors = seen.floors
-        shown: Counter[Any] = Counter()
+        shown: Counter[PickupKey] = Counter()
         new: list[Pickup] = []
         for pickup in account.all_pickups:
             key = pickup_key(pickup)
             shown[key] += 1
-            floor = floors.get(pickup.waste_type_id)
+            floor = seen.floors.get(pickup.waste_type_id)
             if floor is not None and pickup.date >= floor and shown[key] > seen.counts.get(key, 0):
                 new.append(pickup)
+                self.told.append(
+                    Told(
+                        event=EVENT_PICKUP,
+                        data={
+                            "account_id": account_id,
+                            **pickup_data(account, pickup),
+                            "anomaly": anomalies.get(pickup),
+                        },
+                        entity_event=EVENT_TYPE_PICKUP,
+                        account_id=account_id,
+                    )
+                )
         first = datetime.combine(self.first_day, time(), PORTAL_TZ)
         counts = Counter(seen.counts) | shown
         self.seen[account_id] = Seen(
-            floors=dict.fromkeys(
-                {*floors, *(waste_type.id for waste_type in account.waste_types)}, first
-            ),
+            floors=dict.fromkeys({*seen.floors, *types}, first),
             counts={key: n for key, n in counts.items() if key[0] >= first},
         )
-        anomalies = self.anomalies[account_id]
-        for pickup in new:
-            self.told.append(
-                Told(
-                    event=EVENT_PICKUP,
-                    data={
-                        "account_id": account_id,
-                        **pickup_data(account, pickup),
-                        "anomaly": anomalies.get(pickup),
-                    },
-                    entity_event=EVENT_TYPE_PICKUP,
-                    account_id=account_id,
-                )
-            )
-        return new
+        self.delays = learn_delays(
+            self.delays, self.looked_at.get(account_id), account_id, new, self.now
+        )
 
 
 def _forecasts(

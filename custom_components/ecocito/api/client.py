@@ -59,7 +59,6 @@ from .transport import (
     DEFAULT_TIMEOUT,
     ServerError,
     Transport,
-    read_pages,
 )
 
 if TYPE_CHECKING:
@@ -502,20 +501,11 @@ class EcocitoClient:
     async def _rows(
         self, path: str, account_id: int, waste_type_id: int, start: date, end: date
     ) -> list[Mapping[str, Any]]:
-        """Read every DevExtreme page of a data endpoint (``transport.read_pages``)."""
-        query = self._query(waste_type_id, start, end)
+        """Read every row of a data endpoint (``PortalSession.get_rows``)."""
         kind = shape.PICKUPS if path == portal.PATH_PICKUPS else shape.VISITS
-
-        async def fetch(page: Mapping[str, str]) -> Any:
-            payload = await self._session.with_session(
-                partial(self._session.get_json, path, {**query, **page}), account_id
-            )
-            self._session.shape.envelope(kind, payload)
-            return payload
-
-        rows = await read_pages(fetch, path, self._page_size)
-        self._session.shape.rows(kind, rows)
-        return rows
+        return await self._session.get_rows(
+            path, self._query(waste_type_id, start, end), account_id, self._page_size, kind
+        )
 
     def _answer_failed(self, kind: str) -> None:
         """Keep in the portal's shape that the last answer, of ``kind``, was an HTTP error."""

@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from dataclasses import replace
+from functools import partial
 import logging
 from typing import TYPE_CHECKING, Any
 
@@ -32,6 +33,7 @@ from .parsing import (
     find_account_select,
     is_login_page,
     parse_accounts,
+    parse_rows,
     portal_messages,
 )
 from .shape import PortalShape
@@ -299,6 +301,34 @@ class PortalSession:
                 raise PortalConnectionError(f"{path}: {' '.join(messages)}") from None
             content_type = err.answer.content_type or "no content type"
             raise PortalChangedError(f"{path} answered {content_type}, not JSON") from None
+
+    async def get_rows(
+        self, path: str, query: Mapping[str, str], account_id: int, page_size: int, kind: str
+    ) -> list[Mapping[str, Any]]:
+        """Read every DevExtreme page of a data endpoint for an account: ``skip``, ``take``.
+
+        At most ``MAX_PAGES`` pages; a page served twice in a row means the portal
+        ignores ``skip`` and would be read forever. ``kind``: the kind of answer, whose
+        shape is kept (``shape.py``).
+        """
+        rows: list[Mapping[str, Any]] = []
+        previous: list[Mapping[str, Any]] = []
+        for _page in range(portal.MAX_PAGES):
+            page = {"skip": str(len(rows)), "take": str(page_size)}
+            payload = await self.with_session(
+                partial(self.get_json, path, {**query, **page}), account_id
+            )
+            self.shape.envelope(kind, payload)
+            page_rows, total = parse_rows(payload, path)
+            if page_rows and page_rows == previous:
+                raise PortalChangedError(f"{path} served the same page twice (skip ignored)")
+            rows.extend(page_rows)
+            previous = page_rows
+            more = len(rows) < total if total is not None else len(page_rows) >= page_size
+            if not page_rows or not more:
+                self.shape.rows(kind, rows)
+                return rows
+        raise PortalChangedError(f"{path} has more than {portal.MAX_PAGES} pages")
 
 
 async def _server_error(err: ServerError) -> PortalConnectionError:

@@ -27,10 +27,9 @@ from . import portal
 from .errors import ClientClosedError, PortalChangedError, PortalConnectionError, RateLimitedError
 from .fingerprint import answer_fingerprint
 from .html import Element, parse_html
-from .parsing import parse_rows
 
 if TYPE_CHECKING:
-    from collections.abc import Awaitable, Callable, Mapping
+    from collections.abc import Callable, Mapping
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -229,29 +228,6 @@ class ServerError(PortalConnectionError):
         """Keep the page."""
         super().__init__(message)
         self.answer = answer
-
-
-async def read_pages(
-    fetch: Callable[[Mapping[str, str]], Awaitable[Any]], path: str, page_size: int
-) -> list[Mapping[str, Any]]:
-    """Read every DevExtreme page of a data endpoint: ``fetch`` gets skip and take.
-
-    At most ``MAX_PAGES`` pages; a page served twice in a row means the portal
-    ignores ``skip`` and would be read forever.
-    """
-    rows: list[Mapping[str, Any]] = []
-    previous: list[Mapping[str, Any]] = []
-    for _page in range(portal.MAX_PAGES):
-        payload = await fetch({"skip": str(len(rows)), "take": str(page_size)})
-        page_rows, total = parse_rows(payload, path)
-        if page_rows and page_rows == previous:
-            raise PortalChangedError(f"{path} served the same page twice (skip ignored)")
-        rows.extend(page_rows)
-        previous = page_rows
-        more = len(rows) < total if total is not None else len(page_rows) >= page_size
-        if not page_rows or not more:
-            return rows
-    raise PortalChangedError(f"{path} has more than {portal.MAX_PAGES} pages")
 
 
 async def _read_body(response: aiohttp.ClientResponse, what: str) -> str:

@@ -95,7 +95,7 @@ async def set_allowance(hass: HomeAssistant, entry_id: str) -> None:
             "POST", f"{flows}/{result['flow_id']}", {"account": str(DEMO_MAIN_ACCOUNT_ID)}
         )
     residual = result["data_schema"][0]["name"]  # the first waste type: residual waste
-    await hass.request("POST", f"{flows}/{result['flow_id']}", {residual: ALLOWED_PICKUPS})
+    await hass.request("POST", f"{flows}/{result['flow_id']}", {residual: str(ALLOWED_PICKUPS)})
 
 
 async def set_up(hass: HomeAssistant, portal_url: str) -> str:

@@ -742,10 +742,10 @@ async def test_options(hass: HomeAssistant, init_integration: MockConfigEntry) -
     assert result["type"] is FlowResultType.FORM
     assert result["step_id"] == "history"
     (key,) = result["data_schema"].schema
-    assert key.description == {"suggested_value": 2}
+    assert key.description == {"suggested_value": "2"}
 
     result = await hass.config_entries.options.async_configure(
-        result["flow_id"], {CONF_HISTORY_YEARS: 5.0}
+        result["flow_id"], {CONF_HISTORY_YEARS: "5"}
     )
     assert result["type"] is FlowResultType.CREATE_ENTRY
     assert init_integration.options == {CONF_HISTORY_YEARS: 5}
@@ -806,7 +806,7 @@ async def test_options_of_an_entry_not_running(
         result["flow_id"], {"next_step_id": "history"}
     )
     result = await hass.config_entries.options.async_configure(
-        result["flow_id"], {CONF_HISTORY_YEARS: 1}
+        result["flow_id"], {CONF_HISTORY_YEARS: "1"}
     )
     assert result["type"] is FlowResultType.CREATE_ENTRY
     assert mock_config_entry.options == {CONF_HISTORY_YEARS: 1}

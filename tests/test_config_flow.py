@@ -19,6 +19,7 @@ from homeassistant.setup import async_setup_component
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
+import voluptuous as vol
 
 from custom_components.ecocito.api.portal import (
     PATH_HOME,
@@ -33,6 +34,7 @@ from custom_components.ecocito.config_flow import GENERIC_LOGIN_URL
 from custom_components.ecocito.const import (
     CONF_ACCOUNT,
     CONF_ACTIVATION_KEY,
+    CONF_CHANGE_COMMUNE,
     CONF_COMMUNE,
     CONF_COMMUNE_ID,
     CONF_HISTORY_YEARS,
@@ -45,6 +47,8 @@ from custom_components.ecocito.link_wizard import PLACEHOLDER_LIMIT
 from .helpers import find_device, poll, scoped
 from .portal import Fault, FaultKind, PortalSimulator
 from .portal.scenarios import (
+    COMMUNE_SAINT_VAURY,
+    COMMUNES,
     DEMO_LINKABLE_ACCOUNT_ID,
     DEMO_LINKABLE_COMMUNE_ID,
     DEMO_LINKABLE_KEY,
@@ -108,6 +112,23 @@ async def finish(hass: HomeAssistant, flow_id: str, simulator: PortalSimulator) 
     assert entry.data == credentials(simulator)
     assert entry.options == {CONF_HISTORY_YEARS: 2}
     return entry
+
+
+def commune_options(result: Any) -> list[str]:
+    """Return the communes a select step lists, checking that none is chosen in advance."""
+    fields = {str(key): key for key in result["data_schema"].schema}
+    assert list(fields) == [CONF_COMMUNE_ID, CONF_CHANGE_COMMUNE]
+    # Optional without a default: the frontend starts a required select on its first option.
+    assert isinstance(fields[CONF_COMMUNE_ID], vol.Optional)
+    assert fields[CONF_COMMUNE_ID].default is vol.UNDEFINED
+    assert fields[CONF_COMMUNE_ID].description is None
+    selector = result["data_schema"].schema[fields[CONF_COMMUNE_ID]]
+    options = selector.config["options"]
+    assert [option["value"] for option in options] == [
+        str(next(i for i, name, code, _ in COMMUNES if f"{name} ({code})" == option["label"]))
+        for option in options
+    ]
+    return [option["label"] for option in options]
 
 
 async def shown(hass: HomeAssistant, language: str, key: str, result: Any) -> str:
@@ -516,11 +537,16 @@ async def test_several_communes_and_key_errors(
     result = await hass.config_entries.flow.async_configure(flow_id, {CONF_COMMUNE: "23000"})
     assert result["type"] is FlowResultType.FORM
     assert result["step_id"] == "select"
-    assert result["description_placeholders"] == {CONF_COMMUNE: "23000"}
-    (key,) = result["data_schema"].schema
-    options = result["data_schema"].schema[key].config["options"]
-    assert len(options) > 1
-    assert {"value": str(USED_KEY_COMMUNE_ID), "label": "GUÉRET (23000)"} in options
+    assert result["description_placeholders"] == {CONF_COMMUNE: "23000", "limit": "20"}
+    assert commune_options(result) == [
+        "GUÉRET (23000)",
+        "SAINT-CHRISTOPHE (23000)",
+        "SAINT-FIEL (23000)",
+        "SAINT-LAURENT (23000)",
+        "SAINT-SULPICE-LE-GUÉRETOIS (23000)",
+        "SAINTE-FEYRE (23000)",
+        "SAVENNES (23000)",
+    ]
 
     result = await hass.config_entries.flow.async_configure(
         flow_id, {CONF_COMMUNE_ID: str(USED_KEY_COMMUNE_ID)}
@@ -571,6 +597,107 @@ async def test_several_communes_and_key_errors(
     assert result["step_id"] == "linked"
     assert USED_KEY_ACCOUNT_ID in simulator.state.get_login(DEMO_LOGIN).account_ids
     await finish(hass, flow_id, simulator)
+
+
+@pytest.mark.parametrize(
+    ("language", "said"),
+    [
+        ("en", "At least 20 communes match “23”, and the portal lists no more than 20"),
+        (
+            "fr",
+            "Au moins 20 communes correspondent à « 23 », et le portail n'en donne pas plus de 20",
+        ),
+    ],
+)
+async def test_a_cut_list_says_so_and_searching_again_finds_the_commune(
+    hass: HomeAssistant, simulator: PortalSimulator, language: str, said: str
+) -> None:
+    """ "23": the portal's 20 first matches, in French order, none chosen, and a way back.
+
+    GUÉRET and LA SOUTERRAINE are not among the 20: the step says the list may be cut,
+    and "Search for another commune" brings back the commune field with "23" in it.
+    """
+    result = await start_and_log_in(hass, simulator)
+    flow_id = result["flow_id"]
+    result = await hass.config_entries.flow.async_configure(flow_id, {"next_step_id": "link"})
+    result = await hass.config_entries.flow.async_configure(flow_id, {CONF_COMMUNE: "23"})
+    assert result["step_id"] == "select_partial"
+    listed = commune_options(result)
+    assert len(listed) == 20
+    assert listed[:6] == [
+        "AHUN (23150)",
+        "AJAIN (23380)",
+        "AUBUSSON (23200)",
+        "AUZANCES (23700)",
+        "AZERABLES (23160)",
+        "BÉNÉVENT-L'ABBAYE (23210)",  # with the Bs, not after the Zs
+    ]
+    assert "GUÉRET (23000)" not in listed
+    assert said in await step_texts(hass, language, result)
+
+    # Submitted with nothing chosen: the list stays, with what to do.
+    result = await hass.config_entries.flow.async_configure(flow_id, {CONF_CHANGE_COMMUNE: False})
+    assert result["step_id"] == "select_partial"
+    assert result["errors"] == {CONF_COMMUNE_ID: "choose_commune"}
+    text = await shown(hass, language, "config.error.choose_commune", result)
+    assert (
+        "Search for another commune" if language == "en" else "Chercher une autre commune"
+    ) in text
+
+    result = await hass.config_entries.flow.async_configure(flow_id, {CONF_CHANGE_COMMUNE: True})
+    assert result["step_id"] == "commune"
+    assert result["errors"] == {}
+    (key,) = result["data_schema"].schema
+    assert key.description == {"suggested_value": "23"}
+    result = await hass.config_entries.flow.async_configure(flow_id, {CONF_COMMUNE: "23000"})
+    assert result["step_id"] == "select"
+    assert "GUÉRET (23000)" in commune_options(result)
+
+    # From the key step, back to the commune: the wrong commune was picked.
+    result = await hass.config_entries.flow.async_configure(
+        flow_id, {CONF_COMMUNE_ID: str(USED_KEY_COMMUNE_ID), CONF_CHANGE_COMMUNE: False}
+    )
+    assert result["step_id"] == "key"
+    assert result["description_placeholders"][CONF_COMMUNE] == "GUÉRET (23000)"
+    result = await hass.config_entries.flow.async_configure(
+        flow_id, {CONF_ACTIVATION_KEY: "", CONF_CHANGE_COMMUNE: False}
+    )
+    assert result["errors"] == {CONF_ACTIVATION_KEY: "no_key"}
+    result = await hass.config_entries.flow.async_configure(
+        flow_id, {CONF_ACTIVATION_KEY: DEMO_LINKABLE_KEY, CONF_CHANGE_COMMUNE: True}
+    )
+    assert result["step_id"] == "commune"
+    assert simulator.count(PATH_LINK_KEY) == 0  # the key was not sent
+    assert_no_key(result)
+    result = await hass.config_entries.flow.async_configure(flow_id, {CONF_COMMUNE: "23300"})
+    assert result["step_id"] == "key"
+    assert result["description_placeholders"][CONF_COMMUNE] == "LA SOUTERRAINE (23300)"
+    result = await hass.config_entries.flow.async_configure(
+        flow_id, {CONF_ACTIVATION_KEY: DEMO_LINKABLE_KEY}
+    )
+    assert result["step_id"] == "linked"
+    await finish(hass, flow_id, simulator)
+
+
+async def test_select_and_key_steps_shown_again_without_an_answer(
+    hass: HomeAssistant, simulator: PortalSimulator, init_integration: MockConfigEntry
+) -> None:
+    """A step asked again without an answer (a refresh) shows the same form, no error."""
+    flow = hass.config_entries.subentries
+    result = await flow.async_init(
+        (init_integration.entry_id, SUBENTRY_PRODUCTION_POINT), context={"source": SOURCE_USER}
+    )
+    result = await flow.async_configure(result["flow_id"], {CONF_COMMUNE: "saint"})
+    assert result["step_id"] == "select"
+    assert commune_options(result)[0] == "SAINT-CHRISTOPHE (23000)"
+    again = await flow.async_configure(result["flow_id"])
+    assert (again["step_id"], again["errors"]) == ("select", {})
+    result = await flow.async_configure(
+        result["flow_id"], {CONF_COMMUNE_ID: str(COMMUNE_SAINT_VAURY)}
+    )
+    assert result["step_id"] == "key"
+    again = await flow.async_configure(result["flow_id"])
+    assert (again["step_id"], again["errors"]) == ("key", {})
 
 
 async def test_commune_refused_at_key_step(hass: HomeAssistant, simulator: PortalSimulator) -> None:

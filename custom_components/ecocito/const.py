@@ -21,6 +21,8 @@ CONF_COMMUNE_ID: Final = "commune_id"
 """Wizard field: the commune picked among several matches."""
 CONF_ACTIVATION_KEY: Final = "activation_key"
 """Wizard and action field; never stored, never logged."""
+CONF_CHANGE_COMMUNE: Final = "change_commune"
+"""Wizard field: back to the commune search, from the list of matches or the key."""
 
 SUBENTRY_PRODUCTION_POINT: Final = "production_point"
 SERVICE_LINK_PRODUCTION_POINT: Final = "link_production_point"

@@ -20,6 +20,7 @@ from homeassistant.config_entries import (
 from homeassistant.const import CONF_PASSWORD
 from homeassistant.data_entry_flow import FlowContext, FlowHandler, FlowResult
 from homeassistant.helpers.selector import (
+    BooleanSelector,
     SelectOptionDict,
     SelectSelector,
     SelectSelectorConfig,
@@ -29,6 +30,7 @@ from homeassistant.helpers.selector import (
 import voluptuous as vol
 
 from .api import (
+    SEARCH_MAX_RESULTS,
     Account,
     Commune,
     EcocitoClient,
@@ -37,14 +39,27 @@ from .api import (
     LinkUnavailableError,
     UnknownCommuneError,
 )
-from .const import CONF_ACTIVATION_KEY, CONF_COMMUNE, CONF_COMMUNE_ID, CONF_PORTAL, LOGGER
+from .const import (
+    CONF_ACTIVATION_KEY,
+    CONF_CHANGE_COMMUNE,
+    CONF_COMMUNE,
+    CONF_COMMUNE_ID,
+    CONF_PORTAL,
+    LOGGER,
+)
 from .error_keys import translation_key
 
 if TYPE_CHECKING:
     from .coordinator import EcocitoConfigEntry
 
 COMMUNE_SCHEMA: Final = vol.Schema({vol.Required(CONF_COMMUNE): TextSelector()})
-KEY_SCHEMA: Final = vol.Schema({vol.Required(CONF_ACTIVATION_KEY): TextSelector()})
+KEY_SCHEMA: Final = vol.Schema(
+    {
+        # Optional: going back to the commune needs no key (an empty key is refused).
+        vol.Optional(CONF_ACTIVATION_KEY): TextSelector(),
+        vol.Optional(CONF_CHANGE_COMMUNE, default=False): BooleanSelector(),
+    }
+)
 
 PLACEHOLDER_LIMIT: Final = 120
 """Characters of a typed value or a portal message shown back in a form, at most."""
@@ -138,10 +153,10 @@ class LinkWizardFlow[ContextT: FlowContext, ResultT: FlowResult[Any, Any], Handl
             else:
                 if len(communes) == 1:
                     self._commune = communes[0]
-                    return await self.async_step_key()
+                    return self._show_key_form({})
                 if communes:
                     self._communes = {str(commune.id): commune for commune in communes}
-                    return await self.async_step_select()
+                    return self._show_select_form({})
                 errors = {CONF_COMMUNE: "no_commune"}
         return self._show_commune_form(errors)
 
@@ -159,41 +174,76 @@ class LinkWizardFlow[ContextT: FlowContext, ResultT: FlowResult[Any, Any], Handl
         )
 
     async def async_step_select(self, user_input: dict[str, Any] | None = None) -> ResultT:
-        """Let the user pick the commune among several matches."""
-        if user_input is not None:
-            self._commune = self._communes[user_input[CONF_COMMUNE_ID]]
-            return await self.async_step_key()
+        """Let the user pick the commune among several matches, or search again."""
+        if user_input is None:
+            return self._show_select_form({})
+        if user_input.get(CONF_CHANGE_COMMUNE):
+            return self._show_commune_form({})
+        if (chosen := user_input.get(CONF_COMMUNE_ID)) in self._communes:
+            self._commune = self._communes[chosen]
+            return self._show_key_form({})
+        return self._show_select_form({CONF_COMMUNE_ID: "choose_commune"})
+
+    async def async_step_select_partial(self, user_input: dict[str, Any] | None = None) -> ResultT:
+        """Let the user pick among the matches the portal listed, saying it lists no more."""
+        return await self.async_step_select(user_input)
+
+    def _show_select_form(self, errors: dict[str, str]) -> ResultT:
+        """Show the matches in French order, none chosen in advance.
+
+        The portal answers at most ``SEARCH_MAX_RESULTS`` communes: a list that long
+        may miss the user's, so its step says so and asks for more letters. Asking the
+        portal again with longer terms cannot find every match of a name (it matches
+        anywhere in the name), and costs requests to a part of the portal we model.
+        """
         options = [
             SelectOptionDict(value=value, label=commune.display_name)
             for value, commune in self._communes.items()
         ]
+        partial = len(options) >= SEARCH_MAX_RESULTS
         return self.async_show_form(
-            step_id="select",
+            step_id="select_partial" if partial else "select",
             data_schema=vol.Schema(
                 {
-                    vol.Required(CONF_COMMUNE_ID): SelectSelector(
+                    # Optional: a required select starts on its first option.
+                    vol.Optional(CONF_COMMUNE_ID): SelectSelector(
                         SelectSelectorConfig(options=options, mode=SelectSelectorMode.DROPDOWN)
-                    )
+                    ),
+                    vol.Optional(CONF_CHANGE_COMMUNE, default=False): BooleanSelector(),
                 }
             ),
-            description_placeholders={CONF_COMMUNE: short_text(self._commune_text)},
+            errors=errors,
+            description_placeholders={
+                CONF_COMMUNE: short_text(self._commune_text),
+                "limit": str(SEARCH_MAX_RESULTS),
+            },
         )
 
     async def async_step_key(self, user_input: dict[str, Any] | None = None) -> ResultT:
-        """Ask for the activation key and link the production point."""
-        errors: dict[str, str] = {}
-        if user_input is not None:
-            try:
-                account = await self._async_link(self._commune.id, user_input[CONF_ACTIVATION_KEY])
-            except LinkUnavailableError:
-                return await self._async_link_unavailable()
-            except (UnknownCommuneError, KeyOtherCommuneError) as err:
-                # The commune is what to correct: a flow has no "back" button.
-                return self._show_commune_form(self._flow_errors(err, CONF_COMMUNE))
-            except Exception as err:  # noqa: BLE001 - mapped to form errors
-                errors = self._flow_errors(err, CONF_ACTIVATION_KEY)
-            else:
-                return await self._async_account_linked(account)
+        """Ask for the activation key and link the production point, or go back."""
+        if user_input is None:
+            return self._show_key_form({})
+        if user_input.get(CONF_CHANGE_COMMUNE):
+            return self._show_commune_form({})
+        key = user_input.get(CONF_ACTIVATION_KEY, "").strip()
+        if not key:
+            return self._show_key_form({CONF_ACTIVATION_KEY: "no_key"})
+        return await self._async_link_with(key)
+
+    async def _async_link_with(self, key: str) -> ResultT:
+        """Send the commune and the key to the portal; on a refusal, ask again."""
+        try:
+            account = await self._async_link(self._commune.id, key)
+        except LinkUnavailableError:
+            return await self._async_link_unavailable()
+        except (UnknownCommuneError, KeyOtherCommuneError) as err:
+            # The commune is what to correct.
+            return self._show_commune_form(self._flow_errors(err, CONF_COMMUNE))
+        except Exception as err:  # noqa: BLE001 - mapped to form errors
+            return self._show_key_form(self._flow_errors(err, CONF_ACTIVATION_KEY))
+        return await self._async_account_linked(account)
+
+    def _show_key_form(self, errors: dict[str, str]) -> ResultT:
         return self.async_show_form(
             step_id="key",
             data_schema=KEY_SCHEMA,

@@ -46,6 +46,7 @@ from custom_components.ecocito.link_wizard import PLACEHOLDER_LIMIT
 
 from .helpers import find_device, poll, scoped
 from .portal import Fault, FaultKind, PortalSimulator
+from .portal.app import ERROR_KEY_OTHER_COMMUNE
 from .portal.scenarios import (
     COMMUNE_SAINT_VAURY,
     COMMUNES,
@@ -112,6 +113,13 @@ async def finish(hass: HomeAssistant, flow_id: str, simulator: PortalSimulator) 
     assert entry.data == credentials(simulator)
     assert entry.options == {CONF_HISTORY_YEARS: 2}
     return entry
+
+
+def suggested_key(result: Any) -> str:
+    """Return the activation key a key form shows in its field."""
+    key = next(key for key in result["data_schema"].schema if key == CONF_ACTIVATION_KEY)
+    suggested: str = key.description["suggested_value"]
+    return suggested
 
 
 def commune_options(result: Any) -> list[str]:
@@ -554,24 +562,11 @@ async def test_several_communes_and_key_errors(
     assert result["step_id"] == "key"
     assert result["description_placeholders"][CONF_COMMUNE] == "GUÉRET (23000)"
 
-    # A key of another commune sends the user back to the commune, with the message.
-    result = await hass.config_entries.flow.async_configure(
-        flow_id, {CONF_ACTIVATION_KEY: OTHER_COMMUNE_KEY}
-    )
-    assert result["step_id"] == "commune"
-    assert result["errors"] == {"base": "key_other_commune"}
-    assert result["description_placeholders"]["portal_message"] == (
-        "Cette clé d'activation ne correspond pas à la commune sélectionnée."
-    )
-    assert_no_key(result)
-    result = await hass.config_entries.flow.async_configure(flow_id, {CONF_COMMUNE: "23000"})
-    result = await hass.config_entries.flow.async_configure(
-        flow_id, {CONF_COMMUNE_ID: str(USED_KEY_COMMUNE_ID)}
-    )
-    assert result["step_id"] == "key"
-
+    # Each refusal shows on the key field, the portal's message said, the key kept in
+    # the field so that a typo can be seen.
     for typed, error, message in (
-        ("NOPE-0000-XX", "invalid_key", "La clé d'activation est invalide."),
+        (OTHER_COMMUNE_KEY, "key_other_commune", ERROR_KEY_OTHER_COMMUNE),
+        ("NOPE-0000-XX ", "invalid_key", "La clé d'activation est invalide."),
         (USED_KEY, "key_already_used", "Cette clé d'activation a déjà été utilisée."),
     ):
         result = await hass.config_entries.flow.async_configure(
@@ -580,7 +575,15 @@ async def test_several_communes_and_key_errors(
         assert result["step_id"] == "key"
         assert result["errors"] == {CONF_ACTIVATION_KEY: error}
         assert result["description_placeholders"]["portal_message"] == message
-        assert_no_key(result)
+        assert suggested_key(result) == typed
+    # "Already used": what to do next.
+    assert (await shown(hass, "fr", "config.error.key_already_used", result)).endswith(
+        "S'il n'est pas parmi vos comptes, écrivez à votre collectivité : elle seule peut "
+        "le dissocier de l'autre identifiant."
+    )
+    assert "write to your collectivité" in await shown(
+        hass, "en", "config.error.key_already_used", result
+    )
 
     simulator.add_fault(Fault(FaultKind.SERVER_ERROR, PATH_LINK_KEY, count=1))
     result = await hass.config_entries.flow.async_configure(

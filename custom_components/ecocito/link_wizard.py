@@ -3,7 +3,8 @@
 One flow mixin serves the config flow right after the credentials and, later, the
 `production_point` subentry flow of the integration's page; the
 `ecocito.link_production_point` action takes the same two answers in one call
-(services.py). The activation key only ever lives in the key step's `user_input`.
+(services.py). The activation key only ever lives in the key step's `user_input`, and
+in the form that shows it back when the portal refuses it.
 """
 
 from __future__ import annotations
@@ -35,7 +36,6 @@ from .api import (
     Commune,
     EcocitoClient,
     EcocitoError,
-    KeyOtherCommuneError,
     LinkUnavailableError,
     UnknownCommuneError,
 )
@@ -89,7 +89,8 @@ class LinkWizardFlow[ContextT: FlowContext, ResultT: FlowResult[Any, Any], Handl
     """The portal's association wizard: commune, choice among several, activation key.
 
     The activation key only ever lives in the key step's `user_input`: it is never
-    kept on the flow, suggested back in a form, or logged.
+    kept on the flow or logged. A key the portal refuses is suggested back in the form
+    that says why, so that a typo can be seen and corrected.
     """
 
     _portal_message = ""
@@ -228,25 +229,28 @@ class LinkWizardFlow[ContextT: FlowContext, ResultT: FlowResult[Any, Any], Handl
         key = user_input.get(CONF_ACTIVATION_KEY, "").strip()
         if not key:
             return self._show_key_form({CONF_ACTIVATION_KEY: "no_key"})
-        return await self._async_link_with(key)
+        return await self._async_link_with(user_input[CONF_ACTIVATION_KEY])
 
-    async def _async_link_with(self, key: str) -> ResultT:
-        """Send the commune and the key to the portal; on a refusal, ask again."""
+    async def _async_link_with(self, typed_key: str) -> ResultT:
+        """Send the commune and the key to the portal; a refused key stays in its field."""
         try:
-            account = await self._async_link(self._commune.id, key)
+            account = await self._async_link(self._commune.id, typed_key.strip())
         except LinkUnavailableError:
             return await self._async_link_unavailable()
-        except (UnknownCommuneError, KeyOtherCommuneError) as err:
-            # The commune is what to correct.
+        except UnknownCommuneError as err:  # the commune is what to correct
             return self._show_commune_form(self._flow_errors(err, CONF_COMMUNE))
         except Exception as err:  # noqa: BLE001 - mapped to form errors
-            return self._show_key_form(self._flow_errors(err, CONF_ACTIVATION_KEY))
+            # A refused key (unknown, already used, of another commune: the form offers
+            # to change the commune) or a failure: said on the form, the key kept.
+            return self._show_key_form(self._flow_errors(err, CONF_ACTIVATION_KEY), typed_key)
         return await self._async_account_linked(account)
 
-    def _show_key_form(self, errors: dict[str, str]) -> ResultT:
+    def _show_key_form(self, errors: dict[str, str], typed_key: str = "") -> ResultT:
         return self.async_show_form(
             step_id="key",
-            data_schema=KEY_SCHEMA,
+            data_schema=self.add_suggested_values_to_schema(
+                KEY_SCHEMA, {CONF_ACTIVATION_KEY: typed_key}
+            ),
             errors=errors,
             description_placeholders={
                 CONF_COMMUNE: self._commune.display_name,

@@ -38,6 +38,7 @@ from custom_components.ecocito.const import (
     CONF_COMMUNE,
     CONF_COMMUNE_ID,
     CONF_HISTORY_YEARS,
+    CONF_LINK_WIZARD,
     CONF_PORTAL,
     DOMAIN,
     SUBENTRY_PRODUCTION_POINT,
@@ -111,7 +112,7 @@ async def finish(hass: HomeAssistant, flow_id: str, simulator: PortalSimulator) 
     assert entry.title == f"Ecocito {simulator.base_url.removeprefix('http://')}"
     assert entry.unique_id == unique_id(simulator)
     assert entry.data == credentials(simulator)
-    assert entry.options == {CONF_HISTORY_YEARS: 2}
+    assert entry.options == {CONF_HISTORY_YEARS: 2, CONF_LINK_WIZARD: True}
     return entry
 
 
@@ -287,7 +288,7 @@ async def test_user_flow_links_a_production_point(
     assert entry.title == f"Ecocito {simulator.base_url.removeprefix('http://')}"
     assert entry.unique_id == unique_id(simulator)
     assert entry.data == credentials(simulator, username=DEMO_LOGIN.upper())
-    assert entry.options == {CONF_HISTORY_YEARS: 2}
+    assert entry.options == {CONF_HISTORY_YEARS: 2, CONF_LINK_WIZARD: True}
     assert_no_key({"data": dict(entry.data), "options": dict(entry.options)})
     assert_no_key(caplog.text)
     assert DEMO_PASSWORD not in caplog.text
@@ -841,6 +842,8 @@ async def test_reconfigure(
     assert mock_config_entry.data == credentials(
         simulator, username=DEMO_LOGIN.upper(), password="Nouveau-2026"
     )
+    # The portal's wizard asked again (it may be another portal): remembered.
+    assert mock_config_entry.options == {CONF_HISTORY_YEARS: 2, CONF_LINK_WIZARD: True}
     assert mock_config_entry.unique_id == unique_id(simulator)
     await hass.async_block_till_done()
     assert mock_config_entry.state is ConfigEntryState.LOADED
@@ -1012,9 +1015,10 @@ async def test_renamed_portal_through_the_flow(
 async def test_wizard_page_unreachable_then_back(
     hass: HomeAssistant, simulator: PortalSimulator
 ) -> None:
-    """The wizard's page fails once: the commune form says so; the next search goes on."""
+    """The wizard's page fails at set-up and at "link": offered still, it says so; then works."""
+    simulator.add_fault(Fault(FaultKind.SERVER_ERROR, PATH_LINK_START, count=2))
     result = await start_and_log_in(hass, simulator)
-    simulator.add_fault(Fault(FaultKind.SERVER_ERROR, PATH_LINK_START, count=1))
+    assert result["menu_options"] == ["link", "finish"]  # could not tell: offered
     result = await hass.config_entries.flow.async_configure(
         result["flow_id"], {"next_step_id": "link"}
     )
@@ -1024,6 +1028,47 @@ async def test_wizard_page_unreachable_then_back(
         result["flow_id"], {CONF_COMMUNE: "23300"}
     )
     assert result["step_id"] == "key"
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {CONF_ACTIVATION_KEY: DEMO_LINKABLE_KEY}
+    )
+    entry = await finish(hass, result["flow_id"], simulator)  # the wizard found: remembered
+    assert entry.supported_subentry_types == {
+        SUBENTRY_PRODUCTION_POINT: {"supports_reconfigure": False}
+    }
+
+
+async def test_wizard_unknown_at_set_up_then_missing(
+    hass: HomeAssistant, simulator: PortalSimulator
+) -> None:
+    """Set-up could not tell; "link" finds no wizard: said, remembered, no button."""
+    simulator.add_fault(Fault(FaultKind.SERVER_ERROR, PATH_LINK_START, count=1))
+    result = await start_and_log_in(hass, simulator)
+    assert result["menu_options"] == ["link", "finish"]
+    simulator.state.style = replace(simulator.state.style, wizard=False)
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {"next_step_id": "link"}
+    )
+    assert result["step_id"] == "link_unavailable"
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {"next_step_id": "finish"}
+    )
+    entry = result["result"]
+    assert entry.options == {CONF_HISTORY_YEARS: 2, CONF_LINK_WIZARD: False}
+    assert entry.supported_subentry_types == {}
+
+
+async def test_wizard_unknown_at_set_up_stays_unknown(
+    hass: HomeAssistant, simulator: PortalSimulator
+) -> None:
+    """Set-up could not tell and nothing was linked: nothing stored, the button offered."""
+    simulator.add_fault(Fault(FaultKind.SERVER_ERROR, PATH_LINK_START, count=1))
+    result = await start_and_log_in(hass, simulator)
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {"next_step_id": "finish"}
+    )
+    entry = result["result"]
+    assert entry.options == {CONF_HISTORY_YEARS: 2}
+    assert SUBENTRY_PRODUCTION_POINT in entry.supported_subentry_types
 
 
 @pytest.mark.parametrize("step", ["commune", "key"])

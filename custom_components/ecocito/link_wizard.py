@@ -11,14 +11,17 @@ from __future__ import annotations
 
 from abc import abstractmethod
 from typing import TYPE_CHECKING, Any, Final
+from weakref import WeakKeyDictionary
 
 from homeassistant.config_entries import (
+    ConfigEntry,
     ConfigEntryState,
     ConfigSubentryFlow,
     SubentryFlowContext,
     SubentryFlowResult,
 )
 from homeassistant.const import CONF_PASSWORD
+from homeassistant.core import HomeAssistant, callback
 from homeassistant.data_entry_flow import FlowContext, FlowHandler, FlowResult
 from homeassistant.helpers.selector import (
     BooleanSelector,
@@ -44,6 +47,7 @@ from .const import (
     CONF_CHANGE_COMMUNE,
     CONF_COMMUNE,
     CONF_COMMUNE_ID,
+    CONF_LINK_WIZARD,
     CONF_PORTAL,
     LOGGER,
 )
@@ -76,6 +80,29 @@ _ERROR_FIELDS: Final = {
     "key_other_commune": CONF_ACTIVATION_KEY,
 }
 """The form field an error concerns; forms without that field show it on top."""
+
+
+_OFFERED: Final[WeakKeyDictionary[ConfigEntry[Any], bool]] = WeakKeyDictionary()
+
+
+def offers_linking(entry: ConfigEntry[Any]) -> bool:
+    """Return whether the integration's page offers to link a production point.
+
+    Not for a portal known to have no wizard. Home Assistant asks once per entry and
+    keeps the answer until it stops (and asks again when the flow starts): the first
+    answer is kept here too, so that the button and its flow agree; what is learnt
+    meanwhile shows from the next start.
+    """
+    return _OFFERED.setdefault(entry, entry.options.get(CONF_LINK_WIZARD) is not False)
+
+
+@callback
+def remember_wizard(hass: HomeAssistant, entry: ConfigEntry[Any], available: bool) -> None:
+    """Keep in the entry's options whether its portal has the association wizard."""
+    if entry.options.get(CONF_LINK_WIZARD) is not available:
+        hass.config_entries.async_update_entry(
+            entry, options={**entry.options, CONF_LINK_WIZARD: available}
+        )
 
 
 def short_text(text: str) -> str:
@@ -114,6 +141,15 @@ class LinkWizardFlow[ContextT: FlowContext, ResultT: FlowResult[Any, Any], Handl
     async def _async_link_unavailable(self) -> ResultT:
         """Go on without linking: the portal shows no wizard the client understands."""
 
+    @abstractmethod
+    def _remember_wizard(self, available: bool) -> None:
+        """Keep whether the portal has the wizard, as the portal just showed."""
+
+    async def _async_wizard_gone(self) -> ResultT:
+        """Remember that the portal has no wizard, and say so."""
+        self._remember_wizard(False)
+        return await self._async_link_unavailable()
+
     async def _async_start_wizard(self) -> ResultT:
         """Open the portal's wizard, then ask for the commune; say so when there is none."""
         errors: dict[str, str] = {}
@@ -121,9 +157,11 @@ class LinkWizardFlow[ContextT: FlowContext, ResultT: FlowResult[Any, Any], Handl
             await self._wizard_client().open_wizard()
         except LinkUnavailableError as err:
             LOGGER.info("Linking is not available: %s", err)
-            return await self._async_link_unavailable()
+            return await self._async_wizard_gone()
         except Exception as err:  # noqa: BLE001 - mapped to form errors
             errors = self._flow_errors(err, CONF_COMMUNE)
+        else:
+            self._remember_wizard(True)
         return self._show_commune_form(errors)
 
     def _flow_errors(self, err: Exception, *fields: str) -> dict[str, str]:
@@ -148,10 +186,11 @@ class LinkWizardFlow[ContextT: FlowContext, ResultT: FlowResult[Any, Any], Handl
             try:
                 communes = await self._wizard_client().search_communes(self._commune_text)
             except LinkUnavailableError:
-                return await self._async_link_unavailable()
+                return await self._async_wizard_gone()
             except Exception as err:  # noqa: BLE001 - mapped to form errors
                 errors = self._flow_errors(err, CONF_COMMUNE)
             else:
+                self._remember_wizard(True)  # its search answered
                 if len(communes) == 1:
                     self._commune = communes[0]
                     return self._show_key_form({})
@@ -236,7 +275,7 @@ class LinkWizardFlow[ContextT: FlowContext, ResultT: FlowResult[Any, Any], Handl
         try:
             account = await self._async_link(self._commune.id, typed_key.strip())
         except LinkUnavailableError:
-            return await self._async_link_unavailable()
+            return await self._async_wizard_gone()
         except UnknownCommuneError as err:  # the commune is what to correct
             return self._show_commune_form(self._flow_errors(err, CONF_COMMUNE))
         except Exception as err:  # noqa: BLE001 - mapped to form errors
@@ -287,6 +326,9 @@ class ProductionPointFlow(
 
     async def _async_link_unavailable(self) -> SubentryFlowResult:
         return self.async_abort(reason="link_unavailable")
+
+    def _remember_wizard(self, available: bool) -> None:
+        remember_wizard(self.hass, self._entry(), available)
 
     async def _async_account_linked(self, account: Account) -> SubentryFlowResult:
         return self.async_abort(

@@ -331,8 +331,8 @@ async def test_portal_given_as_host(hass: HomeAssistant, simulator: PortalSimula
         ("http://example.com", DEMO_PASSWORD, None, CONF_PORTAL, "invalid_portal"),
         ("not a portal", DEMO_PASSWORD, None, CONF_PORTAL, "invalid_portal"),
         (None, "wrong", None, CONF_PASSWORD, "invalid_auth"),
-        (None, DEMO_PASSWORD, Fault(FaultKind.SERVER_ERROR, PATH_LOGIN), CONF_PORTAL, "cannot_connect"),
-        (None, DEMO_PASSWORD, Fault(FaultKind.RATE_LIMITED, PATH_LOGIN, retry_after=0), CONF_PORTAL, "cannot_connect"),
+        (None, DEMO_PASSWORD, Fault(FaultKind.SERVER_ERROR, PATH_LOGIN), CONF_PORTAL, "portal_unreachable"),
+        (None, DEMO_PASSWORD, Fault(FaultKind.RATE_LIMITED, PATH_LOGIN, retry_after=0), CONF_PORTAL, "portal_unreachable"),
         (None, DEMO_PASSWORD, Fault(FaultKind.REDIRECT, PATH_LOGIN, location="http://127.0.0.2:1"), CONF_PORTAL, "portal_changed"),
     ],
 )  # fmt: skip
@@ -368,6 +368,64 @@ async def test_user_step_errors(
     assert suggested == {CONF_PORTAL: typed[CONF_PORTAL], CONF_USERNAME: DEMO_LOGIN}
 
     simulator.clear_faults()
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], credentials(simulator)
+    )
+    await finish(hass, result["flow_id"], simulator)
+
+
+@pytest.mark.parametrize(
+    ("typed", "error", "portal_url"),
+    [
+        ("23000", "portal_postal_code", "https://23000.ecocito.com"),
+        (" 23300 ", "portal_postal_code", "https://23300.ecocito.com"),
+        ("Guéret", "invalid_portal", ""),
+        ("La Souterraine", "invalid_portal", ""),
+        # A commune's name is a valid subdomain ("gueret": https://gueret.ecocito.com),
+        # where nothing answers; here, a loopback port where nothing listens.
+        ("127.0.0.1:1", "portal_unreachable", "http://127.0.0.1:1"),
+    ],
+)
+@pytest.mark.parametrize(
+    ("language", "said", "hint"),
+    [
+        (
+            "en",
+            "the address your browser shows when you log in to its Ecocito site",
+            "The address your browser shows when you log in to your collectivité's Ecocito site",
+        ),
+        (
+            "fr",
+            "l'adresse qu'affiche votre navigateur quand vous vous connectez sur son site Ecocito",
+            "L'adresse qu'affiche votre navigateur quand vous vous connectez sur le site Ecocito "
+            "de votre collectivité",
+        ),
+    ],
+)
+async def test_a_commune_typed_for_the_portal_is_told_where_to_find_it(
+    hass: HomeAssistant,
+    simulator: PortalSimulator,
+    typed: str,
+    error: str,
+    portal_url: str,
+    language: str,
+    said: str,
+    hint: str,
+) -> None:
+    """A town or a postal code in the portal field: how to find the portal's address."""
+    result = await hass.config_entries.flow.async_init(DOMAIN, context={"source": SOURCE_USER})
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], credentials(simulator, portal=typed)
+    )
+    assert result["errors"] == {CONF_PORTAL: error}
+    assert result["description_placeholders"]["portal_url"] == portal_url
+    text = await shown(hass, language, f"config.error.{error}", result)
+    assert said in text
+    assert "https://pilatrhodanien.ecocito.com" in text
+    assert simulator.requests == []
+    description = await shown(hass, language, "config.step.user.data_description.portal", result)
+    assert description.startswith(hint)
+
     result = await hass.config_entries.flow.async_configure(
         result["flow_id"], credentials(simulator)
     )

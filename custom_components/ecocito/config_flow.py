@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 from functools import cached_property
+import re
 from typing import TYPE_CHECKING, Any, Final
 
 import aiohttp
@@ -72,6 +73,19 @@ CREDENTIALS_SCHEMA: Final = vol.Schema(
     }
 )
 REAUTH_SCHEMA: Final = vol.Schema({vol.Required(CONF_PASSWORD): _PASSWORD_SELECTOR})
+POSTAL_CODE: Final = re.compile(r"\s*[0-9]{5}\s*")
+"""What a resident may type for the portal who does not know its address: no portal's."""
+
+
+def _portal_url(portal_address: str | None) -> str:
+    """Return the address the typed portal stands for ("" if it stands for none).
+
+    An address holding credentials is never shown back.
+    """
+    try:
+        return normalize_portal(portal_address or "")
+    except InvalidPortalError:
+        return ""
 
 
 def _login_url(portal_address: str | None) -> str:
@@ -79,10 +93,8 @@ def _login_url(portal_address: str | None) -> str:
 
     Accounts are opened from there ("Je veux ouvrir mon compte Ecocito maintenant").
     """
-    try:
-        return f"{normalize_portal(portal_address or '')}{PATH_LOGIN}"
-    except InvalidPortalError:
-        return GENERIC_LOGIN_URL
+    portal_url = _portal_url(portal_address)
+    return f"{portal_url}{PATH_LOGIN}" if portal_url else GENERIC_LOGIN_URL
 
 
 class EcocitoConfigFlow(
@@ -163,7 +175,13 @@ class EcocitoConfigFlow(
         return {}
 
     async def _async_log_in_with(self, user_input: dict[str, Any]) -> dict[str, str]:
-        """Log in with the credentials form; on success, set the unique ID."""
+        """Log in with the credentials form; on success, set the unique ID.
+
+        A postal code, or an address where nothing answers (a commune's name taken for
+        a subdomain), gets an error that says where to find the portal's address.
+        """
+        if POSTAL_CODE.fullmatch(user_input[CONF_PORTAL]):
+            return {CONF_PORTAL: "portal_postal_code"}
         username = user_input[CONF_USERNAME].strip()
         errors = await self._async_log_in(
             user_input[CONF_PORTAL],
@@ -172,6 +190,8 @@ class EcocitoConfigFlow(
             CONF_PORTAL,
             CONF_PASSWORD,
         )
+        if errors.get(CONF_PORTAL) == "cannot_connect":
+            errors[CONF_PORTAL] = "portal_unreachable"
         if not errors:
             await self.async_set_unique_id(
                 f"{self._client.portal_id}_{username.lower()}",
@@ -211,6 +231,7 @@ class EcocitoConfigFlow(
             errors=errors,
             description_placeholders={
                 "login_url": _login_url(suggestions.get(CONF_PORTAL)),
+                "portal_url": _portal_url(suggestions.get(CONF_PORTAL)),
                 "portal_message": self._portal_message,
             },
         )

@@ -355,9 +355,9 @@ async def test_user_step_errors(
     assert result["step_id"] == "user"
     assert result["errors"] == {field: error}
     login_url = result["description_placeholders"]["login_url"]
-    if portal is None:
+    if portal is None and error != "portal_unreachable":
         assert login_url == f"{simulator.base_url}{PATH_LOGIN}"
-    else:
+    else:  # no portal there, or none answers: the national entry's
         assert login_url == GENERIC_LOGIN_URL
     # What was typed is kept, except the password.
     suggested = {
@@ -419,6 +419,7 @@ async def test_a_commune_typed_for_the_portal_is_told_where_to_find_it(
     )
     assert result["errors"] == {CONF_PORTAL: error}
     assert result["description_placeholders"]["portal_url"] == portal_url
+    assert result["description_placeholders"]["login_url"] == GENERIC_LOGIN_URL
     text = await shown(hass, language, f"config.error.{error}", result)
     assert said in text
     assert "https://pilatrhodanien.ecocito.com" in text

@@ -230,7 +230,10 @@ class EcocitoConfigFlow(
             ),
             errors=errors,
             description_placeholders={
-                "login_url": _login_url(suggestions.get(CONF_PORTAL)),
+                # No login page where no portal answers: the national entry's.
+                "login_url": GENERIC_LOGIN_URL
+                if errors.get(CONF_PORTAL) in ("portal_postal_code", "portal_unreachable")
+                else _login_url(suggestions.get(CONF_PORTAL)),
                 "portal_url": _portal_url(suggestions.get(CONF_PORTAL)),
                 "portal_message": self._portal_message,
             },

@@ -79,8 +79,9 @@ free_port() {
     "$VENV/bin/python" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'
 }
 
-# prepare_config DIR: a Home Assistant configuration directory that loads the
-# integration from the working tree (custom_components is a symlink to ours).
+# prepare_config DIR PORT HOST: a Home Assistant configuration directory that loads the
+# integration from the working tree (custom_components is a symlink to ours) and serves
+# on HOST:PORT.
 prepare_config() {
     local dir="$1"
     mkdir -p "$dir"
@@ -92,6 +93,32 @@ prepare_config() {
         return 1
     fi
     ln -sfn "$ROOT/custom_components" "$dir/custom_components"
+    write_http_settings "$dir" "$2" "$3"
+}
+
+# write_http_settings DIR PORT HOST: where Home Assistant's web server listens, where the
+# release reads it. 2026.x keeps those settings in its own storage (Settings > System >
+# Network): an `http:` block in configuration.yaml raises a repair there ("The HTTP YAML
+# configuration is deprecated"), so they go into .storage/http, in the format 2025.x
+# wrote, which 2026.x takes in as a former installation's. 2025.4 reads them from YAML
+# only: configuration.yaml's packages/ folder gets an http.yaml then (and loses it on
+# 2026.x, where config/ may come from an earlier run on 2025.4).
+write_http_settings() {
+    "$VENV/bin/python" - "$@" <<'EOF'
+import importlib.util, json, pathlib, sys
+
+folder, port, host = pathlib.Path(sys.argv[1]), int(sys.argv[2]), sys.argv[3]
+package = folder / "packages" / "http.yaml"
+if importlib.util.find_spec("homeassistant.components.http.config"):  # 2026.x: storage
+    package.unlink(missing_ok=True)
+    (folder / ".storage").mkdir(exist_ok=True)
+    settings = {"server_host": [host], "server_port": port}
+    stored = {"version": 1, "minor_version": 1, "key": "http", "data": settings}
+    (folder / ".storage" / "http").write_text(json.dumps(stored, indent=2))
+else:
+    package.parent.mkdir(exist_ok=True)
+    package.write_text(f"http:\n  server_host: {host}\n  server_port: {port}\n")
+EOF
 }
 
 # start_in_group LOG COMMAND...: run COMMAND in the background in its own session (so
@@ -114,11 +141,10 @@ start_portal() {
         --scenario "${3:-demo}" --host 127.0.0.1 --port "$1"
 }
 
-# start_hass CONFIG_DIR PORT HOST LOG: --skip-pip, so that Home Assistant never changes
-# the environment (install_server_requirements has put in what it needs).
+# start_hass CONFIG_DIR LOG: --skip-pip, so that Home Assistant never changes the
+# environment (install_server_requirements has put in what it needs).
 start_hass() {
-    start_in_group "$4" env ECOCITO_HA_PORT="$2" ECOCITO_HA_HOST="$3" \
-        "$VENV/bin/hass" --skip-pip -c "$1"
+    start_in_group "$2" "$VENV/bin/hass" --skip-pip -c "$1"
 }
 
 # wait_http URL SECONDS: wait until URL answers 200, or until a server has exited.

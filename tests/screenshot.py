@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-from contextlib import suppress
 from pathlib import Path
 import sys
 from typing import Any
@@ -33,7 +32,6 @@ from playwright.async_api import (
     Error as PlaywrightError,
     Page,
     Response,
-    TimeoutError as PlaywrightTimeoutError,
     async_playwright,
 )
 import yaml
@@ -95,7 +93,7 @@ async def set_allowance(hass: HomeAssistant, entry_id: str) -> None:
             "POST", f"{flows}/{result['flow_id']}", {"account": str(DEMO_MAIN_ACCOUNT_ID)}
         )
     residual = result["data_schema"][0]["name"]  # the first waste type: residual waste
-    await hass.request("POST", f"{flows}/{result['flow_id']}", {residual: ALLOWED_PICKUPS})
+    await hass.request("POST", f"{flows}/{result['flow_id']}", {residual: str(ALLOWED_PICKUPS)})
 
 
 async def set_up(hass: HomeAssistant, portal_url: str) -> str:
@@ -132,10 +130,6 @@ async def log_in(page: Page, ha_url: str) -> None:
     await page.get_by_role("textbox", name="Mot de passe").fill(PASSWORD)
     await page.keyboard.press("Enter")
     await page.wait_for_function(READY, timeout=PAGE_TIMEOUT)
-    # 2026.10 asks to confirm the HTTP settings of configuration.yaml once.
-    confirm = page.get_by_role("button", name="Confirmer")
-    with suppress(PlaywrightTimeoutError):
-        await confirm.click(timeout=5_000)
 
 
 async def shoot(page: Page, path: Path, url: str | None, text: str, height: int) -> None:

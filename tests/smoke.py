@@ -12,7 +12,9 @@ does), then runs `python -m tests.smoke --ha URL --portal URL`, which:
    pickup and per visit of the year, and the expected pickups from today on;
 5. fetches our brand images the way the frontend does (on the releases that serve them);
 6. reads Home Assistant's log (`--log`) for its reports about our code: deprecated or
-   wrong calls, blocking calls, and Python warnings raised from our files.
+   wrong calls, blocking calls, and Python warnings raised from our files;
+7. lists the repairs Home Assistant raised: none may be ours, nor come from the demo's
+   configuration (an `http:` block in it raises one on 2026.x).
 
 Not a pytest module (pytest collects `test_*.py` only). Prints the Home Assistant release
 it ran on; exits non-zero on any mismatch and on any report about our code.
@@ -438,6 +440,24 @@ async def brand_failures(hass: HomeAssistant, version: str) -> list[str]:
     return failures
 
 
+OUR_REPAIRS = (DOMAIN, "http")
+"""Repairs of ours: the integration's, and the web server's (the demo's configuration sets it)."""
+
+
+async def repair_failures(hass: HomeAssistant) -> list[str]:
+    """Return the repairs Home Assistant raised that are ours; say which others it raised."""
+    (answer,) = await hass.websocket({"type": "repairs/list_issues"})
+    issues = [issue for issue in answer["issues"] if not issue.get("dismissed_version")]
+    for issue in issues:
+        if issue["domain"] not in OUR_REPAIRS:
+            _log(f"repair raised, not ours: {issue['domain']}.{issue['issue_id']}")
+    return [
+        f"repair {issue['domain']}.{issue['issue_id']} ({issue.get('translation_key')})"
+        for issue in issues
+        if issue["domain"] in OUR_REPAIRS
+    ]
+
+
 def reports_about_us(log: str) -> list[str]:
     """Home Assistant's reports about our code in its log, one line each.
 
@@ -500,6 +520,7 @@ async def run(ha_url: str, portal_url: str, log: Path) -> int:
             if account_id not in devices
         ]
         failures += await calendar_failures(hass, portal_url, found, checks)
+        failures += await repair_failures(hass)
         brands = await brand_failures(hass, version)
 
     reports = reports_about_us(log.read_text(encoding="utf-8", errors="replace"))

@@ -11,12 +11,14 @@ from homeassistant.const import STATE_OFF, STATE_ON, Platform
 from homeassistant.core import HomeAssistant, State
 from homeassistant.data_entry_flow import FlowResultType
 from homeassistant.helpers import device_registry as dr, entity_registry as er
+from homeassistant.helpers.translation import async_get_translations
 from homeassistant.util import dt as dt_util
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.ecocito.allowance import year_end_projection
 from custom_components.ecocito.const import CONF_ALLOWANCES, CONF_HISTORY_YEARS, DOMAIN
+from custom_components.ecocito.options_flow import RANGES
 
 from .conftest import FROZEN_NOW
 from .helpers import account_device, scoped
@@ -60,9 +62,15 @@ def used_this_year(simulator: PortalSimulator, type_id: int) -> int:
     )
 
 
+def typed(form: dict[str, Any]) -> dict[str, str]:
+    """Return a form's figures as a French resident types them: 3.5 is "3,5"."""
+    return {key: str(figure).replace(".", ",") for key, figure in form.items()}
+
+
 async def set_allowance(
     hass: HomeAssistant, entry: MockConfigEntry, account: int | None, form: dict[str, Any]
 ) -> dict[str, Any]:
+    """Set an account's allowance through the options flow, the figures typed in French."""
     flow = hass.config_entries.options
     result = await flow.async_init(entry.entry_id)
     assert result["type"] is FlowResultType.MENU
@@ -74,8 +82,8 @@ async def set_allowance(
         assert {"value": str(MAIN), "label": DEMO_MAIN_LABEL} in options
         result = await flow.async_configure(result["flow_id"], {"account": str(account)})
     assert result["step_id"] == "allowance_account"
-    assert result["description_placeholders"] == {"account": DEMO_MAIN_LABEL}
-    result = await flow.async_configure(result["flow_id"], form)
+    assert result["description_placeholders"] == {"account": DEMO_MAIN_LABEL, **RANGES}
+    result = await flow.async_configure(result["flow_id"], typed(form))
     assert result["type"] is FlowResultType.CREATE_ENTRY
     await hass.async_block_till_done()
     return result
@@ -197,7 +205,7 @@ async def test_allowance_removed_and_set_again(
 
     # The form suggests the stored figures.
     suggested = await allowance_form_suggests(hass, init_integration)
-    assert suggested == {"Emballages": used + 2, "price": 2.0}
+    assert suggested == {"Emballages": str(used + 2), "price": "2.00"}
 
 
 async def test_allowance_survives_a_restart(
@@ -248,19 +256,64 @@ async def test_single_account_goes_straight_to_the_form(
 
 
 @pytest.mark.parametrize(
-    ("form", "errors"),
+    ("form", "stored"),
     [
-        ({"Ordures ménagères": 2.5}, {"Ordures ménagères": "whole_number"}),
-        ({"Ordures ménagères": "nan"}, {"Ordures ménagères": "whole_number"}),
-        ({"Ordures ménagères": 12, "price": "nan"}, {"price": "not_a_number"}),
-        ({"visits": 26.5}, {"visits": "whole_number"}),
-        ({"visits": 26, "visit_price": "nan"}, {"visit_price": "not_a_number"}),
+        # The form's own examples, with a French decimal comma, a euro sign, spaces.
+        ({"price": "5,50", "visits": "26", "visit_price": "40,46"}, (5.5, 26, 40.46)),
+        ({"price": " 5,5 € ", "visits": "15", "visit_price": "40.46"}, (5.5, 15, 40.46)),
+        ({"price": "1 000", "visits": "0", "visit_price": ",5"}, (1000.0, 0, 0.5)),
+        ({"price": "12", "visits": "365", "visit_price": "0"}, (12.0, 365, 0.0)),
     ],
 )
-async def test_allowance_counts_are_whole_numbers(
-    hass: HomeAssistant, init_integration: MockConfigEntry, form: dict[str, Any], errors: Any
+async def test_allowance_reads_numbers_as_typed(
+    hass: HomeAssistant,
+    init_integration: MockConfigEntry,
+    form: dict[str, str],
+    stored: tuple[float, int, float],
 ) -> None:
-    """2.5 pickups (or NaN) is refused on its field, then a whole number is stored."""
+    """A decimal comma is a decimal comma: "5,50" is 5.5 €, never 550."""
+    await set_allowance(hass, init_integration, MAIN, {"Ordures ménagères": "12", **form})
+    price, visits, visit_price = stored
+    assert init_integration.options[CONF_ALLOWANCES] == {
+        str(MAIN): {
+            "included": {str(RESIDUAL): 12},
+            "price": price,
+            "visits": visits,
+            "visit_price": visit_price,
+        }
+    }
+
+
+@pytest.mark.parametrize(
+    ("form", "errors"),
+    [
+        ({"Ordures ménagères": "2,5"}, {"Ordures ménagères": "count_range"}),
+        ({"Ordures ménagères": "1.000"}, {"Ordures ménagères": "count_range"}),
+        ({"Ordures ménagères": "366"}, {"Ordures ménagères": "count_range"}),
+        ({"Ordures ménagères": "-3"}, {"Ordures ménagères": "count_range"}),
+        ({"Ordures ménagères": "nan"}, {"Ordures ménagères": "count_range"}),
+        ({"Ordures ménagères": "12", "price": "nan"}, {"price": "price_range"}),
+        ({"Ordures ménagères": "12", "price": "1.000"}, {"price": "price_range"}),
+        ({"Ordures ménagères": "12", "price": "5,555"}, {"price": "price_range"}),
+        ({"Ordures ménagères": "12", "price": "1000,01"}, {"price": "price_range"}),
+        ({"Ordures ménagères": "12", "price": "cinq"}, {"price": "price_range"}),
+        ({"visits": "26,5"}, {"visits": "count_range"}),
+        ({"visits": "26", "visit_price": "40;46"}, {"visit_price": "price_range"}),
+        (
+            {"Ordures ménagères": "x", "price": "y", "visits": "z", "visit_price": "-1"},
+            {
+                "Ordures ménagères": "count_range",
+                "price": "price_range",
+                "visits": "count_range",
+                "visit_price": "price_range",
+            },
+        ),
+    ],
+)
+async def test_allowance_refuses_what_does_not_read(
+    hass: HomeAssistant, init_integration: MockConfigEntry, form: dict[str, str], errors: Any
+) -> None:
+    """Each field that does not read is refused on itself, what was typed kept; then it saves."""
     flow = hass.config_entries.options
     result = await flow.async_init(init_integration.entry_id)
     result = await flow.async_configure(result["flow_id"], {"next_step_id": "allowance"})
@@ -270,25 +323,61 @@ async def test_allowance_counts_are_whole_numbers(
     result = await flow.async_configure(result["flow_id"], form)
     assert result["type"] is FlowResultType.FORM
     assert result["errors"] == errors
+    suggested = {
+        str(key): key.description["suggested_value"]
+        for key in result["data_schema"].schema
+        if key.description
+    }
+    assert suggested == form  # nothing typed is lost
     assert CONF_ALLOWANCES not in init_integration.options
 
-    result = await flow.async_configure(result["flow_id"], {"Ordures ménagères": 12})
+    result = await flow.async_configure(result["flow_id"], {"Ordures ménagères": "12"})
     assert result["type"] is FlowResultType.CREATE_ENTRY
     assert init_integration.options[CONF_ALLOWANCES] == {
         str(MAIN): {"included": {"15": 12}, "price": None}
     }
 
 
-async def test_history_years_are_a_whole_number(
-    hass: HomeAssistant, init_integration: MockConfigEntry
+@pytest.mark.parametrize(
+    ("language", "key", "expected"),
+    [
+        ("en", "count_range", "Enter a whole number from 0 to 365, or leave the field empty."),
+        ("fr", "count_range", "Saisissez un nombre entier de 0 à 365, ou laissez le champ vide."),
+        ("en", "borne_count_range", "Enter a whole number from 0 to 999"),
+        ("fr", "borne_count_range", "Saisissez un nombre entier de 0 à 999"),
+        ("en", "price_range", "Enter a price in euros from 0 to 1000, with at most two decimals"),
+        (
+            "fr",
+            "price_range",
+            "Saisissez un prix en euros de 0 à 1000, avec deux décimales au plus",
+        ),
+        ("en", "years_range", "Enter a whole number of years from 0 to 5."),
+        ("fr", "years_range", "Saisissez un nombre entier d'années, de 0 à 5."),
+    ],
+)
+async def test_number_errors_say_the_range(
+    hass: HomeAssistant, language: str, key: str, expected: str
 ) -> None:
+    """Every error of the options' numbers is translated and names its range."""
+    texts = await async_get_translations(hass, language, "options", [DOMAIN])
+    shown = texts[f"component.{DOMAIN}.options.error.{key}"].format(**RANGES)
+    assert shown.startswith(expected)
+
+
+@pytest.mark.parametrize("typed_years", ["7", "1,5", "-1", "deux", ""])
+async def test_history_years_are_a_whole_number_in_range(
+    hass: HomeAssistant, init_integration: MockConfigEntry, typed_years: str
+) -> None:
+    """7 years (or 1,5, or nothing) is refused with the range; 1 is stored."""
     flow = hass.config_entries.options
     result = await flow.async_init(init_integration.entry_id)
     result = await flow.async_configure(result["flow_id"], {"next_step_id": "history"})
+    assert result["description_placeholders"] == RANGES
 
-    result = await flow.async_configure(result["flow_id"], {CONF_HISTORY_YEARS: 1.5})
-    assert result["errors"] == {CONF_HISTORY_YEARS: "whole_number"}
-    result = await flow.async_configure(result["flow_id"], {CONF_HISTORY_YEARS: 1})
+    result = await flow.async_configure(result["flow_id"], {CONF_HISTORY_YEARS: typed_years})
+    assert result["errors"] == {CONF_HISTORY_YEARS: "years_range"}
+    assert init_integration.options[CONF_HISTORY_YEARS] == 2
+    result = await flow.async_configure(result["flow_id"], {CONF_HISTORY_YEARS: " 1 "})
     assert result["type"] is FlowResultType.CREATE_ENTRY
     assert init_integration.options[CONF_HISTORY_YEARS] == 1
 
@@ -410,10 +499,10 @@ async def test_projection_and_visits_in_french(
     # The form suggests the stored quota.
     suggested = await allowance_form_suggests(hass, mock_config_entry)
     assert suggested == {
-        "Ordures ménagères": 46,
-        "price": 3.5,
-        "visits": 8,
-        "visit_price": 40.46,
+        "Ordures ménagères": "46",
+        "price": "3,50",
+        "visits": "8",
+        "visit_price": "40,46",
     }
 
 

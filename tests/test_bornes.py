@@ -245,11 +245,15 @@ async def test_borne_allowance_crossing_the_limit(
         "visit_price",
     ]
     result = await flow.async_configure(
-        result["flow_id"], {"Ordures ménagères (borne)": 2.5, "borne_price": 0.5}
+        result["flow_id"], {"Ordures ménagères (borne)": "2,5", "borne_price": "0,50"}
     )
-    assert result["errors"] == {"Ordures ménagères (borne)": "whole_number"}
+    assert result["errors"] == {"Ordures ménagères (borne)": "borne_count_range"}
     result = await flow.async_configure(
-        result["flow_id"], {"Ordures ménagères (borne)": opened - 2, "borne_price": 0.5}
+        result["flow_id"], {"Ordures ménagères (borne)": "1000", "borne_price": "0,50"}
+    )
+    assert result["errors"] == {"Ordures ménagères (borne)": "borne_count_range"}
+    result = await flow.async_configure(
+        result["flow_id"], {"Ordures ménagères (borne)": str(opened - 2), "borne_price": "0,50"}
     )
     assert result["type"] is FlowResultType.CREATE_ENTRY
     await hass.async_block_till_done()

@@ -19,6 +19,7 @@ from homeassistant.setup import async_setup_component
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
+import voluptuous as vol
 
 from custom_components.ecocito.api.portal import (
     PATH_HOME,
@@ -33,9 +34,11 @@ from custom_components.ecocito.config_flow import GENERIC_LOGIN_URL
 from custom_components.ecocito.const import (
     CONF_ACCOUNT,
     CONF_ACTIVATION_KEY,
+    CONF_CHANGE_COMMUNE,
     CONF_COMMUNE,
     CONF_COMMUNE_ID,
     CONF_HISTORY_YEARS,
+    CONF_LINK_WIZARD,
     CONF_PORTAL,
     DOMAIN,
     SUBENTRY_PRODUCTION_POINT,
@@ -44,7 +47,10 @@ from custom_components.ecocito.link_wizard import PLACEHOLDER_LIMIT
 
 from .helpers import find_device, poll, scoped
 from .portal import Fault, FaultKind, PortalSimulator
+from .portal.app import ERROR_KEY_OTHER_COMMUNE
 from .portal.scenarios import (
+    COMMUNE_SAINT_VAURY,
+    COMMUNES,
     DEMO_LINKABLE_ACCOUNT_ID,
     DEMO_LINKABLE_COMMUNE_ID,
     DEMO_LINKABLE_KEY,
@@ -106,8 +112,32 @@ async def finish(hass: HomeAssistant, flow_id: str, simulator: PortalSimulator) 
     assert entry.title == f"Ecocito {simulator.base_url.removeprefix('http://')}"
     assert entry.unique_id == unique_id(simulator)
     assert entry.data == credentials(simulator)
-    assert entry.options == {CONF_HISTORY_YEARS: 2}
+    assert entry.options == {CONF_HISTORY_YEARS: 2, CONF_LINK_WIZARD: True}
     return entry
+
+
+def suggested_key(result: Any) -> str:
+    """Return the activation key a key form shows in its field."""
+    key = next(key for key in result["data_schema"].schema if key == CONF_ACTIVATION_KEY)
+    suggested: str = key.description["suggested_value"]
+    return suggested
+
+
+def commune_options(result: Any) -> list[str]:
+    """Return the communes a select step lists, checking that none is chosen in advance."""
+    fields = {str(key): key for key in result["data_schema"].schema}
+    assert list(fields) == [CONF_COMMUNE_ID, CONF_CHANGE_COMMUNE]
+    # Optional without a default: the frontend starts a required select on its first option.
+    assert isinstance(fields[CONF_COMMUNE_ID], vol.Optional)
+    assert fields[CONF_COMMUNE_ID].default is vol.UNDEFINED
+    assert fields[CONF_COMMUNE_ID].description is None
+    selector = result["data_schema"].schema[fields[CONF_COMMUNE_ID]]
+    options = selector.config["options"]
+    assert [option["value"] for option in options] == [
+        str(next(i for i, name, code, _ in COMMUNES if f"{name} ({code})" == option["label"]))
+        for option in options
+    ]
+    return [option["label"] for option in options]
 
 
 async def shown(hass: HomeAssistant, language: str, key: str, result: Any) -> str:
@@ -258,7 +288,7 @@ async def test_user_flow_links_a_production_point(
     assert entry.title == f"Ecocito {simulator.base_url.removeprefix('http://')}"
     assert entry.unique_id == unique_id(simulator)
     assert entry.data == credentials(simulator, username=DEMO_LOGIN.upper())
-    assert entry.options == {CONF_HISTORY_YEARS: 2}
+    assert entry.options == {CONF_HISTORY_YEARS: 2, CONF_LINK_WIZARD: True}
     assert_no_key({"data": dict(entry.data), "options": dict(entry.options)})
     assert_no_key(caplog.text)
     assert DEMO_PASSWORD not in caplog.text
@@ -301,8 +331,8 @@ async def test_portal_given_as_host(hass: HomeAssistant, simulator: PortalSimula
         ("http://example.com", DEMO_PASSWORD, None, CONF_PORTAL, "invalid_portal"),
         ("not a portal", DEMO_PASSWORD, None, CONF_PORTAL, "invalid_portal"),
         (None, "wrong", None, CONF_PASSWORD, "invalid_auth"),
-        (None, DEMO_PASSWORD, Fault(FaultKind.SERVER_ERROR, PATH_LOGIN), CONF_PORTAL, "cannot_connect"),
-        (None, DEMO_PASSWORD, Fault(FaultKind.RATE_LIMITED, PATH_LOGIN, retry_after=0), CONF_PORTAL, "cannot_connect"),
+        (None, DEMO_PASSWORD, Fault(FaultKind.SERVER_ERROR, PATH_LOGIN), CONF_PORTAL, "portal_unreachable"),
+        (None, DEMO_PASSWORD, Fault(FaultKind.RATE_LIMITED, PATH_LOGIN, retry_after=0), CONF_PORTAL, "portal_unreachable"),
         (None, DEMO_PASSWORD, Fault(FaultKind.REDIRECT, PATH_LOGIN, location="http://127.0.0.2:1"), CONF_PORTAL, "portal_changed"),
     ],
 )  # fmt: skip
@@ -325,9 +355,9 @@ async def test_user_step_errors(
     assert result["step_id"] == "user"
     assert result["errors"] == {field: error}
     login_url = result["description_placeholders"]["login_url"]
-    if portal is None:
+    if portal is None and error != "portal_unreachable":
         assert login_url == f"{simulator.base_url}{PATH_LOGIN}"
-    else:
+    else:  # no portal there, or none answers: the national entry's
         assert login_url == GENERIC_LOGIN_URL
     # What was typed is kept, except the password.
     suggested = {
@@ -338,6 +368,65 @@ async def test_user_step_errors(
     assert suggested == {CONF_PORTAL: typed[CONF_PORTAL], CONF_USERNAME: DEMO_LOGIN}
 
     simulator.clear_faults()
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], credentials(simulator)
+    )
+    await finish(hass, result["flow_id"], simulator)
+
+
+@pytest.mark.parametrize(
+    ("typed", "error", "portal_url"),
+    [
+        ("23000", "portal_postal_code", "https://23000.ecocito.com"),
+        (" 23300 ", "portal_postal_code", "https://23300.ecocito.com"),
+        ("Guéret", "invalid_portal", ""),
+        ("La Souterraine", "invalid_portal", ""),
+        # A commune's name is a valid subdomain ("gueret": https://gueret.ecocito.com),
+        # where nothing answers; here, a loopback port where nothing listens.
+        ("127.0.0.1:1", "portal_unreachable", "http://127.0.0.1:1"),
+    ],
+)
+@pytest.mark.parametrize(
+    ("language", "said", "hint"),
+    [
+        (
+            "en",
+            "the address your browser shows when you log in to its Ecocito site",
+            "The address your browser shows when you log in to your collectivité's Ecocito site",
+        ),
+        (
+            "fr",
+            "l'adresse qu'affiche votre navigateur quand vous vous connectez sur son site Ecocito",
+            "L'adresse qu'affiche votre navigateur quand vous vous connectez sur le site Ecocito "
+            "de votre collectivité",
+        ),
+    ],
+)
+async def test_a_commune_typed_for_the_portal_is_told_where_to_find_it(
+    hass: HomeAssistant,
+    simulator: PortalSimulator,
+    typed: str,
+    error: str,
+    portal_url: str,
+    language: str,
+    said: str,
+    hint: str,
+) -> None:
+    """A town or a postal code in the portal field: how to find the portal's address."""
+    result = await hass.config_entries.flow.async_init(DOMAIN, context={"source": SOURCE_USER})
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], credentials(simulator, portal=typed)
+    )
+    assert result["errors"] == {CONF_PORTAL: error}
+    assert result["description_placeholders"]["portal_url"] == portal_url
+    assert result["description_placeholders"]["login_url"] == GENERIC_LOGIN_URL
+    text = await shown(hass, language, f"config.error.{error}", result)
+    assert said in text
+    assert "https://pilatrhodanien.ecocito.com" in text
+    assert simulator.requests == []
+    description = await shown(hass, language, "config.step.user.data_description.portal", result)
+    assert description.startswith(hint)
+
     result = await hass.config_entries.flow.async_configure(
         result["flow_id"], credentials(simulator)
     )
@@ -521,11 +610,16 @@ async def test_several_communes_and_key_errors(
     result = await hass.config_entries.flow.async_configure(flow_id, {CONF_COMMUNE: "23000"})
     assert result["type"] is FlowResultType.FORM
     assert result["step_id"] == "select"
-    assert result["description_placeholders"] == {CONF_COMMUNE: "23000"}
-    (key,) = result["data_schema"].schema
-    options = result["data_schema"].schema[key].config["options"]
-    assert len(options) > 1
-    assert {"value": str(USED_KEY_COMMUNE_ID), "label": "GUÉRET (23000)"} in options
+    assert result["description_placeholders"] == {CONF_COMMUNE: "23000", "limit": "20"}
+    assert commune_options(result) == [
+        "GUÉRET (23000)",
+        "SAINT-CHRISTOPHE (23000)",
+        "SAINT-FIEL (23000)",
+        "SAINT-LAURENT (23000)",
+        "SAINT-SULPICE-LE-GUÉRETOIS (23000)",
+        "SAINTE-FEYRE (23000)",
+        "SAVENNES (23000)",
+    ]
 
     result = await hass.config_entries.flow.async_configure(
         flow_id, {CONF_COMMUNE_ID: str(USED_KEY_COMMUNE_ID)}
@@ -533,24 +627,11 @@ async def test_several_communes_and_key_errors(
     assert result["step_id"] == "key"
     assert result["description_placeholders"][CONF_COMMUNE] == "GUÉRET (23000)"
 
-    # A key of another commune sends the user back to the commune, with the message.
-    result = await hass.config_entries.flow.async_configure(
-        flow_id, {CONF_ACTIVATION_KEY: OTHER_COMMUNE_KEY}
-    )
-    assert result["step_id"] == "commune"
-    assert result["errors"] == {"base": "key_other_commune"}
-    assert result["description_placeholders"]["portal_message"] == (
-        "Cette clé d'activation ne correspond pas à la commune sélectionnée."
-    )
-    assert_no_key(result)
-    result = await hass.config_entries.flow.async_configure(flow_id, {CONF_COMMUNE: "23000"})
-    result = await hass.config_entries.flow.async_configure(
-        flow_id, {CONF_COMMUNE_ID: str(USED_KEY_COMMUNE_ID)}
-    )
-    assert result["step_id"] == "key"
-
+    # Each refusal shows on the key field, the portal's message said, the key kept in
+    # the field so that a typo can be seen.
     for typed, error, message in (
-        ("NOPE-0000-XX", "invalid_key", "La clé d'activation est invalide."),
+        (OTHER_COMMUNE_KEY, "key_other_commune", ERROR_KEY_OTHER_COMMUNE),
+        ("NOPE-0000-XX ", "invalid_key", "La clé d'activation est invalide."),
         (USED_KEY, "key_already_used", "Cette clé d'activation a déjà été utilisée."),
     ):
         result = await hass.config_entries.flow.async_configure(
@@ -559,7 +640,15 @@ async def test_several_communes_and_key_errors(
         assert result["step_id"] == "key"
         assert result["errors"] == {CONF_ACTIVATION_KEY: error}
         assert result["description_placeholders"]["portal_message"] == message
-        assert_no_key(result)
+        assert suggested_key(result) == typed
+    # "Already used": what to do next.
+    assert (await shown(hass, "fr", "config.error.key_already_used", result)).endswith(
+        "S'il n'est pas parmi vos comptes, écrivez à votre collectivité : elle seule peut "
+        "le dissocier de l'autre identifiant."
+    )
+    assert "write to your collectivité" in await shown(
+        hass, "en", "config.error.key_already_used", result
+    )
 
     simulator.add_fault(Fault(FaultKind.SERVER_ERROR, PATH_LINK_KEY, count=1))
     result = await hass.config_entries.flow.async_configure(
@@ -576,6 +665,107 @@ async def test_several_communes_and_key_errors(
     assert result["step_id"] == "linked"
     assert USED_KEY_ACCOUNT_ID in simulator.state.get_login(DEMO_LOGIN).account_ids
     await finish(hass, flow_id, simulator)
+
+
+@pytest.mark.parametrize(
+    ("language", "said"),
+    [
+        ("en", "At least 20 communes match “23”, and the portal lists no more than 20"),
+        (
+            "fr",
+            "Au moins 20 communes correspondent à « 23 », et le portail n'en donne pas plus de 20",
+        ),
+    ],
+)
+async def test_a_cut_list_says_so_and_searching_again_finds_the_commune(
+    hass: HomeAssistant, simulator: PortalSimulator, language: str, said: str
+) -> None:
+    """ "23": the portal's 20 first matches, in French order, none chosen, and a way back.
+
+    GUÉRET and LA SOUTERRAINE are not among the 20: the step says the list may be cut,
+    and "Search for another commune" brings back the commune field with "23" in it.
+    """
+    result = await start_and_log_in(hass, simulator)
+    flow_id = result["flow_id"]
+    result = await hass.config_entries.flow.async_configure(flow_id, {"next_step_id": "link"})
+    result = await hass.config_entries.flow.async_configure(flow_id, {CONF_COMMUNE: "23"})
+    assert result["step_id"] == "select_partial"
+    listed = commune_options(result)
+    assert len(listed) == 20
+    assert listed[:6] == [
+        "AHUN (23150)",
+        "AJAIN (23380)",
+        "AUBUSSON (23200)",
+        "AUZANCES (23700)",
+        "AZERABLES (23160)",
+        "BÉNÉVENT-L'ABBAYE (23210)",  # with the Bs, not after the Zs
+    ]
+    assert "GUÉRET (23000)" not in listed
+    assert said in await step_texts(hass, language, result)
+
+    # Submitted with nothing chosen: the list stays, with what to do.
+    result = await hass.config_entries.flow.async_configure(flow_id, {CONF_CHANGE_COMMUNE: False})
+    assert result["step_id"] == "select_partial"
+    assert result["errors"] == {CONF_COMMUNE_ID: "choose_commune"}
+    text = await shown(hass, language, "config.error.choose_commune", result)
+    assert (
+        "Search for another commune" if language == "en" else "Chercher une autre commune"
+    ) in text
+
+    result = await hass.config_entries.flow.async_configure(flow_id, {CONF_CHANGE_COMMUNE: True})
+    assert result["step_id"] == "commune"
+    assert result["errors"] == {}
+    (key,) = result["data_schema"].schema
+    assert key.description == {"suggested_value": "23"}
+    result = await hass.config_entries.flow.async_configure(flow_id, {CONF_COMMUNE: "23000"})
+    assert result["step_id"] == "select"
+    assert "GUÉRET (23000)" in commune_options(result)
+
+    # From the key step, back to the commune: the wrong commune was picked.
+    result = await hass.config_entries.flow.async_configure(
+        flow_id, {CONF_COMMUNE_ID: str(USED_KEY_COMMUNE_ID), CONF_CHANGE_COMMUNE: False}
+    )
+    assert result["step_id"] == "key"
+    assert result["description_placeholders"][CONF_COMMUNE] == "GUÉRET (23000)"
+    result = await hass.config_entries.flow.async_configure(
+        flow_id, {CONF_ACTIVATION_KEY: "", CONF_CHANGE_COMMUNE: False}
+    )
+    assert result["errors"] == {CONF_ACTIVATION_KEY: "no_key"}
+    result = await hass.config_entries.flow.async_configure(
+        flow_id, {CONF_ACTIVATION_KEY: DEMO_LINKABLE_KEY, CONF_CHANGE_COMMUNE: True}
+    )
+    assert result["step_id"] == "commune"
+    assert simulator.count(PATH_LINK_KEY) == 0  # the key was not sent
+    assert_no_key(result)
+    result = await hass.config_entries.flow.async_configure(flow_id, {CONF_COMMUNE: "23300"})
+    assert result["step_id"] == "key"
+    assert result["description_placeholders"][CONF_COMMUNE] == "LA SOUTERRAINE (23300)"
+    result = await hass.config_entries.flow.async_configure(
+        flow_id, {CONF_ACTIVATION_KEY: DEMO_LINKABLE_KEY}
+    )
+    assert result["step_id"] == "linked"
+    await finish(hass, flow_id, simulator)
+
+
+async def test_select_and_key_steps_shown_again_without_an_answer(
+    hass: HomeAssistant, simulator: PortalSimulator, init_integration: MockConfigEntry
+) -> None:
+    """A step asked again without an answer (a refresh) shows the same form, no error."""
+    flow = hass.config_entries.subentries
+    result = await flow.async_init(
+        (init_integration.entry_id, SUBENTRY_PRODUCTION_POINT), context={"source": SOURCE_USER}
+    )
+    result = await flow.async_configure(result["flow_id"], {CONF_COMMUNE: "saint"})
+    assert result["step_id"] == "select"
+    assert commune_options(result)[0] == "SAINT-CHRISTOPHE (23000)"
+    again = await flow.async_configure(result["flow_id"])
+    assert (again["step_id"], again["errors"]) == ("select", {})
+    result = await flow.async_configure(
+        result["flow_id"], {CONF_COMMUNE_ID: str(COMMUNE_SAINT_VAURY)}
+    )
+    assert result["step_id"] == "key"
+    again = await flow.async_configure(result["flow_id"])
+    assert (again["step_id"], again["errors"]) == ("key", {})
 
 
 async def test_commune_refused_at_key_step(hass: HomeAssistant, simulator: PortalSimulator) -> None:
@@ -716,6 +906,8 @@ async def test_reconfigure(
     assert mock_config_entry.data == credentials(
         simulator, username=DEMO_LOGIN.upper(), password="Nouveau-2026"
     )
+    # The portal's wizard asked again (it may be another portal): remembered.
+    assert mock_config_entry.options == {CONF_HISTORY_YEARS: 2, CONF_LINK_WIZARD: True}
     assert mock_config_entry.unique_id == unique_id(simulator)
     await hass.async_block_till_done()
     assert mock_config_entry.state is ConfigEntryState.LOADED
@@ -764,10 +956,10 @@ async def test_options(hass: HomeAssistant, init_integration: MockConfigEntry) -
     assert result["type"] is FlowResultType.FORM
     assert result["step_id"] == "history"
     (key,) = result["data_schema"].schema
-    assert key.description == {"suggested_value": 2}
+    assert key.description == {"suggested_value": "2"}
 
     result = await hass.config_entries.options.async_configure(
-        result["flow_id"], {CONF_HISTORY_YEARS: 5.0}
+        result["flow_id"], {CONF_HISTORY_YEARS: "5"}
     )
     assert result["type"] is FlowResultType.CREATE_ENTRY
     assert init_integration.options == {CONF_HISTORY_YEARS: 5}
@@ -828,7 +1020,7 @@ async def test_options_of_an_entry_not_running(
         result["flow_id"], {"next_step_id": "history"}
     )
     result = await hass.config_entries.options.async_configure(
-        result["flow_id"], {CONF_HISTORY_YEARS: 1}
+        result["flow_id"], {CONF_HISTORY_YEARS: "1"}
     )
     assert result["type"] is FlowResultType.CREATE_ENTRY
     assert mock_config_entry.options == {CONF_HISTORY_YEARS: 1}
@@ -904,9 +1096,10 @@ async def test_renamed_portal_through_the_flow(
 async def test_wizard_page_unreachable_then_back(
     hass: HomeAssistant, simulator: PortalSimulator
 ) -> None:
-    """The wizard's page fails once: the commune form says so; the next search goes on."""
+    """The wizard's page fails at set-up and at "link": offered still, it says so; then works."""
+    simulator.add_fault(Fault(FaultKind.SERVER_ERROR, PATH_LINK_START, count=2))
     result = await start_and_log_in(hass, simulator)
-    simulator.add_fault(Fault(FaultKind.SERVER_ERROR, PATH_LINK_START, count=1))
+    assert result["menu_options"] == ["link", "finish"]  # could not tell: offered
     result = await hass.config_entries.flow.async_configure(
         result["flow_id"], {"next_step_id": "link"}
     )
@@ -916,6 +1109,47 @@ async def test_wizard_page_unreachable_then_back(
         result["flow_id"], {CONF_COMMUNE: "23300"}
     )
     assert result["step_id"] == "key"
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {CONF_ACTIVATION_KEY: DEMO_LINKABLE_KEY}
+    )
+    entry = await finish(hass, result["flow_id"], simulator)  # the wizard found: remembered
+    assert entry.supported_subentry_types == {
+        SUBENTRY_PRODUCTION_POINT: {"supports_reconfigure": False}
+    }
+
+
+async def test_wizard_unknown_at_set_up_then_missing(
+    hass: HomeAssistant, simulator: PortalSimulator
+) -> None:
+    """Set-up could not tell; "link" finds no wizard: said, remembered, no button."""
+    simulator.add_fault(Fault(FaultKind.SERVER_ERROR, PATH_LINK_START, count=1))
+    result = await start_and_log_in(hass, simulator)
+    assert result["menu_options"] == ["link", "finish"]
+    simulator.state.style = replace(simulator.state.style, wizard=False)
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {"next_step_id": "link"}
+    )
+    assert result["step_id"] == "link_unavailable"
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {"next_step_id": "finish"}
+    )
+    entry = result["result"]
+    assert entry.options == {CONF_HISTORY_YEARS: 2, CONF_LINK_WIZARD: False}
+    assert entry.supported_subentry_types == {}
+
+
+async def test_wizard_unknown_at_set_up_stays_unknown(
+    hass: HomeAssistant, simulator: PortalSimulator
+) -> None:
+    """Set-up could not tell and nothing was linked: nothing stored, the button offered."""
+    simulator.add_fault(Fault(FaultKind.SERVER_ERROR, PATH_LINK_START, count=1))
+    result = await start_and_log_in(hass, simulator)
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {"next_step_id": "finish"}
+    )
+    entry = result["result"]
+    assert entry.options == {CONF_HISTORY_YEARS: 2}
+    assert SUBENTRY_PRODUCTION_POINT in entry.supported_subentry_types
 
 
 @pytest.mark.parametrize("step", ["commune", "key"])

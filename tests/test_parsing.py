@@ -314,10 +314,47 @@ def test_communes() -> None:
     )
 
     assert communes == (
-        Commune(id=3, name="GUÉRET", postal_code="23000"),
         Commune(id=7, name="AUBUSSON", postal_code="23200"),
+        Commune(id=3, name="GUÉRET", postal_code="23000"),
     )
-    assert communes[0].display_name == "GUÉRET (23000)"
+    assert communes[1].display_name == "GUÉRET (23000)"
+
+
+def test_communes_in_french_order() -> None:
+    """Accents and case aside, as a French list sorts: not after Z, whatever the locale."""
+    names = [
+        "BOUSSAC",
+        "ÉVAUX-LES-BAINS",
+        "SAINTE-FEYRE",
+        "BÉNÉVENT-L'ABBAYE",
+        "Œuilly",
+        "SAINT-VAURY",
+        "ODENAS",
+        "CHÂTELUS-MALVALEIX",
+        "CHAMBON-SUR-VOUEIZE",
+        "ZONZA",
+        "AHUN",
+    ]
+    payload = [{"Id": i, "Libelle": name, "CodePostal": "23000"} for i, name in enumerate(names)]
+    assert [c.name for c in parse_communes(payload)] == [
+        "AHUN",
+        "BÉNÉVENT-L'ABBAYE",
+        "BOUSSAC",
+        "CHAMBON-SUR-VOUEIZE",
+        "CHÂTELUS-MALVALEIX",
+        "ÉVAUX-LES-BAINS",
+        "ODENAS",
+        "Œuilly",
+        "SAINT-VAURY",
+        "SAINTE-FEYRE",
+        "ZONZA",
+    ]
+    # One name in two postal codes: by postal code.
+    twice = [
+        {"Id": 1, "Libelle": "SAINT-LAURENT", "CodePostal": "23000"},
+        {"Id": 2, "Libelle": "SAINT-LAURENT", "CodePostal": "01230"},
+    ]
+    assert [c.id for c in parse_communes(twice)] == [2, 1]
 
 
 @pytest.mark.parametrize(

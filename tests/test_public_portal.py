@@ -18,11 +18,12 @@ from homeassistant.components.recorder import Recorder
 from homeassistant.config_entries import SOURCE_USER, ConfigEntry, ConfigEntryState
 from homeassistant.const import CONF_PASSWORD, CONF_USERNAME, STATE_UNAVAILABLE, Platform
 from homeassistant.core import Event, HomeAssistant
-from homeassistant.data_entry_flow import FlowResultType
+from homeassistant.data_entry_flow import FlowResultType, UnknownHandler
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
 from homeassistant.helpers import device_registry as dr, entity_registry as er, issue_registry as ir
 from homeassistant.helpers.translation import async_get_translations
 import pytest
+from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.ecocito import diagnostics
 from custom_components.ecocito.api import portal as portal_names
@@ -32,6 +33,8 @@ from custom_components.ecocito.const import (
     CONF_ACTIVATION_KEY,
     CONF_ALLOWANCES,
     CONF_COMMUNE,
+    CONF_HISTORY_YEARS,
+    CONF_LINK_WIZARD,
     CONF_PORTAL,
     DOMAIN,
     EVENT_ACCOUNT_LINKED,
@@ -42,7 +45,7 @@ from custom_components.ecocito.const import (
 from custom_components.ecocito.statistic_ids import pickups_statistic_id
 
 from .conftest import FROZEN_NOW
-from .helpers import account_device, poll, registered, scoped, statistic_key
+from .helpers import account_device, poll, registered, scoped, simulator_entry, statistic_key
 from .portal import Fault, FaultKind, PortalSimulator
 from .portal.scenarios import (
     COMMUNE_GUERET,
@@ -86,7 +89,8 @@ async def set_up_as_a_new_user(hass: HomeAssistant, simulator: PortalSimulator) 
         },
     )
     assert result["type"] is FlowResultType.MENU
-    assert result["step_id"] == "accounts"
+    assert result["step_id"] == "accounts_no_link"  # no wizard: no "link another"
+    assert result["menu_options"] == ["finish"]
     # One production point; its pages may not name it, the menu still does.
     accounts = result["description_placeholders"]["accounts"].splitlines()
     assert len(accounts) == 1
@@ -428,11 +432,19 @@ async def translated(hass: HomeAssistant, language: str, key: str, **placeholder
 @pytest.mark.parametrize(
     ("language", "title", "said"),
     [
-        ("en", "Linking is not available on this portal", "Link the other production point"),
-        ("fr", "Association indisponible sur ce portail", "Associez l'autre point de production"),
+        (
+            "en",
+            "Linked production points",
+            "This portal does not offer to link another production point from Home Assistant",
+        ),
+        (
+            "fr",
+            "Points de production associés",
+            "Ce portail ne permet pas d'associer un autre point de production depuis Home Assistant",
+        ),
     ],
 )
-async def test_setup_says_linking_is_unavailable_and_goes_on(
+async def test_setup_never_offers_to_link(
     hass: HomeAssistant,
     enable_custom_integrations: None,
     simulator: PortalSimulator,
@@ -440,7 +452,7 @@ async def test_setup_says_linking_is_unavailable_and_goes_on(
     title: str,
     said: str,
 ) -> None:
-    """Without the wizard's pages, "link another" says so, in the user's language; finish."""
+    """Without the wizard's pages, the first menu offers to finish only, and says why."""
     result = await hass.config_entries.flow.async_init(DOMAIN, context={"source": SOURCE_USER})
     result = await hass.config_entries.flow.async_configure(
         result["flow_id"],
@@ -450,41 +462,38 @@ async def test_setup_says_linking_is_unavailable_and_goes_on(
             CONF_PASSWORD: PUBLIC_PASSWORD,
         },
     )
-    result = await hass.config_entries.flow.async_configure(
-        result["flow_id"], {"next_step_id": "link"}
-    )
-    assert result["type"] is FlowResultType.MENU  # not the commune form: nothing to type
-    assert result["step_id"] == "link_unavailable"
+    assert result["type"] is FlowResultType.MENU
+    assert result["step_id"] == "accounts_no_link"
     assert result["menu_options"] == ["finish"]
     placeholders = result["description_placeholders"]
     assert placeholders["accounts"] == f"- Ecocito {simulator.base_url.removeprefix('http://')}"
-    step = "config.step.link_unavailable"
+    step = "config.step.accounts_no_link"
     assert await translated(hass, language, f"{step}.title") == title
     assert said in await translated(hass, language, f"{step}.description", **placeholders)
-    assert simulator.count(portal_names.PATH_LINK_START) == 1  # asked once: 404
+    assert simulator.count(portal_names.PATH_LINK_START) == 1  # asked once, at set-up: 404
 
     result = await hass.config_entries.flow.async_configure(
         result["flow_id"], {"next_step_id": "finish"}
     )
     assert result["type"] is FlowResultType.CREATE_ENTRY
     await hass.async_block_till_done()
-    assert result["result"].state is ConfigEntryState.LOADED
+    entry = result["result"]
+    assert entry.state is ConfigEntryState.LOADED
+    assert entry.options == {CONF_HISTORY_YEARS: 2, CONF_LINK_WIZARD: False}
+    assert simulator.count(portal_names.PATH_LINK_START) == 1  # never again
     assert_no_repair(hass)
 
 
-async def test_integration_page_and_action_say_linking_is_unavailable(
+async def test_integration_page_never_offers_to_link(
     hass: HomeAssistant, enable_custom_integrations: None, simulator: PortalSimulator
 ) -> None:
-    """The subentry flow ends with the reason, the action raises it; the entry goes on."""
+    """No "link a production point" button; the action says why; the entry goes on."""
     entry = await set_up_as_a_new_user(hass, simulator)
-    result = await hass.config_entries.subentries.async_init(
-        (entry.entry_id, SUBENTRY_PRODUCTION_POINT), context={"source": SOURCE_USER}
-    )
-    assert result["type"] is FlowResultType.ABORT
-    assert result["reason"] == "link_unavailable"
-    key = "config_subentries.production_point.abort.link_unavailable"
-    assert "on the portal itself" in await translated(hass, "en", key)
-    assert "sur le portail lui-même" in await translated(hass, "fr", key)
+    assert entry.supported_subentry_types == {}
+    with pytest.raises(UnknownHandler):
+        await hass.config_entries.subentries.async_init(
+            (entry.entry_id, SUBENTRY_PRODUCTION_POINT), context={"source": SOURCE_USER}
+        )
 
     with pytest.raises(HomeAssistantError) as raised:
         await hass.services.async_call(
@@ -500,12 +509,46 @@ async def test_integration_page_and_action_say_linking_is_unavailable(
     assert "associez-le sur le portail lui-même" in await translated(
         hass, "fr", "exceptions.link_unavailable.message"
     )
+    assert entry.options[CONF_LINK_WIZARD] is False
     # The rest goes on: the entry polls, no repair, no reauth.
     coordinator = await poll(hass, entry)
     assert coordinator.last_update_success
     assert entry.state is ConfigEntryState.LOADED
     assert hass.config_entries.flow.async_progress() == []
     assert_no_repair(hass)
+
+
+async def test_an_entry_made_before_learns_there_is_no_wizard(
+    hass: HomeAssistant, enable_custom_integrations: None, simulator: PortalSimulator
+) -> None:
+    """An entry that never asked: the button works once, says why and is gone after a restart.
+
+    Home Assistant keeps an entry's answer until it stops: meanwhile the button stays and
+    its flow still starts, to say the same.
+    """
+    entry = simulator_entry(simulator.base_url, PUBLIC_LOGIN, PUBLIC_PASSWORD, "Ecocito public")
+    entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+    assert SUBENTRY_PRODUCTION_POINT in entry.supported_subentry_types
+    for _ in range(2):
+        result = await hass.config_entries.subentries.async_init(
+            (entry.entry_id, SUBENTRY_PRODUCTION_POINT), context={"source": SOURCE_USER}
+        )
+        assert result["type"] is FlowResultType.ABORT
+        assert result["reason"] == "link_unavailable"
+        key = "config_subentries.production_point.abort.link_unavailable"
+        assert "on the portal itself" in await translated(hass, "en", key)
+        assert "sur le portail lui-même" in await translated(hass, "fr", key)
+        assert entry.options == {CONF_HISTORY_YEARS: 2, CONF_LINK_WIZARD: False}
+    assert entry.state is ConfigEntryState.LOADED  # learning it reloads nothing
+
+    # After a restart (the entry read again from storage): no button.
+    assert await hass.config_entries.async_unload(entry.entry_id)
+    restarted = MockConfigEntry(
+        domain=DOMAIN, entry_id=entry.entry_id, data=dict(entry.data), options=dict(entry.options)
+    )
+    assert restarted.supported_subentry_types == {}
 
 
 async def test_a_restart_keeps_the_production_point_and_its_pickups_seen(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from homeassistant.config_entries import SOURCE_REAUTH
@@ -16,6 +17,7 @@ from custom_components.ecocito.const import (
     ATTR_CONFIG_ENTRY_ID,
     CONF_ACTIVATION_KEY,
     CONF_COMMUNE,
+    CONF_LINK_WIZARD,
     DOMAIN,
     SERVICE_LINK_PRODUCTION_POINT,
 )
@@ -61,6 +63,18 @@ async def test_link_returns_the_new_account(
     assert device is not None
     assert device.name == DEMO_LINKABLE_LABEL
     assert init_integration.runtime_data is coordinator
+    assert init_integration.options[CONF_LINK_WIZARD] is True  # learnt: the search answered
+
+
+async def test_link_learns_the_wizard_is_gone(
+    hass: HomeAssistant, simulator: PortalSimulator, init_integration: MockConfigEntry
+) -> None:
+    """A portal that dropped its wizard: the action says so, and the entry remembers it."""
+    simulator.state.style = replace(simulator.state.style, wizard=False)
+    with pytest.raises(HomeAssistantError) as raised:
+        await link(hass, init_integration.entry_id, "23300", DEMO_LINKABLE_KEY)
+    assert raised.value.translation_key == "link_unavailable"
+    assert init_integration.options[CONF_LINK_WIZARD] is False
 
 
 async def test_link_without_response(

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 from functools import cached_property
+import re
 from typing import TYPE_CHECKING, Any, Final
 
 import aiohttp
@@ -35,16 +36,19 @@ from .api import (
     EcocitoClient,
     EcocitoError,
     InvalidPortalError,
+    LinkUnavailableError,
     normalize_portal,
 )
 from .const import (
     CONF_HISTORY_YEARS,
+    CONF_LINK_WIZARD,
     CONF_PORTAL,
     DEFAULT_HISTORY_YEARS,
     DOMAIN,
+    LOGGER,
     SUBENTRY_PRODUCTION_POINT,
 )
-from .link_wizard import LinkWizardFlow, ProductionPointFlow
+from .link_wizard import LinkWizardFlow, ProductionPointFlow, offers_linking
 from .options_flow import EcocitoOptionsFlow
 
 if TYPE_CHECKING:
@@ -69,6 +73,19 @@ CREDENTIALS_SCHEMA: Final = vol.Schema(
     }
 )
 REAUTH_SCHEMA: Final = vol.Schema({vol.Required(CONF_PASSWORD): _PASSWORD_SELECTOR})
+POSTAL_CODE: Final = re.compile(r"\s*[0-9]{5}\s*")
+"""What a resident may type for the portal who does not know its address: no portal's."""
+
+
+def _portal_url(portal_address: str | None) -> str:
+    """Return the address the typed portal stands for ("" if it stands for none).
+
+    An address holding credentials is never shown back.
+    """
+    try:
+        return normalize_portal(portal_address or "")
+    except InvalidPortalError:
+        return ""
 
 
 def _login_url(portal_address: str | None) -> str:
@@ -76,10 +93,8 @@ def _login_url(portal_address: str | None) -> str:
 
     Accounts are opened from there ("Je veux ouvrir mon compte Ecocito maintenant").
     """
-    try:
-        return f"{normalize_portal(portal_address or '')}{PATH_LOGIN}"
-    except InvalidPortalError:
-        return GENERIC_LOGIN_URL
+    portal_url = _portal_url(portal_address)
+    return f"{portal_url}{PATH_LOGIN}" if portal_url else GENERIC_LOGIN_URL
 
 
 class EcocitoConfigFlow(
@@ -93,6 +108,8 @@ class EcocitoConfigFlow(
     _client: EcocitoClient
     _credentials: dict[str, str]
     _accounts: list[Account]
+    _wizard: bool | None = None
+    """Whether the portal has the association wizard (None: it could not tell)."""
 
     @staticmethod
     @callback
@@ -105,8 +122,10 @@ class EcocitoConfigFlow(
     def async_get_supported_subentry_types(
         cls, config_entry: ConfigEntry
     ) -> dict[str, type[ConfigSubentryFlow]]:
-        """Offer to link production points from the integration's page."""
-        return {SUBENTRY_PRODUCTION_POINT: ProductionPointFlow}
+        """Offer to link production points from the integration's page, where the portal can."""
+        return (
+            {SUBENTRY_PRODUCTION_POINT: ProductionPointFlow} if offers_linking(config_entry) else {}
+        )
 
     @cached_property
     def _session(self) -> aiohttp.ClientSession:
@@ -156,7 +175,13 @@ class EcocitoConfigFlow(
         return {}
 
     async def _async_log_in_with(self, user_input: dict[str, Any]) -> dict[str, str]:
-        """Log in with the credentials form; on success, set the unique ID."""
+        """Log in with the credentials form; on success, set the unique ID.
+
+        A postal code, or an address where nothing answers (a commune's name taken for
+        a subdomain), gets an error that says where to find the portal's address.
+        """
+        if POSTAL_CODE.fullmatch(user_input[CONF_PORTAL]):
+            return {CONF_PORTAL: "portal_postal_code"}
         username = user_input[CONF_USERNAME].strip()
         errors = await self._async_log_in(
             user_input[CONF_PORTAL],
@@ -165,12 +190,28 @@ class EcocitoConfigFlow(
             CONF_PORTAL,
             CONF_PASSWORD,
         )
+        if errors.get(CONF_PORTAL) == "cannot_connect":
+            errors[CONF_PORTAL] = "portal_unreachable"
         if not errors:
             await self.async_set_unique_id(
                 f"{self._client.portal_id}_{username.lower()}",
                 raise_on_progress=self.source != SOURCE_RECONFIGURE,
             )
         return errors
+
+    async def _async_wizard_available(self) -> bool | None:
+        """Ask the portal whether it has the association wizard (None: it could not tell).
+
+        One page, read once at set-up: a portal without it is never offered to link.
+        """
+        try:
+            await self._client.open_wizard()
+        except LinkUnavailableError:
+            return False
+        except EcocitoError as err:
+            LOGGER.debug("Could not tell whether the portal has the association wizard: %s", err)
+            return None
+        return True
 
     def _show_credentials_form(
         self, step_id: str, suggestions: Mapping[str, Any], errors: dict[str, str]
@@ -189,7 +230,11 @@ class EcocitoConfigFlow(
             ),
             errors=errors,
             description_placeholders={
-                "login_url": _login_url(suggestions.get(CONF_PORTAL)),
+                # No login page where no portal answers: the national entry's.
+                "login_url": GENERIC_LOGIN_URL
+                if errors.get(CONF_PORTAL) in ("portal_postal_code", "portal_unreachable")
+                else _login_url(suggestions.get(CONF_PORTAL)),
+                "portal_url": _portal_url(suggestions.get(CONF_PORTAL)),
                 "portal_message": self._portal_message,
             },
         )
@@ -201,6 +246,7 @@ class EcocitoConfigFlow(
             errors = await self._async_log_in_with(user_input)
             if not errors:
                 self._abort_if_unique_id_configured()
+                self._wizard = await self._async_wizard_available()
                 return await self.async_step_accounts()
         return self._show_credentials_form("user", user_input or {}, errors)
 
@@ -208,7 +254,19 @@ class EcocitoConfigFlow(
         self, user_input: dict[str, Any] | None = None
     ) -> ConfigFlowResult:
         """List the production points linked to the login; link another or finish."""
+        if self._wizard is False:
+            return await self.async_step_accounts_no_link()
         return self._show_accounts_menu("accounts", {})
+
+    async def async_step_accounts_no_link(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """List the production points, on a portal that offers no linking: finish."""
+        return self.async_show_menu(
+            step_id="accounts_no_link",
+            menu_options=["finish"],
+            description_placeholders=self._accounts_placeholders(),
+        )
 
     def _show_accounts_menu(self, step_id: str, placeholders: dict[str, str]) -> ConfigFlowResult:
         return self.async_show_menu(
@@ -226,8 +284,13 @@ class EcocitoConfigFlow(
         }
 
     async def async_step_link(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
-        """Start the association wizard (or say the portal has none)."""
+        """Ask for the commune (the wizard's page was read at set-up), or open the wizard."""
+        if self._wizard:
+            return self._show_commune_form({})
         return await self._async_start_wizard()
+
+    def _remember_wizard(self, available: bool) -> None:
+        self._wizard = available
 
     async def _async_link_unavailable(self) -> ConfigFlowResult:
         return await self.async_step_link_unavailable()
@@ -248,7 +311,8 @@ class EcocitoConfigFlow(
             # Not the login: Home Assistant writes entry titles in its logs.
             title=f"Ecocito {self._client.portal_name}",
             data=self._credentials,
-            options={CONF_HISTORY_YEARS: DEFAULT_HISTORY_YEARS},
+            options={CONF_HISTORY_YEARS: DEFAULT_HISTORY_YEARS}
+            | ({} if self._wizard is None else {CONF_LINK_WIZARD: self._wizard}),
         )
 
     def _wizard_client(self) -> EcocitoClient:
@@ -271,12 +335,16 @@ class EcocitoConfigFlow(
         """Store the new credentials and end the flow; the entry starts again with them.
 
         A loaded entry's update listener reloads it when its data changed; an entry that
-        failed to start, or whose data did not change, is reloaded here.
+        failed to start, or whose data did not change, is reloaded here. What was learnt
+        of the portal's wizard (reconfigure) goes into the options.
         """
-        changed = self.hass.config_entries.async_update_entry(
-            entry, data={**entry.data, **data_updates}
+        data = {**entry.data, **data_updates}
+        reloads = data != entry.data and bool(entry.update_listeners)
+        wizard = {} if self._wizard is None else {CONF_LINK_WIZARD: self._wizard}
+        self.hass.config_entries.async_update_entry(
+            entry, data=data, options={**entry.options, **wizard}
         )
-        if not changed or not entry.update_listeners:
+        if not reloads:
             self.hass.config_entries.async_schedule_reload(entry.entry_id)
         return self.async_abort(
             reason="reauth_successful" if self.source == SOURCE_REAUTH else "reconfigure_successful"
@@ -322,5 +390,6 @@ class EcocitoConfigFlow(
             errors = await self._async_log_in_with(user_input)
             if not errors:
                 self._abort_if_unique_id_mismatch(reason="wrong_account")
+                self._wizard = await self._async_wizard_available()  # the portal may be another
                 return self._update_and_abort(entry, self._credentials)
         return self._show_credentials_form("reconfigure", user_input or entry.data, errors)

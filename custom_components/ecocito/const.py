@@ -10,6 +10,11 @@ LOGGER = logging.getLogger(__package__)
 
 CONF_PORTAL: Final = "portal"
 """Entry data: the portal's normalised base URL."""
+CONF_LINK_WIZARD: Final = "link_wizard"
+"""Option, learnt: whether the portal has the association wizard (absent: not known yet).
+
+An option and not entry data: the data are the credentials the client was made with, and
+a change of them reloads the entry; this is learnt while the entry runs."""
 CONF_HISTORY_YEARS: Final = "history_years"
 """Option: how many past years of history to keep."""
 DEFAULT_HISTORY_YEARS: Final = 2
@@ -21,6 +26,8 @@ CONF_COMMUNE_ID: Final = "commune_id"
 """Wizard field: the commune picked among several matches."""
 CONF_ACTIVATION_KEY: Final = "activation_key"
 """Wizard and action field; never stored, never logged."""
+CONF_CHANGE_COMMUNE: Final = "change_commune"
+"""Wizard field: back to the commune search, from the list of matches or the key."""
 
 SUBENTRY_PRODUCTION_POINT: Final = "production_point"
 SERVICE_LINK_PRODUCTION_POINT: Final = "link_production_point"

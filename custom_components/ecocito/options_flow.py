@@ -1,19 +1,22 @@
-"""Options: how much history to keep, and each account's pay-as-you-throw allowance."""
+"""Options: how much history to keep, and each account's pay-as-you-throw allowance.
+
+Numbers are typed as text and read by ``typed_numbers``: a number field in a French
+browser drops the decimal comma ("5,50" became 550). Each field that does not read
+gets an error that says what it takes, range included.
+"""
 
 from __future__ import annotations
 
-import math
 from typing import TYPE_CHECKING, Any, Final
 
 from homeassistant.config_entries import ConfigEntryState, ConfigFlowResult, OptionsFlow
 from homeassistant.helpers.selector import (
-    NumberSelector,
-    NumberSelectorConfig,
-    NumberSelectorMode,
     SelectOptionDict,
     SelectSelector,
     SelectSelectorConfig,
     SelectSelectorMode,
+    TextSelector,
+    TextSelectorConfig,
 )
 import voluptuous as vol
 
@@ -35,6 +38,7 @@ from .const import (
     DEFAULT_HISTORY_YEARS,
     MAX_HISTORY_YEARS,
 )
+from .typed_numbers import format_price, parse_price, parse_whole
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -42,36 +46,51 @@ if TYPE_CHECKING:
     from .api import WasteType
     from .coordinator import EcocitoConfigEntry
 
-OPTIONS_SCHEMA: Final = vol.Schema(
-    {
-        vol.Required(CONF_HISTORY_YEARS, default=DEFAULT_HISTORY_YEARS): NumberSelector(
-            NumberSelectorConfig(min=0, max=MAX_HISTORY_YEARS, step=1, mode=NumberSelectorMode.BOX)
-        ),
-    }
-)
-_INCLUDED_SELECTOR: Final = NumberSelector(
-    NumberSelectorConfig(min=0, max=MAX_INCLUDED, step=1, mode=NumberSelectorMode.BOX)
-)
-_BORNE_INCLUDED_SELECTOR: Final = NumberSelector(
-    NumberSelectorConfig(min=0, max=MAX_BORNE_INCLUDED, step=1, mode=NumberSelectorMode.BOX)
-)
-_PRICE_SELECTOR: Final = NumberSelector(
-    NumberSelectorConfig(
-        min=0, max=MAX_PRICE, step=0.01, mode=NumberSelectorMode.BOX, unit_of_measurement="€"
-    )
-)
+_COUNT_SELECTOR: Final = TextSelector()
+_PRICE_SELECTOR: Final = TextSelector(TextSelectorConfig(suffix="€"))
+HISTORY_SCHEMA: Final = vol.Schema({vol.Required(CONF_HISTORY_YEARS): _COUNT_SELECTOR})
+RANGES: Final = {
+    "max_years": str(MAX_HISTORY_YEARS),
+    "max_count": str(MAX_INCLUDED),
+    "max_borne_count": str(MAX_BORNE_INCLUDED),
+    "max_price": f"{MAX_PRICE:g}",
+}
+"""The upper bounds the errors name (placeholders of the forms that can show them)."""
 
 
-def _not_whole(user_input: Mapping[str, Any], fields: list[str]) -> dict[str, str]:
-    """Return an error for each field holding a number that is not a whole one.
+class _FormNumbers:
+    """Read the numbers of a submitted form; a field that does not read gets its error."""
 
-    The number selector's step is a hint for the frontend: it lets 2.5 (or NaN) through.
-    """
-    return {
-        field: "whole_number"
-        for field in fields
-        if (value := user_input.get(field)) is not None and not float(value).is_integer()
-    }
+    def __init__(self, form: Mapping[str, Any]) -> None:
+        self._form = form
+        self.errors: dict[str, str] = {}
+
+    def whole(self, field: str, maximum: int, error: str) -> int | None:
+        """Return a whole number from 0 to ``maximum`` (None: left empty)."""
+        try:
+            value = parse_whole(self._form.get(field))
+            if value is None or value <= maximum:
+                return value
+        except ValueError:
+            pass
+        self.errors[field] = error
+        return None
+
+    def counts(self, fields: Mapping[str, int], maximum: int, error: str) -> dict[int, int]:
+        """Return the whole numbers entered, per waste type (an empty field counts nothing)."""
+        counts = {type_id: self.whole(field, maximum, error) for field, type_id in fields.items()}
+        return {type_id: count for type_id, count in counts.items() if count is not None}
+
+    def price(self, field: str) -> float | None:
+        """Return a price in euros from 0 to ``MAX_PRICE`` (None: left empty)."""
+        try:
+            value = parse_price(self._form.get(field))
+            if value is None or value <= MAX_PRICE:
+                return None if value is None else float(value)
+        except ValueError:
+            pass
+        self.errors[field] = "price_range"
+        return None
 
 
 def _waste_type_fields(waste_types: tuple[WasteType, ...], suffix: str = "") -> dict[str, int]:
@@ -85,15 +104,6 @@ def _waste_type_fields(waste_types: tuple[WasteType, ...], suffix: str = "") -> 
         (label if labels.count(label) == 1 else f"{label} ({waste_type.id})")
         + suffix: waste_type.id
         for label, waste_type in zip(labels, waste_types, strict=True)
-    }
-
-
-def _counts(user_input: Mapping[str, Any], fields: dict[str, int]) -> dict[int, int]:
-    """Return the whole numbers entered, per waste type (an empty field counts nothing)."""
-    return {
-        type_id: int(user_input[field])
-        for field, type_id in fields.items()
-        if user_input.get(field) is not None
     }
 
 
@@ -115,15 +125,23 @@ class EcocitoOptionsFlow(OptionsFlow):
         self, user_input: dict[str, Any] | None = None
     ) -> ConfigFlowResult:
         """Ask how many past years of history to keep."""
-        errors = _not_whole(user_input or {}, [CONF_HISTORY_YEARS])
-        if user_input is not None and not errors:
-            return self._save({CONF_HISTORY_YEARS: int(user_input[CONF_HISTORY_YEARS])})
+        numbers = _FormNumbers(user_input or {})
+        if user_input is not None:
+            years = numbers.whole(CONF_HISTORY_YEARS, MAX_HISTORY_YEARS, "years_range")
+            if years is None:  # an empty field says nothing: the range does
+                numbers.errors[CONF_HISTORY_YEARS] = "years_range"
+            else:
+                return self._save({CONF_HISTORY_YEARS: years})
+        suggested = user_input or {
+            CONF_HISTORY_YEARS: str(
+                self.config_entry.options.get(CONF_HISTORY_YEARS, DEFAULT_HISTORY_YEARS)
+            )
+        }
         return self.async_show_form(
             step_id="history",
-            data_schema=self.add_suggested_values_to_schema(
-                OPTIONS_SCHEMA, user_input or self.config_entry.options
-            ),
-            errors=errors,
+            data_schema=self.add_suggested_values_to_schema(HISTORY_SCHEMA, suggested),
+            errors=numbers.errors,
+            description_placeholders=RANGES,
         )
 
     async def async_step_allowance(
@@ -167,58 +185,66 @@ class EcocitoOptionsFlow(OptionsFlow):
         fields = _waste_type_fields(state.waste_types)
         bornes = tuple(t for t in state.waste_types if t.id in state.borne_types)
         borne_fields = _waste_type_fields(bornes, " (borne)")
-        form = user_input or {}
-        errors = _not_whole(form, [*fields, CONF_VISITS, *borne_fields])
-        prices = {key: form.get(key) for key in (CONF_PRICE, CONF_VISIT_PRICE, CONF_BORNE_PRICE)}
-        for key, price in prices.items():
-            if price is not None and not math.isfinite(price):
-                errors[key] = "not_a_number"
-        if user_input is not None and not errors:
-            price, visit_price, borne_price = (
-                None if price is None else round(float(price), 2) for price in prices.values()
-            )
-            allowance = Allowance(
-                included=_counts(user_input, fields),
-                price=price,
-                visits=None if form.get(CONF_VISITS) is None else int(form[CONF_VISITS]),
-                visit_price=visit_price,
-                borne_included=_counts(user_input, borne_fields),
-                borne_price=borne_price,
-            )
+        numbers = _FormNumbers(user_input or {})
+        allowance = Allowance(
+            included=numbers.counts(fields, MAX_INCLUDED, "count_range"),
+            price=numbers.price(CONF_PRICE),
+            visits=numbers.whole(CONF_VISITS, MAX_INCLUDED, "count_range"),
+            visit_price=numbers.price(CONF_VISIT_PRICE),
+            borne_included=numbers.counts(borne_fields, MAX_BORNE_INCLUDED, "borne_count_range"),
+            borne_price=numbers.price(CONF_BORNE_PRICE),
+        )
+        if user_input is not None and not numbers.errors:
             return self._save(store_allowance(entry.options, self._account_id, allowance))
-        current = allowances(entry.options).get(self._account_id)
-        suggested: dict[str, Any] = {}
-        if current is not None:
-            suggested = {
-                field: current.included[type_id]
-                for field, type_id in fields.items()
-                if type_id in current.included
-            }
-            suggested |= {
-                field: current.borne_included[type_id]
-                for field, type_id in borne_fields.items()
-                if type_id in current.borne_included
-            }
-            suggested[CONF_PRICE] = current.price
-            if current.visits is not None:
-                suggested |= {CONF_VISITS: current.visits, CONF_VISIT_PRICE: current.visit_price}
-            suggested[CONF_BORNE_PRICE] = current.borne_price
         schema = vol.Schema(
             {
-                **{vol.Optional(field): _INCLUDED_SELECTOR for field in fields},
+                **{vol.Optional(field): _COUNT_SELECTOR for field in fields},
                 vol.Optional(CONF_PRICE): _PRICE_SELECTOR,
-                **{vol.Optional(field): _BORNE_INCLUDED_SELECTOR for field in borne_fields},
+                **{vol.Optional(field): _COUNT_SELECTOR for field in borne_fields},
                 **({vol.Optional(CONF_BORNE_PRICE): _PRICE_SELECTOR} if borne_fields else {}),
-                vol.Optional(CONF_VISITS): _INCLUDED_SELECTOR,
+                vol.Optional(CONF_VISITS): _COUNT_SELECTOR,
                 vol.Optional(CONF_VISIT_PRICE): _PRICE_SELECTOR,
             }
         )
         return self.async_show_form(
             step_id="allowance_account",
-            data_schema=self.add_suggested_values_to_schema(schema, user_input or suggested),
-            errors=errors,
-            description_placeholders={CONF_ACCOUNT: state.account.label},
+            data_schema=self.add_suggested_values_to_schema(
+                schema, user_input or self._typed(entry, fields, borne_fields)
+            ),
+            errors=numbers.errors,
+            description_placeholders={CONF_ACCOUNT: state.account.label, **RANGES},
         )
+
+    def _typed(
+        self, entry: EcocitoConfigEntry, fields: Mapping[str, int], borne_fields: Mapping[str, int]
+    ) -> dict[str, str]:
+        """Return the stored allowance as the form shows it: "5,50" in French."""
+        current = allowances(entry.options).get(self._account_id)
+        if current is None:
+            return {}
+        decimal_comma = self.hass.config.language.startswith("fr")
+        typed = {
+            field: str(counts[type_id])
+            for fields_of, counts in (
+                (fields, current.included),
+                (borne_fields, current.borne_included),
+            )
+            for field, type_id in fields_of.items()
+            if type_id in counts
+        }
+        if current.visits is not None:
+            typed[CONF_VISITS] = str(current.visits)
+        prices = {
+            CONF_PRICE: current.price,
+            CONF_VISIT_PRICE: current.visit_price,
+            CONF_BORNE_PRICE: current.borne_price,
+        }
+        typed |= {
+            key: format_price(price, decimal_comma=decimal_comma)
+            for key, price in prices.items()
+            if price is not None
+        }
+        return typed
 
     def _save(self, changes: dict[str, Any]) -> ConfigFlowResult:
         """Store the options: the entry's update listener applies them without a reload."""

@@ -13,7 +13,7 @@ from homeassistant.helpers import config_validation as cv, device_registry as dr
 from homeassistant.util import dt as dt_util
 import voluptuous as vol
 
-from .api import PORTAL_TZ, casefold_without_accents
+from .api import PORTAL_TZ, LinkUnavailableError, casefold_without_accents
 from .const import (
     ATTR_CONFIG_ENTRY_ID,
     ATTR_END,
@@ -26,6 +26,7 @@ from .const import (
 )
 from .devices import account_of
 from .error_keys import action_errors
+from .link_wizard import remember_wizard
 from .models import AccountState
 from .step import pickup_data
 
@@ -129,10 +130,18 @@ async def _async_link_production_point(call: ServiceCall) -> ServiceResponse:
     entry = _loaded_entry(call.hass, call.data[ATTR_CONFIG_ENTRY_ID])
     text: str = call.data[CONF_COMMUNE].strip()
     with action_errors(call.hass, entry):
-        # "NAME (postal code)", as the flow lists communes, is searched by its name.
-        found = await entry.runtime_data.client.search_communes(text.split("(", 1)[0])
-        commune = _pick_commune(text, found)
-        account = await entry.runtime_data.async_link(commune.id, call.data[CONF_ACTIVATION_KEY])
+        try:
+            # "NAME (postal code)", as the flow lists communes, is searched by its name.
+            found = await entry.runtime_data.client.search_communes(text.split("(", 1)[0])
+            if found:  # the wizard's search answered
+                remember_wizard(call.hass, entry, available=True)
+            commune = _pick_commune(text, found)
+            account = await entry.runtime_data.async_link(
+                commune.id, call.data[CONF_ACTIVATION_KEY]
+            )
+        except LinkUnavailableError:
+            remember_wizard(call.hass, entry, available=False)
+            raise
     return {"account_id": account.id, "label": account.label}
 
 

@@ -76,6 +76,7 @@ COMMUNE_GUERET = 3
 COMMUNE_AUBUSSON = 2
 COMMUNE_LA_SOUTERRAINE = 14
 COMMUNE_BOURGANEUF = 6
+COMMUNE_SAINT_VAURY = 17
 UNSERVED_COMMUNE_ID = 40  # LIMOGES: known, but not served by this portal.
 
 # -- demo -----------------------------------------------------------------------

@@ -30,13 +30,14 @@ from .models import (
     WasteType,
 )
 from .parsing import PORTAL_TZ, casefold_without_accents
-from .portal import PATH_LOGIN, PORTAL_DOMAIN, UNNUMBERED_ACCOUNT_ID
+from .portal import PATH_LOGIN, PORTAL_DOMAIN, SEARCH_MAX_RESULTS, UNNUMBERED_ACCOUNT_ID
 
 __all__ = [
     "BORNE_STATISTICS",
     "PATH_LOGIN",
     "PORTAL_DOMAIN",
     "PORTAL_TZ",
+    "SEARCH_MAX_RESULTS",
     "UNNUMBERED_ACCOUNT_ID",
     "Account",
     "AccountData",

@@ -29,6 +29,19 @@ def casefold_without_accents(text: str) -> str:
     return "".join(char for char in decomposed if not unicodedata.combining(char))
 
 
+_LIGATURES = str.maketrans({"œ": "oe", "æ": "ae"})
+
+
+def french_sort_key(text: str) -> tuple[str, str]:
+    """Return a key that sorts names as a French list does, whatever the machine's locale.
+
+    Accents and case count only between names otherwise equal ("BÉNÉVENT-L'ABBAYE"
+    comes before "BOUSSAC", "COTE" before "CÔTE"); "Œ" reads "OE". Hyphens, apostrophes
+    and spaces sort before letters ("SAINT-VAURY" before "SAINTE-FEYRE").
+    """
+    return casefold_without_accents(text).translate(_LIGATURES), text
+
+
 # --- Pages -------------------------------------------------------------------
 
 
@@ -354,7 +367,7 @@ def _year_of(value: Any) -> int | None:
 
 
 def parse_communes(payload: Any) -> tuple[Commune, ...]:
-    """Read the wizard's commune search answer."""
+    """Read the wizard's commune search answer, in French alphabetical order."""
     if not isinstance(payload, list):
         raise PortalChangedError("commune search: the answer is not a list")
     communes: list[Commune] = []
@@ -369,4 +382,4 @@ def parse_communes(payload: Any) -> tuple[Commune, ...]:
             )
         except (KeyError, TypeError, ValueError):
             raise PortalChangedError(f"commune search: unexpected item {item!r}") from None
-    return tuple(communes)
+    return tuple(sorted(communes, key=lambda c: (french_sort_key(c.name), c.postal_code)))

@@ -158,6 +158,8 @@ QUERY_TERM: Final = "term"
 SEARCH_MIN_LENGTH: Final = 2
 SEARCH_MAX_LENGTH: Final = 100
 """Longer terms match no commune and are not sent (a long query can be refused)."""
+SEARCH_MAX_RESULTS: Final = 20
+"""The most communes one search answers: an answer this long may leave some out."""
 PATH_LINK_COMMUNE: Final = "/Usager/Profil/AssocierCompte/Commune"
 """DEFAULT: the ``action`` of the start page's wizard form wins (as for the key step)."""
 FIELD_COMMUNE_ID: Final = "IdCommune"

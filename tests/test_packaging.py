@@ -456,9 +456,7 @@ def test_the_modules_the_readme_calls_pure_import_no_home_assistant() -> None:
     are tested with plain values): each of them, and each file of a package so marked."""
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     rooms = readme.split("**Rooms.**", 1)[1].split("```", 2)[1]
-    pure = [
-        line.split()[0] for line in rooms.splitlines() if re.search(r"^\s+\S+\s+pure:", line)
-    ]
+    pure = [line.split()[0] for line in rooms.splitlines() if re.search(r"^\s+\S+\s+pure:", line)]
     assert {"api/", "step.py", "state.py", "reader.py", "models.py"} <= set(pure)
     files = [
         file

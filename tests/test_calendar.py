@@ -53,12 +53,13 @@ async def get_events(
 async def test_one_calendar_per_account(
     hass: HomeAssistant, init_integration: MockConfigEntry
 ) -> None:
-    """Each linked account has its calendar, on the account's device."""
+    """Each linked account has its calendar, on the account's device (named after its
+    address: the account's number is the device's serial number)."""
     for account_id in DEMO_ACCOUNT_IDS:
         entity = er.async_get(hass).async_get(calendar_id(hass, account_id))
         assert entity is not None
         assert entity.translation_key == "history"
-    assert calendar_id(hass).startswith("calendar.ndeg_104233_12_rue_des_lilas_23000_gueret")
+    assert calendar_id(hass) == "calendar.12_rue_des_lilas_23000_gueret_pickups_and_visits"
 
 
 async def test_events_of_a_date_range(
@@ -108,7 +109,7 @@ async def test_every_kept_year(
     events = [
         event
         for event in await get_events(hass, calendar_id(hass), start, now + timedelta(days=1))
-        if not event["summary"].startswith("Expected pickup")
+        if not event["summary"].endswith("expected pickup")
     ]
     account = simulator.state.get_account(MAIN)
     pickups = [p for p in account.pickups if p.when.date() <= now.date()]

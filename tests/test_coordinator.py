@@ -98,7 +98,9 @@ async def test_devices(
         device = account_device(device_registry, account_id)
         assert device is not None
         assert device.identifiers == {(DOMAIN, f"{host}_{account_id}")}
-        assert device.name == label
+        # Named after its address (the label without its number), the number apart.
+        assert device.name == label.split(" - ", 1)[1]
+        assert device.serial_number == str(account_id)
         assert device.manufacturer == "Ecocito"
         assert device.model == "Point de production"
         assert device.configuration_url == simulator.base_url
@@ -245,14 +247,15 @@ async def test_account_linked_on_the_portal(
 
     device = account_device(device_registry, DEMO_LINKABLE_ACCOUNT_ID)
     assert device is not None
-    assert device.name == DEMO_LINKABLE_LABEL
+    assert device.name == DEMO_LINKABLE_LABEL.split(" - ", 1)[1]
     assert entry.state is ConfigEntryState.LOADED
     assert entry.runtime_data is coordinator  # no reload
-    # Its sensors (2 waste types x 5 with the next pickup, visits x 2), its missed
-    # pickup sensors (one per waste type) and its pickup event.
+    # Its sensors (5 with the next pickup for its one waste type lifted in the years
+    # kept, its other one never: none; visits x 2), its missed pickup sensor (one per
+    # waste type lifted) and its pickup event.
     entities = er.async_entries_for_device(entity_registry, device.id)
-    assert sum(entity.domain == Platform.SENSOR for entity in entities) == 2 * 5 + 2
-    assert sum(entity.domain == Platform.BINARY_SENSOR for entity in entities) == 2
+    assert sum(entity.domain == Platform.SENSOR for entity in entities) == 1 * 5 + 2
+    assert sum(entity.domain == Platform.BINARY_SENSOR for entity in entities) == 1
     assert sum(entity.domain == Platform.EVENT for entity in entities) == 1
     for entity in entities:
         state = hass.states.get(entity.entity_id)

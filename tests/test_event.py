@@ -21,7 +21,7 @@ from homeassistant.const import (
     Platform,
 )
 from homeassistant.core import Event, EventStateChangedData, HomeAssistant, callback
-from homeassistant.helpers import entity_registry as er
+from homeassistant.helpers import device_registry as dr, entity_registry as er
 import pytest
 from pytest_homeassistant_custom_component.common import (
     MockConfigEntry,
@@ -123,14 +123,18 @@ async def test_each_pickup_fires_once(
     freezer.tick(1)
     await poll(hass, init_integration)
 
+    # Where: the address the pickup's rows carry, and the device of that place.
+    device = dr.async_get(hass).async_get(entity_registry.async_get(entity).device_id)
     first = {
         "config_entry_id": init_integration.entry_id,
         "account_id": DEMO_MAIN_ACCOUNT_ID,
+        "address": "12 RUE DES LILAS 23000 GUERET",
         "waste_type_id": 15,
         "waste_type": "Ordures ménagères",
         "date": "2026-11-26T06:30:00+01:00",
         "weight": 11.2,
         "anomaly": None,
+        "device_id": device.id,
     }
     last = {
         **first,

@@ -152,6 +152,8 @@ async def test_a_late_upload_fires_once_and_reaches_the_entity(
     late = {
         "config_entry_id": init_integration.entry_id,
         "account_id": MAIN,
+        "address": "12 RUE DES LILAS 23000 GUERET",
+        "device_id": er.async_get(hass).async_get(entity_id).device_id,
         "waste_type_id": RESIDUAL,
         "waste_type": "Ordures ménagères",
         "date": iso(paris(2026, 11, 26, 9, 30)),

@@ -51,7 +51,6 @@ from .portal.scenarios import (
     COMMUNE_GUERET,
     PUBLIC_ACCOUNT_ID,
     PUBLIC_ADDRESS,
-    PUBLIC_LABEL,
     PUBLIC_LOGIN,
     PUBLIC_PASSWORD,
     PUBLIC_WASTE_TYPES,
@@ -209,7 +208,7 @@ async def test_a_new_user_sets_up_one_production_point(
 @pytest.mark.parametrize(
     ("names_account", "address", "expected"),
     [
-        (True, None, (PUBLIC_ACCOUNT_ID, PUBLIC_LABEL)),
+        (True, None, (PUBLIC_ACCOUNT_ID, PUBLIC_ADDRESS)),
         (False, None, (UNNUMBERED_ACCOUNT_ID, PUBLIC_ADDRESS)),
         (False, "", (UNNUMBERED_ACCOUNT_ID, "Ecocito {portal}")),
     ],
@@ -224,7 +223,9 @@ async def test_the_production_point_is_named_as_the_portal_allows(
     address: str | None,
     expected: tuple[int, str],
 ) -> None:
-    """From the home page where it names the account, else the rows' address, else the portal."""
+    """Its number from the home page where it names the account; its name, the rows'
+    address (the home page's label without the number, where the rows carry none), else
+    the portal."""
     simulator.state.style = replace(simulator.state.style, names_account=names_account)
     if address is not None:
         simulator.state.get_account(PUBLIC_ACCOUNT_ID).address = address
@@ -400,7 +401,7 @@ async def test_a_drop_down_appearing_later_keeps_the_production_point(
     assert kept is not None
     assert kept.id == device.id
     assert kept.name_by_user == "Maison"
-    assert kept.name == PUBLIC_LABEL  # the portal's label, as any listed account's
+    assert kept.name == PUBLIC_ADDRESS  # its address, as any listed account's
     prefix = scoped(hass, f"{PUBLIC_ACCOUNT_ID}_")
     for end, entity_id in entities.items():
         platform = Platform(entity_id.split(".", 1)[0])
@@ -416,7 +417,7 @@ async def test_a_drop_down_appearing_later_keeps_the_production_point(
 
     second = account_device(device_registry, SECOND_ACCOUNT_ID)
     assert second is not None
-    assert second.name == SECOND_LABEL
+    assert second.name == SECOND_LABEL.split(" - ", 1)[1]  # its address
     assert sensor(hass, SECOND_ACCOUNT_ID, "pickups_1") == "1"
     assert [event.data["account_id"] for event in linked] == [SECOND_ACCOUNT_ID]
     assert_no_repair(hass)

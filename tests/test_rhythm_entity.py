@@ -25,7 +25,7 @@ from custom_components.ecocito.api import Account, WasteType
 from custom_components.ecocito.calendar import expected_event
 from custom_components.ecocito.const import EVENT_PICKUP_MISSED
 from custom_components.ecocito.forecast import ExpectedPickup
-from custom_components.ecocito.models import AccountState
+from custom_components.ecocito.models import OWN_PLACE, AccountState
 from custom_components.ecocito.schedule import Rhythm
 
 from .helpers import poll, registered, scoped
@@ -98,21 +98,25 @@ async def test_on_monday_thursday(
     assert missed is not None
     assert missed.state == STATE_OFF
 
+    # The calendar's estimate: the whole day (it does not claim the minute), named by its
+    # waste type first (the month view cuts summaries short); the usual hours, to the hour.
     events = await get_events(hass, calendar_id(hass), MONDAY, MONDAY + timedelta(days=7))
-    expected = [event for event in events if event["summary"] == "Expected pickup Emballages"]
+    expected = [event for event in events if event["summary"] == "Emballages: expected pickup"]
     assert expected == [
         {
-            "start": "2026-11-26T06:00:00+01:00",
-            "end": "2026-11-26T07:00:00+01:00",
-            "summary": "Expected pickup Emballages",
-            "description": "Estimated from your bin's rhythm (every Thursday).",
+            "start": "2026-11-26",
+            "end": "2026-11-27",
+            "summary": "Emballages: expected pickup",
+            "description": (
+                "Estimated from your bin's rhythm (every Thursday), usually between 6:00 and 7:00."
+            ),
         }
     ]
     four_weeks = await get_events(hass, calendar_id(hass), MONDAY, MONDAY + timedelta(days=60))
     assert [
         event["start"][:10]
         for event in four_weeks
-        if event["summary"] == "Expected pickup Emballages"
+        if event["summary"] == "Emballages: expected pickup"
     ] == ["2026-11-26", "2026-12-03", "2026-12-10", "2026-12-17"]
     assert simulator.requests == []
 
@@ -161,16 +165,18 @@ def test_an_estimate_on_a_public_holiday() -> None:
         holiday="Noël",
     )
     french = expected_event(state, PACKAGING, rhythm, expected, "fr")
-    assert french.summary == "Levée prévue Emballages"
+    assert french.summary == "Emballages : levée prévue"
     assert french.description == (
-        "Estimée d'après le rythme de votre bac (chaque vendredi)."
+        "Estimée d'après le rythme de votre bac (chaque vendredi), en général entre 6 h et 7 h."
         " Jour férié (Noël) : la tournée peut être décalée."
     )
-    assert french.end == christmas + timedelta(minutes=45)
+    assert (french.start, french.end) == (christmas.date(), christmas.date() + timedelta(days=1))
     assert french.uid == f"{MAIN}_expected_{PACKAGING}_2026-12-25"
     english = expected_event(state, PACKAGING, rhythm, expected, "en")
+    assert english.summary == "Emballages: expected pickup"
     assert english.description == (
-        "Estimated from your bin's rhythm (every Friday). Public holiday (Noël): the round may move."
+        "Estimated from your bin's rhythm (every Friday), usually between 6:00 and 7:00."
+        " Public holiday (Noël): the round may move."
     )
 
 
@@ -194,8 +200,13 @@ async def test_in_french(
     assert [
         (event["summary"], event["description"])
         for event in events
-        if event["summary"].endswith("Emballages")
-    ] == [("Levée prévue Emballages", "Estimée d'après le rythme de votre bac (chaque jeudi).")]
+        if event["summary"].startswith("Emballages")
+    ] == [
+        (
+            "Emballages : levée prévue",
+            "Estimée d'après le rythme de votre bac (chaque jeudi), en général entre 6 h et 7 h.",
+        )
+    ]
 
 
 async def test_missed_once_then_a_late_upload(
@@ -226,10 +237,12 @@ async def test_missed_once_then_a_late_upload(
         {
             "config_entry_id": entry.entry_id,
             "account_id": MAIN,
+            "address": "12 RUE DES LILAS 23000 GUERET",
             "waste_type_id": PACKAGING,
             "waste_type": "Emballages",
             "expected_date": "2026-11-26",
             "holiday": None,
+            "device_id": er.async_get(hass).async_get(missed_id).device_id,
         }
     ]
     assert {event.data["waste_type_id"] for event in told} == {PACKAGING}
@@ -285,7 +298,7 @@ async def test_a_rhythm_learnt_again_the_same_writes_nothing(
     """Rhythms are learnt again each day: the same one as the day before writes nothing
     (a large login would write every waste type's entities at its first poll of the day)."""
     coordinator = entry.runtime_data
-    before = coordinator.data.forecasts[(MAIN, PACKAGING)].rhythm
+    before = coordinator.data.forecasts[(MAIN, OWN_PLACE, PACKAGING)].rhythm
     assert before is not None
     entity_id = entity_of(hass, Platform.SENSOR, "next_pickup")
     freezer.move_to(MONDAY + timedelta(days=1))  # Tuesday noon; midnight wrote the day
@@ -295,7 +308,7 @@ async def test_a_rhythm_learnt_again_the_same_writes_nothing(
     assert written is not None
     assert written.attributes["days_until"] == 2
     await poll(hass, entry)
-    assert coordinator.data.forecasts[(MAIN, PACKAGING)].rhythm is before
+    assert coordinator.data.forecasts[(MAIN, OWN_PLACE, PACKAGING)].rhythm is before
     after = hass.states.get(entity_id)
     assert after is not None
     assert after.last_updated == written.last_updated

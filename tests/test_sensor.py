@@ -25,6 +25,9 @@ from .portal.scenarios import (
     DEMO_SECOND_LABEL,
 )
 
+MAIN_ADDRESS = DEMO_MAIN_LABEL.split(" - ", 1)[1]
+"""How the main account's device is named: its address."""
+
 pytestmark = [
     pytest.mark.freeze_time(FROZEN_NOW),
     pytest.mark.usefixtures("enable_custom_integrations"),
@@ -253,10 +256,11 @@ async def test_devices_snapshot(
     sim_snapshot: SnapshotAssertion,
     setup_platforms: MockConfigEntry,
 ) -> None:
-    """The login's device and one device per account, named after its label."""
+    """The login's device and one device per account, named after its address (its
+    label without the number: the number is the device's serial number)."""
     devices = dr.async_entries_for_config_entry(device_registry, setup_platforms.entry_id)
     assert sorted(device.name for device in devices) == sorted(
-        [DEMO_TITLE, DEMO_MAIN_LABEL, DEMO_SECOND_LABEL]
+        [DEMO_TITLE, MAIN_ADDRESS, DEMO_SECOND_LABEL.split(" - ", 1)[1]]
     )
     for device in sorted(devices, key=lambda device: sorted(device.identifiers)):
         assert device == sim_snapshot
@@ -267,13 +271,13 @@ async def test_devices_snapshot(
     [
         (
             "fr",
-            "sensor.ndeg_104233_12_rue_des_lilas_23000_gueret_ordures_menageres_derniere_levee",
-            f"{DEMO_MAIN_LABEL} Ordures ménagères : dernière levée",
+            "sensor.12_rue_des_lilas_23000_gueret_ordures_menageres_derniere_levee",
+            f"{MAIN_ADDRESS} Ordures ménagères : dernière levée",
         ),
         (
             "en",
-            "sensor.ndeg_104233_12_rue_des_lilas_23000_gueret_ordures_menageres_last_pickup",
-            f"{DEMO_MAIN_LABEL} Ordures ménagères: last pickup",
+            "sensor.12_rue_des_lilas_23000_gueret_ordures_menageres_last_pickup",
+            f"{MAIN_ADDRESS} Ordures ménagères: last pickup",
         ),
     ],
 )
@@ -285,7 +289,8 @@ async def test_names_lead_with_the_waste_type(
     entity_id: str,
     name: str,
 ) -> None:
-    """A new install names a waste type's entities after the type first, id included."""
+    """A new install names a waste type's entities after the place's address, then the
+    type, id included (not "N° 104233 - …": the number is the device's serial number)."""
     hass.config.language = language
     mock_config_entry.add_to_hass(hass)
     with patch("custom_components.ecocito.PLATFORMS", [Platform.SENSOR]):
@@ -302,7 +307,8 @@ async def test_existing_entity_ids_are_kept(
     entity_registry: er.EntityRegistry,
     mock_config_entry: MockConfigEntry,
 ) -> None:
-    """An entity registered under the old name keeps its entity ID; only its name changes."""
+    """An entity registered under an old name keeps its entity ID (that of an install
+    made before places, "ndeg_104233_…", too); only its name changes."""
     hass.config.language = "fr"
     mock_config_entry.add_to_hass(hass)
     old_id = "sensor.ndeg_104233_12_rue_des_lilas_23000_gueret_derniere_levee_ordures_menageres"
@@ -324,12 +330,10 @@ async def test_existing_entity_ids_are_kept(
         == old_id
     )
     assert hass.states.get(old_id).attributes["friendly_name"] == (
-        f"{DEMO_MAIN_LABEL} Ordures ménagères : dernière levée"
+        f"{MAIN_ADDRESS} Ordures ménagères : dernière levée"
     )
     assert (
-        hass.states.get(
-            "sensor.ndeg_104233_12_rue_des_lilas_23000_gueret_ordures_menageres_derniere_levee"
-        )
+        hass.states.get("sensor.12_rue_des_lilas_23000_gueret_ordures_menageres_derniere_levee")
         is None
     )
 

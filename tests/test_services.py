@@ -61,7 +61,7 @@ async def test_link_returns_the_new_account(
     # The new production point is a device at once, without a reload of the entry.
     device = find_device(dr.async_get(hass), scoped(hass, str(DEMO_LINKABLE_ACCOUNT_ID)))
     assert device is not None
-    assert device.name == DEMO_LINKABLE_LABEL
+    assert device.name == DEMO_LINKABLE_LABEL.split(" - ", 1)[1]  # its address
     assert init_integration.runtime_data is coordinator
     assert init_integration.options[CONF_LINK_WIZARD] is True  # learnt: the search answered
 

@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 
 from custom_components.ecocito.state import (
+    STORAGE_MINOR_VERSION,
     STORAGE_VERSION,
     EntryState,
     Seen,
@@ -36,16 +37,23 @@ def test_what_is_kept_comes_back_the_same() -> None:
         },
         absent={118871: 2},
         past_rows={104233: (date(2024, 1, 1), {"15": 104, "visits": 3})},
+        primary={104233: "12_rue_des_lilas_23000_gueret"},
         delays={(104233, RESIDUAL): (3600.0, 5400.5)},
-        missed={(104233, PACKAGING): date(2026, 11, 19)},
+        missed={
+            (104233, "", PACKAGING): date(2026, 11, 19),
+            (104233, "7_rue_du_moulin", RESIDUAL): date(2026, 11, 20),
+        },
         known={104233: "N° 104233"},
         poll=7,
     )
     stored = StateCodec().encode(state)
-    assert StateCodec().decode(migrate(STORAGE_VERSION, 1, stored)) == EntryState(
+    assert StateCodec().decode(
+        migrate(STORAGE_VERSION, STORAGE_MINOR_VERSION, stored)
+    ) == EntryState(
         seen=state.seen,
         absent=state.absent,
         past_rows=state.past_rows,
+        primary=state.primary,
         delays=state.delays,
         missed=state.missed,
     )
@@ -69,6 +77,7 @@ def test_a_version_1_store_becomes_floors() -> None:
         "absent": {},
         "past_rows": {},
         "delays": {"104233": {str(RESIDUAL): [3600]}},
+        "missed": {"104233": {str(PACKAGING): "2026-11-19"}},
     }
     state = StateCodec().decode(migrate(1, 1, old))
     new_year = datetime(2025, 1, 1, tzinfo=PARIS)
@@ -79,7 +88,9 @@ def test_a_version_1_store_becomes_floors() -> None:
     assert state.seen[118871].counts == {(LIFT, RESIDUAL, None, None): 1}
     assert state.seen[120456] == Seen(floors={PACKAGING: just_after}, counts={})
     assert state.delays == {(104233, RESIDUAL): (3600,)}
-    assert state.missed == {}
+    # Before places, a missed round was the account's own place's.
+    assert state.missed == {(104233, "", PACKAGING): date(2026, 11, 19)}
+    assert state.primary == {}
 
 
 def test_a_newer_store_is_refused() -> None:

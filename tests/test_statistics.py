@@ -138,7 +138,7 @@ async def test_pickups_weights_and_visits_at_their_hours(
     assert weight["source"] == "ecocito"
     assert weight["has_sum"] is True
     assert weight["statistics_unit_of_measurement"] == "kg"
-    assert weight["name"] == "N° 104233 - 12 RUE DES LILAS 23000 GUERET · Ordures ménagères · poids"
+    assert weight["name"] == "12 RUE DES LILAS 23000 GUERET · Ordures ménagères · poids"
     count = by_id[pickups_statistic_id(statistic_key(hass), MAIN, RESIDUAL)]
     assert count["statistics_unit_of_measurement"] is None
     assert count["name"].endswith("Ordures ménagères · levées")

@@ -25,6 +25,7 @@ from custom_components.ecocito.const import (
     EVENT_PICKUP,
     EVENT_PICKUP_MISSED,
 )
+from custom_components.ecocito.models import OWN_PLACE
 from custom_components.ecocito.state import EntryState
 from custom_components.ecocito.step import FullRead, Look, Looks, Outcome, ask, pickup_key, step
 
@@ -116,6 +117,7 @@ def test_a_new_pickup_is_told_once_with_its_figures() -> None:
             EVENT_PICKUP,
             {
                 "account_id": HOME.id,
+                "address": None,
                 "date": new.date.isoformat(),
                 "waste_type_id": RESIDUAL.id,
                 "waste_type": RESIDUAL.label,
@@ -124,7 +126,7 @@ def test_a_new_pickup_is_told_once_with_its_figures() -> None:
             },
         )
     ]
-    assert outcome.told[0].account_id == HOME.id  # the account's event entity fires it
+    assert outcome.told[0].place == (HOME.id, OWN_PLACE)  # the place's event entity fires it
     assert outcome.data.accounts[HOME.id].last_pickup(RESIDUAL.id) == new
     _state, again = poll(state, rows(HOME, *thursdays(8)))
     assert again.told == ()
@@ -164,7 +166,7 @@ def test_an_account_missing_is_unlinked_at_the_third_full_read() -> None:
     assert told(outcome) == [
         (EVENT_ACCOUNT_UNLINKED, {"account_id": COTTAGE.id, "label": COTTAGE.label})
     ]
-    assert outcome.told[0].account_id is None  # the login's event entity fires it
+    assert outcome.told[0].place is None  # the login's event entity fires it
     assert outcome.unlinked == (COTTAGE.id,)
     assert set(outcome.data.accounts) == {HOME.id}
     assert COTTAGE.id not in state.seen
@@ -258,12 +260,12 @@ def test_the_next_pickup_is_the_next_round_and_the_day_turns_it() -> None:
     """Weekly on Thursdays at 6:00, today's lifted: next Thursday, 7 days away. At
     midnight, with nothing read, it is 6 days away; the poll planned stays planned."""
     state, outcome = poll(EntryState(), rows(HOME, *thursdays(10)))
-    found = outcome.data.forecasts[(HOME.id, RESIDUAL.id)]
+    found = outcome.data.forecasts[(HOME.id, OWN_PLACE, RESIDUAL.id)]
     assert found.at == datetime(2026, 12, 3, 6, tzinfo=PARIS)
     assert (found.days_until, found.missed) == (7, None)
     midnight = datetime(2026, 11, 27, 0, 0, 1, tzinfo=PARIS)
     state, outcome = step(state, None, midnight)
-    assert outcome.data.forecasts[(HOME.id, RESIDUAL.id)].days_until == 6
+    assert outcome.data.forecasts[(HOME.id, OWN_PLACE, RESIDUAL.id)].days_until == 6
     assert (outcome.told, outcome.plan) == ((), None)
     assert outcome.data.next_poll == state.plan.at  # type: ignore[union-attr]
 
@@ -283,6 +285,7 @@ def test_a_missed_round_is_told_once_at_a_full_read_and_forgotten_next_round() -
             EVENT_PICKUP_MISSED,
             {
                 "account_id": HOME.id,
+                "address": None,
                 "waste_type_id": RESIDUAL.id,
                 "waste_type": RESIDUAL.label,
                 "expected_date": "2026-11-26",
@@ -290,14 +293,14 @@ def test_a_missed_round_is_told_once_at_a_full_read_and_forgotten_next_round() -
             },
         )
     ]
-    assert state.missed == {(HOME.id, RESIDUAL.id): date(2026, 11, 26)}
-    assert outcome.data.forecasts[(HOME.id, RESIDUAL.id)].missed == date(2026, 11, 26)
+    assert state.missed == {(HOME.id, OWN_PLACE, RESIDUAL.id): date(2026, 11, 26)}
+    assert outcome.data.forecasts[(HOME.id, OWN_PLACE, RESIDUAL.id)].missed == date(2026, 11, 26)
     state, outcome = poll(state, before, now=friday + timedelta(hours=1))
     assert outcome.told == ()
     next_thursday = datetime(2026, 12, 3, 0, 0, 1, tzinfo=PARIS)
     state, outcome = step(state, None, next_thursday)
     assert state.missed == {}
-    assert outcome.data.forecasts[(HOME.id, RESIDUAL.id)].missed is None
+    assert outcome.data.forecasts[(HOME.id, OWN_PLACE, RESIDUAL.id)].missed is None
 
 
 def test_the_state_given_is_never_changed() -> None:

@@ -21,7 +21,7 @@ from homeassistant.util import slugify
 from .api import EcocitoClient, EcocitoError
 from .const import CONF_PORTAL, DOMAIN, LOGGER
 from .coordinator import EcocitoConfigEntry, EcocitoCoordinator
-from .devices import account_identifier, account_of, portal_of
+from .devices import account_identifier, place_of, portal_of, remove_entities_never_lifted
 from .entity import login_unique_id
 from .services import async_setup_services
 from .statistic_ids import async_migrate_statistic_ids
@@ -60,6 +60,7 @@ async def async_setup_entry(hass: HomeAssistant, entry: EcocitoConfigEntry) -> b
     )
     coordinator = EcocitoCoordinator(hass, entry, client)
     await coordinator.async_config_entry_first_refresh()
+    remove_entities_never_lifted(hass, entry.entry_id, coordinator.portal, coordinator.data)
     entry.runtime_data = coordinator
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
     async_setup_statistics(hass, entry)
@@ -99,7 +100,7 @@ async def async_remove_config_entry_device(
     coordinator = entry.runtime_data
     if (DOMAIN, entry.entry_id) in device.identifiers:
         raise await _refusal(hass, "remove_login_device", {"title": entry.title})
-    if account_of(coordinator.portal, device.identifiers) in coordinator.data.accounts:
+    if place_of(coordinator.portal, device.identifiers) in coordinator.data.places:
         # No account number or address: Home Assistant logs the refusal.
         raise await _refusal(
             hass, "remove_linked_device", {"portal": coordinator.client.portal_name}

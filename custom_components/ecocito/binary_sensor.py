@@ -15,8 +15,8 @@ from .allowance import EcocitoAllowanceEntity, async_track_allowance_entities
 from .entity import (
     EcocitoWasteTypeEntity,
     account_unique_id,
-    account_waste_types,
     async_add_entities_as_they_appear,
+    place_waste_types,
 )
 from .forecast import Forecast
 from .schedule import holiday
@@ -83,8 +83,10 @@ async def async_setup_entry(
     await async_add_entities_as_they_appear(
         entry,
         async_add_entities,
-        account_waste_types,
-        lambda key: [EcocitoForecastBinarySensor(coordinator, key[0], MISSED_PICKUP, key[1])],
+        place_waste_types,
+        lambda key: [
+            EcocitoForecastBinarySensor(coordinator, key[0], MISSED_PICKUP, key[2], key[1])
+        ],
     )
     await async_track_allowance_entities(
         entry,

@@ -28,7 +28,7 @@ from homeassistant.util import dt as dt_util
 from .api import PORTAL_TZ, Pickup, Visit
 from .entity import EcocitoAccountEntity, async_add_entities_as_they_appear
 from .forecast import ExpectedPickup, describe, expected_pickups
-from .models import Anomaly
+from .models import OWN_PLACE, Anomaly
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -36,7 +36,7 @@ if TYPE_CHECKING:
     from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
     from .coordinator import EcocitoConfigEntry
-    from .models import AccountState
+    from .models import AccountState, Place
     from .schedule import Rhythm
 
 PARALLEL_UPDATES = 0
@@ -94,17 +94,27 @@ def visit_event(state: AccountState, visit: Visit) -> CalendarEvent:
 
 ESTIMATE_WORDS: Final = {
     "fr": (
-        "Levée prévue",
-        "Estimée d'après le rythme de votre bac",
+        "{waste_type} : levée prévue",
+        "Estimée d'après le rythme de votre bac ({rhythm}), en général {hours}.",
         "Jour férié ({holiday}) : la tournée peut être décalée.",
     ),
     "en": (
-        "Expected pickup",
-        "Estimated from your bin's rhythm",
+        "{waste_type}: expected pickup",
+        "Estimated from your bin's rhythm ({rhythm}), usually {hours}.",
         "Public holiday ({holiday}): the round may move.",
     ),
 }
 """An estimate's summary, description and holiday warning, in French or in English."""
+
+
+def _hours(expected: ExpectedPickup, lang: str) -> str:
+    """Return the usual hours of an expected pickup, to the hour: "entre 6 h et 8 h"."""
+    first = expected.start.hour
+    last = expected.end.hour + (1 if (expected.end.minute, expected.end.second) > (0, 0) else 0)
+    last = max(last, first + 1)
+    if lang == "fr":
+        return f"entre {first} h et {last} h"
+    return f"between {first}:00 and {last}:00"
 
 
 def expected_event(
@@ -114,17 +124,22 @@ def expected_event(
     expected: ExpectedPickup,
     language: str,
 ) -> CalendarEvent:
-    """Return the event of an expected pickup: "Levée prévue Ordures ménagères", an estimate."""
+    """Return the event of an expected pickup: "Ordures ménagères : levée prévue".
+
+    A whole day: the estimate does not claim the minute; its description gives the
+    usual hours, to the hour. The waste type comes first, so that the month view,
+    which cuts summaries short, still shows which bin.
+    """
     lang = "fr" if language.split("-")[0].lower() == "fr" else "en"
     summary, estimated, on_holiday = ESTIMATE_WORDS[lang]
-    description = f"{estimated} ({describe(rhythm, language)})."
+    label = state.labels.get(waste_type_id, str(waste_type_id))
+    description = estimated.format(rhythm=describe(rhythm, language), hours=_hours(expected, lang))
     if expected.holiday:
         description = f"{description} {on_holiday.format(holiday=expected.holiday)}"
-    label = state.labels.get(waste_type_id, str(waste_type_id))
     return CalendarEvent(
-        start=expected.start,
-        end=expected.end + EVENT_DURATION,
-        summary=f"{summary} {label}",
+        start=expected.day,
+        end=expected.day + timedelta(days=1),
+        summary=summary.format(waste_type=label),
         description=description,
         uid=f"{state.account.id}_expected_{waste_type_id}_{expected.day.isoformat()}",
     )
@@ -135,13 +150,13 @@ async def async_setup_entry(
     entry: EcocitoConfigEntry,
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
-    """Add a calendar per account, as accounts appear."""
+    """Add a calendar per place, as places appear."""
     coordinator = entry.runtime_data
     await async_add_entities_as_they_appear(
         entry,
         async_add_entities,
-        lambda data: data.accounts,
-        lambda account_id: [EcocitoCalendar(coordinator, account_id, HISTORY)],
+        lambda data: data.places,
+        lambda key: [EcocitoCalendar(coordinator, key[0], HISTORY, place=key[1])],
     )
 
 
@@ -152,19 +167,23 @@ class EcocitoCalendar(EcocitoAccountEntity, CalendarEntity):
     keeps hundreds of rows, and building them all at each poll would hold the loop.
     """
 
-    _indexed: AccountState
+    _indexed: Place
+    _indexed_visits: tuple[Visit, ...] = ()
     _items: list[Pickup | Visit]
     _anomalies: Mapping[Pickup, Anomaly]
     _starts: list[datetime]
     _current: tuple[int, CalendarEvent | None] | None = None
     """The index of the event ``event`` gave last, and that event: a state write asks thrice."""
 
+    @property
+    def _place(self) -> Place | None:
+        return self.coordinator.data.places.get((self.account_id, self.place))
+
     def _update_events(self) -> None:
-        state = self._indexed = self.account_state
-        self._items = sorted(
-            (*state.all_pickups, *state.all_visits),
-            key=lambda item: item.date,
-        )
+        """Index the place's pickups (and, at the account's own, its visits)."""
+        place = self._indexed = self.coordinator.data.places[(self.account_id, self.place)]
+        visits = self._indexed_visits = self._visits()
+        self._items = sorted((*place.all_pickups, *visits), key=lambda item: item.date)
         self._starts = [item.date for item in self._items]
         self._anomalies = self.coordinator.data.anomalies.get(self.account_id, {})
         self._current = None
@@ -179,10 +198,17 @@ class EcocitoCalendar(EcocitoAccountEntity, CalendarEntity):
         await super().async_added_to_hass()
         self._update_events()
 
+    def _visits(self) -> tuple[Visit, ...]:
+        """Return the visits the calendar shows: the account's, at its own place."""
+        state = self.coordinator.data.accounts.get(self.account_id)
+        return state.all_visits if state is not None and self.place == OWN_PLACE else ()
+
     @callback
     def _handle_coordinator_update(self) -> None:
-        state = self.coordinator.data.accounts.get(self.account_id)
-        if state is not None and state is not self._indexed:
+        place = self._place
+        if place is not None and (
+            place is not self._indexed or self._visits() != self._indexed_visits
+        ):
             self._update_events()
         super()._handle_coordinator_update()
 
@@ -210,19 +236,17 @@ class EcocitoCalendar(EcocitoAccountEntity, CalendarEntity):
         )
 
     def _expected_events(self) -> list[CalendarEvent]:
-        """Return the pickups the account's rhythms expect in the next four weeks."""
-        state = self.account_state
+        """Return the pickups the place's rhythms expect in the next four weeks."""
+        state, place = self.account_state, self._indexed
         forecasts = self.coordinator.data.forecasts
         now = dt_util.now()
         events: list[CalendarEvent] = []
-        for waste_type in state.waste_types:
-            found = forecasts.get((self.account_id, waste_type.id))
+        for type_id in place.waste_types:
+            found = forecasts.get((self.account_id, self.place, type_id))
             if found is None or found.rhythm is None:
                 continue
             events.extend(
-                expected_event(
-                    state, waste_type.id, found.rhythm, expected, self.hass.config.language
-                )
+                expected_event(state, type_id, found.rhythm, expected, self.hass.config.language)
                 for expected in expected_pickups(found.rhythm, found.newest, now, PORTAL_TZ)
             )
         return events

@@ -67,3 +67,15 @@ CONF_ACCOUNT: Final = "account"
 SERVICE_GET_PICKUPS: Final = "get_pickups"
 ATTR_START: Final = "start"
 ATTR_END: Final = "end"
+
+WASTE_TYPE_KEYS: Final = (
+    "pickups",
+    "weight",
+    "last_pickup",
+    "last_pickup_weight",
+    "bin_number",
+    "chip_number",
+    "next_pickup",
+    "missed_pickup",
+)
+"""The keys of the entities a waste type has at a place, from its first pickup on."""

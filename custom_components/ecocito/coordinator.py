@@ -25,7 +25,7 @@ from __future__ import annotations
 import asyncio
 from dataclasses import replace
 from datetime import date, datetime, time, timedelta
-from typing import TYPE_CHECKING, Final
+from typing import TYPE_CHECKING, Any, Final
 
 from homeassistant.core import callback
 from homeassistant.helpers.event import async_track_point_in_time
@@ -42,8 +42,9 @@ from .const import (
 )
 from .devices import (
     account_devices,
+    place_device_id,
     portal_of,
-    remove_account_devices,
+    remove_devices,
     renumber_account_devices,
 )
 from .error_keys import update_failure
@@ -110,7 +111,7 @@ class EcocitoCoordinator(DataUpdateCoordinator[EcocitoData]):
         self._scheduled = False
         """The refresh running is the coordinator's own (not ``update_entity``, not a link)."""
         self._account_listeners: dict[int, list[CALLBACK_TYPE]] = {}
-        self._told_listeners: list[Callable[[Told], None]] = []
+        self._told_listeners: list[Callable[[Told, dict[str, Any]], None]] = []
         self._next_day: CALLBACK_TYPE | None = None
 
     @property
@@ -150,8 +151,13 @@ class EcocitoCoordinator(DataUpdateCoordinator[EcocitoData]):
         return lambda: listeners.remove(update)
 
     @callback
-    def async_add_told_listener(self, listener: Callable[[Told], None]) -> CALLBACK_TYPE:
-        """Call ``listener`` with each thing automations are told (the event entities)."""
+    def async_add_told_listener(
+        self, listener: Callable[[Told, dict[str, Any]], None]
+    ) -> CALLBACK_TYPE:
+        """Call ``listener`` with each thing automations are told, and its data.
+
+        The event entities listen.
+        """
         self._told_listeners.append(listener)
         return lambda: self._told_listeners.remove(listener)
 
@@ -229,7 +235,12 @@ class EcocitoCoordinator(DataUpdateCoordinator[EcocitoData]):
             if outcome.failure is not None:
                 raise UpdateFailed(translation_domain=DOMAIN, translation_key=outcome.failure)
             self._follow_accounts(outcome, now)
-            if self._entities_added or outcome.renumbered:
+            if outcome.renumbered:
+                # The entry reloads: its entities are made again under the new number;
+                # the ones of now see no new data (they would be made twice).
+                await self._apply(outcome)
+                return self.data or outcome.data
+            if self._entities_added:
                 await self._apply(outcome)
             else:
                 self._pending = outcome
@@ -256,9 +267,12 @@ class EcocitoCoordinator(DataUpdateCoordinator[EcocitoData]):
             await asyncio.sleep(0)
         entry_id = self.config_entry.entry_id
         for told in outcome.told:
-            self.hass.bus.async_fire(told.event, {"config_entry_id": entry_id, **told.data})
+            fired: dict[str, Any] = {"config_entry_id": entry_id, **told.data}
+            if told.place is not None:  # where: the place's device
+                fired["device_id"] = place_device_id(self.hass, entry_id, self.portal, told.place)
+            self.hass.bus.async_fire(told.event, fired)
             for listener in list(self._told_listeners):
-                listener(told)
+                listener(told, fired)
         await self._store.async_save(self._state)
         if self.statistics is not None:
             self.statistics(outcome.rows_changed)
@@ -269,7 +283,13 @@ class EcocitoCoordinator(DataUpdateCoordinator[EcocitoData]):
     def _follow_accounts(self, outcome: Outcome, now: datetime) -> None:
         """Let the devices follow the accounts, and plan the next poll."""
         data = outcome.data
-        remove_account_devices(self.hass, self.config_entry.entry_id, self.portal, outcome.unlinked)
+        remove_devices(
+            self.hass,
+            self.config_entry.entry_id,
+            self.portal,
+            outcome.unlinked,
+            outcome.places_gone,
+        )
         if self.active_account_id not in data.accounts:  # first poll, or unlinked
             self.active_account_id = next(iter(data.accounts), None)
         if (planned := outcome.plan) is not None:

@@ -1,4 +1,9 @@
-"""Account devices: their identifier, made and read here only, and their removal."""
+"""Place devices: their identifier, made and read here only, their parent, their removal.
+
+An account's own place is the account's device (``<portal>_<account>``); another
+address its rows carry is a device of its own (``<portal>_<account>_<address key>``),
+child of the account's.
+"""
 
 from __future__ import annotations
 
@@ -9,12 +14,15 @@ from homeassistant.helpers import device_registry as dr, entity_registry as er
 from yarl import URL
 
 from .api import normalize_portal
-from .const import CONF_PORTAL, DOMAIN
+from .const import CONF_PORTAL, DOMAIN, WASTE_TYPE_KEYS
+from .models import OWN_PLACE
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
 
     from homeassistant.config_entries import ConfigEntry
+
+    from .models import EcocitoData, PlaceKey
 
 
 def portal_of(entry: ConfigEntry[Any]) -> str:
@@ -31,14 +39,53 @@ def account_identifier(portal: str, account_id: int) -> tuple[str, str]:
     return (DOMAIN, f"{portal}_{account_id}")
 
 
-def account_of(portal: str, identifiers: Iterable[tuple[str, str]]) -> int | None:
-    """Return the account ID a device's identifiers name on that portal (None: none)."""
+def place_identifier(portal: str, place: PlaceKey) -> tuple[str, str]:
+    """Return the device identifier of a place: the account's, or with its address's key."""
+    account_id, key = place
+    identifier = account_identifier(portal, account_id)
+    return identifier if key == OWN_PLACE else (DOMAIN, f"{identifier[1]}_{key}")
+
+
+def place_of(portal: str, identifiers: Iterable[tuple[str, str]]) -> PlaceKey | None:
+    """Return the place a device's identifiers name on that portal (None: none)."""
     prefix = f"{portal}_"
     for domain, identifier in identifiers:
-        account_id = identifier.removeprefix(prefix)
-        if domain == DOMAIN and account_id != identifier and account_id.isdigit():
-            return int(account_id)
+        account, _, key = identifier.removeprefix(prefix).partition("_")
+        if domain == DOMAIN and identifier.startswith(prefix) and account.isdigit():
+            return (int(account), key)
     return None
+
+
+def account_of(portal: str, identifiers: Iterable[tuple[str, str]]) -> int | None:
+    """Return the account ID a device of an account's own place names (None: none)."""
+    place = place_of(portal, identifiers)
+    return place[0] if place is not None and place[1] == OWN_PLACE else None
+
+
+@callback
+def place_device_id(hass: HomeAssistant, entry_id: str, portal: str, place: PlaceKey) -> str | None:
+    """Return the registry ID of a place's device (None: it has none yet)."""
+    identifier = place_identifier(portal, place)
+    return next(
+        (
+            device.id
+            for device in dr.async_entries_for_config_entry(dr.async_get(hass), entry_id)
+            if identifier in device.identifiers
+        ),
+        None,
+    )
+
+
+@callback
+def link_to_account(hass: HomeAssistant, device_id: str, entry_id: str, portal: str) -> None:
+    """Make a place's device a child of its account's device (once both exist)."""
+    registry = dr.async_get(hass)
+    device = registry.async_get(device_id)
+    if device is None or (place := place_of(portal, device.identifiers)) is None:
+        return
+    parent = place_device_id(hass, entry_id, portal, (place[0], OWN_PLACE))
+    if parent is not None and parent not in (device.id, device.via_device_id):
+        registry.async_update_device(device.id, via_device_id=parent)
 
 
 @callback
@@ -52,15 +99,25 @@ def account_devices(hass: HomeAssistant, entry_id: str, portal: str) -> dict[int
 
 
 @callback
-def remove_account_devices(
-    hass: HomeAssistant, entry_id: str, portal: str, account_ids: Iterable[int]
+def remove_devices(
+    hass: HomeAssistant,
+    entry_id: str,
+    portal: str,
+    account_ids: Iterable[int],
+    places: Iterable[PlaceKey] = (),
 ) -> None:
-    """Remove the devices (and so the entities) of accounts whose unlinking is confirmed."""
-    if not (gone := {account_identifier(portal, account_id) for account_id in account_ids}):
+    """Remove the devices (and so the entities) of accounts unlinked and places gone.
+
+    An account's go with it: its own place's and its other places'.
+    """
+    accounts = set(account_ids)
+    gone = {place_identifier(portal, place) for place in places}
+    if not accounts and not gone:
         return
     registry = dr.async_get(hass)
     for device in dr.async_entries_for_config_entry(registry, entry_id):
-        if gone & device.identifiers:
+        place = place_of(portal, device.identifiers)
+        if gone & device.identifiers or (place is not None and place[0] in accounts):
             registry.async_remove_device(device.id)
 
 
@@ -75,9 +132,9 @@ def renumber_account_devices(
     """
     devices = dr.async_get(hass)
     for device in dr.async_entries_for_config_entry(devices, entry_id):
-        if account_identifier(portal, old) in device.identifiers:
+        if (place := place_of(portal, device.identifiers)) is not None and place[0] == old:
             devices.async_update_device(
-                device.id, new_identifiers={account_identifier(portal, new)}
+                device.id, new_identifiers={place_identifier(portal, (new, place[1]))}
             )
     entities = er.async_get(hass)
     before, after = f"{portal}_{old}_", f"{portal}_{new}_"
@@ -86,3 +143,33 @@ def renumber_account_devices(
             entities.async_update_entity(
                 entity.entity_id, new_unique_id=after + entity.unique_id.removeprefix(before)
             )
+
+
+@callback
+def remove_entities_never_lifted(
+    hass: HomeAssistant, entry_id: str, portal: str, data: EcocitoData
+) -> None:
+    """Remove the waste-type entities of waste types never lifted at their place.
+
+    A waste type has its entities from its first pickup in the years kept; an install
+    made before that rule had them for every waste type listed (a glass stream used at
+    bornes only, a bin never put out), which never held a figure: they go, once.
+    """
+    lifted = {
+        f"{portal}_{account_id if key == OWN_PLACE else f'{account_id}_{key}'}_{name}_{type_id}"
+        for (account_id, key), place in data.places.items()
+        for type_id in place.waste_types
+        for name in WASTE_TYPE_KEYS
+    }
+    registry = er.async_get(hass)
+    for entity in er.async_entries_for_config_entry(registry, entry_id):
+        owner, _, rest = entity.unique_id.removeprefix(f"{portal}_").partition("_")
+        name, _, type_id = rest.rpartition("_")
+        if (
+            owner.isdigit()
+            and int(owner) in data.accounts
+            and name in WASTE_TYPE_KEYS
+            and type_id.isdigit()
+            and entity.unique_id not in lifted
+        ):
+            registry.async_remove(entity.entity_id)

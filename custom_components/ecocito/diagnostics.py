@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 from homeassistant.components.diagnostics import async_redact_data
 from homeassistant.const import CONF_PASSWORD, CONF_USERNAME
 
-from .devices import account_of
+from .devices import place_of
 from .schedule import publication_delay
 
 if TYPE_CHECKING:
@@ -20,7 +20,7 @@ if TYPE_CHECKING:
 
     from .api import Pickup, Visit
     from .coordinator import EcocitoConfigEntry, EcocitoCoordinator
-    from .models import AccountState, TypeKey
+    from .models import AccountState, Place, TypeKey
     from .state import EntryState
 
 TO_REDACT = {
@@ -65,9 +65,9 @@ def _openings(state: AccountState, year: int) -> dict[int, int]:
 
 
 def _rounds(state: EntryState, key: TypeKey) -> dict[str, Any]:
-    """Describe what the schedule learnt of one waste type of an account."""
+    """Describe what the schedule learnt of one waste type of a place."""
     rhythm, _hours = state.rhythms.today[key]
-    samples = state.delays.get(key) or [
+    samples = state.delays.get((key[0], key[2])) or [
         sample
         for (account, _type), delays in state.delays.items()
         if account == key[0]
@@ -86,6 +86,17 @@ def _rounds(state: EntryState, key: TypeKey) -> dict[str, Any]:
         },
         "publication_delay": str(publication_delay(samples)),
         "read_at": read_at.isoformat() if read_at else None,
+    }
+
+
+def _schedule_of(state: EntryState, place: Place | None) -> dict[int, Any]:
+    """Describe what the schedule learnt of each waste type of a place."""
+    if place is None:
+        return {}
+    return {
+        type_id: _rounds(state, key)
+        for type_id in place.waste_types
+        if (key := (place.account_id, place.key, type_id)) in state.rhythms.today
     }
 
 
@@ -118,6 +129,11 @@ def _account(state: AccountState, coordinator: EcocitoCoordinator) -> dict[str, 
     )
     year = coordinator.data.year
     entry_state = coordinator.state
+    places = [
+        place
+        for (account_id, _key), place in coordinator.data.places.items()
+        if account_id == state.account.id
+    ]
     summary = {
         "account": asdict(state.account),
         "waste_types": [asdict(waste_type) for waste_type in state.waste_types],
@@ -140,11 +156,16 @@ def _account(state: AccountState, coordinator: EcocitoCoordinator) -> dict[str, 
         },
         "recent_pickups": [asdict(pickup) for pickup in state.pickups[-RECENT:]],
         "recent_visits": [asdict(visit) for visit in state.visits[-RECENT:]],
-        "schedule": {
-            waste_type.id: _rounds(entry_state, key)
-            for waste_type in state.waste_types
-            if (key := (state.account.id, waste_type.id)) in entry_state.rhythms.today
-        },
+        # Its places (the own one first; no address: counts and schedules only).
+        "places": len(places),
+        "schedule": _schedule_of(entry_state, places[0] if places else None),
+        "other_places": [
+            {
+                "waste_types": len(place.waste_types),
+                "schedule": _schedule_of(entry_state, place),
+            }
+            for place in places[1:]
+        ],
     }
     redacted: dict[str, Any] = async_redact_data(summary, TO_REDACT)
     return redacted
@@ -178,7 +199,7 @@ async def async_get_device_diagnostics(
     """Return one account's data, redacted (the login's device: the entry's settings)."""
     coordinator = entry.runtime_data
     accounts = coordinator.data.accounts
-    account_id = account_of(coordinator.portal, device.identifiers)
-    if account_id is not None and account_id in accounts:
-        return _account(accounts[account_id], coordinator)
+    place = place_of(coordinator.portal, device.identifiers)
+    if place is not None and place[0] in accounts:
+        return _account(accounts[place[0]], coordinator)
     return await async_get_config_entry_diagnostics(hass, entry)

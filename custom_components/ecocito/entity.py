@@ -9,9 +9,11 @@ from homeassistant.core import callback
 from homeassistant.helpers.device_registry import DeviceEntryType, DeviceInfo
 from homeassistant.helpers.update_coordinator import CoordinatorEntity
 
+from .api import UNNUMBERED_ACCOUNT_ID
 from .const import DOMAIN, MANUFACTURER
 from .coordinator import EcocitoCoordinator
-from .devices import account_identifier
+from .devices import link_to_account, place_identifier
+from .models import OWN_PLACE
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable
@@ -21,18 +23,34 @@ if TYPE_CHECKING:
 
     from .coordinator import EcocitoConfigEntry
     from .forecast import Forecast
-    from .models import AccountState, EcocitoData
+    from .models import AccountState, EcocitoData, PlaceKey, TypeKey
 
 
 def account_unique_id(
-    portal: str, account_id: int, key: str, waste_type_id: int | None = None
+    portal: str, account_id: int, key: str, waste_type_id: int | None = None, place: str = OWN_PLACE
 ) -> str:
     """Return the unique ID of an account's entity (of one of its waste types, if given).
 
-    The portal's host comes first: two portals may both have an account 104233.
+    The portal's host comes first: two portals may both have an account 104233. An
+    entity of another place than the account's own has its address's key after the
+    account (the own place's keep the IDs they had before places).
     """
-    unique_id = f"{portal}_{account_id}_{key}"
+    owner = f"{account_id}" if place == OWN_PLACE else f"{account_id}_{place}"
+    unique_id = f"{portal}_{owner}_{key}"
     return unique_id if waste_type_id is None else f"{unique_id}_{waste_type_id}"
+
+
+def place_name(data: EcocitoData, place: PlaceKey) -> str:
+    """Return the name of a place's device: its address.
+
+    Where another account's place has the same, its account's number tells them apart.
+    """
+    name = data.places[place].name
+    shared = any(
+        other[0] != place[0] and found.name.casefold() == name.casefold()
+        for other, found in data.places.items()
+    )
+    return f"{name} (N° {place[0]})" if shared else name
 
 
 def login_unique_id(portal: str, entry_id: str, key: str) -> str:
@@ -62,7 +80,11 @@ class EcocitoEntity(CoordinatorEntity[EcocitoCoordinator]):
 
 
 class EcocitoAccountEntity(CoordinatorEntity[EcocitoCoordinator]):
-    """An entity of one linked account (production point); its device is the account."""
+    """An entity of one linked account (production point), on one of its places' devices.
+
+    The account's own place's device holds the whole account's figures too; another
+    address's, that place's.
+    """
 
     _attr_has_entity_name = True
 
@@ -72,28 +94,32 @@ class EcocitoAccountEntity(CoordinatorEntity[EcocitoCoordinator]):
         account_id: int,
         description: EntityDescription,
         waste_type_id: int | None = None,
+        place: str = OWN_PLACE,
     ) -> None:
-        """Attach the entity to the account's device; name it after a waste type if given.
+        """Attach the entity to its place's device; name it after a waste type if given.
 
         A waste type's entity has a name holding the portal's label of the type
-        (``{waste_type}``).
+        (``{waste_type}``). The device is named after the place's address; the account
+        number is its serial number.
         """
         super().__init__(coordinator)
         self.entity_description = description
         self.account_id = account_id
         self.waste_type_id = waste_type_id
+        self.place = place
         self._attr_unique_id = account_unique_id(
-            coordinator.portal, account_id, description.key, waste_type_id
+            coordinator.portal, account_id, description.key, waste_type_id, place
         )
         if waste_type_id is not None:
             self._attr_translation_placeholders = {
                 "waste_type": self.account_state.labels.get(waste_type_id, str(waste_type_id))
             }
         self._attr_device_info = DeviceInfo(
-            identifiers={account_identifier(coordinator.portal, account_id)},
-            name=self.account_state.account.label,
+            identifiers={place_identifier(coordinator.portal, (account_id, place))},
+            name=place_name(coordinator.data, (account_id, place)),
             manufacturer=MANUFACTURER,
-            model="Point de production",
+            model="Point de production" if place == OWN_PLACE else "Adresse de collecte",
+            serial_number=None if account_id == UNNUMBERED_ACCOUNT_ID else str(account_id),
             configuration_url=coordinator.client.base_url,
             entry_type=DeviceEntryType.SERVICE,
         )
@@ -117,8 +143,18 @@ class EcocitoAccountEntity(CoordinatorEntity[EcocitoCoordinator]):
         )
 
     async def async_added_to_hass(self) -> None:
-        """Remember what the first state is made of; follow the account's own updates."""
+        """Remember what the first state is made of; follow the account's own updates.
+
+        Another place's device is made a child of the account's.
+        """
         await super().async_added_to_hass()
+        if self.place != OWN_PLACE and self.registry_entry and self.registry_entry.device_id:
+            link_to_account(
+                self.hass,
+                self.registry_entry.device_id,
+                self.coordinator.config_entry.entry_id,
+                self.coordinator.portal,
+            )
         self._written_from = self._state_depends_on()
         self.async_on_remove(
             self.coordinator.async_add_account_listener(
@@ -158,7 +194,9 @@ class EcocitoWasteTypeEntity[T](EcocitoAccountEntity):
     @property
     def forecast(self) -> Forecast | None:
         """Return what the waste type's rounds say today (None: not planned yet)."""
-        return self.coordinator.data.forecasts.get((self.account_id, self.waste_type_id))
+        return self.coordinator.data.forecasts.get(
+            (self.account_id, self.place, self.waste_type_id)
+        )
 
     @property
     def waste_type(self) -> str:
@@ -178,12 +216,12 @@ class EcocitoWasteTypeEntity[T](EcocitoAccountEntity):
         )
 
 
-def account_waste_types(data: EcocitoData) -> list[tuple[int, int]]:
-    """Return a key per waste type of each account: (account ID, waste type ID)."""
+def place_waste_types(data: EcocitoData) -> list[TypeKey]:
+    """Return a key per waste type lifted at each place: (account, place, waste type)."""
     return [
-        (account_id, waste_type.id)
-        for account_id, state in data.accounts.items()
-        for waste_type in state.waste_types
+        (account_id, key, type_id)
+        for (account_id, key), place in data.places.items()
+        for type_id in place.waste_types
     ]
 
 

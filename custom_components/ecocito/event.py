@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from homeassistant.components.event import EventEntity, EventEntityDescription
 from homeassistant.core import HomeAssistant, callback
@@ -34,14 +34,14 @@ async def async_setup_entry(
     entry: EcocitoConfigEntry,
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
-    """Add the login's accounts event, then a pickup event per account as they appear."""
+    """Add the login's accounts event, then a pickup event per place as places appear."""
     coordinator = entry.runtime_data
     async_add_entities([EcocitoAccountsEvent(coordinator, ACCOUNTS)])
     await async_add_entities_as_they_appear(
         entry,
         async_add_entities,
-        lambda data: data.accounts,
-        lambda account_id: [EcocitoPickupEvent(coordinator, account_id, PICKUP)],
+        lambda data: data.places,
+        lambda key: [EcocitoPickupEvent(coordinator, key[0], PICKUP, place=key[1])],
     )
 
 
@@ -57,11 +57,13 @@ class _ToldEvent(CoordinatorEntity[EcocitoCoordinator], EventEntity):
         raise NotImplementedError
 
     @callback
-    def _told(self, told: Told) -> None:
-        """Fire one event: its own state write, so two events of a poll are both seen."""
+    def _told(self, told: Told, data: dict[str, Any]) -> None:
+        """Fire one event, with the bus event's data.
+
+        Its own state write: two events of a poll are both seen.
+        """
         if told.entity_event is not None and self._is_mine(told):
-            entry_id = self.coordinator.config_entry.entry_id
-            self._trigger_event(told.entity_event, {"config_entry_id": entry_id, **told.data})
+            self._trigger_event(told.entity_event, data)
             self.async_write_ha_state()
 
 
@@ -69,11 +71,11 @@ class EcocitoAccountsEvent(EcocitoEntity, _ToldEvent):
     """Fires when an account is linked to the login or unlinked from it."""
 
     def _is_mine(self, told: Told) -> bool:
-        return told.account_id is None
+        return told.place is None
 
 
 class EcocitoPickupEvent(EcocitoAccountEntity, _ToldEvent):
-    """Fires for each pickup of the account never seen before."""
+    """Fires for each pickup of the place never seen before."""
 
     def _is_mine(self, told: Told) -> bool:
-        return told.account_id == self.account_id
+        return told.place == (self.account_id, self.place)

@@ -11,7 +11,10 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import TYPE_CHECKING, Any
+import re
+from typing import TYPE_CHECKING, Any, Final
+
+from .api import casefold_without_accents
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable, Mapping
@@ -20,14 +23,40 @@ if TYPE_CHECKING:
     from .api import Account, MonthlyCount, Pickup, Visit, WasteType
     from .forecast import Forecast
 
-type TypeKey = tuple[int, int]
-"""A waste type of an account: (account ID, waste type ID)."""
+OWN_PLACE: Final = ""
+"""The key of an account's own place: the address it had first, and rows without one."""
+type PlaceKey = tuple[int, str]
+"""A place: (account ID, its address's key; ``OWN_PLACE`` for the account's own)."""
+type TypeKey = tuple[int, str, int]
+"""A waste type of a place: (account ID, place key, waste type ID)."""
+type DelayKey = tuple[int, int]
+"""A waste type of an account: (account ID, waste type ID); the portal's publication
+delay is the account's, whatever the place."""
 type PickupKey = tuple[datetime, int, str | None, str | None]
 """What makes a pickup the same pickup: its time, waste type, bin and chip numbers.
 
 Not its weight (the portal corrects weights) and not its rank in time (trucks upload
 late, and two bins of a type can be lifted in the same minute).
 """
+
+
+def address_key(address: str) -> str:
+    """Return the key of an address: its words, lower case, without accents ("7_rue_du_moulin").
+
+    Two spellings of one address ("4 rue de l'Église", "4 RUE DE L'EGLISE") are one key.
+    """
+    return re.sub(r"[^a-z0-9]+", "_", casefold_without_accents(address)).strip("_")
+
+
+def place_key_of(address: str | None, primary: str | None) -> str:
+    """Return the key of the place of a row with ``address``.
+
+    The account's own place (``primary`` is its address's key; a row without one is
+    its too), or the address's.
+    """
+    if not address or (key := address_key(address)) == primary:
+        return OWN_PLACE
+    return key
 
 
 def _weight(pickups: Iterable[Pickup]) -> float:
@@ -186,6 +215,30 @@ class WasteTypeFigures:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class Place:
+    """A place: an account and an address its rows carry; its own device."""
+
+    account_id: int
+    key: str
+    """``OWN_PLACE``, or the key of its address (``address_key``)."""
+    name: str
+    """Its address as the portal writes it (the account number added where two accounts
+    share one); the account's own place without an address: the account's label."""
+    address: str | None
+    """The address its rows carry (None: the account's own place, whose rows carry none)."""
+    waste_types: tuple[int, ...]
+    """The waste types lifted there in the years kept, in the portal's order."""
+    pickups: tuple[Pickup, ...]
+    """This year's pickups there, oldest first."""
+    past_pickups: tuple[Pickup, ...] = ()
+
+    @property
+    def all_pickups(self) -> tuple[Pickup, ...]:
+        """Return the pickups there of every year kept, oldest first."""
+        return (*self.past_pickups, *self.pickups)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class EcocitoData:
     """The coordinator's data: linked accounts in the drop-down's order, and their forecasts."""
 
@@ -195,11 +248,13 @@ class EcocitoData:
     """The first day the data covers (1 January of the first year the options kept)."""
     today: date
     """The day the data is of (portal time): day-dependent figures read it."""
+    places: Mapping[PlaceKey, Place] = field(default_factory=dict)
+    """Each account's places: its own first, then the other addresses its rows carry."""
     figures: Mapping[TypeKey, WasteTypeFigures] = field(default_factory=dict)
-    """Per waste type of each account, its pickups' figures."""
+    """Per waste type of each place, its pickups' figures."""
     anomalies: Mapping[int, Mapping[Pickup, Anomaly]] = field(default_factory=dict)
     """Per account, its pickups to check (of every year kept), and why."""
     forecasts: Mapping[TypeKey, Forecast] = field(default_factory=dict)
-    """Per waste type of each account, its next expected pickup and missed round."""
+    """Per waste type of each place, its next expected pickup and missed round."""
     next_poll: datetime | None = None
     """When the step planned the next poll."""

@@ -30,17 +30,17 @@ if TYPE_CHECKING:
     from datetime import date, datetime
 
     from .api import Pickup
-    from .models import AccountState, EcocitoData, TypeKey
+    from .models import DelayKey, EcocitoData, Place, TypeKey
     from .state import EntryState, Learnt
 
 PLAN_TOLERANCE: Final = timedelta(minutes=1)
 """A scheduled refresh this close to the planned poll is that poll."""
 
 
-def recent_pickups(state: AccountState, since: datetime) -> dict[int, list[datetime]]:
-    """Return the times of an account's pickups since ``since``, per waste type."""
+def recent_pickups(place: Place, since: datetime) -> dict[int, list[datetime]]:
+    """Return the times of a place's pickups since ``since``, per waste type."""
     recent: dict[int, list[datetime]] = {}
-    for pickups in (state.pickups, state.past_pickups):
+    for pickups in (place.pickups, place.past_pickups):
         for pickup in reversed(pickups):
             if pickup.date < since:
                 break
@@ -62,16 +62,16 @@ def accounts_due(state: EntryState, now: datetime) -> frozenset[int] | None:
         or now < planned.at - PLAN_TOLERANCE
     ):
         return None
-    return frozenset(account_id for account_id, _type_id in planned.types)
+    return frozenset(key[0] for key in planned.types)
 
 
 def learn_delays(
-    delays: Mapping[TypeKey, tuple[float, ...]],
+    delays: Mapping[DelayKey, tuple[float, ...]],
     looked_at: datetime | None,
     account_id: int,
     new: Iterable[Pickup],
     now: datetime,
-) -> dict[TypeKey, tuple[float, ...]]:
+) -> dict[DelayKey, tuple[float, ...]]:
     """Return the delays with those learnt from an account's pickups first seen now.
 
     Only an account looked at FREQUENT-ish before says when the pickup appeared
@@ -120,12 +120,12 @@ def learn_rhythms(
 
 
 def recent_times(data: EcocitoData, now: datetime) -> dict[TypeKey, list[datetime]]:
-    """Return the pickup times of the last ten weeks of every waste type of every account."""
+    """Return the pickup times of the last ten weeks of every waste type of every place."""
     recent: dict[TypeKey, list[datetime]] = {}
-    for account_id, state in data.accounts.items():
-        times = recent_pickups(state, now - LOOKBACK)
-        for waste_type in state.waste_types:
-            recent[(account_id, waste_type.id)] = times.get(waste_type.id, [])
+    for (account_id, place_key), place in data.places.items():
+        times = recent_pickups(place, now - LOOKBACK)
+        for type_id in place.waste_types:
+            recent[(account_id, place_key, type_id)] = times.get(type_id, [])
     return recent
 
 
@@ -144,13 +144,15 @@ def rounds_of(
         pooled.setdefault(account_id, []).extend(samples)
     found: dict[TypeKey, Rounds] = {}
     for key, times in recent.items():
-        account_id = key[0]
+        account_id, _place, type_id = key
         rhythm, hours = rhythms.today[key]
         found[key] = Rounds(
             rhythm=rhythm,
             hours=hours,
             late_days=late_days(rhythm, _days(times), today) if rhythm else frozenset(),
-            delay=publication_delay(state.delays.get(key) or pooled.get(account_id, [])),
+            delay=publication_delay(
+                state.delays.get((account_id, type_id)) or pooled.get(account_id, [])
+            ),
             newest=max(times, default=None),
             read_at=looked_at.get(account_id),
         )

@@ -22,8 +22,8 @@ from .entity import (
     EcocitoEntity,
     EcocitoWasteTypeEntity,
     account_unique_id,
-    account_waste_types,
     async_add_entities_as_they_appear,
+    place_waste_types,
 )
 from .forecast import Forecast, describe
 from .models import AccountState, WasteTypeFigures
@@ -424,13 +424,13 @@ async def async_setup_entry(
     await async_add_entities_as_they_appear(
         entry,
         async_add_entities,
-        account_waste_types,
+        place_waste_types,
         lambda key: [
             *(
-                EcocitoFiguresSensor(coordinator, key[0], description, key[1])
+                EcocitoFiguresSensor(coordinator, key[0], description, key[2], key[1])
                 for description in WASTE_TYPE_SENSORS
             ),
-            EcocitoForecastSensor(coordinator, key[0], NEXT_PICKUP, key[1]),
+            EcocitoForecastSensor(coordinator, key[0], NEXT_PICKUP, key[2], key[1]),
         ],
     )
     borne_sensors = _of_scope(ACCOUNT_SENSORS, Scope.BORNE)
@@ -546,16 +546,17 @@ class EcocitoFiguresSensor(_WasteTypeSensor[WasteTypeFigures]):
         account_id: int,
         description: EcocitoSensorEntityDescription[WasteTypeFigures],
         waste_type_id: int,
+        place: str,
     ) -> None:
-        """Attach the sensor to its account; give it its waste type's icon if it shows one."""
-        super().__init__(coordinator, account_id, description, waste_type_id)
+        """Attach the sensor to its place; give it its waste type's icon if it shows one."""
+        super().__init__(coordinator, account_id, description, waste_type_id, place)
         if description.icon_of_waste_type:
             self._attr_icon = waste_type_icon(self.waste_type)
 
     @property
     def source(self) -> WasteTypeFigures | None:
         """Return the waste type's figures."""
-        return self.coordinator.data.figures.get((self.account_id, self.waste_type_id))
+        return self.coordinator.data.figures.get((self.account_id, self.place, self.waste_type_id))
 
 
 class EcocitoForecastSensor(_WasteTypeSensor[Forecast]):

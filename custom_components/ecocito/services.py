@@ -24,10 +24,10 @@ from .const import (
     SERVICE_GET_PICKUPS,
     SERVICE_LINK_PRODUCTION_POINT,
 )
-from .devices import account_of
+from .devices import place_of, portal_of
 from .error_keys import action_errors
 from .link_wizard import remember_wizard
-from .models import AccountState
+from .models import OWN_PLACE, AccountState, place_key_of
 from .step import pickup_data
 
 if TYPE_CHECKING:
@@ -37,6 +37,7 @@ if TYPE_CHECKING:
 
     from .api import Commune, Pickup, Visit
     from .coordinator import EcocitoConfigEntry
+    from .models import PlaceKey
 
 LINK_PRODUCTION_POINT_SCHEMA: Final = vol.Schema(
     {
@@ -145,34 +146,33 @@ async def _async_link_production_point(call: ServiceCall) -> ServiceResponse:
     return {"account_id": account.id, "label": account.label}
 
 
-def _account_of_device(hass: HomeAssistant, device_id: str) -> tuple[EcocitoConfigEntry, int]:
-    """Return the loaded entry and the account ID of an account's device."""
+def _place_of_device(hass: HomeAssistant, device_id: str) -> tuple[EcocitoConfigEntry, PlaceKey]:
+    """Return the loaded entry and the place of a place's device (an account's own too)."""
     registry = dr.async_get(hass)
     device = registry.async_get(device_id)
-    # An account's identifier is "<portal>_<account ID>"; the login's is its entry ID.
-    if device is None or not any(
-        domain == DOMAIN and identifier.rpartition("_")[2].isdigit()
-        for domain, identifier in device.identifiers
-    ):
+    # A place's identifier is "<portal>_<account ID>[_<address>]"; the login's, its entry ID.
+    entries = [
+        _loaded_entry(hass, entry.entry_id)
+        for entry in hass.config_entries.async_entries(DOMAIN)
+        if device is not None
+        # The entries holding the device: 2026.x deprecates DeviceEntry.config_entries (a
+        # device has one entry there) and 2025.4 lacks its replacement.
+        and any(
+            own.id == device.id
+            for own in dr.async_entries_for_config_entry(registry, entry.entry_id)
+        )
+        and place_of(portal_of(entry), device.identifiers) is not None
+    ]
+    if device is None or not entries:
         raise ServiceValidationError(
             translation_domain=DOMAIN,
             translation_key="not_an_account",
             translation_placeholders={ATTR_DEVICE_ID: device_id},
         )
-    # The entries holding the device: 2026.x deprecates DeviceEntry.config_entries (a
-    # device has one entry there) and 2025.4 lacks its replacement.
-    entries = [
-        _loaded_entry(hass, entry.entry_id)
-        for entry in hass.config_entries.async_entries(DOMAIN)
-        if any(
-            own.id == device.id
-            for own in dr.async_entries_for_config_entry(registry, entry.entry_id)
-        )
-    ]
     for entry in entries:
-        account_id = account_of(entry.runtime_data.portal, device.identifiers)
-        if account_id is not None and account_id in entry.runtime_data.data.accounts:
-            return entry, account_id
+        place = place_of(entry.runtime_data.portal, device.identifiers)
+        if place is not None and place in entry.runtime_data.data.places:
+            return entry, place
     raise ServiceValidationError(
         translation_domain=DOMAIN,
         translation_key="unknown_account",
@@ -184,12 +184,26 @@ def _in_range[T: (Pickup, Visit)](items: Iterable[T], start: date, end: date) ->
     return [item for item in items if start <= item.date.astimezone(PORTAL_TZ).date() <= end]
 
 
-def _response(state: AccountState, start: date, end: date) -> dict[str, Any]:
+def _response(
+    state: AccountState, start: date, end: date, place: str | None, primary: str | None
+) -> dict[str, Any]:
     """Return an account's pickups, visits and monthly borne openings between two dates.
 
     A month is in the answer when any of its days is (the portal counts openings per
-    month); months without an opening are left out.
+    month); months without an opening are left out. ``place``: another place than the
+    account's own (``primary``: the key of its address): its pickups only (visits and
+    borne openings are the account's).
     """
+    if place is not None:
+        return {
+            "borne_openings": [],
+            "pickups": [
+                pickup_data(state, pickup)
+                for pickup in _in_range(state.all_pickups, start, end)
+                if place_key_of(pickup.address, primary) == place
+            ],
+            "visits": [],
+        }
     first_month = start.replace(day=1)
     return {
         "borne_openings": [
@@ -227,7 +241,9 @@ async def _async_get_pickups(call: ServiceCall) -> ServiceResponse:
     Within the years the options keep, the answer comes from the data of the last
     poll; further back, it is fetched from the portal.
     """
-    entry, account_id = _account_of_device(call.hass, call.data[ATTR_DEVICE_ID])
+    entry, (account_id, key) = _place_of_device(call.hass, call.data[ATTR_DEVICE_ID])
+    # The account's own device: the whole account; another place's: that place's pickups.
+    place = None if key == OWN_PLACE else key
     today = dt_util.now(PORTAL_TZ).date()
     start: date = call.data[ATTR_START]
     end: date = call.data.get(ATTR_END, today)
@@ -248,8 +264,9 @@ async def _async_get_pickups(call: ServiceCall) -> ServiceResponse:
         )
     coordinator = entry.runtime_data
     state = coordinator.data.accounts[account_id]
+    primary = coordinator.state.primary.get(account_id)
     if start >= coordinator.data.first_day:
-        return _response(state, start, end)
+        return _response(state, start, end, place, primary)
     last = min(end, today)
     with action_errors(call.hass, entry):
         fetched = await coordinator.client.get_account_data(
@@ -265,4 +282,6 @@ async def _async_get_pickups(call: ServiceCall) -> ServiceResponse:
         ),
         start,
         end,
+        place,
+        primary,
     )

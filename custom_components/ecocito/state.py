@@ -12,8 +12,10 @@ entry's store (``store.py``):
   (``confirm.py``);
 * ``past_rows``: per account, the first day and row counts of the last good read of
   the past years, so that a short history read right after a restart is caught too;
+* ``primary``: per account whose rows carry addresses, the key of its own place's (the
+  one it had first): an address that appears later is a place of its own;
 * ``delays``: per account and waste type, the portal's measured publication delays;
-* ``missed``: per account and waste type, the day of the pickup told missed (one day
+* ``missed``: per waste type of each place, the day of the pickup told missed (one day
   at most, forgotten when it shows or the rhythm's next day begins), so that a restart
   does not tell it again.
 
@@ -27,7 +29,7 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
-from typing import TYPE_CHECKING, Any, Final
+from typing import TYPE_CHECKING, Any, Final, cast
 
 from .api import PORTAL_TZ
 
@@ -35,14 +37,15 @@ if TYPE_CHECKING:
     from collections.abc import Callable, Mapping
 
     from .api import MonthlyCount, Pickup, Visit
-    from .models import EcocitoData, PickupKey, TypeKey
+    from .models import DelayKey, EcocitoData, PickupKey, TypeKey
     from .schedule import Plan, Rhythm
 
 STORAGE_VERSION: Final = 2
-STORAGE_MINOR_VERSION: Final = 1
+STORAGE_MINOR_VERSION: Final = 2
 """Version 1 kept per account the day from which every pickup was seen and the waste
 types seen (``since``, ``types``), or, before that, the newest pickup per waste type
-(``marks``); ``migrate`` turns both into the floors of version 2."""
+(``marks``); ``migrate`` turns both into the floors of version 2. Version 2.1 knew no
+places: its missed rounds are the accounts' own places'."""
 _EPOCH: Final = datetime(1970, 1, 1, tzinfo=UTC)
 _AFTER: Final = timedelta(microseconds=1)
 
@@ -92,7 +95,8 @@ class EntryState:
     seen: Mapping[int, Seen] = field(default_factory=dict)
     absent: Mapping[int, int] = field(default_factory=dict)
     past_rows: Mapping[int, tuple[date, Mapping[str, int]]] = field(default_factory=dict)
-    delays: Mapping[TypeKey, tuple[float, ...]] = field(default_factory=dict)
+    primary: Mapping[int, str] = field(default_factory=dict)
+    delays: Mapping[DelayKey, tuple[float, ...]] = field(default_factory=dict)
     missed: Mapping[TypeKey, date] = field(default_factory=dict)
 
     # --- This run's --------------------------------------------------------------
@@ -188,8 +192,12 @@ class StateCodec:
                 str(account_id): {"start": start.isoformat(), "rows": dict(rows)}
                 for account_id, (start, rows) in state.past_rows.items()
             },
+            "primary": {str(account_id): key for account_id, key in state.primary.items()},
             "delays": _per_account(state.delays, list),
-            "missed": _per_account(state.missed, date.isoformat),
+            "missed": [
+                [account_id, place, type_id, day.isoformat()]
+                for (account_id, place, type_id), day in sorted(state.missed.items())
+            ],
         }
 
     def decode(self, stored: Mapping[str, Any]) -> EntryState:
@@ -207,10 +215,10 @@ class StateCodec:
                 for type_id, samples in delays.items()
             },
             missed={
-                (int(account_id), int(type_id)): date.fromisoformat(day)
-                for account_id, days in stored["missed"].items()
-                for type_id, day in days.items()
+                (int(account_id), str(place), int(type_id)): date.fromisoformat(day)
+                for account_id, place, type_id, day in stored["missed"]
             },
+            primary={int(account_id): str(key) for account_id, key in stored["primary"].items()},
         )
         self._seen = {
             account_id: (seen, stored["seen"][str(account_id)])
@@ -220,7 +228,7 @@ class StateCodec:
 
 
 def _per_account[V](
-    values: Mapping[TypeKey, V], encode: Callable[[V], Any]
+    values: Mapping[DelayKey, V], encode: Callable[[V], Any]
 ) -> dict[str, dict[str, Any]]:
     """Return per-waste-type values grouped by account, as stored."""
     grouped: dict[str, dict[str, Any]] = {}
@@ -252,11 +260,18 @@ def migrate(old_major: int, old_minor: int, stored: Mapping[str, Any]) -> dict[s
         for account_id, marks in (data.pop("marks", None) or {}).items():
             seen.setdefault(account_id, {"floors": _floors_of_marks(marks), "pickups": []})
         data["seen"] = seen
+    if (old_major, old_minor) < (2, 2):  # no places: the missed rounds are the own places'
+        data["missed"] = [
+            [int(account_id), "", int(type_id), day]
+            for account_id, days in (data.get("missed") or {}).items()
+            for type_id, day in days.items()
+        ]
     data.setdefault("seen", {})
     data.setdefault("absent", {})
     data.setdefault("past_rows", {})
+    data.setdefault("primary", {})
     data.setdefault("delays", {})
-    data.setdefault("missed", {})
+    data.setdefault("missed", [])
     return data
 
 
@@ -275,9 +290,11 @@ def renumbered[V](values: Mapping[int, V], old: int, new: int) -> dict[int, V]:
     return moved
 
 
-def renumbered_types[V](values: Mapping[TypeKey, V], old: int, new: int) -> dict[TypeKey, V]:
-    """Return per-waste-type values with an account's moved to its new number."""
+def renumbered_types[K: tuple[Any, ...], V](
+    values: Mapping[K, V], old: int, new: int
+) -> dict[K, V]:
+    """Return values keyed by an account first (and a waste type...), one account renumbered."""
     return {
-        ((new if account_id == old else account_id), type_id): value
-        for (account_id, type_id), value in values.items()
+        (cast("K", (new, *key[1:])) if key[0] == old else key): value
+        for key, value in values.items()
     }

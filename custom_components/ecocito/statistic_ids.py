@@ -29,6 +29,7 @@ from homeassistant.helpers.recorder import get_instance
 from homeassistant.util import dt as dt_util
 
 from .const import DOMAIN, LOGGER
+from .models import OWN_PLACE
 
 if TYPE_CHECKING:
     import asyncio
@@ -42,14 +43,23 @@ HAS_UNIT_CLASS: Final = "unit_class" in StatisticMetaData.__annotations__
 """2026.11 requires ``unit_class``; 2025.4.4 rejects it (see HA-COMPAT.md)."""
 
 
-def pickups_statistic_id(portal_key: str, account_id: int, waste_type_id: int) -> str:
-    """Return the statistic ID of an account's pickup count for one waste type."""
-    return f"{DOMAIN}:{portal_key}_{account_id}_{waste_type_id}_pickups"
+def _owner(account_id: int, place: str) -> str:
+    """Return an account, or another place of it (its address's key after the account)."""
+    return f"{account_id}" if place == OWN_PLACE else f"{account_id}_{place}"
 
 
-def weight_statistic_id(portal_key: str, account_id: int, waste_type_id: int) -> str:
-    """Return the statistic ID of an account's collected weight for one waste type."""
-    return f"{DOMAIN}:{portal_key}_{account_id}_{waste_type_id}_weight"
+def pickups_statistic_id(
+    portal_key: str, account_id: int, waste_type_id: int, place: str = OWN_PLACE
+) -> str:
+    """Return the statistic ID of a place's pickup count for one waste type."""
+    return f"{DOMAIN}:{portal_key}_{_owner(account_id, place)}_{waste_type_id}_pickups"
+
+
+def weight_statistic_id(
+    portal_key: str, account_id: int, waste_type_id: int, place: str = OWN_PLACE
+) -> str:
+    """Return the statistic ID of a place's collected weight for one waste type."""
+    return f"{DOMAIN}:{portal_key}_{_owner(account_id, place)}_{waste_type_id}_weight"
 
 
 def borne_statistic_id(portal_key: str, account_id: int, waste_type_id: int) -> str:

@@ -1,9 +1,10 @@
 """Long-term statistics at the portal's own dates: pickups, weights and visits per hour.
 
-Each account's pickups (count and weight per waste type) and recycling-centre visits
-(count) are imported as external statistics (``ecocito:<portal>_<account>_<type>_pickups``,
-``ecocito:<portal>_<account>_<type>_weight``, ``ecocito:<portal>_<account>_visits``, the
-portal's host written ``gueret_ecocito_com``), one row per hour that had something, so
+Each place's pickups (count and weight per waste type) and each account's
+recycling-centre visits (count) are imported as external statistics
+(``ecocito:<portal>_<account>_<type>_pickups``, ``…_weight``, another place's with its
+address's key after the account, ``ecocito:<portal>_<account>_visits``, the portal's
+host written ``gueret_ecocito_com``), one row per hour that had something, so
 statistics graphs show real weekly, monthly and yearly figures. The portal counts borne
 openings per month only: they are imported at the hour each month starts (portal time),
 ``ecocito:<portal>_<account>_<type>_borne_openings``, for the waste types that have some.
@@ -55,7 +56,7 @@ if TYPE_CHECKING:
     from collections.abc import Iterable
 
     from .coordinator import EcocitoConfigEntry, EcocitoCoordinator
-    from .models import AccountState
+    from .models import AccountState, Place
 
 
 def _hourly(items: Iterable[tuple[datetime, float]]) -> tuple[tuple[datetime, float], ...]:
@@ -66,36 +67,40 @@ def _hourly(items: Iterable[tuple[datetime, float]]) -> tuple[tuple[datetime, fl
     return tuple((start, round(figure, 3)) for start, figure in sorted(hours.items()))
 
 
-def account_series(state: AccountState, since: datetime, portal_key: str) -> list[Series]:
+def account_series(
+    state: AccountState, places: Iterable[Place], since: datetime, portal_key: str
+) -> list[Series]:
     """Return every statistic of one account, from ``since`` (aware) on.
 
+    Its places' pickups and weights per waste type, its borne openings and visits.
     ``portal_key`` is the coordinator's ``statistic_key``: the portal's host.
     """
     account = state.account
-    pickups = [p for p in state.all_pickups if p.date >= since]
-    visits = [v for v in state.all_visits if v.date >= since]
-    series: list[Series] = []
-    for waste_type in state.waste_types:
-        mine = [p for p in pickups if p.waste_type_id == waste_type.id]
-        series.append(
-            Series(
-                statistic_id=pickups_statistic_id(portal_key, account.id, waste_type.id),
-                name=f"{account.label} · {waste_type.label} · levées",
-                unit=None,
-                unit_class=None,
-                hours=_hourly((p.date, 1.0) for p in mine),
-            )
-        )
-        series.append(
-            Series(
-                statistic_id=weight_statistic_id(portal_key, account.id, waste_type.id),
-                name=f"{account.label} · {waste_type.label} · poids",
-                unit=UnitOfMass.KILOGRAMS,
-                unit_class="mass",
-                hours=_hourly((p.date, p.weight or 0.0) for p in mine),
-            )
-        )
     labels = state.labels
+    series: list[Series] = []
+    for place in places:
+        pickups = [p for p in place.all_pickups if p.date >= since]
+        for type_id in place.waste_types:
+            mine = [p for p in pickups if p.waste_type_id == type_id]
+            where = f"{place.name} · {labels[type_id]}"
+            series.append(
+                Series(
+                    statistic_id=pickups_statistic_id(portal_key, account.id, type_id, place.key),
+                    name=f"{where} · levées",
+                    unit=None,
+                    unit_class=None,
+                    hours=_hourly((p.date, 1.0) for p in mine),
+                )
+            )
+            series.append(
+                Series(
+                    statistic_id=weight_statistic_id(portal_key, account.id, type_id, place.key),
+                    name=f"{where} · poids",
+                    unit=UnitOfMass.KILOGRAMS,
+                    unit_class="mass",
+                    hours=_hourly((p.date, p.weight or 0.0) for p in mine),
+                )
+            )
     for type_id in state.borne_types:
         months = (
             (datetime(month.year, month.month, 1, tzinfo=PORTAL_TZ), float(month.count))
@@ -117,7 +122,7 @@ def account_series(state: AccountState, since: datetime, portal_key: str) -> lis
             name=f"{account.label} · passages en déchèterie",
             unit=None,
             unit_class=None,
-            hours=_hourly((v.date, 1.0) for v in visits),
+            hours=_hourly((v.date, 1.0) for v in state.all_visits if v.date >= since),
         )
     )
     return series
@@ -198,10 +203,12 @@ class StatisticsImporter:
             changed: list[tuple[int, Series]] = []
             data = self.coordinator.data.accounts
             wanted, self._withheld = accounts | self._withheld, set()
+            places = self.coordinator.data.places
             for state in (data[account_id] for account_id in wanted if account_id in data):
+                mine = [place for key, place in places.items() if key[0] == state.account.id]
                 changed.extend(
                     (state.account.id, series)
-                    for series in account_series(state, since, self.coordinator.statistic_key)
+                    for series in account_series(state, mine, since, self.coordinator.statistic_key)
                     if self._imported.get(series.statistic_id) != (since, series.hours)
                 )
                 await asyncio.sleep(0)  # one account per turn of the event loop

@@ -29,6 +29,7 @@ from collections import Counter
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
 import logging
+import re
 from typing import TYPE_CHECKING, Any, Final
 
 from .accounts import Listing, absences, listing
@@ -44,7 +45,16 @@ from .const import (
     EVENT_TYPE_PICKUP,
 )
 from .forecast import follow_missed, forecast
-from .models import AccountState, Anomaly, EcocitoData, WasteTypeFigures
+from .models import (
+    OWN_PLACE,
+    AccountState,
+    Anomaly,
+    EcocitoData,
+    Place,
+    WasteTypeFigures,
+    address_key,
+    place_key_of,
+)
 from .optional_parts import Note, noted
 from .planner import learn_delays, learn_rhythms, recent_times, rounds_of
 from .schedule import holiday, plan
@@ -61,7 +71,7 @@ if TYPE_CHECKING:
 
     from .api import AccountData, AccountList, MonthlyCount, Pickup
     from .forecast import Forecast
-    from .models import PickupKey, TypeKey
+    from .models import PickupKey, PlaceKey, TypeKey
     from .schedule import Plan, Rounds
 
 _VISITS: Final = "visits"
@@ -136,8 +146,9 @@ class Told:
     """Its data (the coordinator adds the entry's ID)."""
     entity_event: str | None = None
     """The event entity's event type (None: the bus only)."""
-    account_id: int | None = None
-    """Whose event entity: an account's (None: the login's)."""
+    place: PlaceKey | None = None
+    """Where: its event entity is that place's, and the event says the place's device
+    (None: the login's)."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -151,6 +162,8 @@ class Outcome:
     rounds missed."""
     unlinked: tuple[int, ...] = ()
     """Accounts whose unlinking is believed: their devices go."""
+    places_gone: tuple[PlaceKey, ...] = ()
+    """Places whose rows are gone (as believed as any loss): their devices go."""
     renumbered: Mapping[int, int] = field(default_factory=dict)
     """The login's unnumbered account, now that a drop-down names it: its device,
     entities, history and allowance go to that number."""
@@ -417,6 +430,8 @@ class _Step:
         self.notes: list[Note] = []
         self.anomalies: dict[int, Mapping[Pickup, Anomaly]] = {}
         self.figures: dict[TypeKey, WasteTypeFigures] = {}
+        self.places: dict[PlaceKey, Place] = {}
+        self.primary = dict(state.primary)
 
     def note(self, level: int, message: str, *args: object) -> None:
         self.notes.append(Note(level, message, args))
@@ -594,6 +609,7 @@ class _Step:
         self.looked_at = renumbered(self.looked_at, old, new)
         self.delays = renumbered_types(self.delays, old, new)
         self.missed = renumbered_types(self.missed, old, new)
+        self.primary = renumbered(self.primary, old, new)
         self.absent.pop(old, None)
         self.known = renumbered(self.known, old, new)
 
@@ -602,6 +618,7 @@ class _Step:
         self.accounts.pop(account_id, None)
         self.seen.pop(account_id, None)
         self.past_rows.pop(account_id, None)
+        self.primary.pop(account_id, None)
         self.delays = {key: v for key, v in self.delays.items() if key[0] != account_id}
         self.missed = {key: v for key, v in self.missed.items() if key[0] != account_id}
 
@@ -646,10 +663,16 @@ class _Step:
             if previous.get(account_id) is not account
         ]
         kept = {account_id for account_id in self.accounts if account_id not in changed}
+        self.places = {k: v for k, v in (held.places if held else {}).items() if k[0] in kept}
         self.figures = {k: v for k, v in (held.figures if held else {}).items() if k[0] in kept}
         self.anomalies = {k: v for k, v in (held.anomalies if held else {}).items() if k in kept}
         for account_id in changed:
             self._changed(account_id)
+        places_gone = tuple(
+            key
+            for key in (held.places if held else {})
+            if key[0] in changed and key not in self.places and key[1] != OWN_PLACE
+        )
         for account_id in self.looked:
             self.looked_at[account_id] = now
         self.looked_at = {k: v for k, v in self.looked_at.items() if k in self.accounts}
@@ -658,6 +681,7 @@ class _Step:
             year=self.today.year if held is None or full else held.year,
             first_day=self.first_day,
             today=self.today,
+            places=self.places,
             figures=self.figures,
             anomalies=self.anomalies,
         )
@@ -668,18 +692,20 @@ class _Step:
         # The day's turn plans nothing: the poll planned stays the one planned.
         planned = plan(found, last_full=last_full, now=now, tz=PORTAL_TZ) if looked else state.plan
         self.missed, newly = follow_missed(self.missed, found, now, PORTAL_TZ, confirmed=full)
-        for (account_id, type_id), day in newly:
+        for (account_id, place, type_id), day in newly:
             account = self.accounts[account_id]
             self.told.append(
                 Told(
                     event=EVENT_PICKUP_MISSED,
                     data={
                         "account_id": account_id,
+                        "address": data.places[(account_id, place)].address,
                         "waste_type_id": type_id,
                         "waste_type": account.labels.get(type_id),
                         "expected_date": day.isoformat(),
                         "holiday": holiday(day),
                     },
+                    place=(account_id, place),
                 )
             )
         data = replace(
@@ -694,6 +720,7 @@ class _Step:
             past_rows=self.past_rows,
             delays=self.delays,
             missed=self.missed,
+            primary=self.primary,
             known=self.known,
             held=data,
             poll=state.poll + (1 if looked else 0),
@@ -713,6 +740,7 @@ class _Step:
             data=data,
             told=tuple(self.told),
             unlinked=tuple(self.unlinked),
+            places_gone=places_gone,
             renumbered=self.renumbered,
             rows_changed=frozenset(changed),
             plan=planned if looked else None,
@@ -732,19 +760,21 @@ class _Step:
     def _changed(self, account_id: int) -> None:
         """Work out what an account whose rows changed shows, and what it tells.
 
-        Its waste types' figures and its pickups to check; its pickups never seen
-        before, each told once, and the publication delays they measure. Not new: the
-        pickups of a waste type seen for the first time, and those older than its floor
-        (the options now keep more years). A pickup the portal no longer shows stays
-        seen: if it comes back, it is not new. What is older than the first day kept is
-        forgotten.
+        Its places, their waste types' figures, its pickups to check; its pickups never
+        seen before, each told once, and the publication delays they measure. Not new:
+        the pickups of a waste type seen for the first time, and those older than its
+        floor (the options now keep more years). A pickup the portal no longer shows
+        stays seen: if it comes back, it is not new. What is older than the first day
+        kept is forgotten.
         """
         account = self.accounts[account_id]
-        types = [waste_type.id for waste_type in account.waste_types]
-        for type_id, figures in waste_type_figures(
-            types, account.pickups, account.past_pickups
-        ).items():
-            self.figures[(account_id, type_id)] = figures
+        place_of = self._places(account_id, account)
+        for place in place_of.values():
+            self.places[(account_id, place.key)] = place
+            for type_id, figures in waste_type_figures(
+                place.waste_types, place.pickups, place.past_pickups
+            ).items():
+                self.figures[(account_id, place.key, type_id)] = figures
         anomalies = self.anomalies[account_id] = pickup_anomalies(account.all_pickups)
         seen = self.seen.get(account_id) or Seen(floors={}, counts={})
         shown: Counter[PickupKey] = Counter()
@@ -755,27 +785,81 @@ class _Step:
             floor = seen.floors.get(pickup.waste_type_id)
             if floor is not None and pickup.date >= floor and shown[key] > seen.counts.get(key, 0):
                 new.append(pickup)
+                place = place_of[self._place_key(account_id, pickup)]
                 self.told.append(
                     Told(
                         event=EVENT_PICKUP,
                         data={
                             "account_id": account_id,
+                            "address": place.address,
                             **pickup_data(account, pickup),
                             "anomaly": anomalies.get(pickup),
                         },
                         entity_event=EVENT_TYPE_PICKUP,
-                        account_id=account_id,
+                        place=(account_id, place.key),
                     )
                 )
         first = datetime.combine(self.first_day, time(), PORTAL_TZ)
         counts = Counter(seen.counts) | shown
         self.seen[account_id] = Seen(
-            floors=dict.fromkeys({*seen.floors, *types}, first),
+            floors=dict.fromkeys(
+                {*seen.floors, *(waste_type.id for waste_type in account.waste_types)}, first
+            ),
             counts={key: n for key, n in counts.items() if key[0] >= first},
         )
         self.delays = learn_delays(
             self.delays, self.looked_at.get(account_id), account_id, new, self.now
         )
+
+    def _place_key(self, account_id: int, pickup: Pickup) -> str:
+        """Return the key of a pickup's place: its address's, or the account's own."""
+        return place_key_of(pickup.address, self.primary.get(account_id))
+
+    def _places(self, account_id: int, account: AccountState) -> dict[str, Place]:
+        """Return an account's places: its own, then one per other address its rows carry.
+
+        The account's own place is the address it had first: where its rows carry
+        several the first time, the one its label names, else that of its oldest pickup;
+        rows without an address are the own place's too. An address that appears later
+        is a place of its own; the own place keeps everything it had.
+        """
+        written: dict[str, str] = {}
+        for pickup in account.all_pickups:
+            if pickup.address:
+                written.setdefault(address_key(pickup.address), pickup.address)
+        if account_id not in self.primary and written:
+            label = address_key(account.account.label)
+            named = [key for key in written if key and key in label]
+            self.primary[account_id] = named[0] if named else next(iter(written))
+        this_year: dict[str, list[Pickup]] = {OWN_PLACE: []}
+        past: dict[str, list[Pickup]] = {OWN_PLACE: []}
+        for pickups, into in ((account.pickups, this_year), (account.past_pickups, past)):
+            for pickup in pickups:
+                into.setdefault(self._place_key(account_id, pickup), []).append(pickup)
+        own = written.get(self.primary.get(account_id, OWN_PLACE))
+        places: dict[str, Place] = {}
+        for key in sorted({*this_year, *past}, key=lambda key: (key != OWN_PLACE, key)):
+            mine, before = this_year.get(key, []), past.get(key, [])
+            lifted = {pickup.waste_type_id for pickup in (*before, *mine)}
+            single = key == OWN_PLACE and len(this_year) == len(past) == 1
+            places[key] = Place(
+                account_id=account_id,
+                key=key,
+                name=(own or _without_number(account.account.label))
+                if key == OWN_PLACE
+                else written[key],
+                address=own if key == OWN_PLACE else written[key],
+                waste_types=tuple(t.id for t in account.waste_types if t.id in lifted),
+                # One place: its pickups are the account's (the same tuples).
+                pickups=account.pickups if single else tuple(mine),
+                past_pickups=account.past_pickups if single else tuple(before),
+            )
+        return places
+
+
+def _without_number(label: str) -> str:
+    """Return an account's label without its number ("N° 104233 - 12 RUE…": "12 RUE…")."""
+    return re.sub(r"^N°\s*\d+\s*[-\u2013]\s*", "", label) or label
 
 
 def _forecasts(
@@ -796,7 +880,7 @@ def _forecasts(
             recent.get(key, ()),
             now,
             PORTAL_TZ,
-            borne=key[1] in account.borne_types,
+            borne=key[2] in account.borne_types,
             missed=missed.get(key),
         )
         old = before.get(key)

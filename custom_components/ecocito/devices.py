@@ -81,7 +81,11 @@ def link_to_account(hass: HomeAssistant, device_id: str, entry_id: str, portal: 
     """Make a place's device a child of its account's device (once both exist)."""
     registry = dr.async_get(hass)
     device = registry.async_get(device_id)
-    if device is None or (place := place_of(portal, device.identifiers)) is None:
+    # 2026.x has child devices too (no via_device_id): ours are plain devices.
+    if (
+        not isinstance(device, dr.DeviceEntry)
+        or (place := place_of(portal, device.identifiers)) is None
+    ):
         return
     parent = place_device_id(hass, entry_id, portal, (place[0], OWN_PLACE))
     if parent is not None and parent not in (device.id, device.via_device_id):

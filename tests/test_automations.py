@@ -141,7 +141,7 @@ async def test_a_missed_round_s_automation_reads_the_sensor_on(
             {
                 "trigger": "event",
                 "event_type": EVENT_PICKUP_MISSED,
-                "event_data": {"waste_type_id": PACKAGING},
+                "event_data": {"account_id": MAIN, "waste_type_id": PACKAGING},
             },
             {"missed": missed, "next": following},
         ),

@@ -110,7 +110,7 @@ async def test_devices(
     assert login.name == DEMO_TITLE
     assert login.configuration_url == simulator.base_url
     devices = dr.async_entries_for_config_entry(device_registry, init_integration.entry_id)
-    assert len(devices) == 3
+    assert len(devices) == 4  # the login, two accounts, and the second account's workshop
     unique_ids = {
         entity.unique_id
         for entity in er.async_entries_for_config_entry(

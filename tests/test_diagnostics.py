@@ -252,7 +252,8 @@ async def test_bins_and_addresses_the_rows_show(
     device_registry: dr.DeviceRegistry,
     mock_config_entry: MockConfigEntry,
 ) -> None:
-    """Two bins of one type (a second one lifted): both counted under the account."""
+    """Two bins of one type (a second one lifted): both counted under the account, as
+    its two addresses (its own and its workshop's, two places)."""
     simulator.state.add_pickup(
         DEMO_SECOND_ACCOUNT_ID, 15, FROZEN_NOW - timedelta(days=1), 12.0, bin_number="88001"
     )
@@ -263,5 +264,6 @@ async def test_bins_and_addresses_the_rows_show(
     assert device is not None
     found = await get_diagnostics_for_device(hass, hass_client, mock_config_entry, device)
     bins = {simulator.state.get_account(DEMO_SECOND_ACCOUNT_ID).bin_number(t) for t in (15, 16)}
-    assert found["rows_show"] == {"bins": len(bins) + 1, "addresses": 1}
+    assert found["rows_show"] == {"bins": len(bins) + 1, "addresses": 2}
+    assert found["places"] == 2
     assert "88001" not in json.dumps(found)

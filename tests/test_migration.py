@@ -158,7 +158,8 @@ async def test_migration_keeps_ids_customisations_and_history(
     mamie = devices.async_get(second.id)
     assert mamie.identifiers == {(DOMAIN, f"{host}_{DEMO_SECOND_ACCOUNT_ID}")}
     assert (mamie.name_by_user, mamie.area_id) == ("Mamie", area.id)
-    assert len(dr.async_entries_for_config_entry(devices, entry.entry_id)) == 3
+    # The login, two accounts, and the second account's workshop (a place of its own).
+    assert len(dr.async_entries_for_config_entry(devices, entry.entry_id)) == 4
 
     # The statistic is renamed with its history; the new rows continue its sum.
     new_statistic = f"{DOMAIN}:{statistic_key}_{DEMO_MAIN_ACCOUNT_ID}_15_pickups"

@@ -27,6 +27,7 @@ from custom_components.ecocito.api.models import Pickup
 from custom_components.ecocito.api.parsing import PORTAL_TZ
 from custom_components.ecocito.api.shape import PICKUPS, PortalShape
 from custom_components.ecocito.const import DOMAIN
+from custom_components.ecocito.models import address_key
 
 from .conftest import FROZEN_NOW
 from .helpers import simulator_entry
@@ -107,7 +108,7 @@ async def test_a_diagnostics_file_makes_the_simulator_answer_in_its_shape(
     assert shape["drop_down"] == {"present": False, "names_account": False}
     assert shape["pickups"]["rows"]["ID_MATIERE"] == "every row"
     assert sorted(shape["borne_statistics"]["keys"]) == ["Libelle", "Nombre"]
-    assert shape["account_rows"] == [{"addresses": 1, "bins": 2}]
+    assert shape["account_rows"] == [{"addresses": 2, "bins": 2}]
 
     # The demo's contents, in none of those shapes: a drop-down, untyped rows, statistics
     # by ASP.NET dates, three bins. The account opened a borne this month (its data).
@@ -123,19 +124,30 @@ async def test_a_diagnostics_file_makes_the_simulator_answer_in_its_shape(
     finally:
         await shaped.stop()
 
-    # The integration read them: the one production point shows this year's pickups.
+    # The integration read them: the one production point's rows carry two addresses, as
+    # the file says: two places, each showing its own pickups of this year.
     account = state.get_account(DEMO_MAIN_ACCOUNT_ID)
+    addresses = {p.address for p in account.pickups}
+    assert len(addresses) == 2
     for type_id in account.waste_types:
-        entity_id = entity_registry.async_get_entity_id(
-            "sensor", DOMAIN, f"{portal}_{UNNUMBERED_ACCOUNT_ID}_pickups_{type_id}"
-        )
-        assert entity_id is not None
-        state_now = hass.states.get(entity_id)
-        assert state_now is not None
-        expected = sum(
-            1 for p in account.pickups if p.type_id == type_id and p.when.year == FROZEN_NOW.year
-        )
-        assert state_now.state == str(expected)
+        for address in addresses:
+            place = address_key(address or "")
+            other = entity_registry.async_get_entity_id(
+                "sensor", DOMAIN, f"{portal}_{UNNUMBERED_ACCOUNT_ID}_{place}_pickups_{type_id}"
+            )
+            own = entity_registry.async_get_entity_id(
+                "sensor", DOMAIN, f"{portal}_{UNNUMBERED_ACCOUNT_ID}_pickups_{type_id}"
+            )
+            entity_id = other or own  # the account's own place: the address it had first
+            assert entity_id is not None
+            state_now = hass.states.get(entity_id)
+            assert state_now is not None
+            expected = sum(
+                1
+                for p in account.pickups
+                if p.type_id == type_id and p.when.year == FROZEN_NOW.year and p.address == address
+            )
+            assert state_now.state == str(expected)
 
 
 def test_parts_left_out_and_shapes_the_simulator_cannot_take_yet() -> None:

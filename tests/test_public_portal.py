@@ -53,6 +53,7 @@ from .portal.scenarios import (
     PUBLIC_ADDRESS,
     PUBLIC_LOGIN,
     PUBLIC_PASSWORD,
+    PUBLIC_SECOND_ADDRESS,
     PUBLIC_WASTE_TYPES,
 )
 from .portal.state import STATS_SHAPES, Account
@@ -104,13 +105,18 @@ async def set_up_as_a_new_user(hass: HomeAssistant, simulator: PortalSimulator) 
     return entry
 
 
-def this_years_pickups(simulator: PortalSimulator, type_id: int) -> int:
+def this_years_pickups(simulator: PortalSimulator, type_id: int, address: str | None = None) -> int:
+    """The public account's pickups of a type this year, at its own place (rows without
+    an address of their own), else at ``address``."""
     account = simulator.state.get_account(PUBLIC_ACCOUNT_ID)
     now = FROZEN_NOW.replace(tzinfo=None)
     return sum(
         1
         for p in account.pickups
-        if p.type_id == type_id and p.when.year == now.year and p.when <= now
+        if p.type_id == type_id
+        and p.when.year == now.year
+        and p.when <= now
+        and p.address == address
     )
 
 
@@ -157,25 +163,35 @@ def assert_no_repair(hass: HomeAssistant) -> None:
     assert [i for (domain, i) in ir.async_get(hass).issues if domain == DOMAIN] == []
 
 
-async def test_a_new_user_sets_up_one_production_point(
+async def test_a_new_user_sets_up_one_account_of_two_places(
     hass: HomeAssistant,
     enable_custom_integrations: None,
     simulator: PortalSimulator,
     device_registry: dr.DeviceRegistry,
     entity_registry: er.EntityRegistry,
 ) -> None:
-    """No drop-down: one device named after its rows' address, the portal's figures, no switch."""
+    """No drop-down: one account, a device per address its rows carry, each named after
+    it, the portal's figures of each (never added up), no switch."""
     entry = await set_up_as_a_new_user(hass, simulator)
     device = account_device(device_registry, UNNUMBERED_ACCOUNT_ID)
     assert device is not None
     assert device.name == PUBLIC_ADDRESS  # the header names no account: its rows do
-    accounts = [
+    places = [
         d
         for d in dr.async_entries_for_config_entry(device_registry, entry.entry_id)
         if d.name != entry.title
     ]
-    assert accounts == [device]
+    second = next(d for d in places if d.id != device.id)
+    assert places == [device, second]
+    assert second.name == PUBLIC_SECOND_ADDRESS
+    assert second.via_device_id == device.id  # a place of the account
     assert_pickups_shown(hass, simulator, UNNUMBERED_ACCOUNT_ID)
+    key = "15_route_de_la_souterraine_23000_gueret"
+    assert sensor(hass, UNNUMBERED_ACCOUNT_ID, f"{key}_pickups_1") == str(
+        this_years_pickups(simulator, 1, PUBLIC_SECOND_ADDRESS)
+    )
+    assert this_years_pickups(simulator, 1, PUBLIC_SECOND_ADDRESS) > 0
+    assert sensor(hass, UNNUMBERED_ACCOUNT_ID, f"{key}_pickups_2") is None  # never lifted there
     openings = this_years_openings(simulator)
     assert sensor(hass, UNNUMBERED_ACCOUNT_ID, f"borne_openings_{GLASS}") == str(
         sum(openings.values())
@@ -227,8 +243,12 @@ async def test_the_production_point_is_named_as_the_portal_allows(
     address (the home page's label without the number, where the rows carry none), else
     the portal."""
     simulator.state.style = replace(simulator.state.style, names_account=names_account)
+    account = simulator.state.get_account(PUBLIC_ACCOUNT_ID)
     if address is not None:
-        simulator.state.get_account(PUBLIC_ACCOUNT_ID).address = address
+        account.address = address
+        # Rows with no address at all: the other address's rows go too (an address is
+        # a place, and the first one the rows carry would be the account's own).
+        account.pickups = [p for p in account.pickups if p.address is None]
     await set_up_as_a_new_user(hass, simulator)
     account_id, name = expected
     device = account_device(device_registry, account_id)
@@ -359,7 +379,7 @@ async def test_a_drop_down_appearing_later_keeps_the_production_point(
     entities = {
         e.unique_id.removeprefix(prefix): e.entity_id
         for e in er.async_entries_for_config_entry(entity_registry, entry.entry_id)
-        if e.unique_id.startswith(prefix)
+        if e.unique_id.startswith(prefix) and e.device_id == device.id  # its own place's
     }
     assert len(entities) > 10
     names = {

@@ -23,6 +23,7 @@ from .portal.scenarios import (
     DEMO_MAIN_LABEL,
     DEMO_SECOND_ACCOUNT_ID,
     DEMO_SECOND_LABEL,
+    DEMO_WORKSHOP_ADDRESS,
 )
 
 MAIN_ADDRESS = DEMO_MAIN_LABEL.split(" - ", 1)[1]
@@ -53,11 +54,15 @@ async def test_all_entities(
 def portal_figures(
     simulator: PortalSimulator, account_id: int, type_id: int
 ) -> tuple[Counter[int], defaultdict[int, float]]:
-    """Count and weigh an account's pickups of one type per year, from the portal's data."""
+    """Count and weigh an account's pickups of one type per year, from the portal's data.
+
+    Those of its own place: rows with an address of their own (the second account's
+    workshop) are another place's.
+    """
     counts: Counter[int] = Counter()
     weights: defaultdict[int, float] = defaultdict(float)
     for pickup in simulator.state.get_account(account_id).pickups:
-        if pickup.type_id == type_id:
+        if pickup.type_id == type_id and pickup.address is None:
             counts[pickup.when.year] += 1
             weights[pickup.when.year] += pickup.weight or 0.0
     return counts, weights
@@ -256,11 +261,12 @@ async def test_devices_snapshot(
     sim_snapshot: SnapshotAssertion,
     setup_platforms: MockConfigEntry,
 ) -> None:
-    """The login's device and one device per account, named after its address (its
-    label without the number: the number is the device's serial number)."""
+    """The login's device and one device per place, named after its address: an account's
+    own (its label without the number: the number is the device's serial number), and
+    the second account's workshop."""
     devices = dr.async_entries_for_config_entry(device_registry, setup_platforms.entry_id)
     assert sorted(device.name for device in devices) == sorted(
-        [DEMO_TITLE, MAIN_ADDRESS, DEMO_SECOND_LABEL.split(" - ", 1)[1]]
+        [DEMO_TITLE, MAIN_ADDRESS, DEMO_SECOND_LABEL.split(" - ", 1)[1], DEMO_WORKSHOP_ADDRESS]
     )
     for device in sorted(devices, key=lambda device: sorted(device.identifiers)):
         assert device == sim_snapshot

@@ -70,7 +70,7 @@ def portal_pickups(simulator: PortalSimulator, account_id: int, type_id: int) ->
     return [
         p
         for p in simulator.state.get_account(account_id).pickups
-        if p.type_id == type_id and p.when.date() <= today
+        if p.type_id == type_id and p.when.date() <= today and p.address is None
     ]
 
 

@@ -1078,6 +1078,7 @@ class PortalSimulator:
                 weight,
                 weight_text=bool(body.get("weight_text", False)),
                 bin_number=None if body.get("bin_number") is None else str(body["bin_number"]),
+                address=None if body.get("address") is None else str(body["address"]),
             )
         except KeyError as err:
             raise _not_found(str(err)) from err

@@ -87,6 +87,11 @@ DEMO_MAIN_ACCOUNT_ID = 104233
 DEMO_MAIN_LABEL = "N° 104233 - 12 RUE DES LILAS 23000 GUERET"
 DEMO_SECOND_ACCOUNT_ID = 118871
 DEMO_SECOND_LABEL = "N° 118871 - LE BOURG 23200 AUBUSSON"
+DEMO_WORKSHOP_ADDRESS = "ZA DU MONTEIL 23200 AUBUSSON"
+"""The second account's other site, a workshop: its rows carry this address (two places)."""
+DEMO_WORKSHOP_SINCE_WEEKS = 20
+"""The workshop's rounds (residual waste on Wednesdays, packaging every other Thursday)
+began this many weeks ago."""
 DEMO_ACCOUNT_IDS = (DEMO_MAIN_ACCOUNT_ID, DEMO_SECOND_ACCOUNT_ID)
 DEMO_WASTE_TYPES = {15: "Ordures ménagères", 16: "Emballages", 17: "Biodéchets"}
 DEMO_MAIN_KEY = "GUER-4233-LL"
@@ -150,6 +155,9 @@ PUBLIC_PASSWORD = "Ecocito-Public-2026"
 PUBLIC_ACCOUNT_ID = 500001
 PUBLIC_LABEL = "N° 500001 - 7 CHEMIN DES PRES 23000 GUERET"
 PUBLIC_ADDRESS = "7 CHEMIN DES PRES 23000 GUERET"
+PUBLIC_SECOND_ADDRESS = "15 ROUTE DE LA SOUTERRAINE 23000 GUERET"
+"""The public login's other address (a rented house), on the same account: no
+drop-down tells them apart, only the rows' LIBELLE_ADRESSE."""
 PUBLIC_WASTE_TYPES = {1: "Ordures ménagères", 2: "Tri sélectif", 5: "Verre"}
 """The ids a public client reads its statistics with (1 ordures ménagères, 2 tri
 sélectif, 5 verre); glass goes to a borne."""
@@ -304,6 +312,7 @@ def _add_pickups(
     miss_rate: float = 0.05,
     text_rate: float = 0.0,
     keep: Callable[[date], bool] | None = None,
+    address: str | None = None,
 ) -> None:
     for day in days:
         if keep is not None and not keep(day):
@@ -312,7 +321,14 @@ def _add_pickups(
             continue
         kilos = weight(rng)
         as_text = kilos is not None and kilos != 0 and rng.random() < text_rate
-        state.add_pickup(account_id, type_id, _pickup_time(rng, day), kilos, weight_text=as_text)
+        state.add_pickup(
+            account_id,
+            type_id,
+            _pickup_time(rng, day),
+            kilos,
+            weight_text=as_text,
+            address=address,
+        )
 
 
 def _add_visits(
@@ -477,6 +493,17 @@ def _build_demo(today: date) -> PortalState:
     borne_rng = random.Random(118871)  # noqa: S311 - reproducible test data, not crypto
     _add_drop_offs(state, borne_rng, second, 16, start, today, 3.0, keep=_is_holiday)
 
+    # The second account's workshop, another site with rounds of its own.
+    workshop_rng = random.Random(118872)  # noqa: S311 - reproducible test data, not crypto
+    opened = today - timedelta(weeks=DEMO_WORKSHOP_SINCE_WEEKS)
+    for type_id, days, weight in (
+        (15, _weekly(opened, today, 2), _residual),
+        (16, _weekly(opened, today, 3, every=2), _packaging),
+    ):
+        _add_pickups(
+            state, workshop_rng, second, type_id, days, weight, address=DEMO_WORKSHOP_ADDRESS
+        )
+
     state.add_login(DEMO_LOGIN, DEMO_PASSWORD, list(DEMO_ACCOUNT_IDS))
     state.add_login(OTHER_LOGIN, OTHER_PASSWORD, [USED_KEY_ACCOUNT_ID])
     return state
@@ -537,6 +564,10 @@ def _build_public(today: date) -> PortalState:
     _add_pickups(state, rng, account, 2, rhythm_days(start, today, 4, every=2), _packaging)
     _add_visits(state, rng, account, _SITES[COMMUNE_GUERET], start, today, rate=0.6)
     _add_drop_offs(state, rng, account, 5, start, today, 1.0)
+    # The other address on the same account: residual waste on Mondays, this year.
+    second_rng = random.Random(500002)  # noqa: S311 - reproducible test data, not crypto
+    days = rhythm_days(date(today.year, 1, 1), today, 0)
+    _add_pickups(state, second_rng, account, 1, days, _residual, address=PUBLIC_SECOND_ADDRESS)
     state.add_login(PUBLIC_LOGIN, PUBLIC_PASSWORD, [account])
     return state
 

@@ -326,6 +326,7 @@ class PortalState:
         weight_text: bool = False,
         bin_number: str | None = None,
         published: datetime | None = None,
+        address: str | None = None,
     ) -> Pickup:
         account = self.get_account(account_id)
         if type_id not in account.waste_types:
@@ -338,6 +339,7 @@ class PortalState:
             id=self._row_id(),
             bin_number=bin_number,
             published=None if published is None else to_local_naive(published),
+            address=address,
         )
         bisect.insort(account.pickups, pickup, key=lambda p: p.when)
         return pickup

@@ -62,7 +62,7 @@ from .transport import (
 )
 
 if TYPE_CHECKING:
-    from collections.abc import Awaitable, Callable, Iterable, Mapping
+    from collections.abc import Awaitable, Callable, Iterable
     from typing import Concatenate
 
     import aiohttp
@@ -413,8 +413,12 @@ class EcocitoClient:
         """
         wanted = {waste_type.id for waste_type in waste_types}
         if self.typed_rows is not False:
-            rows = await self._rows(
-                portal.PATH_PICKUPS, account_id, portal.ALL_WASTE_TYPES, start, end
+            rows = await self._session.get_rows(
+                portal.PATH_PICKUPS,
+                self._query(portal.ALL_WASTE_TYPES, start, end),
+                account_id,
+                self._page_size,
+                shape.PICKUPS,
             )
             if all(row_waste_type(row) is not None for row in rows):
                 if rows:
@@ -426,7 +430,14 @@ class EcocitoClient:
             self.typed_rows = False
         pickups, foreign = [], 0
         for type_id in sorted(wanted):
-            for row in await self._rows(portal.PATH_PICKUPS, account_id, type_id, start, end):
+            rows = await self._session.get_rows(
+                portal.PATH_PICKUPS,
+                self._query(type_id, start, end),
+                account_id,
+                self._page_size,
+                shape.PICKUPS,
+            )
+            for row in rows:
                 if (own := row_waste_type(row)) is not None and own != type_id:
                     foreign += 1
                     continue
@@ -434,7 +445,13 @@ class EcocitoClient:
         return pickups, foreign
 
     async def _visits(self, account_id: int, start: date, end: date) -> tuple[Visit, ...]:
-        rows = await self._rows(portal.PATH_VISITS, account_id, portal.ALL_WASTE_TYPES, start, end)
+        rows = await self._session.get_rows(
+            portal.PATH_VISITS,
+            self._query(portal.ALL_WASTE_TYPES, start, end),
+            account_id,
+            self._page_size,
+            shape.VISITS,
+        )
         return tuple(parse_visit(row) for row in rows)
 
     async def _optional_bornes(
@@ -497,15 +514,6 @@ class EcocitoClient:
             for type_id, months in counts.items():
                 months.extend(await self._borne_drop_offs(account_id, type_id, year))
         return {type_id: tuple(months) for type_id, months in counts.items()} if found else {}
-
-    async def _rows(
-        self, path: str, account_id: int, waste_type_id: int, start: date, end: date
-    ) -> list[Mapping[str, Any]]:
-        """Read every row of a data endpoint (``PortalSession.get_rows``)."""
-        kind = shape.PICKUPS if path == portal.PATH_PICKUPS else shape.VISITS
-        return await self._session.get_rows(
-            path, self._query(waste_type_id, start, end), account_id, self._page_size, kind
-        )
 
     def _answer_failed(self, kind: str) -> None:
         """Keep in the portal's shape that the last answer, of ``kind``, was an HTTP error."""

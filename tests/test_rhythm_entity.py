@@ -11,7 +11,13 @@ from http import HTTPStatus
 
 import aiohttp
 from freezegun.api import FrozenDateTimeFactory
-from homeassistant.const import STATE_OFF, STATE_ON, STATE_UNKNOWN, Platform
+from homeassistant.const import (
+    STATE_OFF,
+    STATE_ON,
+    STATE_UNAVAILABLE,
+    STATE_UNKNOWN,
+    Platform,
+)
 from homeassistant.core import Event, HomeAssistant
 from homeassistant.helpers import entity_registry as er
 import pytest
@@ -29,7 +35,7 @@ from custom_components.ecocito.models import OWN_PLACE, AccountState
 from custom_components.ecocito.schedule import Rhythm
 
 from .helpers import poll, registered, scoped
-from .portal import PortalSimulator
+from .portal import Fault, FaultKind, PortalSimulator
 from .portal.scenarios import DEMO_MAIN_ACCOUNT_ID, DEMO_SECOND_ACCOUNT_ID
 from .portal.state import PARIS
 from .test_calendar import calendar_id, get_events
@@ -296,6 +302,30 @@ async def test_missed_until_the_next_day_begins(
     assert hass.states.get(missed_id).state == STATE_OFF
     state = hass.states.get(entity_of(hass, Platform.SENSOR, "next_pickup"))
     assert state.attributes["days_until"] == 0
+
+
+async def test_the_day_turns_nothing_while_the_portal_fails(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    simulator: PortalSimulator,
+    entry: MockConfigEntry,
+) -> None:
+    """A poll failed: at midnight the entities stay unavailable (the day's turn shows
+    nothing as fresh); the next poll that succeeds shows the day."""
+    simulator.add_fault(Fault(FaultKind.SERVER_ERROR))
+    await poll(hass, entry)
+    next_id = entity_of(hass, Platform.SENSOR, "next_pickup")
+    assert hass.states.get(next_id).state == STATE_UNAVAILABLE
+    midnight = datetime(2026, 11, 24, 0, 0, 1, tzinfo=PARIS)
+    freezer.move_to(midnight)
+    async_fire_time_changed(hass, midnight)
+    await hass.async_block_till_done()
+    assert hass.states.get(next_id).state == STATE_UNAVAILABLE
+    simulator.clear_faults()
+    await poll(hass, entry)
+    state = hass.states.get(next_id)
+    assert state.state != STATE_UNAVAILABLE
+    assert state.attributes["days_until"] == 2  # Thursday, from Tuesday
 
 
 async def test_a_rhythm_learnt_again_the_same_writes_nothing(

@@ -394,7 +394,7 @@ def step(state: EntryState, read: Read, now: datetime) -> tuple[EntryState, Outc
             return work.failed(failure)
     elif isinstance(read, Looks):
         work.looks(read)
-    return work.finish(full=isinstance(read, FullRead), looked=read is not None)
+    return work.finish(full=isinstance(read, FullRead), polled=read is not None)
 
 
 class _Step:
@@ -652,8 +652,11 @@ class _Step:
 
     # --- What every step does ------------------------------------------------------
 
-    def finish(self, *, full: bool, looked: bool) -> tuple[EntryState, Outcome]:
-        """Find the new pickups, plan the next poll, follow the rounds; return all."""
+    def finish(self, *, full: bool, polled: bool) -> tuple[EntryState, Outcome]:
+        """Find the new pickups, plan the next poll, follow the rounds; return all.
+
+        ``full``: a full read; ``polled``: the portal was asked (not the day's turn).
+        """
         state, now = self.state, self.now
         held = state.held
         previous = held.accounts if held else {}
@@ -690,7 +693,7 @@ class _Step:
         found = rounds_of(replace(state, delays=self.delays), recent, rhythms, self.looked_at, now)
         last_full = now if full else state.last_full
         # The day's turn plans nothing: the poll planned stays the one planned.
-        planned = plan(found, last_full=last_full, now=now, tz=PORTAL_TZ) if looked else state.plan
+        planned = plan(found, last_full=last_full, now=now, tz=PORTAL_TZ) if polled else state.plan
         self.missed, newly = follow_missed(self.missed, found, now, PORTAL_TZ, confirmed=full)
         for (account_id, place, type_id), day in newly:
             account = self.accounts[account_id]
@@ -723,7 +726,7 @@ class _Step:
             primary=self.primary,
             known=self.known,
             held=data,
-            poll=state.poll + (1 if looked else 0),
+            poll=state.poll + (1 if polled else 0),
             empty_lists=self.empty_lists,
             past=self.past,
             short=self.short,
@@ -743,7 +746,7 @@ class _Step:
             places_gone=places_gone,
             renumbered=self.renumbered,
             rows_changed=frozenset(changed),
-            plan=planned if looked else None,
+            plan=planned if polled else None,
             notes=tuple(self.notes),
         )
 

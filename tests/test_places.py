@@ -20,7 +20,8 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry, async_
 
 from custom_components.ecocito.confirm import CONFIRM_AFTER
 from custom_components.ecocito.const import DOMAIN, EVENT_PICKUP
-from custom_components.ecocito.models import address_key
+from custom_components.ecocito.entity import place_name
+from custom_components.ecocito.models import EcocitoData, Place, address_key
 from custom_components.ecocito.statistic_ids import pickups_statistic_id
 
 from .conftest import FROZEN_NOW
@@ -275,3 +276,28 @@ async def test_get_pickups_of_a_place_or_of_the_account(
     assert at_workshop["pickups"]
     assert at_workshop["visits"] == []
     assert len(whole["pickups"]) == len(pickups)
+
+
+def test_two_accounts_at_one_address_are_told_apart_by_their_number() -> None:
+    """Two accounts whose rows carry one address (spelled alike or not): each device's
+    name adds its account's number; an address of one account alone does not."""
+
+    def place(account_id: int, name: str) -> Place:
+        return Place(
+            account_id=account_id, key="", name=name, address=name, waste_types=(), pickups=()
+        )
+
+    data = EcocitoData(
+        accounts={},
+        year=2026,
+        first_day=date(2024, 1, 1),
+        today=date(2026, 11, 26),
+        places={
+            (104233, ""): place(104233, "12 RUE DES LILAS 23000 GUERET"),
+            (130001, ""): place(130001, "12 rue des Lilas 23000 Guéret"),
+            (118871, ""): place(118871, "LE BOURG 23200 AUBUSSON"),
+        },
+    )
+    assert place_name(data, (104233, "")) == "12 RUE DES LILAS 23000 GUERET (N° 104233)"
+    assert place_name(data, (130001, "")) == "12 rue des Lilas 23000 Guéret (N° 130001)"
+    assert place_name(data, (118871, "")) == "LE BOURG 23200 AUBUSSON"

@@ -13,7 +13,7 @@ from .api import UNNUMBERED_ACCOUNT_ID
 from .const import DOMAIN, MANUFACTURER
 from .coordinator import EcocitoCoordinator
 from .devices import link_to_account, place_identifier
-from .models import OWN_PLACE
+from .models import OWN_PLACE, address_key
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable
@@ -46,8 +46,9 @@ def place_name(data: EcocitoData, place: PlaceKey) -> str:
     Where another account's place has the same, its account's number tells them apart.
     """
     name = data.places[place].name
+    key = address_key(name)
     shared = any(
-        other[0] != place[0] and found.name.casefold() == name.casefold()
+        other[0] != place[0] and address_key(found.name) == key
         for other, found in data.places.items()
     )
     return f"{name} (N° {place[0]})" if shared else name

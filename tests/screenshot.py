@@ -10,10 +10,14 @@ DIR` in a small environment with Playwright, which:
    allowance (the options flow) and adds the README's French dashboard, pasted as is;
 2. logs in through Home Assistant's login page in Chromium (locale fr-FR), and saves
    PNGs of the overview (on 2026.x also its "Appareils" page, which lists the entities
-   of devices without a room), the README's dashboard, the integration's page and the main account's device,
-   then of the integrations page, the integration's page and the device again in the
-   dark theme (the browser asks for it; Home Assistant's default theme follows), for
-   the brand images: the browser's requests for them are printed.
+   of devices without a room), the README's dashboard (every entity it names must exist
+   in the demo), the integration's page, the main account's device, the integration's
+   devices (the second account and its workshop, a place of its own) and the workshop's
+   device (connected via its account's), then of the integrations page, the
+   integration's page and the device again in the dark theme (the browser asks for it;
+   Home Assistant's default theme follows), for the brand images: the browser's
+   requests for them are printed. The README's PNGs (README_SHOTS) are cut as
+   artwork/screenshots/ has them.
 
 Not a pytest module, and not part of CI: the PNGs are for a person to look at.
 """
@@ -36,9 +40,14 @@ from playwright.async_api import (
 )
 import yaml
 
-from tests.portal.scenarios import DEMO_MAIN_ACCOUNT_ID
+from tests.portal.scenarios import (
+    DEMO_MAIN_ACCOUNT_ID,
+    DEMO_SECOND_LABEL,
+    DEMO_WORKSHOP_ADDRESS,
+)
 from tests.smoke import (
     DOMAIN,
+    ENTITIES_TIMEOUT,
     HomeAssistant,
     SmokeError,
     _log,
@@ -68,6 +77,14 @@ READY = "document.querySelector('home-assistant')?.hass?.language === 'fr'"
 """The frontend is connected, has the user's settings and speaks French."""
 
 
+SIDEBAR = 256
+"""The width of Home Assistant's sidebar, open, in pixels."""
+README_SHOTS = {"dashboard": 650, "devices": 480, "device-workshop": 900}
+"""The PNGs the README shows (artwork/screenshots/): the page without its sidebar, cut at
+this height."""
+WORKSHOP_ACCOUNT = DEMO_SECOND_LABEL.split(" - ", 1)[1]
+"""The name of the device of the account whose rows also carry the workshop's address."""
+
 DASHBOARD = "ecocito-levees"
 ALLOWED_PICKUPS = 52
 """The pickups included in the demo's allowance: the README dashboard's gauge goes to it."""
@@ -79,6 +96,47 @@ def readme_dashboard() -> dict[str, Any]:
     start = text.index("```yaml\n", text.index("**Un tableau de bord lisible")) + len("```yaml\n")
     card = yaml.safe_load(text[start : text.index("```", start)])
     return {"title": "Levées", "views": [{"title": "Levées", "path": "levees", "cards": [card]}]}
+
+
+def card_entities(card: Any) -> list[str]:
+    """Return every entity ID a card (and the cards it holds) shows."""
+    if isinstance(card, list):
+        return [found for item in card for found in card_entities(item)]
+    if not isinstance(card, dict):
+        return []
+    found = [card["entity"]] if isinstance(card.get("entity"), str) else []
+    return found + [
+        found for key in ("cards", "entities") for found in card_entities(card.get(key, []))
+    ]
+
+
+async def check_dashboard_entities(hass: HomeAssistant) -> None:
+    """Fail unless every entity of the README's dashboard exists in the demo (and has a state).
+
+    The README's dashboard is pasted as is: an entity ID that the demo does not make (the
+    README out of date) would show "Entité non trouvée" in the screenshot.
+    """
+    wanted = card_entities(readme_dashboard()["views"][0]["cards"])
+    deadline = asyncio.get_running_loop().time() + ENTITIES_TIMEOUT
+    while True:
+        states = {
+            state["entity_id"]: state["state"] for state in await hass.request("GET", "/api/states")
+        }
+        missing = [
+            entity_id
+            for entity_id in wanted
+            if states.get(entity_id, "unavailable") == "unavailable"
+        ]
+        if not missing:
+            _log(f"the README's dashboard: its {len(wanted)} entities exist in the demo")
+            return
+        if asyncio.get_running_loop().time() > deadline:
+            ours = sorted(e for e in states if "rue_des_lilas" in e or "ecocito" in e)
+            raise SmokeError(
+                f"the README's dashboard names entities the demo does not have: {missing}; "
+                f"the demo has {ours}"
+            )
+        await asyncio.sleep(1)
 
 
 async def set_allowance(hass: HomeAssistant, entry_id: str) -> None:
@@ -96,15 +154,16 @@ async def set_allowance(hass: HomeAssistant, entry_id: str) -> None:
     await hass.request("POST", f"{flows}/{result['flow_id']}", {residual: str(ALLOWED_PICKUPS)})
 
 
-async def set_up(hass: HomeAssistant, portal_url: str) -> str:
-    """Onboard in French, add the integration and the README's dashboard; return the main
-    account's device ID."""
+async def set_up(hass: HomeAssistant, portal_url: str) -> tuple[str, str]:
+    """Onboard in French, add the integration and the README's dashboard; return the device
+    IDs of the main account and of the second account's workshop (a place of its own)."""
     await hass.onboard(language="fr")
     await hass.wait_running()
     await hass.websocket({"type": "frontend/set_user_data", "key": "language", "value": FRENCH})
     entry_id = await add_integration(hass, portal_url)
     await wait_loaded(hass, entry_id)
     await set_allowance(hass, entry_id)
+    await check_dashboard_entities(hass)
     await hass.websocket(
         {
             "type": "lovelace/dashboards/create",
@@ -115,12 +174,36 @@ async def set_up(hass: HomeAssistant, portal_url: str) -> str:
         },
         {"type": "lovelace/config/save", "url_path": DASHBOARD, "config": readme_dashboard()},
     )
+    return await account_device_id(hass, DEMO_MAIN_ACCOUNT_ID, portal_url), await workshop_id(hass)
+
+
+async def account_device_id(hass: HomeAssistant, account_id: int, portal_url: str) -> str:
+    """Return the device ID of an account (its own place)."""
     (devices,) = await hass.websocket({"type": "config/device_registry/list"})
-    wanted = [DOMAIN, scope(portal_url, str(DEMO_MAIN_ACCOUNT_ID))]
+    wanted = [DOMAIN, scope(portal_url, str(account_id))]
     for device in devices:
         if wanted in device["identifiers"]:
             return str(device["id"])
-    raise SmokeError(f"no device for account {DEMO_MAIN_ACCOUNT_ID}")
+    raise SmokeError(f"no device for account {account_id}")
+
+
+async def workshop_id(hass: HomeAssistant) -> str:
+    """Return the device ID of the second account's workshop, once it is the account's child.
+
+    Its device is made with its entities, and made the account's child just after.
+    """
+    deadline = asyncio.get_running_loop().time() + ENTITIES_TIMEOUT
+    while True:
+        (devices,) = await hass.websocket({"type": "config/device_registry/list"})
+        names = {device["id"]: device["name"] for device in devices}
+        for device in devices:
+            if device["name"] == DEMO_WORKSHOP_ADDRESS and device["via_device_id"]:
+                parent = names.get(device["via_device_id"])
+                _log(f"{DEMO_WORKSHOP_ADDRESS}: a device of its own, connected via {parent}")
+                return str(device["id"])
+        if asyncio.get_running_loop().time() > deadline:
+            raise SmokeError(f"no device for {DEMO_WORKSHOP_ADDRESS}, child of its account's")
+        await asyncio.sleep(1)
 
 
 async def log_in(page: Page, ha_url: str) -> None:
@@ -132,21 +215,25 @@ async def log_in(page: Page, ha_url: str) -> None:
     await page.wait_for_function(READY, timeout=PAGE_TIMEOUT)
 
 
-async def shoot(page: Page, path: Path, url: str | None, text: str, height: int) -> None:
-    """Open URL (None: stay), wait until TEXT shows, then save a PNG."""
+async def shoot(
+    page: Page, path: Path, url: str | None, text: str, height: int, cut: int | None = None
+) -> None:
+    """Open URL (None: stay), wait until TEXT shows, then save a PNG (CUT: of the page
+    without the sidebar, that high)."""
     await page.set_viewport_size({"width": WIDTH, "height": height})
     if url:
         await page.goto(url)
     await page.get_by_text(text).first.wait_for(timeout=PAGE_TIMEOUT)
     await page.wait_for_timeout(SETTLE)
-    await page.screenshot(path=path)
+    clip = None if cut is None else {"x": SIDEBAR, "y": 0, "width": WIDTH - SIDEBAR, "height": cut}
+    await page.screenshot(path=path, clip=clip)
     _log(f"saved {path}")
 
 
 async def run(ha_url: str, portal_url: str, out: Path) -> None:
     out.mkdir(parents=True, exist_ok=True)
     async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=60)) as session:
-        device_id = await set_up(HomeAssistant(session, ha_url), portal_url)
+        device_id, workshop = await set_up(HomeAssistant(session, ha_url), portal_url)
     _log("Home Assistant set up; opening Chromium")
     async with async_playwright() as playwright:
         browser = await playwright.chromium.launch(
@@ -178,6 +265,21 @@ async def run(ha_url: str, portal_url: str, out: Path) -> None:
                 ),
                 ("integration", integration, "Ponts", HEIGHT, "light"),
                 ("device", f"/config/devices/device/{device_id}", "Capteurs", 1200, "light"),
+                (
+                    "devices",
+                    f"/config/devices/dashboard?historyBack=1&domain={DOMAIN}",
+                    DEMO_WORKSHOP_ADDRESS,
+                    HEIGHT,
+                    "light",
+                ),
+                # The workshop's page names its account's device ("Connecté via").
+                (
+                    "device-workshop",
+                    f"/config/devices/device/{workshop}",
+                    WORKSHOP_ACCOUNT,
+                    1200,
+                    "light",
+                ),
                 ("integrations", f"{integrations}/dashboard", "Ecocito", HEIGHT, "light"),
                 ("integrations-dark", f"{integrations}/dashboard", "Ecocito", HEIGHT, "dark"),
                 ("integration-dark", integration, "Ponts", HEIGHT, "dark"),
@@ -185,7 +287,14 @@ async def run(ha_url: str, portal_url: str, out: Path) -> None:
             ]
             for name, path, text, height, scheme in pages:
                 await page.emulate_media(color_scheme=scheme)
-                await shoot(page, out / f"{name}.png", f"{ha_url}{path}", text, height)
+                await shoot(
+                    page,
+                    out / f"{name}.png",
+                    f"{ha_url}{path}",
+                    text,
+                    height,
+                    README_SHOTS.get(name),
+                )
         except PlaywrightError:
             await page.screenshot(path=out / "failure.png")
             _log(f"what the browser showed: {out / 'failure.png'}")

@@ -198,8 +198,11 @@ def test_a_pickup_left_behind_is_looked_for_after_it_and_at_the_next_round() -> 
     assert late_days(TUESDAY, before, wednesday) == {wednesday, thursday, next_tuesday}
     assert late_days(TUESDAY, before, thursday + timedelta(days=1)) == {next_tuesday}
     assert late_days(TUESDAY, before, next_tuesday) == {next_tuesday}
-    # The next round's day is over (its pickup held): no longer.
+    # On the next round's day, its own pickup held is not the one left behind: looked for
+    # until the day's end.
     next_round = {*before, next_tuesday}
+    assert late_days(TUESDAY, next_round, next_tuesday) == {next_tuesday}
+    # The next round's day is over (its pickup held): no longer.
     assert late_days(TUESDAY, next_round, next_tuesday + timedelta(days=1)) == frozenset()
     # It showed (or came a day late, a holiday's shift): nothing is left behind.
     assert late_days(TUESDAY, {*before, tuesday}, thursday) == frozenset()

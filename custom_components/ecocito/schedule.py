@@ -234,10 +234,12 @@ def late_days(rhythm: Rhythm, held: Collection[date], today: date) -> frozenset[
     """Return the days, from today on, a late upload is looked for (none: none is due).
 
     ``held``: the days with a pickup of the waste type, in the lookback. The latest round
-    over before today (``round_days``) had none, after the waste type's first pickup held.
-    A lift left behind comes up with a later upload: the truck's, sent again in the two
-    days after, or the next round's. It is looked for on those days (``LATE_AFTER``
-    days after the round's last day, and the rhythm's next day).
+    over before today (``round_days``) had none: no pickup from its first day to the
+    rhythm's next day (a round that came a day late came; the next round's pickup is
+    not this one's), after the waste type's first pickup held. A lift left behind comes
+    up with a later upload: the truck's, sent again in the two days after, or the next
+    round's. It is looked for on those days (``LATE_AFTER`` days after the round's last
+    day, and the rhythm's next day).
     """
     period = range(1, 7 * rhythm.every + 2)  # holds a day of the rhythm, and its shift
     day = next(
@@ -245,10 +247,11 @@ def late_days(rhythm: Rhythm, held: Collection[date], today: date) -> frozenset[
         for n in period
         if rhythm.on(d := today - timedelta(days=n)) and round_days(rhythm, d)[-1] < today
     )
-    if not held or day < min(held) or round_held(rhythm, day, max(held)):
+    following = next(d for n in period if rhythm.on(d := day + timedelta(days=n)))
+    first = round_days(rhythm, day)[0]
+    if not held or day < min(held) or any(first <= d < following for d in held):
         return frozenset()
     last = round_days(rhythm, day)[-1]
-    following = next(d for n in period if rhythm.on(d := day + timedelta(days=n)))
     after = (last + timedelta(days=n) for n in range(1, LATE_AFTER + 1))
     return frozenset(d for d in (*after, following) if d >= today)
 

@@ -38,6 +38,8 @@ from zoneinfo import ZoneInfo
 
 import aiohttp
 
+from custom_components.ecocito.const import DEFAULT_HISTORY_YEARS as HISTORY_YEARS
+from custom_components.ecocito.models import address_key
 from tests.portal.scenarios import (
     DEMO_LINKABLE_ACCOUNT_ID,
     DEMO_LINKABLE_KEY,
@@ -90,6 +92,8 @@ class Check:
     """One expected figure: an entity (by unique_id) and the state it must have."""
 
     account_id: int
+    place: str
+    """Its place: the account's own (the account's number), or another address's."""
     unique_id: str
     expected: Any
     compare: Callable[[str, Any], bool]
@@ -288,30 +292,46 @@ async def simulator_checks(
     (login,) = [login for login in state["logins"] if login["email"] == DEMO_LOGIN]
     account_ids: list[int] = login["account_ids"]
     waste_types = {account["id"]: account["waste_types"] for account in state["accounts"]}
-    year = str(datetime.now(PARIS).year)
+    this_year = datetime.now(PARIS).year
+    kept = {str(year) for year in range(this_year - HISTORY_YEARS, this_year + 1)}
     checks: list[Check] = []
     for account_id in account_ids:
-        async with session.get(f"{portal_url}/_sim/accounts/{account_id}/years") as answer:
-            figures = (await answer.json()).get(year, {"pickups": {}, "visits": {}})
+        url = f"{portal_url}/_sim/accounts/{account_id}/years"
+        async with session.get(url, params={"addresses": ""}) as answer:
+            addresses: list[str] = await answer.json()
+        # Its places: its own (the rows of its own address), then one per other address.
+        for address in ("", *addresses):
+            async with session.get(url, params={"address": address}) as answer:
+                years = await answer.json()
+            figures = years.get(str(this_year), {"pickups": {}, "visits": {}})
+            place = str(account_id) if not address else f"{account_id}_{address_key(address)}"
 
-        def check(
-            key: str, expected: Any, compare: Callable[[str, Any], bool], account: int = account_id
-        ) -> Check:
-            return Check(account, scope(portal_url, f"{account}_{key}"), expected, compare)
+            def check(
+                key: str,
+                expected: Any,
+                compare: Callable[[str, Any], bool],
+                account: int = account_id,
+                where: str = place,
+            ) -> Check:
+                return Check(account, where, scope(portal_url, f"{where}_{key}"), expected, compare)
 
-        for type_id in waste_types[account_id]:
-            pickups = figures["pickups"].get(type_id, {})
-            checks += [
-                check(f"pickups_{type_id}", pickups.get("count", 0), same_int),
-                check(f"weight_{type_id}", round(pickups.get("weight", 0.0), 3), same_weight),
-                check(f"last_pickup_{type_id}", pickups.get("last"), same_moment),
-                check(f"last_pickup_weight_{type_id}", pickups.get("last_weight"), same_weight),
-            ]
-        visits = figures["visits"]
-        checks += [
-            check("visits", visits.get("count", 0), same_int),
-            check("last_visit", visits.get("last"), same_moment),
-        ]
+            for type_id in waste_types[account_id]:
+                # A waste type has its entities from its first pickup in the years kept.
+                if not any(years[year]["pickups"].get(type_id) for year in kept & set(years)):
+                    continue
+                pickups = figures["pickups"].get(type_id, {})
+                checks += [
+                    check(f"pickups_{type_id}", pickups.get("count", 0), same_int),
+                    check(f"weight_{type_id}", round(pickups.get("weight", 0.0), 3), same_weight),
+                    check(f"last_pickup_{type_id}", pickups.get("last"), same_moment),
+                    check(f"last_pickup_weight_{type_id}", pickups.get("last_weight"), same_weight),
+                ]
+            if not address:  # visits are the account's, on its own place's device
+                visits = figures["visits"]
+                checks += [
+                    check("visits", visits.get("count", 0), same_int),
+                    check("last_visit", visits.get("last"), same_moment),
+                ]
     return account_ids, checks
 
 
@@ -381,25 +401,22 @@ async def calendar_failures(
         "end": datetime(year + 1, 1, 1, tzinfo=PARIS).isoformat(),
     }
     failures = []
-    for account_id in sorted({check.account_id for check in checks}):
+    for place in sorted({check.place for check in checks}):
         expected = sum(
             check.expected
             for check in checks
-            if check.account_id == account_id
+            if check.place == place
             and check.unique_id.startswith(
-                (
-                    scope(portal_url, f"{account_id}_pickups_"),
-                    scope(portal_url, f"{account_id}_visits"),
-                )
+                (scope(portal_url, f"{place}_pickups_"), scope(portal_url, f"{place}_visits"))
             )
         )
-        calendar = found.get(scope(portal_url, f"{account_id}_history"))
+        calendar = found.get(scope(portal_url, f"{place}_history"))
         if calendar is None:
-            failures.append(f"account {account_id} has no calendar")
+            failures.append(f"place {place} has no calendar")
             continue
         events = await hass.request("GET", f"/api/calendars/{calendar[0]}", params=window)
         # Beside the portal's rows (all past), the expected pickups: from today on.
-        estimates = [event for event in events if event["summary"].startswith(ESTIMATE_SUMMARY)]
+        estimates = [event for event in events if event["summary"].endswith(ESTIMATE_SUMMARY)]
         past = len(events) - len(estimates)
         if past != expected:
             failures.append(f"{calendar[0]}: {past} events in {year}, expected {expected}")
@@ -411,8 +428,9 @@ async def calendar_failures(
     return failures
 
 
-ESTIMATE_SUMMARY = "Levée prévue"
-"""How an expected pickup's calendar event begins on a French server."""
+ESTIMATE_SUMMARY = "levée prévue"
+"""How an expected pickup's calendar event ends on a French server ("Emballages : levée
+prévue")."""
 
 
 def _event_start(event: dict[str, Any]) -> datetime:
@@ -527,11 +545,16 @@ async def run(ha_url: str, portal_url: str, log: Path) -> int:
     for account_id in account_ids:
         figures = [check for check in checks if check.account_id == account_id]
         pickups = {
-            c.unique_id.rsplit("_", 1)[1]: c.expected for c in figures if "_pickups_" in c.unique_id
+            place: {
+                c.unique_id.rsplit("_", 1)[1]: c.expected
+                for c in figures
+                if c.place == place and "_pickups_" in c.unique_id
+            }
+            for place in dict.fromkeys(c.place for c in figures)
         }
         _log(
             f"account {account_id} ({devices.get(account_id, '?')}): pickups this year by "
-            f"waste type {pickups}, {len(figures)} sensors checked"
+            f"place and waste type {pickups}, {len(figures)} sensors checked"
         )
     for failure in failures + brands:
         _log(f"MISMATCH {failure}")

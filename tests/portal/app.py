@@ -928,11 +928,18 @@ class PortalSimulator:
         )
 
     async def _admin_years(self, request: web.Request) -> web.Response:
-        """One account's figures per year (portal time): pickups per type, visits, drop-offs."""
+        """One account's figures per year (portal time): pickups per type, visits, drop-offs.
+
+        ``?address=``: the pickups of the rows carrying that address of their own only
+        (empty: those of the account's own address); ``addresses`` lists them.
+        """
         try:
             account = self.state.get_account(_path_id(request))
         except KeyError as err:
             raise _not_found(str(err)) from err
+        if "addresses" in request.query:
+            return web.json_response(sorted({p.address for p in account.pickups if p.address}))
+        address = request.query.get("address")
         years: dict[str, dict[str, Any]] = {}
 
         def year_of(when: datetime) -> dict[str, Any]:
@@ -940,6 +947,8 @@ class PortalSimulator:
             return years.setdefault(str(when.year), empty)
 
         for pickup in account.pickups:  # oldest first: "last" ends on the latest
+            if address is not None and (pickup.address or "") != address:
+                continue
             figures = year_of(pickup.when)["pickups"].setdefault(
                 str(pickup.type_id), {"count": 0, "weight": 0.0, "last": None, "last_weight": None}
             )

@@ -38,8 +38,6 @@ from zoneinfo import ZoneInfo
 
 import aiohttp
 
-from custom_components.ecocito.const import DEFAULT_HISTORY_YEARS as HISTORY_YEARS
-from custom_components.ecocito.models import address_key
 from tests.portal.scenarios import (
     DEMO_LINKABLE_ACCOUNT_ID,
     DEMO_LINKABLE_KEY,
@@ -287,13 +285,18 @@ async def simulator_checks(
     session: aiohttp.ClientSession, portal_url: str
 ) -> tuple[list[int], list[Check]]:
     """Return the demo login's linked accounts and the figures their sensors must show."""
+    # Here, not at the top: scripts/ui and scripts/screenshot import this module in the
+    # browser's Python, which has no Home Assistant (the integration's package needs it).
+    from custom_components.ecocito.const import DEFAULT_HISTORY_YEARS
+    from custom_components.ecocito.models import address_key
+
     async with session.get(f"{portal_url}/_sim/state") as answer:
         state = await answer.json()
     (login,) = [login for login in state["logins"] if login["email"] == DEMO_LOGIN]
     account_ids: list[int] = login["account_ids"]
     waste_types = {account["id"]: account["waste_types"] for account in state["accounts"]}
     this_year = datetime.now(PARIS).year
-    kept = {str(year) for year in range(this_year - HISTORY_YEARS, this_year + 1)}
+    kept = {str(year) for year in range(this_year - DEFAULT_HISTORY_YEARS, this_year + 1)}
     checks: list[Check] = []
     for account_id in account_ids:
         url = f"{portal_url}/_sim/accounts/{account_id}/years"

@@ -7,6 +7,10 @@ helpers/deprecation.py, Python warnings through `py.warnings`), in the time form
 
 from __future__ import annotations
 
+from pathlib import Path
+import subprocess
+import sys
+
 import pytest
 
 from tests.smoke import SmokeError, reports_about_us
@@ -68,3 +72,21 @@ def test_unknown_log_format() -> None:
     """A log the parser does not understand fails the smoke test instead of passing it."""
     with pytest.raises(SmokeError):
         reports_about_us("10:15:02 WARNING [homeassistant.helpers.frame] Detected that ...\n")
+
+
+def test_the_browser_scripts_import_the_smoke_test_without_home_assistant() -> None:
+    """scripts/ui and scripts/screenshot import tests.smoke in the browser's Python, which has
+    no Home Assistant: importing it must not need it (the integration's package does)."""
+    blocked = (
+        "import sys; sys.modules['homeassistant'] = None; "
+        "import tests.smoke; print(tests.smoke.DOMAIN)"
+    )
+    done = subprocess.run(  # noqa: S603 (our own interpreter, a fixed line)
+        [sys.executable, "-c", blocked],
+        cwd=Path(__file__).parent.parent,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.stderr == ""
+    assert done.stdout == "ecocito\n"

@@ -58,11 +58,7 @@ _FIELDS: Final = frozenset({"form", "input", "select", "textarea", "table", "th"
 
 def type_name(value: Any) -> str:
     """Return a JSON value's type: null, bool, int, float, str, list or dict."""
-    if value is None:
-        return "null"
-    if isinstance(value, Mapping):
-        return "dict"
-    return "list" if isinstance(value, list) else type(value).__name__
+    return _class_name(type(value))
 
 
 def _how_many(rows: list[Mapping[str, Any]], key: str) -> str:
@@ -75,20 +71,34 @@ def _how_many(rows: list[Mapping[str, Any]], key: str) -> str:
     return "some rows" if having else "no row"
 
 
-def _keys_and_types(items: Iterable[Mapping[str, Any]]) -> dict[str, list[str]]:
-    """Return every key the items hold, with the types its values took (masked, sorted)."""
+def _class_name(cls: type) -> str:
+    """Return the JSON type of a value's class, as ``type_name`` names the value's."""
+    if cls is type(None):
+        return "null"
+    if issubclass(cls, Mapping):
+        return "dict"
+    return "list" if issubclass(cls, list) else cls.__name__
+
+
+type _Signature = frozenset[tuple[tuple[Any, ...], tuple[type, ...]]]
+
+
+def _signature(items: Iterable[Mapping[str, Any]]) -> _Signature:
+    """Return the distinct keys and value classes of some items.
+
+    What their description rests on, made without naming anything: a read holds
+    hundreds of rows, and is described again only when this changed.
+    """
+    return frozenset((tuple(item), tuple(map(type, item.values()))) for item in items)
+
+
+def _keys_and_types(signature: _Signature) -> dict[str, list[str]]:
+    """Return every key some items hold, with the types its values took (masked, sorted)."""
     types: dict[str, set[str]] = {}
-    for item in items:
-        for key, value in item.items():
-            types.setdefault(mask(str(key)), set()).add(type_name(value))
+    for keys, classes in signature:
+        for key, cls in zip(keys, classes, strict=True):
+            types.setdefault(mask(str(key)), set()).add(_class_name(cls))
     return {key: sorted(types[key]) for key in sorted(types)[:MAX_ITEMS]}
-
-
-def _signature(items: Iterable[Mapping[str, Any]]) -> frozenset[tuple[tuple[str, str], ...]]:
-    """Return the distinct (key, type) sets of some items: what their description rests on."""
-    return frozenset(
-        tuple((str(key), type_name(value)) for key, value in item.items()) for item in items
-    )
 
 
 def _page_signature(path: str, page: Element) -> Hashable:
@@ -182,23 +192,24 @@ class PortalShape:
             if kind == PICKUPS
             else {}
         )
+        signature = _signature(rows)
         self._keep(
             f"{kind}.rows",
-            (_signature(rows), tuple(marks.values())),
-            lambda: {"keys": _keys_and_types(rows), **marks},
+            (signature, tuple(marks.values())),
+            lambda: {"keys": _keys_and_types(signature), **marks},
         )
 
     def items(self, kind: str, payload: Any) -> None:
         """Keep the shape of a JSON list answer: how many items, their keys and types."""
         items = payload if isinstance(payload, list) else []
-        objects = [item for item in items if isinstance(item, Mapping)]
+        signature = _signature(item for item in items if isinstance(item, Mapping))
         self._keep(
             kind,
-            (type_name(payload), len(items), _signature(objects)),
+            (type_name(payload), len(items), signature),
             lambda: {
                 "type": type_name(payload),
                 "items": len(items),
-                "keys": _keys_and_types(objects),
+                "keys": _keys_and_types(signature),
             },
         )
 

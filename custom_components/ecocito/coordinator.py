@@ -203,7 +203,12 @@ class EcocitoCoordinator(DataUpdateCoordinator[EcocitoData]):
     async def _async_update_data(self) -> EcocitoData:
         now = dt_util.now()
         try:
-            read: Read = await self._read(now)
+            # The accounts due at the planned poll are looked at, else the login is read.
+            read: Read
+            if self._scheduled and (accounts := accounts_due(self._state, now)):
+                read = await look(self.client, self._state, accounts, now)
+            else:
+                read = await read_login(self.client, self._state, self.history_years, now)
         except ClientClosedError as err:
             # The entry is unloading and has logged out: end this poll as a cancelled one.
             raise asyncio.CancelledError from err
@@ -214,12 +219,6 @@ class EcocitoCoordinator(DataUpdateCoordinator[EcocitoData]):
             raise update_failure(err) from err
         self._repair.parsed()
         return await self._step(read, now)
-
-    async def _read(self, now: datetime) -> Read:
-        """Look at the accounts due at the planned poll, else read the whole login."""
-        if self._scheduled and (accounts := accounts_due(self._state, now)):
-            return await look(self.client, self._state, accounts, now)
-        return await read_login(self.client, self._state, self.history_years, now)
 
     async def _step(self, read: Read, now: datetime) -> EcocitoData:
         """Step, then apply the outcome (the first poll's once the entities exist).

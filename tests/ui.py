@@ -285,13 +285,18 @@ async def start_options(walk: Walk, entry_id: str, option: str) -> None:
     raise UiError(f"the options do not open on {option!r}")
 
 
-async def options(walk: Walk, entry_id: str) -> None:
-    """The allowance typed in French, then the history kept."""
+async def open_allowance(walk: Walk, entry_id: str) -> None:
+    """Open the options on the main account's allowance form."""
     await start_options(walk, entry_id, "Forfait d'un compte (levées, déchèterie)")
     await walk.says("Choisissez le point de production")
     await walk.dialog.get_by_text(f"N° {DEMO_MAIN_ACCOUNT_ID}").click()
     await walk.submit()
     await walk.says("Pour chaque flux dont votre collectivité compte les levées")
+
+
+async def options(walk: Walk, entry_id: str) -> None:
+    """The allowance typed in French, then the history kept."""
+    await open_allowance(walk, entry_id)
     await walk.type("Ordures ménagères", "52")
     await walk.type("Prix d'une levée supplémentaire", "5,555")
     await walk.type("Passages en déchèterie compris par an", "26")
@@ -304,10 +309,7 @@ async def options(walk: Walk, entry_id: str) -> None:
     await walk.close_saved()
 
     # Opened again, the form shows what was stored, as a resident writes it.
-    await start_options(walk, entry_id, "Forfait d'un compte (levées, déchèterie)")
-    await walk.dialog.get_by_text(f"N° {DEMO_MAIN_ACCOUNT_ID}").click()
-    await walk.submit()
-    await walk.says("Pour chaque flux dont votre collectivité compte les levées")
+    await open_allowance(walk, entry_id)
     shown = {
         label: await walk.field(label).input_value()
         for label in (

@@ -256,23 +256,22 @@ class EcocitoConfigFlow(
         """List the production points linked to the login; link another or finish."""
         if self._wizard is False:
             return await self.async_step_accounts_no_link()
-        return self._show_accounts_menu("accounts", {})
+        return self._show_accounts_menu("accounts")
 
     async def async_step_accounts_no_link(
         self, user_input: dict[str, Any] | None = None
     ) -> ConfigFlowResult:
         """List the production points, on a portal that offers no linking: finish."""
-        return self.async_show_menu(
-            step_id="accounts_no_link",
-            menu_options=["finish"],
-            description_placeholders=self._accounts_placeholders(),
-        )
+        return self._show_accounts_menu("accounts_no_link", link=False)
 
-    def _show_accounts_menu(self, step_id: str, placeholders: dict[str, str]) -> ConfigFlowResult:
+    def _show_accounts_menu(
+        self, step_id: str, placeholders: dict[str, str] | None = None, *, link: bool = True
+    ) -> ConfigFlowResult:
+        """Show the linked accounts; offer to link another (``link``) or to finish."""
         return self.async_show_menu(
             step_id=step_id,
-            menu_options=["link", "finish"],
-            description_placeholders={**self._accounts_placeholders(), **placeholders},
+            menu_options=["link", "finish"] if link else ["finish"],
+            description_placeholders={**self._accounts_placeholders(), **(placeholders or {})},
         )
 
     def _accounts_placeholders(self) -> dict[str, str]:
@@ -299,11 +298,7 @@ class EcocitoConfigFlow(
         self, user_input: dict[str, Any] | None = None
     ) -> ConfigFlowResult:
         """Say the portal offers no wizard to link with; the flow goes on to finish."""
-        return self.async_show_menu(
-            step_id="link_unavailable",
-            menu_options=["finish"],
-            description_placeholders=self._accounts_placeholders(),
-        )
+        return self._show_accounts_menu("link_unavailable", link=False)
 
     async def async_step_finish(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
         """Create the entry."""

@@ -18,7 +18,7 @@ from datetime import date, datetime, time, timedelta
 from enum import StrEnum
 from typing import TYPE_CHECKING, Final
 
-from .schedule import LOOKBACK, MIN_PICKUPS, holiday, round_days, round_held
+from .schedule import LOOKBACK, MIN_PICKUPS, holiday, local_date, round_days, round_held
 
 if TYPE_CHECKING:
     from collections.abc import Iterator, Mapping, Sequence
@@ -92,14 +92,10 @@ def next_day(rhythm: Rhythm, after: date) -> date:
     return next(expected_days(rhythm, after + timedelta(days=1), after + timedelta(days=_SEARCH)))
 
 
-def _date(when: datetime | None, tz: ZoneInfo) -> date | None:
-    return None if when is None else when.astimezone(tz).date()
-
-
 def next_expected(rhythm: Rhythm, newest: datetime | None, now: datetime, tz: ZoneInfo) -> date:
     """Return the rhythm's first day from today on whose round is not held yet."""
     today = now.astimezone(tz).date()
-    held = _date(newest, tz)
+    held = local_date(newest, tz)
     return next(
         day
         for day in expected_days(rhythm, today, today + timedelta(days=_SEARCH))
@@ -223,7 +219,7 @@ def overdue_day(rounds: Rounds, now: datetime, tz: ZoneInfo) -> date | None:
         return None
     today = now.astimezone(tz).date()
     day = list(expected_days(rhythm, today - timedelta(days=_SEARCH), today))[-1]
-    if round_held(rhythm, day, _date(rounds.newest, tz)):
+    if round_held(rhythm, day, local_date(rounds.newest, tz)):
         return None
     last = round_days(rhythm, day)[-1]
     due = _midnight(last, tz) + rhythm.latest + rounds.delay + MISSED_MARGIN
@@ -235,7 +231,7 @@ def still_missed(rounds: Rounds | None, day: date, now: datetime, tz: ZoneInfo) 
     if (
         rounds is None
         or rounds.rhythm is None
-        or round_held(rounds.rhythm, day, _date(rounds.newest, tz))
+        or round_held(rounds.rhythm, day, local_date(rounds.newest, tz))
     ):
         return False
     return now.astimezone(tz).date() < next_day(rounds.rhythm, day)

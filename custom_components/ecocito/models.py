@@ -8,16 +8,16 @@ entities can tell by identity that they have nothing to write.
 
 from __future__ import annotations
 
-from collections import Counter, defaultdict
+from collections import Counter
 from dataclasses import dataclass, field
 from enum import StrEnum
 import re
-from typing import TYPE_CHECKING, Any, Final
+from typing import TYPE_CHECKING, Final
 
 from .api import casefold_without_accents
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Iterable, Mapping
+    from collections.abc import Iterable, Mapping
     from datetime import date, datetime
 
     from .api import Account, MonthlyCount, Pickup, Visit, WasteType
@@ -59,18 +59,9 @@ def place_key_of(address: str | None, primary: str | None) -> str:
     return key
 
 
-def _weight(pickups: Iterable[Pickup]) -> float:
+def total_weight(pickups: Iterable[Pickup]) -> float:
+    """Return the weight of some pickups, in kg (a pickup not weighed counts 0)."""
     return round(sum(p.weight or 0.0 for p in pickups), 3)
-
-
-def _per_year[T: (Pickup, Visit)](
-    items: Iterable[T], figure: Callable[[list[T]], Any]
-) -> dict[str, Any]:
-    """Return a figure for each year of ``items``, most recent year first."""
-    years: defaultdict[int, list[T]] = defaultdict(list)
-    for item in items:
-        years[item.date.year].append(item)
-    return {str(year): figure(years[year]) for year in sorted(years, reverse=True)}
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -111,12 +102,11 @@ class AccountState:
 
     # --- Pickups -----------------------------------------------------------------
 
-    def pickups_of(self, waste_type_id: int | None, *, past: bool = False) -> tuple[Pickup, ...]:
-        """Return this year's (or the past years') pickups of one waste type, or all."""
-        pickups = self.past_pickups if past else self.pickups
+    def pickups_of(self, waste_type_id: int | None) -> tuple[Pickup, ...]:
+        """Return this year's pickups of one waste type, or all."""
         if waste_type_id is None:
-            return pickups
-        return tuple(p for p in pickups if p.waste_type_id == waste_type_id)
+            return self.pickups
+        return tuple(p for p in self.pickups if p.waste_type_id == waste_type_id)
 
     def pickup_count(self, waste_type_id: int | None) -> int:
         """Return this year's pickups of a waste type (None: of every type)."""
@@ -124,7 +114,7 @@ class AccountState:
 
     def pickup_weight(self, waste_type_id: int | None) -> float:
         """Return this year's weight collected, in kg (a pickup not weighed counts 0)."""
-        return _weight(self.pickups_of(waste_type_id))
+        return total_weight(self.pickups_of(waste_type_id))
 
     def last_pickup(self, waste_type_id: int | None) -> Pickup | None:
         """Return this year's latest pickup of a waste type (None: none yet)."""
@@ -143,7 +133,8 @@ class AccountState:
 
     def visits_per_year(self) -> dict[str, int]:
         """Return the past years' visit counts, most recent year first."""
-        return _per_year(self.past_visits, len)
+        counts = Counter(visit.date.year for visit in self.past_visits)
+        return {str(year): counts[year] for year in sorted(counts, reverse=True)}
 
     @property
     def last_visit_date(self) -> datetime | None:

@@ -130,16 +130,19 @@ def recent_times(data: EcocitoData, now: datetime) -> dict[TypeKey, list[datetim
 
 
 def rounds_of(
-    state: EntryState,
+    delays: Mapping[DelayKey, tuple[float, ...]],
     recent: Mapping[TypeKey, list[datetime]],
     rhythms: Rhythms,
     looked_at: Mapping[int, datetime],
     now: datetime,
 ) -> dict[TypeKey, Rounds]:
-    """Return what the schedule needs of each waste type of each account."""
+    """Return what the schedule needs of each waste type of each account.
+
+    ``delays``: the publication delays measured, by account and waste type.
+    """
     today = now.astimezone(PORTAL_TZ).date()
     pooled: dict[int, list[float]] = {}
-    for (account_id, _type_id), samples in state.delays.items():
+    for (account_id, _type_id), samples in delays.items():
         # A waste type not measured yet: the account's rounds are uploaded together.
         pooled.setdefault(account_id, []).extend(samples)
     found: dict[TypeKey, Rounds] = {}
@@ -151,7 +154,7 @@ def rounds_of(
             hours=hours,
             late_days=late_days(rhythm, _days(times), today) if rhythm else frozenset(),
             delay=publication_delay(
-                state.delays.get((account_id, type_id)) or pooled.get(account_id, [])
+                delays.get((account_id, type_id)) or pooled.get(account_id, [])
             ),
             newest=max(times, default=None),
             read_at=looked_at.get(account_id),

@@ -129,6 +129,11 @@ def round_days(rhythm: Rhythm, day: date) -> tuple[date, ...]:
     return (day, after) if rhythm.on(before) else (before, day, after)
 
 
+def local_date(when: datetime | None, tz: ZoneInfo) -> date | None:
+    """Return the day of ``when`` in ``tz`` (None: None)."""
+    return None if when is None else when.astimezone(tz).date()
+
+
 def round_held(rhythm: Rhythm, day: date, newest: date | None) -> bool:
     """Return whether the round of ``day`` is held: a pickup on or after its first day."""
     return newest is not None and newest >= round_days(rhythm, day)[0]
@@ -248,11 +253,10 @@ def late_days(rhythm: Rhythm, held: Collection[date], today: date) -> frozenset[
         if rhythm.on(d := today - timedelta(days=n)) and round_days(rhythm, d)[-1] < today
     )
     following = next(d for n in period if rhythm.on(d := day + timedelta(days=n)))
-    first = round_days(rhythm, day)[0]
-    if not held or day < min(held) or any(first <= d < following for d in held):
+    days = round_days(rhythm, day)
+    if not held or day < min(held) or any(days[0] <= d < following for d in held):
         return frozenset()
-    last = round_days(rhythm, day)[-1]
-    after = (last + timedelta(days=n) for n in range(1, LATE_AFTER + 1))
+    after = (days[-1] + timedelta(days=n) for n in range(1, LATE_AFTER + 1))
     return frozenset(d for d in (*after, following) if d >= today)
 
 
@@ -271,7 +275,7 @@ def rounds_next(rounds: Rounds, now: datetime, tz: ZoneInfo) -> datetime | None:
 
 def _round_next(rounds: Rounds, rhythm: Rhythm, now: datetime, tz: ZoneInfo) -> datetime | None:
     """Return the next look in the window of a round not held yet (on any of its days)."""
-    newest = rounds.newest.astimezone(tz).date() if rounds.newest else None
+    newest = local_date(rounds.newest, tz)
     today = now.astimezone(tz).date()
     earliest = rounds.read_at + FREQUENT if rounds.read_at else None
     for offset in range(-3, HORIZON):

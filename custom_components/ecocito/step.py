@@ -54,6 +54,7 @@ from .models import (
     WasteTypeFigures,
     address_key,
     place_key_of,
+    total_weight,
 )
 from .optional_parts import Note, noted
 from .planner import learn_delays, learn_rhythms, recent_times, rounds_of
@@ -344,10 +345,6 @@ def pickup_data(account: AccountState, pickup: Pickup) -> dict[str, Any]:
     }
 
 
-def _kg(pickups: Iterable[Pickup]) -> float:
-    return round(sum(pickup.weight or 0.0 for pickup in pickups), 3)
-
-
 def waste_type_figures(
     waste_types: Iterable[int], pickups: Iterable[Pickup], past: Iterable[Pickup]
 ) -> dict[int, WasteTypeFigures]:
@@ -369,7 +366,7 @@ def waste_type_figures(
         years = sorted(older, reverse=True)
         figures[type_id] = WasteTypeFigures(
             count=len(mine),
-            weight=_kg(mine),
+            weight=total_weight(mine),
             last=mine[-1] if mine else None,
             bin_number=next(
                 (p.bin_number for p in reversed(every) if p.bin_number is not None), None
@@ -378,7 +375,7 @@ def waste_type_figures(
                 (p.chip_number for p in reversed(every) if p.chip_number is not None), None
             ),
             counts_before={year: len(older[year]) for year in years},
-            weights_before={year: _kg(older[year]) for year in years},
+            weights_before={year: total_weight(older[year]) for year in years},
         )
     return figures
 
@@ -690,7 +687,7 @@ class _Step:
         )
         recent = recent_times(data, now)
         rhythms = learn_rhythms(state.rhythms, recent, now)
-        found = rounds_of(replace(state, delays=self.delays), recent, rhythms, self.looked_at, now)
+        found = rounds_of(self.delays, recent, rhythms, self.looked_at, now)
         last_full = now if full else state.last_full
         # The day's turn plans nothing: the poll planned stays the one planned.
         planned = plan(found, last_full=last_full, now=now, tz=PORTAL_TZ) if polled else state.plan

@@ -168,7 +168,7 @@ class EcocitoCalendar(EcocitoAccountEntity, CalendarEntity):
     """
 
     _indexed: Place
-    _indexed_visits: tuple[Visit, ...] = ()
+    """The place indexed: a new object whenever its account's rows (visits too) changed."""
     _items: list[Pickup | Visit]
     _anomalies: Mapping[Pickup, Anomaly]
     _starts: list[datetime]
@@ -182,8 +182,7 @@ class EcocitoCalendar(EcocitoAccountEntity, CalendarEntity):
     def _update_events(self) -> None:
         """Index the place's pickups (and, at the account's own, its visits)."""
         place = self._indexed = self.coordinator.data.places[(self.account_id, self.place)]
-        visits = self._indexed_visits = self._visits()
-        self._items = sorted((*place.all_pickups, *visits), key=lambda item: item.date)
+        self._items = sorted((*place.all_pickups, *self._visits()), key=lambda item: item.date)
         self._starts = [item.date for item in self._items]
         self._anomalies = self.coordinator.data.anomalies.get(self.account_id, {})
         self._current = None
@@ -206,9 +205,7 @@ class EcocitoCalendar(EcocitoAccountEntity, CalendarEntity):
     @callback
     def _handle_coordinator_update(self) -> None:
         place = self._place
-        if place is not None and (
-            place is not self._indexed or self._visits() != self._indexed_visits
-        ):
+        if place is not None and place is not self._indexed:
             self._update_events()
         super()._handle_coordinator_update()
 

@@ -10,6 +10,7 @@ from homeassistant.components.diagnostics import async_redact_data
 from homeassistant.const import CONF_PASSWORD, CONF_USERNAME
 
 from .devices import place_of
+from .planner import delay_samples
 from .schedule import publication_delay
 
 if TYPE_CHECKING:
@@ -67,12 +68,7 @@ def _openings(state: AccountState, year: int) -> dict[int, int]:
 def _rounds(state: EntryState, key: TypeKey) -> dict[str, Any]:
     """Describe what the schedule learnt of one waste type of a place."""
     rhythm, _hours = state.rhythms.today[key]
-    samples = state.delays.get((key[0], key[2])) or [
-        sample
-        for (account, _type), delays in state.delays.items()
-        if account == key[0]
-        for sample in delays
-    ]
+    samples = delay_samples(state.delays, key[0], key[2])
     read_at = state.looked_at.get(key[0])
     return {
         "rhythm": None

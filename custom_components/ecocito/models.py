@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 from enum import StrEnum
+from functools import lru_cache
 import re
 from typing import TYPE_CHECKING, Final
 
@@ -40,10 +41,13 @@ late, and two bins of a type can be lifted in the same minute).
 """
 
 
+@lru_cache(maxsize=256)
 def address_key(address: str) -> str:
     """Return the key of an address: its words, lower case, without accents ("7_rue_du_moulin").
 
     Two spellings of one address ("4 rue de l'Église", "4 RUE DE L'EGLISE") are one key.
+    Kept for the last addresses asked: a step asks it of every row of an account, and
+    an account's rows carry a few addresses.
     """
     return re.sub(r"[^a-z0-9]+", "_", casefold_without_accents(address)).strip("_")
 

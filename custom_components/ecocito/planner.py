@@ -26,7 +26,7 @@ from .schedule import (
 from .state import Rhythms
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable, Mapping
+    from collections.abc import Iterable, Mapping, Sequence
     from datetime import date, datetime
 
     from .api import Pickup
@@ -129,6 +129,21 @@ def recent_times(data: EcocitoData, now: datetime) -> dict[TypeKey, list[datetim
     return recent
 
 
+def delay_samples(
+    delays: Mapping[DelayKey, tuple[float, ...]], account_id: int, type_id: int
+) -> Sequence[float]:
+    """Return the publication delays a waste type goes by: its own, else its account's.
+
+    A waste type not measured yet: the account's rounds are uploaded together.
+    """
+    return delays.get((account_id, type_id)) or [
+        sample
+        for (account, _type), samples in delays.items()
+        if account == account_id
+        for sample in samples
+    ]
+
+
 def rounds_of(
     delays: Mapping[DelayKey, tuple[float, ...]],
     recent: Mapping[TypeKey, list[datetime]],
@@ -141,10 +156,6 @@ def rounds_of(
     ``delays``: the publication delays measured, by account and waste type.
     """
     today = now.astimezone(PORTAL_TZ).date()
-    pooled: dict[int, list[float]] = {}
-    for (account_id, _type_id), samples in delays.items():
-        # A waste type not measured yet: the account's rounds are uploaded together.
-        pooled.setdefault(account_id, []).extend(samples)
     found: dict[TypeKey, Rounds] = {}
     for key, times in recent.items():
         account_id, _place, type_id = key
@@ -153,9 +164,7 @@ def rounds_of(
             rhythm=rhythm,
             hours=hours,
             late_days=late_days(rhythm, _days(times), today) if rhythm else frozenset(),
-            delay=publication_delay(
-                delays.get((account_id, type_id)) or pooled.get(account_id, [])
-            ),
+            delay=publication_delay(delay_samples(delays, account_id, type_id)),
             newest=max(times, default=None),
             read_at=looked_at.get(account_id),
         )

@@ -768,18 +768,19 @@ class _Step:
         kept is forgotten.
         """
         account = self.accounts[account_id]
-        place_of = self._places(account_id, account)
+        every = account.all_pickups
+        place_of = self._places(account_id, account, every)
         for place in place_of.values():
             self.places[(account_id, place.key)] = place
             for type_id, figures in waste_type_figures(
                 place.waste_types, place.pickups, place.past_pickups
             ).items():
                 self.figures[(account_id, place.key, type_id)] = figures
-        anomalies = self.anomalies[account_id] = pickup_anomalies(account.all_pickups)
+        anomalies = self.anomalies[account_id] = pickup_anomalies(every)
         seen = self.seen.get(account_id) or Seen(floors={}, counts={})
         shown: Counter[PickupKey] = Counter()
         new: list[Pickup] = []
-        for pickup in account.all_pickups:
+        for pickup in every:
             key = pickup_key(pickup)
             shown[key] += 1
             floor = seen.floors.get(pickup.waste_type_id)
@@ -815,16 +816,19 @@ class _Step:
         """Return the key of a pickup's place: its address's, or the account's own."""
         return place_key_of(pickup.address, self.primary.get(account_id))
 
-    def _places(self, account_id: int, account: AccountState) -> dict[str, Place]:
+    def _places(
+        self, account_id: int, account: AccountState, every: Iterable[Pickup]
+    ) -> dict[str, Place]:
         """Return an account's places: its own, then one per other address its rows carry.
 
         The account's own place is the address it had first: where its rows carry
         several the first time, the one its label names, else that of its oldest pickup;
         rows without an address are the own place's too. An address that appears later
-        is a place of its own; the own place keeps everything it had.
+        is a place of its own; the own place keeps everything it had. ``every``: its
+        pickups of every year kept.
         """
         written: dict[str, str] = {}
-        for pickup in account.all_pickups:
+        for pickup in every:
             if pickup.address:
                 written.setdefault(address_key(pickup.address), pickup.address)
         if account_id not in self.primary and written:

@@ -18,10 +18,12 @@ from homeassistant.helpers import device_registry as dr, entity_registry as er
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry, async_capture_events
 
+from custom_components.ecocito.binary_sensor import MISSED_PICKUP
 from custom_components.ecocito.confirm import CONFIRM_AFTER
-from custom_components.ecocito.const import DOMAIN, EVENT_PICKUP
+from custom_components.ecocito.const import DOMAIN, EVENT_PICKUP, WASTE_TYPE_KEYS
 from custom_components.ecocito.entity import place_name
 from custom_components.ecocito.models import EcocitoData, Place, address_key
+from custom_components.ecocito.sensor import NEXT_PICKUP, WASTE_TYPE_SENSORS
 from custom_components.ecocito.statistic_ids import pickups_statistic_id
 
 from .conftest import FROZEN_NOW
@@ -253,6 +255,14 @@ async def test_an_install_of_one_address_each_keeps_its_ids(
     )
     assert hass.states.get(old_id).state == str(this_year(simulator, MAIN, RESIDUAL, None))
     assert registry.async_get(never.entity_id) is None  # it never held a figure: gone
+
+
+def test_what_leaves_once_is_every_waste_type_entity() -> None:
+    """The keys whose never-lifted entities leave the registry are those of every entity a
+    waste type has at a place: one added without its key would stay empty forever."""
+    made = {d.key for d in (*WASTE_TYPE_SENSORS, NEXT_PICKUP, MISSED_PICKUP)}
+    assert set(WASTE_TYPE_KEYS) == made
+    assert len(WASTE_TYPE_KEYS) == len(made) == 8
 
 
 @pytest.mark.usefixtures("enable_custom_integrations")

@@ -12,9 +12,9 @@ from homeassistant.components.binary_sensor import (
 from homeassistant.const import Platform
 
 from .allowance import EcocitoAllowanceEntity, async_track_allowance_entities
+from .devices import account_unique_id
 from .entity import (
     EcocitoWasteTypeEntity,
-    account_unique_id,
     async_add_entities_as_they_appear,
     place_waste_types,
 )

@@ -149,6 +149,20 @@ def renumber_account_devices(
             )
 
 
+def account_unique_id(
+    portal: str, account_id: int, key: str, waste_type_id: int | None = None, place: str = OWN_PLACE
+) -> str:
+    """Return the unique ID of an account's entity (of one of its waste types, if given).
+
+    The portal's host comes first: two portals may both have an account 104233. An
+    entity of another place than the account's own has its address's key after the
+    account (the own place's keep the IDs they had before places).
+    """
+    owner = f"{account_id}" if place == OWN_PLACE else f"{account_id}_{place}"
+    unique_id = f"{portal}_{owner}_{key}"
+    return unique_id if waste_type_id is None else f"{unique_id}_{waste_type_id}"
+
+
 @callback
 def remove_entities_never_lifted(
     hass: HomeAssistant, entry_id: str, portal: str, data: EcocitoData
@@ -160,7 +174,7 @@ def remove_entities_never_lifted(
     bornes only, a bin never put out), which never held a figure: they go, once.
     """
     lifted = {
-        f"{portal}_{account_id if key == OWN_PLACE else f'{account_id}_{key}'}_{name}_{type_id}"
+        account_unique_id(portal, account_id, name, type_id, key)
         for (account_id, key), place in data.places.items()
         for type_id in place.waste_types
         for name in WASTE_TYPE_KEYS

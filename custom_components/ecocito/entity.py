@@ -12,7 +12,7 @@ from homeassistant.helpers.update_coordinator import CoordinatorEntity
 from .api import UNNUMBERED_ACCOUNT_ID
 from .const import DOMAIN, MANUFACTURER
 from .coordinator import EcocitoCoordinator
-from .devices import link_to_account, place_identifier
+from .devices import account_unique_id, link_to_account, place_identifier
 from .models import OWN_PLACE, address_key
 
 if TYPE_CHECKING:
@@ -24,20 +24,6 @@ if TYPE_CHECKING:
     from .coordinator import EcocitoConfigEntry
     from .forecast import Forecast
     from .models import AccountState, EcocitoData, PlaceKey, TypeKey
-
-
-def account_unique_id(
-    portal: str, account_id: int, key: str, waste_type_id: int | None = None, place: str = OWN_PLACE
-) -> str:
-    """Return the unique ID of an account's entity (of one of its waste types, if given).
-
-    The portal's host comes first: two portals may both have an account 104233. An
-    entity of another place than the account's own has its address's key after the
-    account (the own place's keep the IDs they had before places).
-    """
-    owner = f"{account_id}" if place == OWN_PLACE else f"{account_id}_{place}"
-    unique_id = f"{portal}_{owner}_{key}"
-    return unique_id if waste_type_id is None else f"{unique_id}_{waste_type_id}"
 
 
 def place_name(data: EcocitoData, place: PlaceKey) -> str:

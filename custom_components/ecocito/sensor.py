@@ -17,11 +17,11 @@ from homeassistant.const import EntityCategory, Platform, UnitOfMass
 
 from .allowance import AllowanceUse, EcocitoAllowanceEntity, async_track_allowance_entities
 from .api import PORTAL_TZ
+from .devices import account_unique_id
 from .entity import (
     EcocitoAccountEntity,
     EcocitoEntity,
     EcocitoWasteTypeEntity,
-    account_unique_id,
     async_add_entities_as_they_appear,
     place_waste_types,
 )

@@ -246,3 +246,21 @@ def test_a_page_is_described_again_when_the_portal_marks_an_error() -> None:
     assert found["html"]["forms"] == first["html"]["forms"]
     assert "inconnue" not in json.dumps(found)
     assert "1234" not in json.dumps(found)
+
+
+def test_a_page_is_described_again_when_a_field_or_its_form_is_renamed() -> None:
+    """Same tags and attributes, other values: a form posted elsewhere or a field renamed
+    is a new shape."""
+    shape = PortalShape()
+    path = "/Usager/Profil/AssocierCompte/Commune"
+
+    def form(action: str, name: str) -> str:
+        return f'<form action="{action}" method="post"><input name="{name}" type="text"></form>'
+
+    shape.page("wizard_commune_answer", path, parse_html(form("/Cle", "CleActivation")))
+    shape.page("wizard_commune_answer", path, parse_html(form("/Cle", "Activation")))
+    assert shape.as_dict([])["wizard_commune_answer"]["html"]["forms"] == [
+        {"action": "/Cle", "method": "post", "inputs": [["Activation", "text"]]}
+    ]
+    shape.page("wizard_commune_answer", path, parse_html(form("/Code", "Activation")))
+    assert shape.as_dict([])["wizard_commune_answer"]["html"]["forms"][0]["action"] == "/Code"

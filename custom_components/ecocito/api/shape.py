@@ -54,6 +54,8 @@ KINDS: Final = (
 )
 """The kinds of answer, in the order the shape lists them."""
 _FIELDS: Final = frozenset({"form", "input", "select", "textarea", "table", "th"})
+_DESCRIBED: Final = ("action", "method", "name", "type", "id")
+"""The attributes whose values a page's description holds (``html_fingerprint``)."""
 
 
 def type_name(value: Any) -> str:
@@ -104,8 +106,9 @@ def _keys_and_types(signature: _Signature) -> dict[str, list[str]]:
 def _page_signature(path: str, page: Element) -> Hashable:
     """Return what a page's description rests on, in one walk.
 
-    Its fields' tags and attribute names, how many options each select offers, its table
-    headers, and the portal's error and success marks.
+    Its fields' tags, attribute names and the values described (a form's action and
+    method, a field's name and type, a select's id), how many options each select
+    offers, its table headers, and the portal's error and success marks.
     """
     marks = frozenset({portal.ERROR_SUMMARY_CLASS, portal.LINK_SUCCESS_CLASS})
     return (
@@ -114,6 +117,7 @@ def _page_signature(path: str, page: Element) -> Hashable:
             (
                 element.tag,
                 tuple(sorted(element.attrs)),
+                tuple(element.attrs.get(name) for name in _DESCRIBED),
                 len(element.find_all("option")) if element.tag == "select" else 0,
                 element.text if element.tag == "th" else "",
                 tuple(sorted(element.classes & marks)),

@@ -51,7 +51,7 @@ from tests.portal.scenarios import (
     PUBLIC_PASSWORD,
 )
 from tests.screenshot import CHROMIUM, FRENCH, SIDEBAR, log_in
-from tests.smoke import DOMAIN, HomeAssistant, SmokeError, _log, scope
+from tests.smoke import DOMAIN, HomeAssistant, SmokeError, _log, repair_failures, scope
 
 WIDTH, HEIGHT = 1280, 1000
 STEP_TIMEOUT = 45_000
@@ -452,9 +452,7 @@ async def run(ha_url: str, portal_url: str, public_url: str, out: Path) -> None:
         _log(f"association offered on the integration page: {offered}")
         if [bool(types) for types in offered.values()] != [True, False]:
             raise UiError(f"the integration page offers to link: {offered}")
-        (repairs,) = await hass.websocket({"type": "repairs/list_issues"})
-        ours = [i["issue_id"] for i in repairs["issues"] if i["domain"] in (DOMAIN, "http")]
-        if ours:
+        if ours := await repair_failures(hass):
             raise UiError(f"repairs of ours: {ours}")
     _log(
         f"passed on Home Assistant {version}: {walk.shots} screens checked in French "

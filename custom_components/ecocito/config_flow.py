@@ -291,6 +291,10 @@ class EcocitoConfigFlow(
     def _remember_wizard(self, available: bool) -> None:
         self._wizard = available
 
+    def _wizard_learnt(self) -> dict[str, bool]:
+        """Return the option of what was learnt of the portal's wizard (none: nothing)."""
+        return {} if self._wizard is None else {CONF_LINK_WIZARD: self._wizard}
+
     async def _async_link_unavailable(self) -> ConfigFlowResult:
         return await self.async_step_link_unavailable()
 
@@ -306,8 +310,7 @@ class EcocitoConfigFlow(
             # Not the login: Home Assistant writes entry titles in its logs.
             title=f"Ecocito {self._client.portal_name}",
             data=self._credentials,
-            options={CONF_HISTORY_YEARS: DEFAULT_HISTORY_YEARS}
-            | ({} if self._wizard is None else {CONF_LINK_WIZARD: self._wizard}),
+            options={CONF_HISTORY_YEARS: DEFAULT_HISTORY_YEARS, **self._wizard_learnt()},
         )
 
     def _wizard_client(self) -> EcocitoClient:
@@ -335,9 +338,8 @@ class EcocitoConfigFlow(
         """
         data = {**entry.data, **data_updates}
         reloads = data != entry.data and bool(entry.update_listeners)
-        wizard = {} if self._wizard is None else {CONF_LINK_WIZARD: self._wizard}
         self.hass.config_entries.async_update_entry(
-            entry, data=data, options={**entry.options, **wizard}
+            entry, data=data, options={**entry.options, **self._wizard_learnt()}
         )
         if not reloads:
             self.hass.config_entries.async_schedule_reload(entry.entry_id)

@@ -14,11 +14,10 @@ from homeassistant.const import Platform
 from .allowance import EcocitoAllowanceEntity, async_track_allowance_entities
 from .devices import account_unique_id
 from .entity import (
-    EcocitoWasteTypeEntity,
+    EcocitoForecastEntity,
     async_add_entities_as_they_appear,
     place_waste_types,
 )
-from .forecast import Forecast
 from .schedule import holiday
 
 if TYPE_CHECKING:
@@ -29,6 +28,7 @@ if TYPE_CHECKING:
 
     from .allowance import AllowanceUse
     from .coordinator import EcocitoConfigEntry
+    from .forecast import Forecast
 
 PARALLEL_UPDATES = 0
 
@@ -118,25 +118,20 @@ class EcocitoAllowanceBinarySensor(EcocitoAllowanceEntity, BinarySensorEntity):
         return None if use is None else self.entity_description.attributes_fn(use)
 
 
-class EcocitoForecastBinarySensor(EcocitoWasteTypeEntity[Forecast], BinarySensorEntity):
+class EcocitoForecastBinarySensor(EcocitoForecastEntity, BinarySensorEntity):
     """A yes/no of what a waste type's rounds say today (``Forecast``): a missed round."""
 
     entity_description: EcocitoBinarySensorEntityDescription[Forecast]
 
     @property
-    def source(self) -> Forecast | None:
-        """Return the waste type's forecast."""
-        return self.forecast
-
-    @property
     def is_on(self) -> bool | None:
         """Return the yes/no of the waste type's forecast."""
-        found = self.forecast
+        found = self.source
         return None if found is None else self.entity_description.is_on_fn(found)
 
     @property
     def extra_state_attributes(self) -> dict[str, Any]:
         """Return the waste type's label, and what comes with the yes/no."""
-        found = self.forecast
+        found = self.source
         more = {} if found is None else self.entity_description.attributes_fn(found)
         return {"waste_type": self.waste_type, **more}

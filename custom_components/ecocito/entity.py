@@ -179,13 +179,6 @@ class EcocitoWasteTypeEntity[T](EcocitoAccountEntity):
         raise NotImplementedError
 
     @property
-    def forecast(self) -> Forecast | None:
-        """Return what the waste type's rounds say today (None: not planned yet)."""
-        return self.coordinator.data.forecasts.get(
-            (self.account_id, self.place, self.waste_type_id)
-        )
-
-    @property
     def waste_type(self) -> str:
         """Return the portal's label of the waste type (blueprints match on it)."""
         return self.account_state.labels.get(self.waste_type_id, str(self.waste_type_id))
@@ -200,6 +193,17 @@ class EcocitoWasteTypeEntity[T](EcocitoAccountEntity):
             super().available
             and self.account_state.has_waste_type(self.waste_type_id)
             and self.source is not None
+        )
+
+
+class EcocitoForecastEntity(EcocitoWasteTypeEntity["Forecast"]):
+    """An entity of what a waste type's rounds say today (``Forecast``)."""
+
+    @property
+    def source(self) -> Forecast | None:
+        """Return the waste type's forecast (None: not planned yet)."""
+        return self.coordinator.data.forecasts.get(
+            (self.account_id, self.place, self.waste_type_id)
         )
 
 

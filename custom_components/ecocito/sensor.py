@@ -21,6 +21,7 @@ from .devices import account_unique_id
 from .entity import (
     EcocitoAccountEntity,
     EcocitoEntity,
+    EcocitoForecastEntity,
     EcocitoWasteTypeEntity,
     async_add_entities_as_they_appear,
     place_waste_types,
@@ -559,13 +560,8 @@ class EcocitoFiguresSensor(_WasteTypeSensor[WasteTypeFigures]):
         return self.coordinator.data.figures.get((self.account_id, self.place, self.waste_type_id))
 
 
-class EcocitoForecastSensor(_WasteTypeSensor[Forecast]):
+class EcocitoForecastSensor(EcocitoForecastEntity, _WasteTypeSensor[Forecast]):
     """What a waste type's rounds say today (``Forecast``): its next expected pickup."""
-
-    @property
-    def source(self) -> Forecast | None:
-        """Return the waste type's forecast."""
-        return self.forecast
 
 
 class EcocitoLoginSensor(EcocitoEntity, SensorEntity):

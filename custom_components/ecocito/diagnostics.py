@@ -125,11 +125,7 @@ def _account(state: AccountState, coordinator: EcocitoCoordinator) -> dict[str, 
     )
     year = coordinator.data.year
     entry_state = coordinator.state
-    places = [
-        place
-        for (account_id, _key), place in coordinator.data.places.items()
-        if account_id == state.account.id
-    ]
+    places = coordinator.data.places_of(state.account.id)
     summary = {
         "account": asdict(state.account),
         "waste_types": [asdict(waste_type) for waste_type in state.waste_types],

@@ -253,3 +253,7 @@ class EcocitoData:
     """Per waste type of each place, its next expected pickup and missed round."""
     next_poll: datetime | None = None
     """When the step planned the next poll."""
+
+    def places_of(self, account_id: int) -> list[Place]:
+        """Return an account's places: its own first, then its other addresses'."""
+        return [place for (owner, _key), place in self.places.items() if owner == account_id]

@@ -203,9 +203,8 @@ class StatisticsImporter:
             changed: list[tuple[int, Series]] = []
             data = self.coordinator.data.accounts
             wanted, self._withheld = accounts | self._withheld, set()
-            places = self.coordinator.data.places
             for state in (data[account_id] for account_id in wanted if account_id in data):
-                mine = [place for key, place in places.items() if key[0] == state.account.id]
+                mine = self.coordinator.data.places_of(state.account.id)
                 changed.extend(
                     (state.account.id, series)
                     for series in account_series(state, mine, since, self.coordinator.statistic_key)

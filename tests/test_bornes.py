@@ -203,6 +203,8 @@ async def test_a_failed_borne_read_costs_only_the_bornes(
         await poll(hass, setup_platforms)
         assert coordinator.last_update_success
         assert state_of(hass, entity_registry, BORNES_ACCOUNT_ID, YEAR, 2)[0] == before
+    # The diagnostics' portal shape says how the borne statistics answered.
+    assert coordinator.client.portal_shape["borne_statistics"] == {"http_error": 500}
     told = [r for r in caplog.records if "borne statistics could not be read" in r.getMessage()]
     assert len(told) == 1
     assert told[0].levelname == "WARNING"

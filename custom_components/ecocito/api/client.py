@@ -334,7 +334,7 @@ class EcocitoClient:
         except PortalChangedError as err:
             self._search = None  # read the wizard's page again next time
             if "HTTP 404" in str(err):
-                self._answer_failed(shape.COMMUNE_SEARCH)
+                self._answer_failed(shape.COMMUNE_SEARCH, path)
                 raise LinkUnavailableError("The portal has no commune search") from err
             raise
         self._session.shape.items(shape.COMMUNE_SEARCH, payload)
@@ -358,7 +358,7 @@ class EcocitoClient:
         try:
             page = await self._session.get_page(portal.PATH_LINK_START)
         except PortalChangedError as err:
-            self._answer_failed(shape.WIZARD_START)
+            self._answer_failed(shape.WIZARD_START, portal.PATH_LINK_START)
             raise LinkUnavailableError("The portal has no association wizard") from err
         self._session.shape.page(shape.WIZARD_START, portal.PATH_LINK_START, page)
         return page
@@ -468,11 +468,11 @@ class EcocitoClient:
         except (RateLimitedError, ClientClosedError, SessionRefusedError):
             raise
         except PortalChangedError as err:
-            self._answer_failed(shape.BORNE_STATISTICS)
+            self._answer_failed(shape.BORNE_STATISTICS, portal.PATH_BORNE_DROP_OFFS)
             await self._session.http.fingerprint(err)
             return None, {BORNE_STATISTICS: err.what}
         except PortalConnectionError as err:
-            self._answer_failed(shape.BORNE_STATISTICS)
+            self._answer_failed(shape.BORNE_STATISTICS, portal.PATH_BORNE_DROP_OFFS)
             if isinstance(err.__cause__, ServerError):  # an error page: keep its shape
                 await self._session.http.fingerprint(
                     PortalChangedError(f"{portal.PATH_BORNE_DROP_OFFS} failed: {err}")
@@ -515,9 +515,14 @@ class EcocitoClient:
                 months.extend(await self._borne_drop_offs(account_id, type_id, year))
         return {type_id: tuple(months) for type_id, months in counts.items()} if found else {}
 
-    def _answer_failed(self, kind: str) -> None:
-        """Keep in the portal's shape that the last answer, of ``kind``, was an HTTP error."""
-        if (last := self._session.http.last) is not None and last[2].status >= 400:
+    def _answer_failed(self, kind: str, path: str) -> None:
+        """Keep in the portal's shape that the answer of ``kind`` was an HTTP error.
+
+        Only if the last answer was to ``path``: a failed login or account switch on the
+        way is not the shape of this kind.
+        """
+        last = self._session.http.last
+        if last is not None and last[1] == path and last[2].status >= 400:
             self._session.shape.failed(kind, last[2].status)
 
 
